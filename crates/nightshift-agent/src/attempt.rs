@@ -1,0 +1,360 @@
+//! One attempt at one task: prompt → model → edits → checks → commit → land.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use nightshift_git::{GitError, Repo, TASK_TRAILER};
+use nightshift_model::{ChatModel, ChatRequest, Completion, Message, ModelError};
+use nightshift_store::{EventLog, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, Task};
+use tokio::sync::Mutex;
+
+use crate::apply::{self, ApplyError};
+use crate::check::{self, is_test_file};
+use crate::prompt::{self, ContextFile};
+use crate::reply::{self, FileEdit, ReplyError};
+
+/// Longest excerpt of check output kept in an error.
+const ERROR_EXCERPT_CHARS: usize = 4_000;
+/// Time limit of a syntax check.
+const SYNTAX_TIMEOUT: Duration = Duration::from_secs(30);
+/// Sampling temperature of retries; the first attempt decodes greedily.
+const RETRY_TEMPERATURE: f32 = 0.7;
+
+/// Settings of the coding step.
+#[derive(Debug, Clone)]
+pub struct AttemptSettings {
+    /// Python interpreter.
+    pub python: String,
+    /// Time limit of a test run.
+    pub test_timeout: Duration,
+    /// Most tokens per reply.
+    pub max_output_tokens: u32,
+}
+
+/// Why an attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    /// The model call failed.
+    #[error("model: {0}")]
+    Model(#[from] ModelError),
+    /// The reply held no usable edit.
+    #[error("{0}")]
+    Reply(#[from] ReplyError),
+    /// An edit was refused or could not be written.
+    #[error("{0}")]
+    Apply(#[from] ApplyError),
+    /// Generated code does not parse.
+    #[error("syntax errors in generated code:\n{0}")]
+    Syntax(String),
+    /// Tests failed.
+    #[error("tests failed:\n{0}")]
+    Tests(String),
+    /// git failed.
+    #[error("git: {0}")]
+    Git(#[from] GitError),
+    /// Local I/O failed (running a check).
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AttemptError {
+    /// Whether another attempt may succeed. Exhaustive on purpose: a new variant must decide.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Model(err) => match err {
+                ModelError::Request(_) => false,
+                ModelError::Unavailable(_) | ModelError::Generation(_) | ModelError::Truncated => {
+                    true
+                }
+            },
+            // Retries sample differently, so a bad reply may be followed by a good one.
+            Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Tests(_) => true,
+            Self::Git(_) | Self::Io(_) => true,
+        }
+    }
+}
+
+/// The commit an attempt landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Landed {
+    /// Commit id on the target branch.
+    pub sha: String,
+    /// First line of its message.
+    pub subject: String,
+    /// Files it changed.
+    pub files: Vec<String>,
+    /// Checks that passed.
+    pub checks: Vec<&'static str>,
+}
+
+/// One attempt; build it and call [`Attempt::run`].
+pub struct Attempt<'a, S> {
+    /// Where logs and model stats go.
+    pub store: &'a S,
+    /// The model.
+    pub model: &'a dyn ChatModel,
+    /// The repository.
+    pub repo: &'a Repo,
+    /// Held while landing, so commits land one at a time.
+    pub land_lock: &'a Mutex<()>,
+    /// Settings.
+    pub settings: &'a AttemptSettings,
+    /// The task.
+    pub task: &'a Task,
+    /// 1-based attempt number.
+    pub attempt: u32,
+    /// The attempt's worktree (created by `run`, removed by the caller).
+    pub worktree: PathBuf,
+}
+
+fn excerpt(text: &str) -> String {
+    let text = text.trim();
+    if text.len() <= ERROR_EXCERPT_CHARS {
+        return text.to_owned();
+    }
+    let mut start = text.len() - ERROR_EXCERPT_CHARS;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("…{}", &text[start..])
+}
+
+impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
+    async fn log(&self, level: LogLevel, event: &str, message: String) {
+        let entry = NewLogEntry {
+            task_id: Some(self.task.id),
+            attempt: Some(self.attempt),
+            level,
+            event: event.to_owned(),
+            message,
+        };
+        if let Err(err) = self.store.log(entry).await {
+            tracing::warn!(task_id = self.task.id, %err, "could not write execution log");
+        }
+    }
+
+    async fn ask(&self, purpose: &str, messages: Vec<Message>) -> Result<Completion, AttemptError> {
+        let request = ChatRequest {
+            messages,
+            max_tokens: self.settings.max_output_tokens,
+            temperature: if self.attempt <= 1 {
+                0.0
+            } else {
+                RETRY_TEMPERATURE
+            },
+            seed: self.attempt,
+        };
+        let started = Instant::now();
+        let result = self.model.complete(request).await;
+        let (usage, outcome, error) = match &result {
+            Ok(completion) => (completion.usage, "ok", None),
+            Err(err) => (Default::default(), "error", Some(err.to_string())),
+        };
+        let call = ModelCall {
+            task_id: Some(self.task.id),
+            attempt: Some(self.attempt),
+            backend: self.model.backend().to_owned(),
+            model: self.model.model(),
+            purpose: purpose.to_owned(),
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            first_token_ms: usage
+                .first_token
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            outcome: outcome.to_owned(),
+            error,
+        };
+        if let Err(err) = self.store.record_call(&call).await {
+            tracing::warn!(task_id = self.task.id, %err, "could not record model call");
+        }
+        let completion = result?;
+        self.log(
+            LogLevel::Debug,
+            "model",
+            format!(
+                "{purpose} reply: {} prompt + {} completion tokens in {} ms\n{}",
+                usage.prompt_tokens, usage.completion_tokens, call.duration_ms, completion.text
+            ),
+        )
+        .await;
+        Ok(completion)
+    }
+
+    async fn write(&self, edits: &[FileEdit]) -> Result<Vec<String>, AttemptError> {
+        match apply::apply(&self.worktree, edits) {
+            Ok(written) => {
+                self.log(
+                    LogLevel::Info,
+                    "edit",
+                    format!("wrote {}", written.join(", ")),
+                )
+                .await;
+                Ok(written)
+            }
+            Err(err) => {
+                self.log(LogLevel::Error, "edit", err.to_string()).await;
+                Err(err.into())
+            }
+        }
+    }
+
+    async fn check_syntax(&self, files: &[String]) -> Result<(), AttemptError> {
+        let verdict =
+            check::python_syntax(&self.settings.python, &self.worktree, files, SYNTAX_TIMEOUT)
+                .await?;
+        if let Err(errors) = verdict {
+            self.log(
+                LogLevel::Error,
+                "check",
+                format!("syntax errors:\n{errors}"),
+            )
+            .await;
+            return Err(AttemptError::Syntax(excerpt(&errors)));
+        }
+        Ok(())
+    }
+
+    /// Runs the attempt to a landed commit.
+    pub async fn run(&self) -> Result<Landed, AttemptError> {
+        self.repo.add_worktree(&self.worktree).await?;
+        let base = self.repo.tip().await?;
+        let files = self.repo.files_at_tip().await?;
+        let mentioned = reply::mentioned_files(&self.task.description);
+        let context = prompt::gather(&self.worktree, &files, &mentioned);
+        self.log(
+            LogLevel::Info,
+            "prompt",
+            format!(
+                "{} files in the repository, {} shown to the model",
+                files.len(),
+                context.len()
+            ),
+        )
+        .await;
+
+        let reply = self
+            .ask(
+                "code",
+                prompt::code_request(&self.task.description, &files, &context),
+            )
+            .await?;
+        let edits = reply::parse(&reply.text, &mentioned).inspect_err(|err| {
+            tracing::info!(task_id = self.task.id, %err, "reply without edits");
+        })?;
+        let mut written = self.write(&edits).await?;
+        self.check_syntax(&written).await?;
+
+        let mut checks = vec!["syntax"];
+        let has_tests =
+            written.iter().any(|f| is_test_file(f)) || files.iter().any(|f| is_test_file(f));
+        if !has_tests && written.iter().any(|f| check::is_python(f)) {
+            let shown: Vec<ContextFile> = edits
+                .iter()
+                .map(|e| ContextFile {
+                    path: e.path.clone(),
+                    content: e.content.clone(),
+                })
+                .collect();
+            let test_reply = self
+                .ask("test", prompt::test_request(&self.task.description, &shown))
+                .await?;
+            let tests: Vec<FileEdit> = reply::parse(&test_reply.text, &[])?
+                .into_iter()
+                .filter(|edit| is_test_file(&edit.path))
+                .collect();
+            if tests.is_empty() {
+                return Err(ReplyError::NoPath(0).into());
+            }
+            let test_files = self.write(&tests).await?;
+            self.check_syntax(&test_files).await?;
+            written.extend(test_files);
+            checks.push("generated-test");
+        }
+
+        if written.iter().any(|f| check::is_python(f)) {
+            let run = check::pytest(
+                &self.settings.python,
+                &self.worktree,
+                self.settings.test_timeout,
+            )
+            .await?;
+            if !run.success() {
+                self.log(
+                    LogLevel::Error,
+                    "check",
+                    format!("pytest failed:\n{}", run.output),
+                )
+                .await;
+                return Err(AttemptError::Tests(excerpt(&run.output)));
+            }
+            self.log(
+                LogLevel::Info,
+                "check",
+                format!("pytest passed: {}", last_line(&run.output)),
+            )
+            .await;
+            checks.push("pytest");
+        }
+
+        written.sort();
+        written.dedup();
+        let message = self.commit_message(&checks);
+        let commit = self.repo.commit(&self.worktree, &written, &message).await?;
+        let sha = {
+            let _landing = self.land_lock.lock().await;
+            self.repo
+                .land(&self.worktree, &commit.sha, base.as_deref())
+                .await?
+        };
+        self.log(
+            LogLevel::Info,
+            "git",
+            format!(
+                "landed {} on {}: {}",
+                &sha[..sha.len().min(12)],
+                self.repo.branch(),
+                written.join(", ")
+            ),
+        )
+        .await;
+        Ok(Landed {
+            sha,
+            subject: commit.subject,
+            files: written,
+            checks,
+        })
+    }
+
+    fn commit_message(&self, checks: &[&str]) -> String {
+        let first_line = self
+            .task
+            .description
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let subject: String = if first_line.chars().count() > 72 {
+            first_line.chars().take(71).chain(['…']).collect()
+        } else {
+            first_line.to_owned()
+        };
+        format!(
+            "{subject}\n\n{}\n\n{TASK_TRAILER}: {}\nNightshift-Model: {}/{}\nNightshift-Attempt: {}\nNightshift-Checks: {}\n",
+            self.task.description.trim(),
+            self.task.id,
+            self.model.backend(),
+            self.model.model(),
+            self.attempt,
+            checks.join(", ")
+        )
+    }
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim()
+}

@@ -1,0 +1,96 @@
+//! The subcommands. Each module has its `Cmd` (arguments) and `run`.
+
+mod add;
+mod config;
+mod load;
+mod logs;
+mod model;
+mod pause;
+mod serve;
+mod status;
+mod tasks;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::context::Context;
+
+/// nightshift: an autonomous coding agent that works through a queue of coding tasks.
+#[derive(Debug, Parser)]
+#[command(version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// The target git repository (default: the current directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) repo: Option<PathBuf>,
+    /// Configuration file (default: nightshift.toml in the repository, if present).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) config: Option<PathBuf>,
+    /// Override a setting: -c worker_count=2 (repeatable; beats file and environment).
+    #[arg(short = 'c', global = true, value_name = "KEY=VALUE")]
+    pub(crate) overrides: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the daemon: workers take tasks from the queue until stopped (SIGTERM or Ctrl-C).
+    Serve(serve::Cmd),
+    /// Add a task to the queue.
+    Add(add::Cmd),
+    /// Load tasks from a tasks.yaml file (all or none).
+    Load(load::Cmd),
+    /// Show the queue, the daemon and the model.
+    Status(status::Cmd),
+    /// Show execution logs.
+    Logs(logs::Cmd),
+    /// Stop claiming new tasks (running ones finish); kept across restarts.
+    Pause,
+    /// Resume claiming tasks.
+    Resume,
+    /// List, show, cancel or retry tasks.
+    #[command(subcommand)]
+    Tasks(tasks::Cmd),
+    /// Print the effective configuration and where each value came from.
+    Config,
+    /// Fetch or check the local GGUF model.
+    #[command(subcommand)]
+    Model(model::Cmd),
+}
+
+impl Cli {
+    pub(crate) fn default_log_filter(&self) -> &'static str {
+        match self.command {
+            Command::Serve(_) => "info,llama_cpp_2=warn,sqlx=warn",
+            _ => "warn",
+        }
+    }
+
+    pub(crate) async fn run(self, env: BTreeMap<String, String>) -> anyhow::Result<()> {
+        let flags = match &self.command {
+            Command::Serve(cmd) => cmd.typed_flags(),
+            _ => Vec::new(),
+        };
+        let ctx = Context::load(&self.global, env, flags)?;
+        match self.command {
+            Command::Serve(cmd) => cmd.run(&ctx).await,
+            Command::Add(cmd) => cmd.run(&ctx).await,
+            Command::Load(cmd) => cmd.run(&ctx).await,
+            Command::Status(cmd) => cmd.run(&ctx).await,
+            Command::Logs(cmd) => cmd.run(&ctx).await,
+            Command::Pause => pause::run(&ctx, true).await,
+            Command::Resume => pause::run(&ctx, false).await,
+            Command::Tasks(cmd) => cmd.run(&ctx).await,
+            Command::Config => config::run(&ctx),
+            Command::Model(cmd) => cmd.run(&ctx).await,
+        }
+    }
+}

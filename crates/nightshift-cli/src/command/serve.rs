@@ -1,0 +1,115 @@
+//! `nightshift serve`: the daemon.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use nightshift_agent::AttemptSettings;
+use nightshift_config::ModelType;
+use nightshift_daemon::{Daemon, DaemonSettings};
+use nightshift_git::Repo;
+use nightshift_model_llama::{LocalModel, LocalModelOptions};
+use nightshift_store::RetryPolicy;
+use tokio_util::sync::CancellationToken;
+
+use crate::context::Context;
+
+#[derive(Debug, Args)]
+pub(crate) struct Cmd {
+    /// Parallel workers (overrides WORKER_COUNT).
+    #[arg(long)]
+    workers: Option<u32>,
+}
+
+impl Cmd {
+    pub(crate) fn typed_flags(&self) -> Vec<(String, String, String)> {
+        self.workers
+            .map(|n| {
+                (
+                    "worker_count".to_owned(),
+                    n.to_string(),
+                    "--workers".to_owned(),
+                )
+            })
+            .into_iter()
+            .collect()
+    }
+
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let config = &ctx.config;
+        let repo = Repo::open(&ctx.repo, &config.branch)
+            .await
+            .with_context(|| {
+                format!(
+                    "nightshift works on a git repository; {} is not one (git init?)",
+                    ctx.repo.display()
+                )
+            })?;
+        repo.exclude("/.nightshift/").await?;
+        if config.model_type != ModelType::Gpt4all {
+            tracing::warn!(
+                model_type = config.model_type.as_str(),
+                "only the in-process GGUF backend is built so far; using it (HTTP backends and fallback come with the model router)"
+            );
+        }
+        // Validated now, loaded on the first task: a missing or corrupt file stops the start.
+        let model = LocalModel::new(LocalModelOptions {
+            path: config.model_path.clone(),
+            context_tokens: config.context_tokens,
+            threads: config.threads,
+        })?;
+        let store = ctx.store().await?;
+
+        let mut hasher = DefaultHasher::new();
+        repo.root().hash(&mut hasher);
+        let repo_name = repo
+            .root()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let worktree_dir = config
+            .worktree_dir
+            .join(format!("{repo_name}-{:016x}", hasher.finish()));
+
+        let settings = DaemonSettings {
+            worker_count: config.worker_count,
+            task_timeout: config.task_timeout,
+            lease_duration: config.lease_duration,
+            retry: RetryPolicy {
+                max_retries: config.max_retries,
+                base_delay: config.retry_base_delay,
+                max_delay: config.retry_max_delay,
+            },
+            auto_push: config.git_auto_push,
+            worktree_dir,
+            attempt: AttemptSettings {
+                python: config.python.clone(),
+                test_timeout: config.test_timeout,
+                max_output_tokens: config.max_output_tokens,
+            },
+        };
+        let daemon = Daemon::new(store.clone(), Arc::new(model), repo, settings);
+        let shutdown = CancellationToken::new();
+        tokio::spawn(stop_on_signal(shutdown.clone()));
+        daemon.run(shutdown).await?;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn stop_on_signal(shutdown: CancellationToken) {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(err) => {
+            tracing::error!(%err, "cannot listen for SIGTERM");
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received"),
+    }
+    shutdown.cancel();
+}

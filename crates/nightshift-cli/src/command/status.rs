@@ -1,0 +1,108 @@
+//! `nightshift status`.
+
+use clap::Args;
+use nightshift_daemon::PRESENCE_KEY;
+use nightshift_model::{Availability, ChatModel};
+use nightshift_model_llama::{LocalModel, LocalModelOptions};
+use nightshift_store::{ModelStatsLog, SystemState, TaskQueue, now_ms};
+
+use crate::context::Context;
+
+/// A daemon whose presence is older than this is reported as not running.
+const PRESENCE_STALE_MS: i64 = 15_000;
+
+#[derive(Debug, Args)]
+pub(crate) struct Cmd {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Cmd {
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let store = ctx.store().await?;
+        let counts = store.counts().await?;
+        let paused = store.paused().await?;
+        let presence: Option<serde_json::Value> = store
+            .state(PRESENCE_KEY)
+            .await?
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .filter(|p: &serde_json::Value| {
+                p["seen_at_ms"]
+                    .as_i64()
+                    .is_some_and(|seen| now_ms() - seen < PRESENCE_STALE_MS)
+            });
+        let model = match LocalModel::new(LocalModelOptions {
+            path: ctx.config.model_path.clone(),
+            context_tokens: ctx.config.context_tokens,
+            threads: ctx.config.threads,
+        }) {
+            Ok(model) => model.probe().await,
+            Err(err) => Availability::Unavailable(err.to_string()),
+        };
+        let totals = store.totals_by_model().await?;
+        if self.json {
+            let status = serde_json::json!({
+                "paused": paused,
+                "counts": counts,
+                "daemon": presence,
+                "model": {
+                    "type": "gguf",
+                    "path": ctx.config.model_path,
+                    "available": model == Availability::Available,
+                    "problem": match &model { Availability::Unavailable(why) => Some(why), Availability::Available => None },
+                },
+                "model_totals": totals,
+            });
+            println!("{}", serde_json::to_string_pretty(&status)?);
+            return Ok(());
+        }
+        println!(
+            "queue:   {}",
+            if paused {
+                "PAUSED (nightshift resume)"
+            } else {
+                "active"
+            }
+        );
+        println!(
+            "tasks:   {} queued ({} waiting for a retry), {} running, {} succeeded, {} failed, {} cancelled",
+            counts.queued,
+            counts.delayed,
+            counts.running,
+            counts.succeeded,
+            counts.failed,
+            counts.cancelled
+        );
+        match &presence {
+            Some(p) => println!(
+                "daemon:  running on {} (pid {}), {} workers, model {}",
+                p["host"].as_str().unwrap_or("?"),
+                p["pid"],
+                p["workers"],
+                p["model"].as_str().unwrap_or("?")
+            ),
+            None => println!("daemon:  not running (nightshift serve)"),
+        }
+        match &model {
+            Availability::Available => println!(
+                "model:   gguf {} (available)",
+                ctx.config.model_path.display()
+            ),
+            Availability::Unavailable(why) => println!("model:   gguf unavailable: {why}"),
+        }
+        for t in totals {
+            println!(
+                "usage:   {}/{}: {} calls ({} failed), {} prompt + {} completion tokens, {:.1} s",
+                t.backend,
+                t.model,
+                t.calls,
+                t.failed_calls,
+                t.prompt_tokens,
+                t.completion_tokens,
+                t.duration_ms as f64 / 1000.0
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,401 @@
+//! Layered configuration: built-in defaults → `nightshift.toml` → environment → flags.
+//!
+//! Every setting is declared once in [`SETTINGS`]: its TOML key, the seed's environment variable
+//! (if it had one), its default and a parser. Each layer contributes raw values tagged with a
+//! [`Source`]; the last layer to set a key wins, and a bad value is reported with the key *and*
+//! the source it came from. [`Config::explain`] lists the effective values with their sources,
+//! secrets redacted.
+//!
+//! The environment is passed in as a map rather than read here, so tests never mutate the
+//! process environment.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod settings;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use settings::{ModelType, SETTINGS, Setting};
+
+/// Name of the configuration file looked up in the target repository.
+pub const CONFIG_FILE_NAME: &str = "nightshift.toml";
+/// Prefix of environment variables that name any setting: `NIGHTSHIFT_WORKER_COUNT`.
+pub const ENV_PREFIX: &str = "NIGHTSHIFT_";
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The built-in default.
+    Default,
+    /// A configuration file.
+    File(PathBuf),
+    /// An environment variable.
+    Env(String),
+    /// A command-line flag.
+    Flag(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File(path) => write!(f, "file {}", path.display()),
+            Self::Env(var) => write!(f, "env {var}"),
+            Self::Flag(flag) => write!(f, "flag {flag}"),
+        }
+    }
+}
+
+/// A configuration error, naming the key and where its value came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("{path} is not valid TOML: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A key nobody knows.
+    #[error("unknown setting `{key}` ({origin}); known settings: {known}")]
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// Where it was found.
+        origin: Source,
+        /// The known keys.
+        known: String,
+    },
+    /// A value that does not parse or is out of range.
+    #[error("invalid value {value:?} for `{key}` ({origin}): {reason}")]
+    Invalid {
+        /// The key.
+        key: String,
+        /// The raw value.
+        value: String,
+        /// Where it was set.
+        origin: Source,
+        /// What is expected.
+        reason: String,
+    },
+    /// A `-c` override without `=`.
+    #[error("override {0:?} must be KEY=VALUE")]
+    Override(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = ConfigError> = std::result::Result<T, E>;
+
+/// The effective configuration.
+#[derive(Clone, PartialEq)]
+pub struct Config {
+    /// First model backend to try (`MODEL_TYPE`).
+    pub model_type: ModelType,
+    /// Model name for the HTTP backends (`MODEL_NAME`).
+    pub model_name: String,
+    /// Parallel workers (`WORKER_COUNT`), at least 1.
+    pub worker_count: u32,
+    /// Retries after a task's first attempt (`MAX_RETRIES`).
+    pub max_retries: u32,
+    /// Time limit of one attempt (`TASK_TIMEOUT`, seconds).
+    pub task_timeout: Duration,
+    /// Dashboard port (`FLASK_PORT`).
+    pub port: u16,
+    /// Push the target branch after each commit (`GIT_AUTO_PUSH`), never forced.
+    pub git_auto_push: bool,
+    /// Days between checkpoints (`CHECKPOINT_DAYS`).
+    pub checkpoint_days: u32,
+    /// Ollama's address (`OLLAMA_BASE_URL`).
+    pub ollama_base_url: String,
+    /// OpenAI API key (`OPENAI_API_KEY`); never printed.
+    pub openai_api_key: Option<String>,
+    /// The GGUF model run in-process (`GPT4ALL_MODEL_PATH`).
+    pub model_path: PathBuf,
+    /// The SQLite database; relative paths are inside the target repository.
+    pub database_path: PathBuf,
+    /// Base delay of retry backoff.
+    pub retry_base_delay: Duration,
+    /// Cap of retry backoff.
+    pub retry_max_delay: Duration,
+    /// Lease length; heartbeats renew it at a third of this.
+    pub lease_duration: Duration,
+    /// Time limit of one test run.
+    pub test_timeout: Duration,
+    /// Context window of the in-process model, in tokens.
+    pub context_tokens: u32,
+    /// Most tokens one reply may generate.
+    pub max_output_tokens: u32,
+    /// CPU threads for in-process inference; 0 picks the number of cores.
+    pub threads: u32,
+    /// Python interpreter for syntax checks and pytest.
+    pub python: String,
+    /// Branch that receives commits; empty means the branch checked out at start.
+    pub branch: String,
+    /// Where per-attempt worktrees live; empty means the user cache directory.
+    pub worktree_dir: PathBuf,
+    sources: BTreeMap<&'static str, (String, Source)>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (key, value, source) in self.explain() {
+            map.entry(&key, &format_args!("{value} ({source})"));
+        }
+        map.finish()
+    }
+}
+
+/// Inputs of [`Config::load`].
+#[derive(Debug, Default, Clone)]
+pub struct Layers {
+    /// An explicit `--config` file (must exist), else `nightshift.toml` in `repo` if present.
+    pub config_file: Option<PathBuf>,
+    /// The target repository.
+    pub repo: PathBuf,
+    /// The process environment.
+    pub env: BTreeMap<String, String>,
+    /// `-c key=value` overrides and typed flags, as `(key, value, flag spelling)`.
+    pub flags: Vec<(String, String, String)>,
+}
+
+impl Config {
+    /// Builds the configuration from its layers.
+    pub fn load(layers: &Layers) -> Result<Self> {
+        let mut raw: BTreeMap<&'static str, (String, Source)> = SETTINGS
+            .iter()
+            .map(|s| (s.key, (s.default.to_owned(), Source::Default)))
+            .collect();
+
+        let file = match &layers.config_file {
+            Some(path) => Some(path.clone()),
+            None => Some(layers.repo.join(CONFIG_FILE_NAME)).filter(|path| path.exists()),
+        };
+        if let Some(path) = file {
+            for (key, value) in read_file(&path)? {
+                let setting = find(&key, Source::File(path.clone()))?;
+                raw.insert(setting.key, (value, Source::File(path.clone())));
+            }
+        }
+
+        for setting in SETTINGS {
+            if let Some(var) = setting.seed_env
+                && let Some(value) = layers.env.get(var)
+            {
+                raw.insert(setting.key, (value.clone(), Source::Env(var.to_owned())));
+            }
+        }
+        for (var, value) in &layers.env {
+            if let Some(key) = var.strip_prefix(ENV_PREFIX) {
+                let setting = find(&key.to_ascii_lowercase(), Source::Env(var.clone()))?;
+                raw.insert(setting.key, (value.clone(), Source::Env(var.clone())));
+            }
+        }
+
+        for (key, value, flag) in &layers.flags {
+            let setting = find(key, Source::Flag(flag.clone()))?;
+            raw.insert(setting.key, (value.clone(), Source::Flag(flag.clone())));
+        }
+
+        Self::from_raw(raw, &layers.repo)
+    }
+
+    fn from_raw(raw: BTreeMap<&'static str, (String, Source)>, repo: &Path) -> Result<Self> {
+        fn value<'a>(raw: &'a BTreeMap<&'static str, (String, Source)>, key: &'a str) -> Value<'a> {
+            let (value, source) = &raw[key];
+            Value { key, value, source }
+        }
+        let get = |key: &'static str| value(&raw, key);
+        let in_repo = |path: PathBuf| {
+            if path.as_os_str().is_empty() || path.is_absolute() {
+                path
+            } else {
+                repo.join(path)
+            }
+        };
+        Ok(Self {
+            model_type: get("model_type").parse_with(ModelType::parse)?,
+            model_name: get("model_name").non_empty()?,
+            worker_count: get("worker_count").number(1, 256)?,
+            max_retries: get("max_retries").number(0, 100)?,
+            task_timeout: get("task_timeout").seconds()?,
+            port: u16::try_from(get("port").number(1, 65_535)?).unwrap_or(5000),
+            git_auto_push: get("git_auto_push").boolean()?,
+            checkpoint_days: get("checkpoint_days").number(0, 3650)?,
+            ollama_base_url: get("ollama_base_url").url()?,
+            openai_api_key: Some(raw["openai_api_key"].0.clone()).filter(|k| !k.is_empty()),
+            model_path: expand_home(&get("model_path").non_empty()?),
+            database_path: in_repo(PathBuf::from(get("database_path").non_empty()?)),
+            retry_base_delay: get("retry_base_delay").seconds()?,
+            retry_max_delay: get("retry_max_delay").seconds()?,
+            lease_duration: get("lease_duration").seconds()?,
+            test_timeout: get("test_timeout").seconds()?,
+            context_tokens: get("context_tokens").number(512, 1 << 20)?,
+            max_output_tokens: get("max_output_tokens").number(16, 1 << 16)?,
+            threads: get("threads").number(0, 1024)?,
+            python: get("python").non_empty()?,
+            branch: raw["branch"].0.trim().to_owned(),
+            worktree_dir: expand_home(raw["worktree_dir"].0.trim()),
+            sources: raw,
+        })
+    }
+
+    /// Every setting as `(key, value, source)`, secrets redacted.
+    pub fn explain(&self) -> Vec<(&'static str, String, Source)> {
+        SETTINGS
+            .iter()
+            .map(|setting| {
+                let (value, source) = &self.sources[setting.key];
+                let shown = if setting.secret && !value.is_empty() {
+                    "<redacted>".to_owned()
+                } else {
+                    value.clone()
+                };
+                (setting.key, shown, source.clone())
+            })
+            .collect()
+    }
+
+    /// Where the value of `key` came from.
+    pub fn source_of(&self, key: &str) -> Option<&Source> {
+        self.sources.get(key).map(|(_, source)| source)
+    }
+}
+
+/// Expands a leading `~/` with `$HOME`.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+fn find(key: &str, source: Source) -> Result<&'static Setting> {
+    SETTINGS
+        .iter()
+        .find(|setting| setting.key == key)
+        .ok_or_else(|| ConfigError::UnknownKey {
+            key: key.to_owned(),
+            origin: source,
+            known: SETTINGS
+                .iter()
+                .map(|s| s.key)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+fn read_file(path: &Path) -> Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|err: toml::de::Error| ConfigError::Syntax {
+            path: path.to_owned(),
+            message: err.to_string(),
+        })?;
+    table
+        .into_iter()
+        .map(|(key, value)| {
+            let raw = match &value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Datetime(_) | toml::Value::Array(_) | toml::Value::Table(_) => {
+                    return Err(ConfigError::Invalid {
+                        key: key.clone(),
+                        value: value.to_string(),
+                        origin: Source::File(path.to_owned()),
+                        reason: format!(
+                            "expected a string, number or boolean, not a {}",
+                            value.type_str()
+                        ),
+                    });
+                }
+            };
+            Ok((key, raw))
+        })
+        .collect()
+}
+
+/// A raw value being parsed, carrying what an error must name.
+struct Value<'a> {
+    key: &'a str,
+    value: &'a str,
+    source: &'a Source,
+}
+
+impl Value<'_> {
+    fn invalid(&self, reason: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            key: self.key.to_owned(),
+            value: self.value.to_owned(),
+            origin: self.source.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    fn parse_with<T>(&self, parse: fn(&str) -> Result<T, String>) -> Result<T> {
+        parse(self.value.trim()).map_err(|reason| self.invalid(reason))
+    }
+
+    fn non_empty(&self) -> Result<String> {
+        let value = self.value.trim();
+        if value.is_empty() {
+            return Err(self.invalid("must not be empty"));
+        }
+        Ok(value.to_owned())
+    }
+
+    fn number(&self, min: u32, max: u32) -> Result<u32> {
+        let n: u64 = self
+            .value
+            .trim()
+            .parse()
+            .map_err(|_| self.invalid("expected a whole number"))?;
+        u32::try_from(n)
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| self.invalid(format!("must be between {min} and {max}")))
+    }
+
+    fn seconds(&self) -> Result<Duration> {
+        Ok(Duration::from_secs(u64::from(
+            self.number(1, 7 * 24 * 3600)?,
+        )))
+    }
+
+    fn boolean(&self) -> Result<bool> {
+        match self.value.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" | "" => Ok(false),
+            _ => Err(self.invalid("expected true or false")),
+        }
+    }
+
+    fn url(&self) -> Result<String> {
+        let value = self.non_empty()?;
+        if value.starts_with("http://") || value.starts_with("https://") {
+            Ok(value.trim_end_matches('/').to_owned())
+        } else {
+            Err(self.invalid("expected an http:// or https:// URL"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+//! The table of every setting: key, seed variable, default.
+
+/// A backend kind for `MODEL_TYPE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelType {
+    /// Ollama's HTTP API.
+    Ollama,
+    /// Any OpenAI-compatible API.
+    Openai,
+    /// A GGUF file run in-process (the seed called it GPT4All).
+    Gpt4all,
+}
+
+impl ModelType {
+    pub(crate) fn parse(value: &str) -> Result<Self, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "ollama" => Ok(Self::Ollama),
+            "openai" => Ok(Self::Openai),
+            "gpt4all" | "gguf" | "local" => Ok(Self::Gpt4all),
+            _ => Err("expected ollama, openai or gpt4all (also spelled gguf or local)".to_owned()),
+        }
+    }
+
+    /// The canonical spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ollama => "ollama",
+            Self::Openai => "openai",
+            Self::Gpt4all => "gpt4all",
+        }
+    }
+}
+
+/// One setting.
+#[derive(Debug)]
+pub struct Setting {
+    /// Key in `nightshift.toml` and in `-c key=value`; `NIGHTSHIFT_<KEY>` in the environment.
+    pub key: &'static str,
+    /// The seed's environment variable, if it had one.
+    pub seed_env: Option<&'static str>,
+    /// Default, as text.
+    pub default: &'static str,
+    /// Never printed.
+    pub secret: bool,
+    /// What it does.
+    pub help: &'static str,
+}
+
+const fn setting(
+    key: &'static str,
+    seed_env: Option<&'static str>,
+    default: &'static str,
+    help: &'static str,
+) -> Setting {
+    Setting {
+        key,
+        seed_env,
+        default,
+        secret: false,
+        help,
+    }
+}
+
+/// Every setting, in the order `nightshift config` prints them.
+pub const SETTINGS: &[Setting] = &[
+    setting(
+        "model_type",
+        Some("MODEL_TYPE"),
+        "ollama",
+        "first model backend to try: ollama, openai or gpt4all (in-process GGUF)",
+    ),
+    setting(
+        "model_name",
+        Some("MODEL_NAME"),
+        "codellama:7b-instruct",
+        "model name for the HTTP backends",
+    ),
+    setting(
+        "worker_count",
+        Some("WORKER_COUNT"),
+        "3",
+        "parallel workers",
+    ),
+    setting(
+        "max_retries",
+        Some("MAX_RETRIES"),
+        "3",
+        "retries after a task's first attempt",
+    ),
+    setting(
+        "task_timeout",
+        Some("TASK_TIMEOUT"),
+        "300",
+        "seconds one attempt may take",
+    ),
+    setting("port", Some("FLASK_PORT"), "5000", "dashboard port"),
+    setting(
+        "git_auto_push",
+        Some("GIT_AUTO_PUSH"),
+        "false",
+        "push after each commit (never forced)",
+    ),
+    setting(
+        "checkpoint_days",
+        Some("CHECKPOINT_DAYS"),
+        "7",
+        "days between checkpoint reports",
+    ),
+    setting(
+        "ollama_base_url",
+        Some("OLLAMA_BASE_URL"),
+        "http://localhost:11434",
+        "Ollama's address",
+    ),
+    Setting {
+        key: "openai_api_key",
+        seed_env: Some("OPENAI_API_KEY"),
+        default: "",
+        secret: true,
+        help: "API key of the OpenAI-compatible backend",
+    },
+    setting(
+        "model_path",
+        Some("GPT4ALL_MODEL_PATH"),
+        "~/.cache/nightshift/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        "GGUF model run in-process",
+    ),
+    setting(
+        "database_path",
+        None,
+        ".nightshift/nightshift.db",
+        "SQLite database (relative to the repository)",
+    ),
+    setting(
+        "retry_base_delay",
+        None,
+        "5",
+        "seconds before the first retry (doubles each retry, with jitter)",
+    ),
+    setting(
+        "retry_max_delay",
+        None,
+        "300",
+        "longest wait between retries, in seconds",
+    ),
+    setting(
+        "lease_duration",
+        None,
+        "30",
+        "seconds a claim is held without a heartbeat",
+    ),
+    setting("test_timeout", None, "120", "seconds one test run may take"),
+    setting(
+        "context_tokens",
+        None,
+        "8192",
+        "context window of the in-process model",
+    ),
+    setting(
+        "max_output_tokens",
+        None,
+        "1536",
+        "most tokens one model reply may generate",
+    ),
+    setting(
+        "threads",
+        None,
+        "0",
+        "CPU threads for in-process inference (0: all cores)",
+    ),
+    setting(
+        "python",
+        None,
+        "python3",
+        "Python interpreter for syntax checks and pytest",
+    ),
+    setting(
+        "branch",
+        None,
+        "",
+        "branch that receives commits (empty: the one checked out)",
+    ),
+    setting(
+        "worktree_dir",
+        None,
+        "~/.cache/nightshift/worktrees",
+        "where per-attempt worktrees live",
+    ),
+];

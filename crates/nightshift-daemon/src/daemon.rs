@@ -1,0 +1,179 @@
+//! [`Daemon`]: workers, lease reaper and presence, under one cancellation token.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nightshift_agent::AttemptSettings;
+use nightshift_git::Repo;
+use nightshift_model::ChatModel;
+use nightshift_store::{RetryPolicy, Store, StoreError, now_ms};
+use tokio::sync::Mutex;
+use tokio::task::JoinSet;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use crate::identity::Identity;
+use crate::worker::Worker;
+
+/// `system_state` key where a running daemon announces itself.
+pub const PRESENCE_KEY: &str = "daemon";
+/// How often the daemon refreshes its presence.
+const PRESENCE_INTERVAL: Duration = Duration::from_secs(5);
+/// How long workers get to release their leases on shutdown before being aborted.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What the daemon needs besides the store, model and repository.
+#[derive(Debug, Clone)]
+pub struct DaemonSettings {
+    /// Parallel workers.
+    pub worker_count: u32,
+    /// Time limit of one attempt.
+    pub task_timeout: Duration,
+    /// Lease length; renewed at a third of it.
+    pub lease_duration: Duration,
+    /// Retries and backoff.
+    pub retry: RetryPolicy,
+    /// Push after each landed commit.
+    pub auto_push: bool,
+    /// Where attempt worktrees go.
+    pub worktree_dir: PathBuf,
+    /// Settings of the coding step.
+    pub attempt: AttemptSettings,
+}
+
+/// Shared by every worker.
+pub(crate) struct Shared<S> {
+    pub(crate) store: S,
+    pub(crate) model: Arc<dyn ChatModel>,
+    pub(crate) repo: Repo,
+    pub(crate) settings: DaemonSettings,
+    pub(crate) identity: Identity,
+    pub(crate) land_lock: Mutex<()>,
+}
+
+/// The daemon. Generic over the store backend.
+pub struct Daemon<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S: Store> Daemon<S> {
+    /// Builds a daemon.
+    pub fn new(store: S, model: Arc<dyn ChatModel>, repo: Repo, settings: DaemonSettings) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                store,
+                model,
+                repo,
+                settings,
+                identity: Identity::current(),
+                land_lock: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// A worker, for tests that drain the queue one task at a time.
+    pub fn worker(&self, index: usize) -> Worker<S> {
+        Worker::new(Arc::clone(&self.shared), index)
+    }
+
+    /// Recovers leases of dead or expired holders; returns the tasks put back.
+    pub async fn recover(&self) -> Result<Vec<i64>, StoreError> {
+        let identity = &self.shared.identity;
+        let recovered = self
+            .shared
+            .store
+            .recover_leases(&|owner| identity.is_dead(owner))
+            .await?;
+        if !recovered.is_empty() {
+            tracing::warn!(?recovered, "recovered tasks of lost workers");
+        }
+        Ok(recovered)
+    }
+
+    /// Runs until `shutdown` fires, then releases leases and returns.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), StoreError> {
+        let shared = &self.shared;
+        shared.repo.prune_worktrees().await.ok();
+        self.recover().await?;
+        let feed = shared.store.subscribe()?;
+        tracing::info!(
+            workers = shared.settings.worker_count,
+            repo = %shared.repo.root().display(),
+            branch = shared.repo.branch(),
+            model = %shared.model.model(),
+            "daemon started"
+        );
+
+        let mut tasks = JoinSet::new();
+        for index in 0..shared.settings.worker_count {
+            let worker = self.worker(usize::try_from(index).unwrap_or_default());
+            let cancel = shutdown.child_token();
+            let feed = feed.clone();
+            tasks.spawn(async move { worker.run(feed, cancel).await });
+        }
+        tasks.spawn(reap_leases(self.clone_handle(), shutdown.child_token()));
+        tasks.spawn(announce(Arc::clone(shared), shutdown.child_token()));
+
+        shutdown.cancelled().await;
+        tracing::info!("shutting down: releasing leases");
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("workers did not stop within the grace period; aborting them");
+            tasks.abort_all();
+        }
+        if let Err(err) = shared.store.put_state(PRESENCE_KEY, "").await {
+            tracing::warn!(%err, "could not clear daemon presence");
+        }
+        Ok(())
+    }
+
+    fn clone_handle(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+async fn reap_leases<S: Store>(daemon: Daemon<S>, cancel: CancellationToken) {
+    let mut interval = tokio::time::interval(daemon.shared.settings.lease_duration / 2);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = interval.tick() => {
+                if let Err(err) = daemon.recover().await {
+                    tracing::warn!(%err, "lease recovery failed");
+                }
+            }
+        }
+    }
+}
+
+async fn announce<S: Store>(shared: Arc<Shared<S>>, cancel: CancellationToken) {
+    let mut interval = tokio::time::interval(PRESENCE_INTERVAL);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let started = now_ms();
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = interval.tick() => {
+                let presence = serde_json::json!({
+                    "host": shared.identity.host,
+                    "pid": shared.identity.pid,
+                    "workers": shared.settings.worker_count,
+                    "started_at_ms": started,
+                    "seen_at_ms": now_ms(),
+                    "model": format!("{}/{}", shared.model.backend(), shared.model.model()),
+                    "branch": shared.repo.branch(),
+                });
+                if let Err(err) = shared.store.put_state(PRESENCE_KEY, &presence.to_string()).await {
+                    tracing::warn!(%err, "could not write daemon presence");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The nightshift daemon.
+//!
+//! [`Daemon::run`] starts `worker_count` workers on the tokio runtime, a lease reaper, and a
+//! presence heartbeat, and stops them all when its cancellation token fires:
+//!
+//! - [`worker`]: claim → run the attempt under a lease (renewed by a heartbeat, cut by the task
+//!   timeout) → finish: succeed with the commit, retry with backoff, fail, or release on
+//!   shutdown. Idle workers sleep until the store's change feed ticks (another process added a
+//!   task, a pause was lifted) or the earliest backoff ends — no busy polling.
+//! - [`identity`]: who holds a lease (`host:pid:instance:worker`) and whether that holder is
+//!   gone, so a restarted daemon recovers its dead predecessor's tasks at once instead of
+//!   waiting for their leases to expire.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod daemon;
+mod identity;
+mod worker;
+
+pub use daemon::{Daemon, DaemonSettings, PRESENCE_KEY};
+pub use identity::Identity;
+pub use worker::{Outcome, Worker};

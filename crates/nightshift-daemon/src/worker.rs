@@ -1,0 +1,318 @@
+//! A worker: claim, attempt under a lease, finish.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nightshift_agent::{Attempt, AttemptError, Landed};
+use nightshift_store::{
+    AttemptEnd, Claim, CommitRecord, Lease, LogLevel, NewLogEntry, Store, StoreError, TaskId,
+    TaskStatus, now_ms,
+};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::daemon::Shared;
+
+/// Longest an idle worker sleeps without a wake-up (a safety net under the change feed).
+const IDLE_POLL: Duration = Duration::from_secs(5);
+/// Pause after a storage error before trying again.
+const ERROR_PAUSE: Duration = Duration::from_secs(1);
+
+/// What one step of a worker did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing claimable (empty, delayed, or paused).
+    Idle,
+    /// Ran an attempt of this task, which is now in this status (`None`: the lease was lost
+    /// and another holder decides).
+    Executed(TaskId, Option<TaskStatus>),
+}
+
+/// How an attempt ended, before it is written.
+enum Ending {
+    Landed(Landed),
+    Failed(AttemptError),
+    TimedOut,
+    /// Shutdown: give the task back.
+    Shutdown,
+    /// The lease was lost (cancelled by a user, or taken over): write nothing.
+    LeaseLost,
+}
+
+/// One worker of a daemon.
+pub struct Worker<S> {
+    shared: Arc<Shared<S>>,
+    owner: String,
+}
+
+impl<S: Store> Worker<S> {
+    pub(crate) fn new(shared: Arc<Shared<S>>, index: usize) -> Self {
+        let owner = shared.identity.owner(index);
+        Self { shared, owner }
+    }
+
+    /// Runs until cancelled.
+    pub(crate) async fn run(self, mut feed: watch::Receiver<u64>, cancel: CancellationToken) {
+        while !cancel.is_cancelled() {
+            feed.borrow_and_update();
+            let outcome = self.try_execute_one(&cancel).await;
+            let wait = match outcome {
+                Ok(Outcome::Executed(..)) => continue,
+                Ok(Outcome::Idle) => self.idle_wait().await,
+                Err(err) => {
+                    tracing::warn!(owner = %self.owner, %err, "worker step failed");
+                    ERROR_PAUSE
+                }
+            };
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                changed = feed.changed() => if changed.is_err() { break },
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Until the earliest delayed task becomes claimable, capped by [`IDLE_POLL`].
+    async fn idle_wait(&self) -> Duration {
+        match self.shared.store.next_run_after().await {
+            Ok(Some(at)) => {
+                let ms = u64::try_from(at.saturating_sub(now_ms())).unwrap_or(0);
+                Duration::from_millis(ms.max(10)).min(IDLE_POLL)
+            }
+            Ok(None) | Err(_) => IDLE_POLL,
+        }
+    }
+
+    /// Claims and runs at most one task.
+    pub async fn try_execute_one(&self, cancel: &CancellationToken) -> Result<Outcome, StoreError> {
+        let settings = &self.shared.settings;
+        let Some(claim) = self
+            .shared
+            .store
+            .claim(&self.owner, settings.lease_duration)
+            .await?
+        else {
+            return Ok(Outcome::Idle);
+        };
+        let id = claim.task.id;
+        tracing::info!(task_id = id, attempt = claim.lease.attempt, owner = %self.owner, "claimed");
+        let status = self.execute(claim, cancel).await?;
+        Ok(Outcome::Executed(id, status))
+    }
+
+    async fn execute(
+        &self,
+        claim: Claim,
+        cancel: &CancellationToken,
+    ) -> Result<Option<TaskStatus>, StoreError> {
+        let Claim { task, lease } = claim;
+        let shared = &self.shared;
+        let attempt_cancel = cancel.child_token();
+        let lease_lost = CancellationToken::new();
+        let heartbeat = tokio::spawn(keep_lease(
+            shared.store.clone(),
+            lease.clone(),
+            shared.settings.lease_duration,
+            lease_lost.clone(),
+            attempt_cancel.clone(),
+        ));
+
+        // A crash between landing and recording leaves the commit on the branch: adopt it.
+        if let Ok(Some(sha)) = shared.repo.find_task_commit(task.id).await {
+            heartbeat.abort();
+            let files = shared.repo.files_of(&sha).await.unwrap_or_default();
+            let subject = shared.repo.subject_of(&sha).await.unwrap_or_default();
+            let landed = Landed {
+                sha,
+                subject,
+                files,
+                checks: Vec::new(),
+            };
+            return self
+                .record_success(
+                    &lease,
+                    &landed,
+                    "its commit had already landed before a crash",
+                )
+                .await;
+        }
+
+        let worktree = self.worktree_path(task.id);
+        let attempt = Attempt {
+            store: &shared.store,
+            model: shared.model.as_ref(),
+            repo: &shared.repo,
+            land_lock: &shared.land_lock,
+            settings: &shared.settings.attempt,
+            task: &task,
+            attempt: lease.attempt,
+            worktree: worktree.clone(),
+        };
+        let ending = tokio::select! {
+            result = tokio::time::timeout(shared.settings.task_timeout, attempt.run()) => match result {
+                Ok(Ok(landed)) => Ending::Landed(landed),
+                Ok(Err(err)) => Ending::Failed(err),
+                Err(_) => Ending::TimedOut,
+            },
+            () = attempt_cancel.cancelled() => {
+                if lease_lost.is_cancelled() { Ending::LeaseLost } else { Ending::Shutdown }
+            }
+        };
+        heartbeat.abort();
+        if let Err(err) = shared.repo.remove_worktree(&worktree).await {
+            tracing::warn!(task_id = task.id, %err, "could not remove worktree");
+        }
+
+        let end = match ending {
+            Ending::Landed(landed) => {
+                return self
+                    .record_success(&lease, &landed, "checks passed and the commit landed")
+                    .await;
+            }
+            Ending::LeaseLost => {
+                self.log(
+                    &lease,
+                    LogLevel::Warn,
+                    "lease lost (cancelled or taken over); result discarded",
+                )
+                .await;
+                return Ok(None);
+            }
+            Ending::Shutdown => AttemptEnd::Released {
+                reason: "daemon shutting down".to_owned(),
+            },
+            Ending::TimedOut => self.failure(
+                &lease,
+                task.max_retries,
+                format!(
+                    "timed out after {} s",
+                    shared.settings.task_timeout.as_secs()
+                ),
+                true,
+            ),
+            Ending::Failed(err) => {
+                let retryable = err.is_retryable();
+                self.failure(&lease, task.max_retries, err.to_string(), retryable)
+            }
+        };
+        match shared.store.finish(&lease, end).await {
+            Ok(status) => Ok(Some(status)),
+            Err(StoreError::StaleLease { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn failure(
+        &self,
+        lease: &Lease,
+        max_retries: u32,
+        error: String,
+        retryable: bool,
+    ) -> AttemptEnd {
+        let policy = nightshift_store::RetryPolicy {
+            max_retries,
+            ..self.shared.settings.retry
+        };
+        match retryable
+            .then(|| policy.next_delay(lease.attempt, &mut rand::rng()))
+            .flatten()
+        {
+            Some(delay) => AttemptEnd::Retry {
+                error,
+                run_after_ms: now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX),
+            },
+            None => AttemptEnd::Failed { error },
+        }
+    }
+
+    async fn record_success(
+        &self,
+        lease: &Lease,
+        landed: &Landed,
+        why: &str,
+    ) -> Result<Option<TaskStatus>, StoreError> {
+        let shared = &self.shared;
+        let record = CommitRecord {
+            task_id: lease.task_id,
+            sha: landed.sha.clone(),
+            branch: shared.repo.branch().to_owned(),
+            subject: landed.subject.clone(),
+            files: landed.files.clone(),
+            created_at_ms: now_ms(),
+            pushed: false,
+        };
+        let summary = format!(
+            "succeeded: {why} ({})",
+            &landed.sha[..landed.sha.len().min(12)]
+        );
+        match shared
+            .store
+            .record_commit_and_succeed(lease, &record, summary)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::StaleLease { .. }) => return Ok(None),
+            Err(err) => return Err(err),
+        }
+        if shared.settings.auto_push {
+            match shared.repo.push().await {
+                Ok(()) => shared.store.mark_pushed(lease.task_id).await?,
+                Err(err) => {
+                    self.log(
+                        lease,
+                        LogLevel::Warn,
+                        &format!("push failed (commit kept, will go with the next push): {err}"),
+                    )
+                    .await;
+                }
+            }
+        }
+        Ok(Some(TaskStatus::Succeeded))
+    }
+
+    async fn log(&self, lease: &Lease, level: LogLevel, message: &str) {
+        let entry = NewLogEntry {
+            task_id: Some(lease.task_id),
+            attempt: Some(lease.attempt),
+            level,
+            event: "worker".to_owned(),
+            message: message.to_owned(),
+        };
+        if let Err(err) = self.shared.store.log(entry).await {
+            tracing::warn!(%err, "could not write execution log");
+        }
+    }
+
+    fn worktree_path(&self, task_id: TaskId) -> PathBuf {
+        self.shared
+            .settings
+            .worktree_dir
+            .join(format!("task-{task_id}"))
+    }
+}
+
+/// Renews the lease at a third of its length; if it is lost, cancels the attempt.
+async fn keep_lease<S: Store>(
+    store: S,
+    lease: Lease,
+    length: Duration,
+    lost: CancellationToken,
+    attempt: CancellationToken,
+) {
+    let mut interval = tokio::time::interval(length / 3);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        match store.heartbeat(&lease, length).await {
+            Ok(()) => {}
+            Err(StoreError::StaleLease { .. }) => {
+                lost.cancel();
+                attempt.cancel();
+                return;
+            }
+            Err(err) => tracing::warn!(task_id = lease.task_id, %err, "lease heartbeat failed"),
+        }
+    }
+}

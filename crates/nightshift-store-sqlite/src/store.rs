@@ -1,0 +1,831 @@
+//! [`SqliteStore`]: every storage trait, on one SQLite file.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use nightshift_store::{
+    AttemptEnd, Claim, CommitLog, CommitRecord, EventLog, Lease, LogEntry, LogLevel, LogQuery,
+    ModelCall, ModelStatsLog, ModelTotals, NewLogEntry, NewTask, QueueCounts, Result, Store,
+    StoreError, SystemState, Task, TaskId, TaskQueue, TaskStatus, now_ms,
+};
+use rand::RngCore;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, SqliteConnection};
+use tokio::sync::watch;
+use tracing::instrument;
+
+use crate::rows::{self, to_i64};
+
+/// How long a writer waits for another process's write lock before failing.
+const BUSY_TIMEOUT_MS: u64 = 30_000;
+/// Connections in the pool: SQLite serialises writers anyway; a few let reads overlap.
+const MAX_CONNECTIONS: u32 = 4;
+/// `system_state` key of the pause flag.
+const PAUSED_KEY: &str = "paused";
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The SQLite store. Cheap to clone: clones share the pool and the change feed.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+    feed: watch::Sender<u64>,
+    /// The file watcher behind the feed, started by the first `subscribe`.
+    watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(StoreError::backend)?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::backend)?;
+        MIGRATOR.run(&pool).await.map_err(StoreError::backend)?;
+        let (feed, _) = watch::channel(0);
+        Ok(Self {
+            pool,
+            path: path.to_owned(),
+            feed,
+            watcher: Arc::default(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::backend)
+    }
+
+    fn bump(&self) {
+        self.feed
+            .send_modify(|version| *version = version.wrapping_add(1));
+    }
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn duration_ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn backend(err: sqlx::Error) -> StoreError {
+    StoreError::backend(err)
+}
+
+/// A transition row for `execution_logs`.
+struct Transition<'a> {
+    task_id: TaskId,
+    attempt: Option<u32>,
+    from: Option<TaskStatus>,
+    to: TaskStatus,
+    level: LogLevel,
+    message: &'a str,
+}
+
+async fn log_transition(conn: &mut SqliteConnection, t: Transition<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO execution_logs (at_ms, task_id, attempt, level, event, from_status, to_status, message)
+         VALUES (?, ?, ?, ?, 'transition', ?, ?, ?)",
+    )
+    .bind(now_ms())
+    .bind(t.task_id)
+    .bind(t.attempt.map(i64::from))
+    .bind(t.level.as_str())
+    .bind(t.from.map(TaskStatus::as_str))
+    .bind(t.to.as_str())
+    .bind(t.message)
+    .execute(conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn status_of(conn: &mut SqliteConnection, id: TaskId) -> Result<TaskStatus> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM tasks WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map_err(backend)?;
+    status.ok_or(StoreError::NotFound(id))?.parse()
+}
+
+/// Ends a running attempt under its lease; `StaleLease` if the token no longer owns the task.
+async fn end_attempt(
+    conn: &mut SqliteConnection,
+    lease: &Lease,
+    end: &AttemptEnd,
+) -> Result<TaskStatus> {
+    // Every variant clears the lease under the same guard: the token must still own a running
+    // task. `?1`..`?3` are shared; `?4`, `?5` are the variant's own values.
+    const GUARD: &str = "lease_token = NULL, lease_owner = NULL, lease_expires_at_ms = NULL,
+        last_error = COALESCE(?4, last_error), run_after_ms = COALESCE(?5, run_after_ms),
+        updated_at_ms = ?1 WHERE id = ?2 AND lease_token = ?3 AND status = 'running'";
+    let now = now_ms();
+    let (to, level, message, set, error, run_after_ms) = match end {
+        AttemptEnd::Succeeded { summary } => (
+            TaskStatus::Succeeded,
+            LogLevel::Info,
+            summary.clone(),
+            "status = 'succeeded', finished_at_ms = ?1",
+            None,
+            None,
+        ),
+        AttemptEnd::Retry {
+            error,
+            run_after_ms,
+        } => (
+            TaskStatus::Queued,
+            LogLevel::Warn,
+            format!(
+                "attempt {} failed, retry after backoff: {error}",
+                lease.attempt
+            ),
+            "status = 'queued'",
+            Some(error),
+            Some(*run_after_ms),
+        ),
+        AttemptEnd::Failed { error } => (
+            TaskStatus::Failed,
+            LogLevel::Error,
+            format!("attempt {} failed, no retries left: {error}", lease.attempt),
+            "status = 'failed', finished_at_ms = ?1",
+            Some(error),
+            None,
+        ),
+        AttemptEnd::Released { reason } => (
+            TaskStatus::Queued,
+            LogLevel::Info,
+            format!("attempt {} released unfinished: {reason}", lease.attempt),
+            // The attempt is given back: shutting down must not burn the task's retries.
+            "status = 'queued', attempts = MAX(attempts - 1, 0)",
+            None,
+            Some(now),
+        ),
+    };
+    let sql = format!("UPDATE tasks SET {set}, {GUARD}");
+    let done = sqlx::query(&sql)
+        .bind(now)
+        .bind(lease.task_id)
+        .bind(&lease.token)
+        .bind(error)
+        .bind(run_after_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::StaleLease {
+            task_id: lease.task_id,
+        });
+    }
+    log_transition(
+        conn,
+        Transition {
+            task_id: lease.task_id,
+            attempt: Some(lease.attempt),
+            from: Some(TaskStatus::Running),
+            to,
+            level,
+            message: &message,
+        },
+    )
+    .await?;
+    Ok(to)
+}
+
+#[async_trait]
+impl TaskQueue for SqliteStore {
+    #[instrument(skip_all, fields(count = tasks.len()))]
+    async fn enqueue(&self, tasks: Vec<NewTask>) -> Result<Vec<TaskId>> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let mut ids = Vec::with_capacity(tasks.len());
+        for task in &tasks {
+            let id: TaskId = sqlx::query_scalar(
+                "INSERT INTO tasks (description, priority, status, metadata, source, max_retries,
+                 run_after_ms, created_at_ms, updated_at_ms)
+                 VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id",
+            )
+            .bind(&task.description)
+            .bind(task.priority)
+            .bind(task.metadata.to_string())
+            .bind(&task.source)
+            .bind(i64::from(task.max_retries))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let message = format!(
+                "queued from {} with priority {}",
+                task.source, task.priority
+            );
+            log_transition(
+                &mut tx,
+                Transition {
+                    task_id: id,
+                    attempt: None,
+                    from: None,
+                    to: TaskStatus::Queued,
+                    level: LogLevel::Info,
+                    message: &message,
+                },
+            )
+            .await?;
+            ids.push(id);
+        }
+        tx.commit().await.map_err(backend)?;
+        self.bump();
+        Ok(ids)
+    }
+
+    #[instrument(skip_all)]
+    async fn claim(&self, owner: &str, lease: Duration) -> Result<Option<Claim>> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let token = new_token();
+        let row = sqlx::query(
+            "UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_token = ?1,
+             lease_owner = ?2, lease_expires_at_ms = ?3 + ?4, started_at_ms = ?3, updated_at_ms = ?3
+             WHERE id = (SELECT id FROM tasks WHERE status = 'queued' AND run_after_ms <= ?3
+                         ORDER BY priority DESC, id ASC LIMIT 1)
+               AND NOT EXISTS (SELECT 1 FROM system_state WHERE key = ?5 AND value = 'true')
+             RETURNING *",
+        )
+        .bind(&token)
+        .bind(owner)
+        .bind(now)
+        .bind(duration_ms(lease))
+        .bind(PAUSED_KEY)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else {
+            // Nothing written: rolling back is just releasing the lock.
+            tx.rollback().await.map_err(backend)?;
+            return Ok(None);
+        };
+        let task = rows::task(&row)?;
+        let message = format!("claimed by {owner}");
+        log_transition(
+            &mut tx,
+            Transition {
+                task_id: task.id,
+                attempt: Some(task.attempts),
+                from: Some(TaskStatus::Queued),
+                to: TaskStatus::Running,
+                level: LogLevel::Info,
+                message: &message,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        let lease = Lease {
+            task_id: task.id,
+            token,
+            attempt: task.attempts,
+        };
+        Ok(Some(Claim { task, lease }))
+    }
+
+    #[instrument(skip_all, fields(task_id = lease.task_id))]
+    async fn heartbeat(&self, lease: &Lease, extend: Duration) -> Result<()> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE tasks SET lease_expires_at_ms = ?1 + ?2
+             WHERE id = ?3 AND lease_token = ?4 AND status = 'running'",
+        )
+        .bind(now)
+        .bind(duration_ms(extend))
+        .bind(lease.task_id)
+        .bind(&lease.token)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::StaleLease {
+                task_id: lease.task_id,
+            })
+        }
+    }
+
+    #[instrument(skip_all, fields(task_id = lease.task_id))]
+    async fn finish(&self, lease: &Lease, end: AttemptEnd) -> Result<TaskStatus> {
+        let mut tx = self.begin_write().await?;
+        let status = end_attempt(&mut tx, lease, &end).await?;
+        tx.commit().await.map_err(backend)?;
+        self.bump();
+        Ok(status)
+    }
+
+    #[instrument(skip_all)]
+    async fn recover_leases(
+        &self,
+        owner_is_dead: &(dyn for<'o> Fn(&'o str) -> bool + Sync),
+    ) -> Result<Vec<TaskId>> {
+        let now = now_ms();
+        let running = sqlx::query(
+            "SELECT id, attempts, max_retries, lease_token, lease_owner, lease_expires_at_ms
+             FROM tasks WHERE status = 'running'",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut recovered = Vec::new();
+        for row in running {
+            let id: TaskId = row.try_get("id").map_err(backend)?;
+            let owner: Option<String> = row.try_get("lease_owner").map_err(backend)?;
+            let expires: Option<i64> = row.try_get("lease_expires_at_ms").map_err(backend)?;
+            let token: Option<String> = row.try_get("lease_token").map_err(backend)?;
+            let attempts: i64 = row.try_get("attempts").map_err(backend)?;
+            let max_retries: i64 = row.try_get("max_retries").map_err(backend)?;
+            let owner = owner.unwrap_or_default();
+            let why = if expires.is_none_or(|at| at < now) {
+                format!("lease of {owner} expired")
+            } else if owner_is_dead(&owner) {
+                format!("worker {owner} is gone")
+            } else {
+                continue;
+            };
+            let exhausted = attempts > max_retries;
+            let to = if exhausted {
+                TaskStatus::Failed
+            } else {
+                TaskStatus::Queued
+            };
+            let error = format!("attempt {attempts} lost: {why}");
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE tasks SET status = ?1, lease_token = NULL, lease_owner = NULL,
+                 lease_expires_at_ms = NULL, last_error = ?2, updated_at_ms = ?3, run_after_ms = ?3,
+                 finished_at_ms = CASE WHEN ?1 = 'failed' THEN ?3 END
+                 WHERE id = ?4 AND status = 'running' AND lease_token IS ?5",
+            )
+            .bind(to.as_str())
+            .bind(&error)
+            .bind(now)
+            .bind(id)
+            .bind(&token)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() == 1 {
+                let message = if exhausted {
+                    format!("{error}; no retries left")
+                } else {
+                    format!("{error}; queued again")
+                };
+                log_transition(
+                    &mut tx,
+                    Transition {
+                        task_id: id,
+                        attempt: u32::try_from(attempts).ok(),
+                        from: Some(TaskStatus::Running),
+                        to,
+                        level: LogLevel::Warn,
+                        message: &message,
+                    },
+                )
+                .await?;
+                recovered.push(id);
+            }
+            tx.commit().await.map_err(backend)?;
+        }
+        if !recovered.is_empty() {
+            self.bump();
+        }
+        Ok(recovered)
+    }
+
+    #[instrument(skip_all, fields(task_id = id))]
+    async fn cancel(&self, id: TaskId) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let from = status_of(&mut tx, id).await?;
+        match from {
+            TaskStatus::Queued | TaskStatus::Running => {}
+            TaskStatus::Succeeded | TaskStatus::Failed | TaskStatus::Cancelled => {
+                return Err(StoreError::InvalidState {
+                    id,
+                    status: from.to_string(),
+                    reason: "only queued or running tasks can be cancelled",
+                });
+            }
+        }
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE tasks SET status = 'cancelled', lease_token = NULL, lease_owner = NULL,
+             lease_expires_at_ms = NULL, updated_at_ms = ?1, finished_at_ms = ?1 WHERE id = ?2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        log_transition(
+            &mut tx,
+            Transition {
+                task_id: id,
+                attempt: None,
+                from: Some(from),
+                to: TaskStatus::Cancelled,
+                level: LogLevel::Info,
+                message: "cancelled by user",
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        self.bump();
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(task_id = id))]
+    async fn retry(&self, id: TaskId) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let from = status_of(&mut tx, id).await?;
+        match from {
+            TaskStatus::Failed | TaskStatus::Cancelled => {}
+            TaskStatus::Queued | TaskStatus::Running | TaskStatus::Succeeded => {
+                return Err(StoreError::InvalidState {
+                    id,
+                    status: from.to_string(),
+                    reason: "only failed or cancelled tasks can be retried",
+                });
+            }
+        }
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE tasks SET status = 'queued', attempts = 0, run_after_ms = ?1, updated_at_ms = ?1,
+             finished_at_ms = NULL WHERE id = ?2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        log_transition(
+            &mut tx,
+            Transition {
+                task_id: id,
+                attempt: None,
+                from: Some(from),
+                to: TaskStatus::Queued,
+                level: LogLevel::Info,
+                message: "queued again by user with a fresh attempt budget",
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        self.bump();
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(task_id = id))]
+    async fn task(&self, id: TaskId) -> Result<Task> {
+        let row = sqlx::query("SELECT * FROM tasks WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound(id))?;
+        rows::task(&row)
+    }
+
+    #[instrument(skip_all)]
+    async fn tasks(&self, status: Option<TaskStatus>, limit: u32) -> Result<Vec<Task>> {
+        let rows = sqlx::query(
+            "SELECT * FROM tasks WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(status.map(TaskStatus::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(rows::task).collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn counts(&self) -> Result<QueueCounts> {
+        let now = now_ms();
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n, SUM(run_after_ms > ?) AS delayed FROM tasks GROUP BY status",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut counts = QueueCounts::default();
+        for row in rows {
+            let status: String = row.try_get("status").map_err(backend)?;
+            let n: i64 = row.try_get("n").map_err(backend)?;
+            let n = u64::try_from(n).unwrap_or_default();
+            match TaskStatus::from_str(&status)? {
+                TaskStatus::Queued => {
+                    counts.queued = n;
+                    let delayed: i64 = row.try_get("delayed").map_err(backend)?;
+                    counts.delayed = u64::try_from(delayed).unwrap_or_default();
+                }
+                TaskStatus::Running => counts.running = n,
+                TaskStatus::Succeeded => counts.succeeded = n,
+                TaskStatus::Failed => counts.failed = n,
+                TaskStatus::Cancelled => counts.cancelled = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    #[instrument(skip_all)]
+    async fn next_run_after(&self) -> Result<Option<i64>> {
+        sqlx::query_scalar("SELECT MIN(run_after_ms) FROM tasks WHERE status = 'queued'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)
+    }
+}
+
+#[async_trait]
+impl EventLog for SqliteStore {
+    #[instrument(skip_all)]
+    async fn log(&self, entry: NewLogEntry) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO execution_logs (at_ms, task_id, attempt, level, event, message)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(now_ms())
+        .bind(entry.task_id)
+        .bind(entry.attempt.map(i64::from))
+        .bind(entry.level.as_str())
+        .bind(&entry.event)
+        .bind(&entry.message)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn logs(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
+        let rows = sqlx::query(
+            "SELECT * FROM (SELECT * FROM execution_logs
+               WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2
+               ORDER BY id DESC LIMIT ?3)
+             ORDER BY id ASC",
+        )
+        .bind(query.task_id)
+        .bind(query.after_id.unwrap_or(0))
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(rows::log_entry).collect()
+    }
+}
+
+#[async_trait]
+impl CommitLog for SqliteStore {
+    #[instrument(skip_all, fields(task_id = lease.task_id))]
+    async fn record_commit_and_succeed(
+        &self,
+        lease: &Lease,
+        commit: &CommitRecord,
+        summary: String,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        end_attempt(&mut tx, lease, &AttemptEnd::Succeeded { summary }).await?;
+        let files = serde_json::to_string(&commit.files)
+            .map_err(|err| StoreError::Invalid(err.to_string()))?;
+        sqlx::query(
+            "INSERT INTO git_commits (task_id, sha, branch, subject, files, created_at_ms, pushed)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(commit.task_id)
+        .bind(&commit.sha)
+        .bind(&commit.branch)
+        .bind(&commit.subject)
+        .bind(files)
+        .bind(commit.created_at_ms)
+        .bind(commit.pushed)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        self.bump();
+        Ok(())
+    }
+
+    async fn mark_pushed(&self, task_id: TaskId) -> Result<()> {
+        sqlx::query("UPDATE git_commits SET pushed = 1 WHERE task_id = ?")
+            .bind(task_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn commit_of(&self, task_id: TaskId) -> Result<Option<CommitRecord>> {
+        let row = sqlx::query("SELECT * FROM git_commits WHERE task_id = ?")
+            .bind(task_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(rows::commit).transpose()
+    }
+
+    async fn commits(&self, limit: u32) -> Result<Vec<CommitRecord>> {
+        let rows = sqlx::query("SELECT * FROM git_commits ORDER BY id DESC LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(rows::commit).collect()
+    }
+}
+
+#[async_trait]
+impl ModelStatsLog for SqliteStore {
+    #[instrument(skip_all)]
+    async fn record_call(&self, call: &ModelCall) -> Result<()> {
+        #[allow(clippy::cast_precision_loss)] // token counts and milliseconds stay far below 2^52
+        let tokens_per_s = (call.duration_ms > 0)
+            .then(|| call.completion_tokens as f64 * 1000.0 / call.duration_ms as f64);
+        sqlx::query(
+            "INSERT INTO model_stats (at_ms, task_id, attempt, backend, model, purpose, prompt_tokens,
+             completion_tokens, first_token_ms, duration_ms, tokens_per_s, outcome, error)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(now_ms())
+        .bind(call.task_id)
+        .bind(call.attempt.map(i64::from))
+        .bind(&call.backend)
+        .bind(&call.model)
+        .bind(&call.purpose)
+        .bind(to_i64(call.prompt_tokens))
+        .bind(to_i64(call.completion_tokens))
+        .bind(call.first_token_ms.map(to_i64))
+        .bind(to_i64(call.duration_ms))
+        .bind(tokens_per_s)
+        .bind(&call.outcome)
+        .bind(&call.error)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn calls_of(&self, task_id: TaskId) -> Result<Vec<ModelCall>> {
+        let rows = sqlx::query("SELECT * FROM model_stats WHERE task_id = ? ORDER BY id")
+            .bind(task_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(rows::model_call).collect()
+    }
+
+    async fn totals_by_model(&self) -> Result<Vec<ModelTotals>> {
+        let rows = sqlx::query(
+            "SELECT backend, model, COUNT(*) AS calls, SUM(outcome != 'ok') AS failed_calls,
+                    SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
+                    SUM(duration_ms) AS duration_ms
+             FROM model_stats GROUP BY backend, model ORDER BY calls DESC",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let n = |column: &str| -> Result<u64> {
+                    let value: i64 = row.try_get(column).map_err(backend)?;
+                    Ok(u64::try_from(value).unwrap_or_default())
+                };
+                Ok(ModelTotals {
+                    backend: row.try_get("backend").map_err(backend)?,
+                    model: row.try_get("model").map_err(backend)?,
+                    calls: n("calls")?,
+                    failed_calls: n("failed_calls")?,
+                    prompt_tokens: n("prompt_tokens")?,
+                    completion_tokens: n("completion_tokens")?,
+                    duration_ms: n("duration_ms")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl SystemState for SqliteStore {
+    #[instrument(skip_all)]
+    async fn set_paused(&self, paused: bool, by: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO system_state (key, value, updated_at_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = ?2, updated_at_ms = ?3",
+        )
+        .bind(PAUSED_KEY)
+        .bind(if paused { "true" } else { "false" })
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO execution_logs (at_ms, level, event, message) VALUES (?, 'info', ?, ?)",
+        )
+        .bind(now)
+        .bind(if paused { "paused" } else { "resumed" })
+        .bind(format!(
+            "{} by {by}",
+            if paused { "paused" } else { "resumed" }
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        self.bump();
+        Ok(())
+    }
+
+    async fn paused(&self) -> Result<bool> {
+        Ok(self.state(PAUSED_KEY).await?.as_deref() == Some("true"))
+    }
+
+    async fn put_state(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO system_state (key, value, updated_at_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = ?2, updated_at_ms = ?3",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn state(&self, key: &str) -> Result<Option<String>> {
+        sqlx::query_scalar("SELECT value FROM system_state WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+}
+
+impl Store for SqliteStore {
+    fn subscribe(&self) -> Result<watch::Receiver<u64>> {
+        let mut watcher = self
+            .watcher
+            .lock()
+            .map_err(|_| StoreError::Invalid("watcher lock poisoned".to_owned()))?;
+        if watcher.is_none() {
+            let dir = self
+                .path
+                .parent()
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = self
+                .path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            *watcher = Some(
+                crate::watch::watch_directory(dir, name, self.feed.clone())
+                    .map_err(StoreError::backend)?,
+            );
+        }
+        Ok(self.feed.subscribe())
+    }
+}

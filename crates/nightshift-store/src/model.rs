@@ -1,0 +1,394 @@
+//! The rows nightshift stores, as typed values.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+
+/// Identifier of a task (positive, assigned by storage in insertion order).
+pub type TaskId = i64;
+
+/// Lowest accepted priority.
+pub const PRIORITY_MIN: i32 = 1;
+/// Highest accepted priority; higher runs first.
+pub const PRIORITY_MAX: i32 = 10;
+/// Priority when none is given.
+pub const PRIORITY_DEFAULT: i32 = 5;
+/// Longest accepted task description, in bytes.
+pub const DESCRIPTION_MAX_BYTES: usize = 64 * 1024;
+
+/// Where a task's life stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Waiting to be claimed (possibly not before `run_after_ms`).
+    Queued,
+    /// Claimed by a worker holding a lease.
+    Running,
+    /// Done, with its commit.
+    Succeeded,
+    /// Retries exhausted or not retryable; `last_error` says why.
+    Failed,
+    /// Cancelled by a user.
+    Cancelled,
+}
+
+impl TaskStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [TaskStatus; 5] = [
+        Self::Queued,
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether no further transition happens without a user's request.
+    pub fn is_final(self) -> bool {
+        match self {
+            Self::Succeeded | Self::Failed | Self::Cancelled => true,
+            Self::Queued | Self::Running => false,
+        }
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TaskStatus {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown task status {s:?}")))
+    }
+}
+
+/// A task to enqueue, validated by [`NewTask::new`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewTask {
+    /// What to do, in plain language.
+    pub description: String,
+    /// Higher first; FIFO within a priority.
+    pub priority: i32,
+    /// Free-form JSON object carried with the task.
+    pub metadata: serde_json::Value,
+    /// Where it came from (`cli`, `yaml:<path>`, `api`, ...).
+    pub source: String,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+}
+
+impl NewTask {
+    /// Validates and builds a task. The description is trimmed; it must not be empty.
+    pub fn new(
+        description: &str,
+        priority: i32,
+        metadata: serde_json::Value,
+        source: &str,
+        max_retries: u32,
+    ) -> Result<Self, StoreError> {
+        let description = description.trim();
+        if description.is_empty() {
+            return Err(StoreError::Invalid("task description is empty".to_owned()));
+        }
+        if description.len() > DESCRIPTION_MAX_BYTES {
+            return Err(StoreError::Invalid(format!(
+                "task description is {} bytes; the limit is {DESCRIPTION_MAX_BYTES}",
+                description.len()
+            )));
+        }
+        if !(PRIORITY_MIN..=PRIORITY_MAX).contains(&priority) {
+            return Err(StoreError::Invalid(format!(
+                "priority {priority} is out of range {PRIORITY_MIN}..={PRIORITY_MAX} (higher runs first)"
+            )));
+        }
+        if !(metadata.is_object() || metadata.is_null()) {
+            return Err(StoreError::Invalid(
+                "task metadata must be a mapping".to_owned(),
+            ));
+        }
+        Ok(Self {
+            description: description.to_owned(),
+            priority,
+            metadata: if metadata.is_null() {
+                serde_json::Value::Object(Default::default())
+            } else {
+                metadata
+            },
+            source: source.to_owned(),
+            max_retries,
+        })
+    }
+}
+
+/// A task as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    /// Its id.
+    pub id: TaskId,
+    /// What to do.
+    pub description: String,
+    /// Higher first.
+    pub priority: i32,
+    /// Where it stands.
+    pub status: TaskStatus,
+    /// Free-form JSON object.
+    pub metadata: serde_json::Value,
+    /// Where it came from.
+    pub source: String,
+    /// Attempts started so far (a claim counts one).
+    pub attempts: u32,
+    /// Retries allowed after the first attempt.
+    pub max_retries: u32,
+    /// Not claimable before this time (backoff).
+    pub run_after_ms: i64,
+    /// Who holds the lease while running (`host:pid:worker`).
+    pub lease_owner: Option<String>,
+    /// When the lease runs out while running.
+    pub lease_expires_at_ms: Option<i64>,
+    /// The error of the last failed attempt.
+    pub last_error: Option<String>,
+    /// When it was enqueued.
+    pub created_at_ms: i64,
+    /// When it last changed.
+    pub updated_at_ms: i64,
+    /// When its latest attempt started.
+    pub started_at_ms: Option<i64>,
+    /// When it reached a final state.
+    pub finished_at_ms: Option<i64>,
+}
+
+/// Proof of a claim: every write of the attempt presents it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The task claimed.
+    pub task_id: TaskId,
+    /// Random per claim; a newer claim replaces it.
+    pub token: String,
+    /// Which attempt this is (1-based).
+    pub attempt: u32,
+}
+
+/// A claimed task with its lease.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// The task, as it was right after the claim.
+    pub task: Task,
+    /// The lease to present on every later write.
+    pub lease: Lease,
+}
+
+/// How an attempt ends; the store applies the matching transition atomically with the lease
+/// check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttemptEnd {
+    /// The task is done.
+    Succeeded {
+        /// A line for the log.
+        summary: String,
+    },
+    /// Failed, to be retried at `run_after_ms`.
+    Retry {
+        /// Why it failed.
+        error: String,
+        /// Earliest time for the next attempt.
+        run_after_ms: i64,
+    },
+    /// Failed for good.
+    Failed {
+        /// Why it failed.
+        error: String,
+    },
+    /// Given back unfinished (shutdown): queued again, and the attempt is not counted.
+    Released {
+        /// Why it was given back.
+        reason: String,
+    },
+}
+
+/// How many tasks are in each status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCounts {
+    /// Queued and claimable now or later.
+    pub queued: u64,
+    /// Of the queued, how many wait for a backoff delay.
+    pub delayed: u64,
+    /// Running.
+    pub running: u64,
+    /// Succeeded.
+    pub succeeded: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Cancelled.
+    pub cancelled: u64,
+}
+
+/// Severity of a log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    /// Details.
+    Debug,
+    /// Normal progress.
+    Info,
+    /// Something to look at.
+    Warn,
+    /// A failure.
+    Error,
+}
+
+impl LogLevel {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Debug => "debug",
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl FromStr for LogLevel {
+    type Err = StoreError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Debug, Self::Info, Self::Warn, Self::Error]
+            .into_iter()
+            .find(|level| level.as_str() == s)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown log level {s:?}")))
+    }
+}
+
+/// A line to append to `execution_logs`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLogEntry {
+    /// The task it is about, if any.
+    pub task_id: Option<TaskId>,
+    /// The attempt it is about, if any.
+    pub attempt: Option<u32>,
+    /// Severity.
+    pub level: LogLevel,
+    /// A short machine-readable kind (`transition`, `model`, `edit`, `check`, `git`, ...).
+    pub event: String,
+    /// The human-readable line.
+    pub message: String,
+}
+
+/// A line of `execution_logs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Monotonic id, usable as a cursor for following.
+    pub id: i64,
+    /// When it was written.
+    pub at_ms: i64,
+    /// The task it is about, if any.
+    pub task_id: Option<TaskId>,
+    /// The attempt it is about, if any.
+    pub attempt: Option<u32>,
+    /// Severity.
+    pub level: LogLevel,
+    /// Kind of event.
+    pub event: String,
+    /// For transitions: the status before.
+    pub from_status: Option<String>,
+    /// For transitions: the status after.
+    pub to_status: Option<String>,
+    /// The line.
+    pub message: String,
+}
+
+/// Which log lines to read.
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    /// Only lines of this task.
+    pub task_id: Option<TaskId>,
+    /// Only lines with an id above this (for following).
+    pub after_id: Option<i64>,
+    /// At most this many, the newest ones (returned oldest first).
+    pub limit: u32,
+}
+
+/// A commit nightshift made for a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommitRecord {
+    /// The task.
+    pub task_id: TaskId,
+    /// The commit id.
+    pub sha: String,
+    /// The branch it landed on.
+    pub branch: String,
+    /// First line of the message.
+    pub subject: String,
+    /// Files it changed.
+    pub files: Vec<String>,
+    /// When it was recorded.
+    pub created_at_ms: i64,
+    /// Whether it was pushed.
+    pub pushed: bool,
+}
+
+/// One call to a model, for `model_stats`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCall {
+    /// The task it served, if any.
+    pub task_id: Option<TaskId>,
+    /// The attempt it served, if any.
+    pub attempt: Option<u32>,
+    /// Backend kind (`gguf`, `ollama`, ...).
+    pub backend: String,
+    /// Model name.
+    pub model: String,
+    /// What the call was for (`code`, `test`).
+    pub purpose: String,
+    /// Tokens in the prompt.
+    pub prompt_tokens: u64,
+    /// Tokens generated.
+    pub completion_tokens: u64,
+    /// Time to first token.
+    pub first_token_ms: Option<u64>,
+    /// Total time of the call.
+    pub duration_ms: u64,
+    /// `ok` or an error kind.
+    pub outcome: String,
+    /// The error, when it failed.
+    pub error: Option<String>,
+}
+
+/// Token and time totals of model calls, for a task or a model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelTotals {
+    /// Backend kind.
+    pub backend: String,
+    /// Model name.
+    pub model: String,
+    /// Number of calls.
+    pub calls: u64,
+    /// Calls that failed.
+    pub failed_calls: u64,
+    /// Prompt tokens.
+    pub prompt_tokens: u64,
+    /// Generated tokens.
+    pub completion_tokens: u64,
+    /// Time spent in calls.
+    pub duration_ms: u64,
+}

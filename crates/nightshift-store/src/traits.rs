@@ -1,0 +1,122 @@
+//! The storage traits. A backend implements all of them; callers name only what they use.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{
+    AttemptEnd, Claim, CommitRecord, Lease, LogEntry, LogQuery, ModelCall, ModelTotals,
+    NewLogEntry, NewTask, QueueCounts, Result, Task, TaskId, TaskStatus,
+};
+
+/// The durable priority queue.
+#[async_trait]
+pub trait TaskQueue: Send + Sync {
+    /// Adds tasks atomically: all of them or none. Returns their ids in order. Durable on return.
+    async fn enqueue(&self, tasks: Vec<NewTask>) -> Result<Vec<TaskId>>;
+
+    /// Claims the highest-priority claimable task (FIFO within a priority) for `owner`, with a
+    /// lease of `lease` from now. `None` when nothing is claimable or the queue is paused.
+    async fn claim(&self, owner: &str, lease: Duration) -> Result<Option<Claim>>;
+
+    /// Extends the lease to `lease` from now. Fails with `StaleLease` if it was lost.
+    async fn heartbeat(&self, lease: &Lease, extend: Duration) -> Result<()>;
+
+    /// Ends the attempt. Fails with `StaleLease` if the lease was lost; nothing is written then.
+    async fn finish(&self, lease: &Lease, end: AttemptEnd) -> Result<TaskStatus>;
+
+    /// Puts running tasks whose lease expired, or whose owner `owner_is_dead` says is gone, back
+    /// in the queue — or fails them if they have no attempts left. Returns the ids recovered.
+    async fn recover_leases(
+        &self,
+        owner_is_dead: &(dyn for<'o> Fn(&'o str) -> bool + Sync),
+    ) -> Result<Vec<TaskId>>;
+
+    /// Cancels a queued or running task (a running attempt loses its lease).
+    async fn cancel(&self, id: TaskId) -> Result<()>;
+
+    /// Queues a failed or cancelled task again with a fresh attempt budget.
+    async fn retry(&self, id: TaskId) -> Result<()>;
+
+    /// One task.
+    async fn task(&self, id: TaskId) -> Result<Task>;
+
+    /// Tasks, newest first, optionally of one status.
+    async fn tasks(&self, status: Option<TaskStatus>, limit: u32) -> Result<Vec<Task>>;
+
+    /// Tasks per status.
+    async fn counts(&self) -> Result<QueueCounts>;
+
+    /// Earliest `run_after_ms` among queued tasks, to sleep until a backoff ends.
+    async fn next_run_after(&self) -> Result<Option<i64>>;
+}
+
+/// `execution_logs`: what happened, in order.
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    /// Appends a line.
+    async fn log(&self, entry: NewLogEntry) -> Result<()>;
+
+    /// Reads lines.
+    async fn logs(&self, query: &LogQuery) -> Result<Vec<LogEntry>>;
+}
+
+/// `git_commits`: one commit per succeeded task.
+#[async_trait]
+pub trait CommitLog: Send + Sync {
+    /// Records the commit of a task, and ends its attempt as succeeded, in one transaction.
+    async fn record_commit_and_succeed(
+        &self,
+        lease: &Lease,
+        commit: &CommitRecord,
+        summary: String,
+    ) -> Result<()>;
+
+    /// Marks a recorded commit as pushed.
+    async fn mark_pushed(&self, task_id: TaskId) -> Result<()>;
+
+    /// The commit of a task, if any.
+    async fn commit_of(&self, task_id: TaskId) -> Result<Option<CommitRecord>>;
+
+    /// Recent commits, newest first.
+    async fn commits(&self, limit: u32) -> Result<Vec<CommitRecord>>;
+}
+
+/// `model_stats`: one row per model call.
+#[async_trait]
+pub trait ModelStatsLog: Send + Sync {
+    /// Records a call.
+    async fn record_call(&self, call: &ModelCall) -> Result<()>;
+
+    /// Calls of one task.
+    async fn calls_of(&self, task_id: TaskId) -> Result<Vec<ModelCall>>;
+
+    /// Totals per backend and model.
+    async fn totals_by_model(&self) -> Result<Vec<ModelTotals>>;
+}
+
+/// `system_state`: small shared settings such as pause, visible to every process.
+#[async_trait]
+pub trait SystemState: Send + Sync {
+    /// Pauses or resumes claiming, for every process on this store; logged.
+    async fn set_paused(&self, paused: bool, by: &str) -> Result<()>;
+
+    /// Whether claiming is paused.
+    async fn paused(&self) -> Result<bool>;
+
+    /// Writes a value.
+    async fn put_state(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Reads a value.
+    async fn state(&self, key: &str) -> Result<Option<String>>;
+}
+
+/// Everything a backend provides.
+pub trait Store:
+    TaskQueue + EventLog + CommitLog + ModelStatsLog + SystemState + Clone + 'static
+{
+    /// A feed that ticks whenever the store may have changed (a task added, a state flipped),
+    /// possibly by another process. Spurious ticks are allowed; callers re-check. A watch
+    /// channel, so a change between a check and the wait is never missed.
+    fn subscribe(&self) -> Result<tokio::sync::watch::Receiver<u64>>;
+}
