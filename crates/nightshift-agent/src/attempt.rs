@@ -264,7 +264,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 .filter(|edit| is_test_file(&edit.path))
                 .collect();
             if tests.is_empty() {
-                return Err(ReplyError::NoPath(0).into());
+                return Err(ReplyError::NoTestFile.into());
             }
             let test_files = self.write(&tests).await?;
             self.check_syntax(&test_files).await?;

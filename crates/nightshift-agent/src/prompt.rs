@@ -20,12 +20,24 @@ const MAX_LISTED_FILES: usize = 200;
 
 const SYSTEM: &str = "You are an expert programmer working in a git repository. \
 Answer with the complete content of every file you create or change, each in its own fenced \
-code block whose opening fence names the file's path, like this:\n\n\
-```python calc.py\n\
-def add(a, b):\n\
-    return a + b\n\
-```\n\n\
-Write whole files, never fragments. Keep explanations short.";
+code block whose opening fence is followed by the file's path. Write whole files, never \
+fragments. Keep explanations short.";
+
+/// A worked example shown before the task: small models copy the format of an example turn
+/// far more reliably than they follow a description of it.
+const EXAMPLE_TASK: &str = "The repository is empty.\n\nTask: Create greet.py with a function \
+greet(name) that returns a greeting for name.\n\nReply with the complete files.";
+const EXAMPLE_REPLY: &str =
+    "```python greet.py\ndef greet(name):\n    return f\"Hello, {name}!\"\n```";
+
+fn with_example(user: String) -> Vec<Message> {
+    vec![
+        Message::system(SYSTEM),
+        Message::user(EXAMPLE_TASK),
+        Message::assistant(EXAMPLE_REPLY),
+        Message::user(user),
+    ]
+}
 
 /// A file shown to the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,13 +100,10 @@ fn file_section(files: &[String], context: &[ContextFile]) -> String {
 
 /// The request to do the task.
 pub fn code_request(task: &str, files: &[String], context: &[ContextFile]) -> Vec<Message> {
-    vec![
-        Message::system(SYSTEM),
-        Message::user(format!(
-            "{}\nTask: {task}\n\nReply with the complete files.",
-            file_section(files, context)
-        )),
-    ]
+    with_example(format!(
+        "{}\nTask: {task}\n\nReply with the complete files.",
+        file_section(files, context)
+    ))
 }
 
 /// The request for a basic pytest test of the files just written.
@@ -112,14 +121,11 @@ pub fn test_request(task: &str, written: &[ContextFile]) -> Vec<Message> {
                 .map(|name| format!("test_{}", name.to_string_lossy()))
         })
         .unwrap_or_else(|| "test_task.py".to_owned());
-    vec![
-        Message::system(SYSTEM),
-        Message::user(format!(
-            "{}\nThese files were written for the task: {task}\n\n\
+    with_example(format!(
+        "{}\nThese files were written for the task: {task}\n\n\
              Write a short pytest test file named {test_path} that imports from {} and checks \
              the behaviour the task asks for with a few plain asserts. Reply with that one file.",
-            file_section(&[], written),
-            modules.join(", ")
-        )),
-    ]
+        file_section(&[], written),
+        modules.join(", ")
+    ))
 }

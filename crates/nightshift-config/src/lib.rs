@@ -23,6 +23,8 @@ pub use settings::{ModelType, SETTINGS, Setting};
 pub const CONFIG_FILE_NAME: &str = "nightshift.toml";
 /// Prefix of environment variables that name any setting: `NIGHTSHIFT_WORKER_COUNT`.
 pub const ENV_PREFIX: &str = "NIGHTSHIFT_";
+/// Variables with the prefix that are not settings: the log filter, and the test suite's model.
+pub const RESERVED_ENV: &[&str] = &["NIGHTSHIFT_LOG", "NIGHTSHIFT_TEST_MODEL"];
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +199,9 @@ impl Config {
             }
         }
         for (var, value) in &layers.env {
+            if RESERVED_ENV.contains(&var.as_str()) {
+                continue;
+            }
             if let Some(key) = var.strip_prefix(ENV_PREFIX) {
                 let setting = find(&key.to_ascii_lowercase(), Source::Env(var.clone()))?;
                 raw.insert(setting.key, (value.clone(), Source::Env(var.clone())));

@@ -53,6 +53,14 @@ impl Message {
         }
     }
 
+    /// An assistant message (a worked example, or an earlier turn).
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Self {
+            role: Role::Assistant,
+            content: content.into(),
+        }
+    }
+
     /// A user message.
     pub fn user(content: impl Into<String>) -> Self {
         Self {

@@ -28,18 +28,9 @@ struct TasksFile {
     tasks: Vec<Entry>,
 }
 
-/// One task, validated while parsing so errors carry the YAML position.
-#[derive(Debug, Deserialize)]
-#[serde(try_from = "RawEntry")]
-struct Entry {
-    description: String,
-    priority: i32,
-    metadata: serde_json::Value,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEntry {
+struct Entry {
     description: String,
     #[serde(default)]
     priority: Option<i32>,
@@ -47,21 +38,32 @@ struct RawEntry {
     metadata: Option<serde_json::Value>,
 }
 
-impl TryFrom<RawEntry> for Entry {
-    type Error = String;
-
-    fn try_from(raw: RawEntry) -> Result<Self, Self::Error> {
-        let priority = raw.priority.unwrap_or(PRIORITY_DEFAULT);
-        let metadata = raw.metadata.unwrap_or(serde_json::Value::Null);
-        // The same rules as every other intake; max_retries is filled in later.
-        NewTask::new(&raw.description, priority, metadata.clone(), "yaml", 0)
-            .map_err(|err| err.to_string())?;
-        Ok(Self {
-            description: raw.description,
-            priority,
-            metadata,
-        })
+/// The line where entry `index` of the `tasks:` list starts, for block-style YAML (the seed's
+/// format). The YAML parser reports positions of syntax errors itself; this serves the checks
+/// that run after parsing.
+fn entry_line(text: &str, index: usize) -> Option<usize> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .skip_while(|(_, l)| !l.trim_start().starts_with("tasks:"));
+    lines.next()?;
+    let mut indent = None;
+    let mut seen = 0;
+    for (number, line) in lines {
+        let trimmed = line.trim_start();
+        if !trimmed.starts_with("- ") && trimmed != "-" {
+            continue;
+        }
+        let this = line.len() - trimmed.len();
+        if *indent.get_or_insert(this) != this {
+            continue;
+        }
+        if seen == index {
+            return Some(number + 1);
+        }
+        seen += 1;
     }
+    None
 }
 
 /// Parses a tasks file; errors name the line.
@@ -69,7 +71,7 @@ pub(crate) fn parse(path: &Path, text: &str, max_retries: u32) -> anyhow::Result
     let file: TasksFile = yaml_serde::from_str(text).map_err(|err| {
         let line = err
             .location()
-            .map(|loc| format!(" at line {}", loc.line()))
+            .map(|loc| format!(" line {}", loc.line()))
             .unwrap_or_default();
         anyhow::anyhow!("{}{line}: {err}", path.display())
     })?;
@@ -79,15 +81,18 @@ pub(crate) fn parse(path: &Path, text: &str, max_retries: u32) -> anyhow::Result
     let source = format!("yaml:{}", path.display());
     file.tasks
         .into_iter()
-        .map(|entry| {
-            NewTask::new(
-                &entry.description,
-                entry.priority,
-                entry.metadata,
-                &source,
-                max_retries,
+        .enumerate()
+        .map(|(index, entry)| {
+            let metadata = entry.metadata.unwrap_or(serde_json::Value::Null);
+            let priority = entry.priority.unwrap_or(PRIORITY_DEFAULT);
+            NewTask::new(&entry.description, priority, metadata, &source, max_retries).map_err(
+                |err| {
+                    let at = entry_line(text, index)
+                        .map(|line| format!(" line {line}"))
+                        .unwrap_or_default();
+                    anyhow::anyhow!("{}{at} (task {}): {err}", path.display(), index + 1)
+                },
             )
-            .map_err(Into::into)
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! The subcommands. Each module has its `Cmd` (arguments) and `run`.
 
 mod add;
+mod bench;
 mod config;
 mod load;
 mod logs;
@@ -64,6 +65,9 @@ enum Command {
     /// Fetch or check the local GGUF model.
     #[command(subcommand)]
     Model(model::Cmd),
+    /// Measure the queue with real processes.
+    #[command(subcommand)]
+    Bench(bench::Cmd),
 }
 
 impl Cli {
@@ -91,6 +95,7 @@ impl Cli {
             Command::Tasks(cmd) => cmd.run(&ctx).await,
             Command::Config => config::run(&ctx),
             Command::Model(cmd) => cmd.run(&ctx).await,
+            Command::Bench(cmd) => cmd.run(&ctx).await,
         }
     }
 }

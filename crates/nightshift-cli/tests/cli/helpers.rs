@@ -1,0 +1,250 @@
+//! A temporary git repository with the `nightshift` binary pointed at it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_nightshift");
+
+/// The model the tests run: `NIGHTSHIFT_TEST_MODEL`, else the default fetched by
+/// `nightshift model fetch` (the test script fetches it before running the tests).
+pub fn model_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("NIGHTSHIFT_TEST_MODEL") {
+        return PathBuf::from(path);
+    }
+    let home = std::env::home_dir().expect("HOME");
+    let path = home.join(".cache/nightshift/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
+    assert!(
+        path.exists(),
+        "the real model is needed: run `nightshift model fetch` (scripts/test does) or set NIGHTSHIFT_TEST_MODEL"
+    );
+    path
+}
+
+pub struct TestRepo {
+    pub dir: tempfile::TempDir,
+    pub env: Vec<(String, String)>,
+}
+
+impl TestRepo {
+    /// A fresh git repository with no commits.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        let worktrees = dir.path().join(".nightshift/worktrees");
+        let env = vec![
+            (
+                "GPT4ALL_MODEL_PATH".to_owned(),
+                model_path().display().to_string(),
+            ),
+            ("MODEL_TYPE".to_owned(), "gpt4all".to_owned()),
+            (
+                "NIGHTSHIFT_WORKTREE_DIR".to_owned(),
+                worktrees.display().to_string(),
+            ),
+            ("NIGHTSHIFT_RETRY_BASE_DELAY".to_owned(), "1".to_owned()),
+            (
+                "NIGHTSHIFT_LOG".to_owned(),
+                "info,llama_cpp_2=warn".to_owned(),
+            ),
+        ];
+        Self { dir, env }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.current_dir(self.path()).args(args);
+        // Only what the test chooses: the host's own settings must not leak in.
+        cmd.env_clear();
+        for var in ["PATH", "HOME", "PYENV_ROOT", "PYENV_VERSION", "LANG"] {
+            if let Some(value) = std::env::var_os(var) {
+                cmd.env(var, value);
+            }
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// Runs a command to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs a command that must succeed; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "nightshift {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs a command that must fail; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "nightshift {args:?} should have failed"
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Starts the daemon; its log goes to `serve-N.log` in the repository's `.nightshift/`.
+    pub fn serve(&self, args: &[&str]) -> Daemon {
+        let log_dir = self.path().join(".nightshift");
+        std::fs::create_dir_all(&log_dir).unwrap();
+        let n = std::fs::read_dir(&log_dir).unwrap().count();
+        let log = log_dir.join(format!("serve-{n}.log"));
+        let mut full = vec!["serve"];
+        full.extend_from_slice(args);
+        let child = self
+            .command(&full)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        Daemon { child, log }
+    }
+
+    /// `tasks list --json`.
+    pub fn tasks(&self) -> Vec<serde_json::Value> {
+        serde_json::from_str(&self.ok(&["tasks", "list", "--json", "--limit", "1000"])).unwrap()
+    }
+
+    /// `tasks show ID --json`.
+    pub fn show(&self, id: i64) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["tasks", "show", &id.to_string(), "--json"])).unwrap()
+    }
+
+    /// Waits until every task is in a final state.
+    pub fn wait_all_final(&self, limit: Duration) -> Vec<serde_json::Value> {
+        let started = Instant::now();
+        loop {
+            let tasks = self.tasks();
+            if tasks.iter().all(|t| {
+                matches!(
+                    t["status"].as_str(),
+                    Some("succeeded" | "failed" | "cancelled")
+                )
+            }) {
+                return tasks;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "tasks not final after {limit:?}: {tasks:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// Waits until `pred` holds for the task list.
+    pub fn wait_until(
+        &self,
+        limit: Duration,
+        what: &str,
+        pred: impl Fn(&[serde_json::Value]) -> bool,
+    ) {
+        let started = Instant::now();
+        loop {
+            let tasks = self.tasks();
+            if pred(&tasks) {
+                return;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "{what}: not after {limit:?}: {tasks:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Commit ids on `main` carrying each task's trailer.
+    pub fn commits_of(&self, task_id: i64) -> Vec<String> {
+        let branch = Command::new("git")
+            .arg("-C")
+            .arg(self.path())
+            .args(["rev-parse", "--verify", "--quiet", "refs/heads/main"])
+            .output()
+            .unwrap();
+        if !branch.status.success() {
+            return Vec::new(); // no commit yet
+        }
+        let grep = format!("--grep=^Nightshift-Task: {task_id}$");
+        let out = git_out(
+            self.path(),
+            &["log", "--format=%H", "--extended-regexp", &grep, "main"],
+        );
+        out.lines().map(str::to_owned).collect()
+    }
+}
+
+pub struct Daemon {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Daemon {
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    pub fn stop(mut self) -> String {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        let status = self.child.wait().unwrap();
+        let log = self.log();
+        assert!(status.success(), "daemon exited with {status}:\n{log}");
+        log
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+pub fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -1,0 +1,5 @@
+mod bad_input;
+mod crash;
+mod end_to_end;
+mod helpers;
+mod queue;
