@@ -1,0 +1,263 @@
+//! The SQLite store against a real database file per test.
+#![allow(clippy::unwrap_used)] // tests: a failure should panic
+
+use std::time::Duration;
+
+use nightshift_store::{
+    AttemptEnd, CommitLog, CommitRecord, EventLog, LogQuery, NewTask, StoreError, SystemState,
+    TaskQueue, TaskStatus, now_ms,
+};
+use nightshift_store_sqlite::SqliteStore;
+use pretty_assertions::assert_eq;
+
+const LEASE: Duration = Duration::from_secs(30);
+
+async fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
+    (dir, store)
+}
+
+fn task(description: &str, priority: i32) -> NewTask {
+    NewTask::new(description, priority, serde_json::Value::Null, "test", 2).unwrap()
+}
+
+fn transitions(logs: &[nightshift_store::LogEntry]) -> Vec<String> {
+    logs.iter()
+        .filter(|l| l.event == "transition")
+        .map(|l| {
+            format!(
+                "{}→{}",
+                l.from_status.as_deref().unwrap_or(""),
+                l.to_status.as_deref().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn priority_then_fifo() {
+    let (_dir, store) = store().await;
+    store
+        .enqueue(vec![task("a", 5), task("b", 9), task("c", 1), task("d", 9)])
+        .await
+        .unwrap();
+    let mut order = Vec::new();
+    while let Some(claim) = store.claim("w", LEASE).await.unwrap() {
+        order.push(claim.task.description.clone());
+    }
+    assert_eq!(order, vec!["b", "d", "a", "c"]);
+}
+
+#[tokio::test]
+async fn a_stale_lease_can_never_overwrite_the_newer_attempt() {
+    let (_dir, store) = store().await;
+    store.enqueue(vec![task("t", 5)]).await.unwrap();
+    let old = store.claim("stalled", LEASE).await.unwrap().unwrap().lease;
+    // The stalled worker's owner is judged gone: the task is requeued and claimed again.
+    let recovered = store
+        .recover_leases(&|owner| owner == "stalled")
+        .await
+        .unwrap();
+    assert_eq!(recovered, vec![old.task_id]);
+    let new = store.claim("fresh", LEASE).await.unwrap().unwrap().lease;
+    assert_eq!(new.attempt, 2);
+    assert_ne!(new.token, old.token);
+
+    assert!(matches!(
+        store.heartbeat(&old, LEASE).await,
+        Err(StoreError::StaleLease { .. })
+    ));
+    let late = store
+        .finish(
+            &old,
+            AttemptEnd::Failed {
+                error: "late".into(),
+            },
+        )
+        .await;
+    assert!(matches!(late, Err(StoreError::StaleLease { .. })));
+    let commit = CommitRecord {
+        task_id: old.task_id,
+        sha: "deadbeef".into(),
+        branch: "main".into(),
+        subject: "late".into(),
+        files: vec![],
+        created_at_ms: now_ms(),
+        pushed: false,
+    };
+    assert!(matches!(
+        store
+            .record_commit_and_succeed(&old, &commit, "late".into())
+            .await,
+        Err(StoreError::StaleLease { .. })
+    ));
+    assert_eq!(
+        store.commit_of(old.task_id).await.unwrap(),
+        None,
+        "nothing of the stale write landed"
+    );
+
+    store.heartbeat(&new, LEASE).await.unwrap();
+    let status = store
+        .finish(
+            &new,
+            AttemptEnd::Succeeded {
+                summary: "done".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, TaskStatus::Succeeded);
+    let task = store.task(new.task_id).await.unwrap();
+    assert_eq!(task.status, TaskStatus::Succeeded);
+    assert_eq!(
+        task.last_error.as_deref(),
+        Some("attempt 1 lost: worker stalled is gone")
+    );
+}
+
+#[tokio::test]
+async fn retries_wait_for_their_backoff_then_fail_when_exhausted() {
+    let (_dir, store) = store().await;
+    let id = store.enqueue(vec![task("t", 5)]).await.unwrap()[0];
+    let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
+    let later = now_ms() + 60_000;
+    let status = store
+        .finish(
+            &lease,
+            AttemptEnd::Retry {
+                error: "boom".into(),
+                run_after_ms: later,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, TaskStatus::Queued);
+    assert!(
+        store.claim("w", LEASE).await.unwrap().is_none(),
+        "not before its backoff ends"
+    );
+    assert_eq!(store.next_run_after().await.unwrap(), Some(later));
+    assert_eq!(store.counts().await.unwrap().delayed, 1);
+
+    // A user may cut the wait: cancel, then retry, makes it due now with a fresh budget.
+    store.cancel(id).await.unwrap();
+    store.retry(id).await.unwrap();
+    let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
+    assert_eq!(
+        lease.attempt, 1,
+        "a manual retry restores the attempt budget"
+    );
+    let status = store
+        .finish(
+            &lease,
+            AttemptEnd::Failed {
+                error: "final".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, TaskStatus::Failed);
+    let task = store.task(id).await.unwrap();
+    assert_eq!(task.last_error.as_deref(), Some("final"));
+    assert!(task.finished_at_ms.is_some());
+}
+
+#[tokio::test]
+async fn released_attempts_are_not_counted_and_exhausted_ones_fail_on_recovery() {
+    let (_dir, store) = store().await;
+    let id = store.enqueue(vec![task("t", 5)]).await.unwrap()[0];
+    let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
+    store
+        .finish(
+            &lease,
+            AttemptEnd::Released {
+                reason: "shutdown".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.task(id).await.unwrap().attempts, 0);
+
+    // max_retries = 2: attempts 1..=3 are allowed; losing the third fails the task.
+    for attempt in 1..=3 {
+        let lease = store.claim("dead", LEASE).await.unwrap().unwrap().lease;
+        assert_eq!(lease.attempt, attempt);
+        store
+            .recover_leases(&|owner| owner == "dead")
+            .await
+            .unwrap();
+    }
+    let task = store.task(id).await.unwrap();
+    assert_eq!(task.status, TaskStatus::Failed);
+    let logs = store
+        .logs(&LogQuery {
+            task_id: Some(id),
+            after_id: None,
+            limit: 100,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        transitions(&logs),
+        vec![
+            "→queued",
+            "queued→running",
+            "running→queued",
+            "queued→running",
+            "running→queued",
+            "queued→running",
+            "running→queued",
+            "queued→running",
+            "running→failed"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn cancelling_a_running_task_takes_its_lease() {
+    let (_dir, store) = store().await;
+    let id = store.enqueue(vec![task("t", 5)]).await.unwrap()[0];
+    let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
+    store.cancel(id).await.unwrap();
+    assert!(matches!(
+        store.heartbeat(&lease, LEASE).await,
+        Err(StoreError::StaleLease { .. })
+    ));
+    assert_eq!(store.task(id).await.unwrap().status, TaskStatus::Cancelled);
+}
+
+#[tokio::test]
+async fn state_survives_reopening_and_pause_blocks_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.enqueue(vec![task("kept", 5)]).await.unwrap();
+        store.set_paused(true, "test").await.unwrap();
+        store.close().await;
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert!(store.paused().await.unwrap());
+    assert!(store.claim("w", LEASE).await.unwrap().is_none());
+    store.set_paused(false, "test").await.unwrap();
+    let claim = store.claim("w", LEASE).await.unwrap().unwrap();
+    assert_eq!(claim.task.description, "kept");
+}
+
+#[tokio::test]
+async fn the_change_feed_sees_writes_of_another_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let watcher = SqliteStore::open(&path).await.unwrap();
+    let mut feed = nightshift_store::Store::subscribe(&watcher).unwrap();
+    feed.borrow_and_update();
+    // A separate store on the same file stands for another process.
+    let writer = SqliteStore::open(&path).await.unwrap();
+    writer.enqueue(vec![task("wake up", 5)]).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), feed.changed())
+        .await
+        .expect("the feed must tick when another connection writes")
+        .unwrap();
+}
