@@ -2,4 +2,5 @@ mod bad_input;
 mod crash;
 mod end_to_end;
 mod helpers;
+mod lifecycle;
 mod queue;
