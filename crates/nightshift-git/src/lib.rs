@@ -362,3 +362,110 @@ impl Repo {
         git(&self.root, &["worktree", "prune"]).await.map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn user_commit(root: &Path, file: &str, content: &str) {
+        tokio::fs::write(root.join(file), content).await.unwrap();
+        git(root, &["add", file]).await.unwrap();
+        git(
+            root,
+            &[
+                "-c",
+                "user.name=u",
+                "-c",
+                "user.email=u@u",
+                "commit",
+                "-qm",
+                file,
+            ],
+        )
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn lands_on_a_moved_branch_and_refuses_conflicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        tokio::fs::create_dir(&root).await.unwrap();
+        git(&root, &["init", "-q", "-b", "main"]).await.unwrap();
+        let repo = Repo::open(&root, "").await.unwrap();
+        assert_eq!(repo.branch(), "main");
+        assert_eq!(repo.tip().await.unwrap(), None);
+
+        // First task on an empty repository: an orphan worktree, a root commit.
+        let wt1 = dir.path().join("wt/task-1");
+        repo.add_worktree(&wt1).await.unwrap();
+        tokio::fs::write(wt1.join("a.py"), "A = 1\n").await.unwrap();
+        let c1 = repo
+            .commit(&wt1, &["a.py".into()], &format!("a\n\n{TASK_TRAILER}: 1\n"))
+            .await
+            .unwrap();
+        let landed = repo.land(&wt1, &c1.sha, None).await.unwrap();
+        assert_eq!(repo.tip().await.unwrap().as_deref(), Some(landed.as_str()));
+        assert_eq!(
+            repo.find_task_commit(1).await.unwrap().as_deref(),
+            Some(landed.as_str())
+        );
+        assert_eq!(
+            repo.find_task_commit(11).await.unwrap(),
+            None,
+            "ids must match whole"
+        );
+        repo.remove_worktree(&wt1).await.unwrap();
+
+        // Task 2 starts; meanwhile the user commits elsewhere: task 2 is rebased onto it.
+        let base = repo.tip().await.unwrap();
+        let wt2 = dir.path().join("wt/task-2");
+        repo.add_worktree(&wt2).await.unwrap();
+        user_commit(&root, "user.txt", "mine\n").await;
+        tokio::fs::write(wt2.join("b.py"), "B = 2\n").await.unwrap();
+        let c2 = repo
+            .commit(&wt2, &["b.py".into()], &format!("b\n\n{TASK_TRAILER}: 2\n"))
+            .await
+            .unwrap();
+        let landed = repo.land(&wt2, &c2.sha, base.as_deref()).await.unwrap();
+        assert_ne!(landed, c2.sha, "rebased, so a new commit id");
+        let files = git(&root, &["ls-tree", "-r", "--name-only", "main"])
+            .await
+            .unwrap();
+        assert_eq!(
+            files.lines().collect::<Vec<_>>(),
+            vec!["a.py", "b.py", "user.txt"]
+        );
+        assert!(
+            root.join("b.py").exists(),
+            "the checked-out branch's files follow"
+        );
+        repo.remove_worktree(&wt2).await.unwrap();
+
+        // Task 3 edits a.py while the user changes it too: a conflict, and main is untouched.
+        let base = repo.tip().await.unwrap();
+        let wt3 = dir.path().join("wt/task-3");
+        repo.add_worktree(&wt3).await.unwrap();
+        user_commit(&root, "a.py", "A = 'user'\n").await;
+        let tip_before = repo.tip().await.unwrap();
+        tokio::fs::write(wt3.join("a.py"), "A = 'task'\n")
+            .await
+            .unwrap();
+        let c3 = repo
+            .commit(&wt3, &["a.py".into()], "a again")
+            .await
+            .unwrap();
+        let err = repo.land(&wt3, &c3.sha, base.as_deref()).await.unwrap_err();
+        assert!(matches!(err, GitError::Conflict { .. }), "{err}");
+        assert_eq!(repo.tip().await.unwrap(), tip_before);
+        repo.remove_worktree(&wt3).await.unwrap();
+        assert_eq!(
+            git(&root, &["worktree", "list"])
+                .await
+                .unwrap()
+                .lines()
+                .count(),
+            1
+        );
+    }
+}

@@ -296,7 +296,12 @@ impl<R: Read + Seek> Reader<R> {
             });
         }
         let position = self.inner.stream_position()?;
-        parsed.data_start = position.div_ceil(alignment) * alignment;
+        // Like ggml, the data section is padded to the alignment only when it holds tensors.
+        parsed.data_start = if parsed.tensors.is_empty() {
+            position
+        } else {
+            position.div_ceil(alignment) * alignment
+        };
         Ok(parsed)
     }
 }

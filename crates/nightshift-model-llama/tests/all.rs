@@ -1,0 +1,106 @@
+//! The in-process backend on the real Qwen2.5-Coder GGUF, and GGUF validation.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failure should panic
+
+use std::path::PathBuf;
+
+use futures::StreamExt;
+use nightshift_model::{ChatModel, ChatRequest, Message, StreamEvent};
+use nightshift_model_llama::gguf::{self, GgufError};
+use nightshift_model_llama::{LocalModel, LocalModelOptions};
+
+fn model_path() -> PathBuf {
+    std::env::var_os("NIGHTSHIFT_TEST_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::home_dir()
+                .unwrap()
+                .join(".cache/nightshift/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
+        })
+}
+
+fn model() -> LocalModel {
+    LocalModel::new(LocalModelOptions {
+        path: model_path(),
+        context_tokens: 2048,
+        threads: 0,
+    })
+    .expect("the real model is needed: `nightshift model fetch` (scripts/test runs it)")
+}
+
+fn request(max_tokens: u32) -> ChatRequest {
+    ChatRequest {
+        messages: vec![
+            Message::system("You are a helpful coding assistant."),
+            Message::user("Write a Python function that returns the square of a number."),
+        ],
+        max_tokens,
+        temperature: 0.0,
+        seed: 1,
+    }
+}
+
+#[tokio::test]
+async fn generates_with_usage_and_deterministic_greedy_decoding() {
+    let model = model();
+    assert_eq!(model.backend(), "gguf");
+    assert!(
+        model.model().contains("Qwen2.5 Coder 0.5B"),
+        "{}",
+        model.model()
+    );
+    let first = model.complete(request(48)).await.unwrap();
+    assert!(first.text.contains("def "), "{}", first.text);
+    assert!(first.usage.prompt_tokens > 10);
+    assert!(first.usage.completion_tokens > 0 && first.usage.completion_tokens <= 48);
+    assert!(first.usage.first_token.unwrap() <= first.usage.total);
+    let second = model.complete(request(48)).await.unwrap();
+    assert_eq!(first.text, second.text, "greedy decoding is deterministic");
+}
+
+#[tokio::test]
+async fn dropping_the_stream_stops_generation_and_concurrent_requests_share_the_weights() {
+    let model = model();
+    let mut stream = model.stream(request(400)).await.unwrap();
+    let mut deltas = 0;
+    while let Some(event) = stream.next().await {
+        if let StreamEvent::Delta(_) = event.unwrap() {
+            deltas += 1;
+            if deltas == 3 {
+                break;
+            }
+        }
+    }
+    drop(stream);
+    // Two requests at once on one loaded model: both complete.
+    let (a, b) = tokio::join!(model.complete(request(16)), model.complete(request(16)));
+    assert_eq!(a.unwrap().text, b.unwrap().text);
+}
+
+#[test]
+fn a_gguf_without_chat_template_is_refused() {
+    // A minimal valid GGUF v3: one string key (general.architecture), no tensors.
+    let mut bytes = b"GGUF".to_vec();
+    bytes.extend(3u32.to_le_bytes());
+    bytes.extend(0u64.to_le_bytes()); // tensors
+    bytes.extend(1u64.to_le_bytes()); // keys
+    let key = b"general.architecture";
+    bytes.extend((key.len() as u64).to_le_bytes());
+    bytes.extend(key);
+    bytes.extend(8u32.to_le_bytes()); // string
+    bytes.extend(5u64.to_le_bytes());
+    bytes.extend(b"llama");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-template.gguf");
+    std::fs::write(&path, bytes).unwrap();
+    let err = gguf::validate(&path).unwrap_err();
+    assert!(matches!(err, GgufError::NoChatTemplate(_)), "{err}");
+    assert!(err.to_string().contains("no chat template"), "{err}");
+}
+
+#[test]
+fn the_real_model_validates() {
+    let info = gguf::validate(&model_path()).unwrap();
+    assert_eq!(info.architecture.as_deref(), Some("qwen2"));
+    assert_eq!(info.file_bytes, 491_400_064);
+    assert_eq!(info.tensors, 291);
+}
