@@ -225,6 +225,57 @@ async fn end_attempt(
     Ok(to)
 }
 
+/// A transition a user asks for (cancel, retry): allowed only from some statuses.
+struct UserTransition<'a> {
+    id: TaskId,
+    allowed_from: &'a [TaskStatus],
+    refusal: &'static str,
+    to: TaskStatus,
+    /// Extra `SET` assignments; `?1` is now.
+    set: &'a str,
+    message: &'a str,
+}
+
+impl SqliteStore {
+    async fn user_transition(&self, t: UserTransition<'_>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let from = status_of(&mut tx, t.id).await?;
+        if !t.allowed_from.contains(&from) {
+            return Err(StoreError::InvalidState {
+                id: t.id,
+                status: from.to_string(),
+                reason: t.refusal,
+            });
+        }
+        let sql = format!(
+            "UPDATE tasks SET status = ?3, updated_at_ms = ?1, {} WHERE id = ?2",
+            t.set
+        );
+        sqlx::query(&sql)
+            .bind(now_ms())
+            .bind(t.id)
+            .bind(t.to.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        log_transition(
+            &mut tx,
+            Transition {
+                task_id: t.id,
+                attempt: None,
+                from: Some(from),
+                to: t.to,
+                level: LogLevel::Info,
+                message: t.message,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        self.bump();
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl TaskQueue for SqliteStore {
     #[instrument(skip_all, fields(count = tasks.len()))]
@@ -432,84 +483,29 @@ impl TaskQueue for SqliteStore {
 
     #[instrument(skip_all, fields(task_id = id))]
     async fn cancel(&self, id: TaskId) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let from = status_of(&mut tx, id).await?;
-        match from {
-            TaskStatus::Queued | TaskStatus::Running => {}
-            TaskStatus::Succeeded | TaskStatus::Failed | TaskStatus::Cancelled => {
-                return Err(StoreError::InvalidState {
-                    id,
-                    status: from.to_string(),
-                    reason: "only queued or running tasks can be cancelled",
-                });
-            }
-        }
-        let now = now_ms();
-        sqlx::query(
-            "UPDATE tasks SET status = 'cancelled', lease_token = NULL, lease_owner = NULL,
-             lease_expires_at_ms = NULL, updated_at_ms = ?1, finished_at_ms = ?1 WHERE id = ?2",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
+        self.user_transition(UserTransition {
+            id,
+            allowed_from: &[TaskStatus::Queued, TaskStatus::Running],
+            refusal: "only queued or running tasks can be cancelled",
+            to: TaskStatus::Cancelled,
+            set: "lease_token = NULL, lease_owner = NULL, lease_expires_at_ms = NULL,
+                  finished_at_ms = ?1",
+            message: "cancelled by user",
+        })
         .await
-        .map_err(backend)?;
-        log_transition(
-            &mut tx,
-            Transition {
-                task_id: id,
-                attempt: None,
-                from: Some(from),
-                to: TaskStatus::Cancelled,
-                level: LogLevel::Info,
-                message: "cancelled by user",
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(backend)?;
-        self.bump();
-        Ok(())
     }
 
     #[instrument(skip_all, fields(task_id = id))]
     async fn retry(&self, id: TaskId) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let from = status_of(&mut tx, id).await?;
-        match from {
-            TaskStatus::Failed | TaskStatus::Cancelled => {}
-            TaskStatus::Queued | TaskStatus::Running | TaskStatus::Succeeded => {
-                return Err(StoreError::InvalidState {
-                    id,
-                    status: from.to_string(),
-                    reason: "only failed or cancelled tasks can be retried",
-                });
-            }
-        }
-        let now = now_ms();
-        sqlx::query(
-            "UPDATE tasks SET status = 'queued', attempts = 0, run_after_ms = ?1, updated_at_ms = ?1,
-             finished_at_ms = NULL WHERE id = ?2",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
+        self.user_transition(UserTransition {
+            id,
+            allowed_from: &[TaskStatus::Failed, TaskStatus::Cancelled],
+            refusal: "only failed or cancelled tasks can be retried",
+            to: TaskStatus::Queued,
+            set: "attempts = 0, run_after_ms = ?1, finished_at_ms = NULL",
+            message: "queued again by user with a fresh attempt budget",
+        })
         .await
-        .map_err(backend)?;
-        log_transition(
-            &mut tx,
-            Transition {
-                task_id: id,
-                attempt: None,
-                from: Some(from),
-                to: TaskStatus::Queued,
-                level: LogLevel::Info,
-                message: "queued again by user with a fresh attempt budget",
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(backend)?;
-        self.bump();
-        Ok(())
     }
 
     #[instrument(skip_all, fields(task_id = id))]
