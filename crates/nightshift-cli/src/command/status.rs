@@ -4,7 +4,7 @@ use clap::Args;
 use nightshift_daemon::PRESENCE_KEY;
 use nightshift_model::{Availability, ChatModel};
 use nightshift_model_llama::{LocalModel, LocalModelOptions};
-use nightshift_store::{ModelStatsLog, SystemState, TaskQueue, now_ms};
+use nightshift_store::{CommitLog, ModelStatsLog, SystemState, TaskQueue, now_ms};
 
 use crate::context::Context;
 
@@ -41,6 +41,7 @@ impl Cmd {
             Err(err) => Availability::Unavailable(err.to_string()),
         };
         let totals = store.totals_by_model().await?;
+        let commits = store.commits(5).await?;
         if self.json {
             let status = serde_json::json!({
                 "paused": paused,
@@ -53,6 +54,7 @@ impl Cmd {
                     "problem": match &model { Availability::Unavailable(why) => Some(why), Availability::Available => None },
                 },
                 "model_totals": totals,
+                "recent_commits": commits,
             });
             println!("{}", serde_json::to_string_pretty(&status)?);
             return Ok(());
@@ -90,6 +92,16 @@ impl Cmd {
                 ctx.config.model_path.display()
             ),
             Availability::Unavailable(why) => println!("model:   gguf unavailable: {why}"),
+        }
+        for c in &commits {
+            println!(
+                "commit:  {} task {} on {}{}: {}",
+                &c.sha[..c.sha.len().min(10)],
+                c.task_id,
+                c.branch,
+                if c.pushed { " (pushed)" } else { "" },
+                c.subject
+            );
         }
         for t in totals {
             println!(
