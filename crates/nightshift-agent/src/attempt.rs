@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nightshift_git::{GitError, Repo, TASK_TRAILER};
-use nightshift_model::{ChatModel, ChatRequest, Completion, Message, ModelError};
+use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
 use nightshift_store::{EventLog, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, Task};
 use tokio::sync::Mutex;
 
@@ -61,9 +61,9 @@ impl AttemptError {
     /// Whether another attempt may succeed. Exhaustive on purpose: a new variant must decide.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Model(err) => match err {
-                ModelError::Request(_) => false,
-                ModelError::Unavailable(_) | ModelError::Generation(_) | ModelError::Truncated => {
+            Self::Model(err) => match err.class() {
+                ErrorClass::Rejected => false,
+                ErrorClass::Transient | ErrorClass::Unavailable | ErrorClass::RateLimited(_) => {
                     true
                 }
             },

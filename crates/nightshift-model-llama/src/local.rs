@@ -176,7 +176,7 @@ fn generate(
         .iter()
         .map(|m| LlamaChatMessage::new(m.role.as_str().to_owned(), m.content.clone()))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|err| ModelError::Request(format!("message: {err}")))?;
+        .map_err(|err| ModelError::rejected(format!("message: {err}")))?;
     let prompt = model
         .apply_chat_template(&template, &messages, true)
         .map_err(|err| failed("chat template", &err))?;
@@ -185,7 +185,7 @@ fn generate(
     let prompt_tokens = tokens.len();
     let max_total = usize::try_from(context_tokens).unwrap_or(usize::MAX);
     if prompt_tokens + 16 >= max_total {
-        return Err(ModelError::Request(format!(
+        return Err(ModelError::rejected(format!(
             "prompt of {prompt_tokens} tokens does not fit the context window of {context_tokens}"
         )));
     }

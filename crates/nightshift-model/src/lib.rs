@@ -129,18 +129,84 @@ pub enum Availability {
 /// What can go wrong with a model call.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    /// The backend cannot be used at all (missing or corrupt model file, no chat template).
+    /// The backend cannot be used at all (missing or corrupt model file, no chat template, no
+    /// API key).
     #[error("model backend unavailable: {0}")]
     Unavailable(String),
-    /// The request cannot be served as asked (prompt longer than the context window).
-    #[error("request rejected: {0}")]
-    Request(String),
-    /// The backend failed while generating.
+    /// No connection (refused, reset, DNS) before a response.
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    /// No response, or no token, within the time limit.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The server failed (5xx).
+    #[error("server error {status}: {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// What it said.
+        message: String,
+    },
+    /// The reply stream broke off, was malformed, or ended without its final event.
+    #[error("broken reply stream: {0}")]
+    Stream(String),
+    /// Too many requests (429): try again after `retry_after`.
+    #[error("rate limited{}: {message}", retry_after.map(|d| format!(" for {} s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// The server's `Retry-After`, when it gave one.
+        retry_after: Option<Duration>,
+        /// What it said.
+        message: String,
+    },
+    /// The request cannot be served as asked (4xx other than 429, a prompt longer than the
+    /// context window): another try or another backend would fare no better.
+    #[error("request rejected{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    Request {
+        /// HTTP status, for HTTP backends.
+        status: Option<u16>,
+        /// Why.
+        message: String,
+    },
+    /// In-process inference failed.
     #[error("generation failed: {0}")]
     Generation(String),
-    /// The stream ended without its final usage event.
-    #[error("the reply stream ended early")]
-    Truncated,
+}
+
+/// What to do about an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Retry with backoff, then move to the next backend.
+    Transient,
+    /// This backend cannot serve: move to the next one at once.
+    Unavailable,
+    /// Wait until the time given (or a default), or move to a backend that is free.
+    RateLimited(Option<Duration>),
+    /// The request itself is wrong: fail the attempt with the reason, no switch.
+    Rejected,
+}
+
+impl ModelError {
+    /// Classifies the error. Exhaustive on purpose: a new variant must decide.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Self::Connect(_)
+            | Self::Timeout(_)
+            | Self::Server { .. }
+            | Self::Stream(_)
+            | Self::Generation(_) => ErrorClass::Transient,
+            Self::Unavailable(_) => ErrorClass::Unavailable,
+            Self::RateLimited { retry_after, .. } => ErrorClass::RateLimited(*retry_after),
+            Self::Request { .. } => ErrorClass::Rejected,
+        }
+    }
+
+    /// A rejected request, without an HTTP status.
+    pub fn rejected(message: impl Into<String>) -> Self {
+        Self::Request {
+            status: None,
+            message: message.into(),
+        }
+    }
 }
 
 /// Result alias of this crate.
@@ -161,6 +227,11 @@ pub trait ChatModel: Send + Sync {
     /// Whether the backend can serve now (cheap; does not load a model).
     async fn probe(&self) -> Availability;
 
+    /// Models the backend offers.
+    async fn models(&self) -> Result<Vec<String>> {
+        Ok(vec![self.model()])
+    }
+
     /// The whole reply.
     async fn complete(&self, request: ChatRequest) -> Result<Completion> {
         let started = Instant::now();
@@ -177,6 +248,8 @@ pub trait ChatModel: Send + Sync {
                 }
             }
         }
-        Err(ModelError::Truncated)
+        Err(ModelError::Stream(
+            "the stream ended without its final usage event".to_owned(),
+        ))
     }
 }

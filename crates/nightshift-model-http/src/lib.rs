@@ -1,0 +1,17 @@
+//! HTTP model backends: any OpenAI-compatible server (`/v1/chat/completions` with SSE) and
+//! Ollama (`/api/chat` with NDJSON).
+//!
+//! Both share [`transport`]: sending with a connect timeout, mapping HTTP failures onto
+//! [`nightshift_model::ModelError`] (429 with `Retry-After` → `RateLimited`, 5xx → `Server`,
+//! other 4xx → `Request`), and pumping the body through a parser on a task that enforces a
+//! first-token timeout, an idle timeout and a reply size limit. Dropping the stream the caller
+//! holds ends the pump and closes the connection.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod ollama;
+mod openai;
+mod transport;
+
+pub use ollama::Ollama;
+pub use openai::OpenAiCompatible;
+pub use transport::HttpSettings;

@@ -1,0 +1,3 @@
+mod fake;
+mod ollama;
+mod openai;
