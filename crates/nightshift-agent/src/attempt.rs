@@ -1,7 +1,7 @@
 //! One attempt at one task: prompt → model → edits → checks → commit → land.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nightshift_git::{GitError, Repo, TASK_TRAILER};
 use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
@@ -133,7 +133,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         }
     }
 
-    async fn ask(&self, purpose: &str, messages: Vec<Message>) -> Result<Completion, AttemptError> {
+    /// Asks the model; returns the reply and `backend/model` that produced it.
+    async fn ask(
+        &self,
+        purpose: &str,
+        messages: Vec<Message>,
+    ) -> Result<(Completion, String), AttemptError> {
         let request = ChatRequest {
             messages,
             max_tokens: self.settings.max_output_tokens,
@@ -144,41 +149,46 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             },
             seed: self.attempt,
         };
-        let started = Instant::now();
-        let result = self.model.complete(request).await;
-        let (usage, outcome, error) = match &result {
-            Ok(completion) => (completion.usage, "ok", None),
-            Err(err) => (Default::default(), "error", Some(err.to_string())),
-        };
-        let call = ModelCall {
-            task_id: Some(self.task.id),
-            attempt: Some(self.attempt),
-            backend: self.model.backend().to_owned(),
-            model: self.model.model(),
-            purpose: purpose.to_owned(),
-            prompt_tokens: usage.prompt_tokens,
-            completion_tokens: usage.completion_tokens,
-            first_token_ms: usage
-                .first_token
-                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            outcome: outcome.to_owned(),
-            error,
-        };
-        if let Err(err) = self.store.record_call(&call).await {
-            tracing::warn!(task_id = self.task.id, %err, "could not record model call");
+        let traced = self.model.complete_traced(request).await;
+        for call in &traced.calls {
+            let row = ModelCall {
+                task_id: Some(self.task.id),
+                attempt: Some(self.attempt),
+                backend: call.backend.clone(),
+                model: call.model.clone(),
+                purpose: purpose.to_owned(),
+                prompt_tokens: call.usage.prompt_tokens,
+                completion_tokens: call.usage.completion_tokens,
+                first_token_ms: call.usage.first_token.map(millis),
+                duration_ms: millis(call.duration),
+                outcome: call.outcome.to_owned(),
+                error: call.error.clone(),
+                fallback_from: call.fallback_from.clone(),
+            };
+            if let Err(err) = self.store.record_call(&row).await {
+                tracing::warn!(task_id = self.task.id, %err, "could not record model call");
+            }
         }
+        let result = traced.result;
+        let served_by = traced
+            .calls
+            .last()
+            .map(|c| format!("{}/{}", c.backend, c.model))
+            .unwrap_or_default();
         let completion = result?;
         self.log(
             LogLevel::Debug,
             "model",
             format!(
-                "{purpose} reply: {} prompt + {} completion tokens in {} ms\n{}",
-                usage.prompt_tokens, usage.completion_tokens, call.duration_ms, completion.text
+                "{purpose} reply from {served_by}: {} prompt + {} completion tokens in {} ms\n{}",
+                completion.usage.prompt_tokens,
+                completion.usage.completion_tokens,
+                millis(completion.usage.total),
+                completion.text
             ),
         )
         .await;
-        Ok(completion)
+        Ok((completion, served_by))
     }
 
     async fn write(&self, edits: &[FileEdit]) -> Result<Vec<String>, AttemptError> {
@@ -233,7 +243,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         )
         .await;
 
-        let reply = self
+        let (reply, author) = self
             .ask(
                 "code",
                 prompt::code_request(&self.task.description, &files, &context),
@@ -256,7 +266,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                     content: e.content.clone(),
                 })
                 .collect();
-            let test_reply = self
+            let (test_reply, _) = self
                 .ask("test", prompt::test_request(&self.task.description, &shown))
                 .await?;
             let tests: Vec<FileEdit> = reply::parse(&test_reply.text, &[])?
@@ -299,7 +309,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
 
         written.sort();
         written.dedup();
-        let message = self.commit_message(&checks);
+        let message = self.commit_message(&checks, &author);
         let commit = self.repo.commit(&self.worktree, &written, &message).await?;
         let sha = {
             let _landing = self.land_lock.lock().await;
@@ -326,7 +336,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         })
     }
 
-    fn commit_message(&self, checks: &[&str]) -> String {
+    fn commit_message(&self, checks: &[&str], author: &str) -> String {
         let first_line = self
             .task
             .description
@@ -340,15 +350,17 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             first_line.to_owned()
         };
         format!(
-            "{subject}\n\n{}\n\n{TASK_TRAILER}: {}\nNightshift-Model: {}/{}\nNightshift-Attempt: {}\nNightshift-Checks: {}\n",
+            "{subject}\n\n{}\n\n{TASK_TRAILER}: {}\nNightshift-Model: {author}\nNightshift-Attempt: {}\nNightshift-Checks: {}\n",
             self.task.description.trim(),
             self.task.id,
-            self.model.backend(),
-            self.model.model(),
             self.attempt,
             checks.join(", ")
         )
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn last_line(text: &str) -> &str {

@@ -3,6 +3,7 @@
 
 mod command;
 mod context;
+mod models;
 
 use clap::Parser;
 

@@ -122,6 +122,10 @@ pub struct Config {
     pub ollama_base_url: String,
     /// OpenAI API key (`OPENAI_API_KEY`); never printed.
     pub openai_api_key: Option<String>,
+    /// Base URL of the OpenAI-compatible backend.
+    pub openai_base_url: String,
+    /// Requests at once per backend; 0 means `worker_count`.
+    pub model_concurrency: u32,
     /// The GGUF model run in-process (`GPT4ALL_MODEL_PATH`).
     pub model_path: PathBuf,
     /// The SQLite database; relative paths are inside the target repository.
@@ -240,6 +244,8 @@ impl Config {
             checkpoint_days: get("checkpoint_days").number(0, 3650)?,
             ollama_base_url: get("ollama_base_url").url()?,
             openai_api_key: Some(raw["openai_api_key"].0.clone()).filter(|k| !k.is_empty()),
+            openai_base_url: get("openai_base_url").url()?,
+            model_concurrency: get("model_concurrency").number(0, 1024)?,
             model_path: expand_home(&get("model_path").non_empty()?),
             database_path: in_repo(PathBuf::from(get("database_path").non_empty()?)),
             retry_base_delay: get("retry_base_delay").seconds()?,

@@ -120,6 +120,18 @@ pub const SETTINGS: &[Setting] = &[
         help: "API key of the OpenAI-compatible backend",
     },
     setting(
+        "openai_base_url",
+        None,
+        "https://api.openai.com",
+        "OpenAI-compatible server (OpenAI, vLLM, llama-server, LM Studio, GPT4All: their address)",
+    ),
+    setting(
+        "model_concurrency",
+        None,
+        "0",
+        "requests at once per model backend (0: worker_count)",
+    ),
+    setting(
         "model_path",
         Some("GPT4ALL_MODEL_PATH"),
         "~/.cache/nightshift/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nightshift_agent::{Attempt, AttemptError, Landed};
+use nightshift_model::ErrorClass;
 use nightshift_store::{
     AttemptEnd, Claim, CommitRecord, Lease, LogLevel, NewLogEntry, Store, StoreError, TaskId,
     TaskStatus, now_ms,
@@ -16,6 +17,8 @@ use crate::daemon::Shared;
 
 /// Longest an idle worker sleeps without a wake-up (a safety net under the change feed).
 const IDLE_POLL: Duration = Duration::from_secs(5);
+/// How long a task parks when the model is rate limited without saying for how long.
+const RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
 /// Pause after a storage error before trying again.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
 
@@ -191,6 +194,21 @@ impl<S: Store> Worker<S> {
                 ),
                 true,
             ),
+            Ending::Failed(AttemptError::Model(err))
+                if matches!(err.class(), ErrorClass::RateLimited(_)) =>
+            {
+                let wait = match err.class() {
+                    ErrorClass::RateLimited(Some(wait)) => wait,
+                    ErrorClass::RateLimited(None)
+                    | ErrorClass::Transient
+                    | ErrorClass::Unavailable
+                    | ErrorClass::Rejected => RATE_LIMIT_WAIT,
+                };
+                AttemptEnd::Parked {
+                    reason: err.to_string(),
+                    run_after_ms: now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+                }
+            }
             Ending::Failed(err) => {
                 let retryable = err.is_retryable();
                 self.failure(&lease, task.max_retries, err.to_string(), retryable)

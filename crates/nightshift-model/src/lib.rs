@@ -7,6 +7,8 @@
 //! the set of backends is open (configuration picks them at run time).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod router;
+
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
@@ -115,6 +117,46 @@ pub struct Completion {
     pub text: String,
     /// What it cost.
     pub usage: Usage,
+}
+
+/// One call to one backend, as the router made it: what usage tracking records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendCall {
+    /// Backend kind.
+    pub backend: String,
+    /// Model name.
+    pub model: String,
+    /// Tokens and times (zero when the call failed before any).
+    pub usage: Usage,
+    /// Wall time of the call.
+    pub duration: Duration,
+    /// `None` when it succeeded.
+    pub error: Option<String>,
+    /// `ok`, or the error class: `transient`, `unavailable`, `rate_limited`, `rejected`.
+    pub outcome: &'static str,
+    /// The backends given up on before this one, for this request (`ollama, openai`).
+    pub fallback_from: Option<String>,
+}
+
+/// A completion with every backend call it took.
+#[derive(Debug)]
+pub struct Traced {
+    /// The reply, or the error that ended the request.
+    pub result: Result<Completion>,
+    /// Every backend call, in order.
+    pub calls: Vec<BackendCall>,
+}
+
+impl ErrorClass {
+    /// The `model_stats` outcome of this class.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Self::Transient => "transient",
+            Self::Unavailable => "unavailable",
+            Self::RateLimited(_) => "rate_limited",
+            Self::Rejected => "rejected",
+        }
+    }
 }
 
 /// Whether a backend can serve now.
@@ -230,6 +272,28 @@ pub trait ChatModel: Send + Sync {
     /// Models the backend offers.
     async fn models(&self) -> Result<Vec<String>> {
         Ok(vec![self.model()])
+    }
+
+    /// The whole reply, with the backend calls it took (one, for a plain backend).
+    async fn complete_traced(&self, request: ChatRequest) -> Traced {
+        let started = Instant::now();
+        let result = self.complete(request).await;
+        let call = BackendCall {
+            backend: self.backend().to_owned(),
+            model: self.model(),
+            usage: result.as_ref().map(|c| c.usage).unwrap_or_default(),
+            duration: started.elapsed(),
+            error: result.as_ref().err().map(ToString::to_string),
+            outcome: result
+                .as_ref()
+                .err()
+                .map_or("ok", |err| err.class().outcome()),
+            fallback_from: None,
+        };
+        Traced {
+            result,
+            calls: vec![call],
+        }
     }
 
     /// The whole reply.

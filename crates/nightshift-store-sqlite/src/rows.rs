@@ -90,6 +90,7 @@ pub(crate) fn model_call(row: &SqliteRow) -> Result<ModelCall> {
         duration_ms: count64(get(row, "duration_ms")?, "duration_ms")?,
         outcome: get(row, "outcome")?,
         error: get(row, "error")?,
+        fallback_from: get(row, "fallback_from")?,
     })
 }
 

@@ -185,6 +185,17 @@ async fn end_attempt(
             Some(error),
             None,
         ),
+        AttemptEnd::Parked {
+            reason,
+            run_after_ms,
+        } => (
+            TaskStatus::Queued,
+            LogLevel::Warn,
+            format!("attempt {} parked, not counted: {reason}", lease.attempt),
+            "status = 'queued', attempts = MAX(attempts - 1, 0)",
+            None,
+            Some(*run_after_ms),
+        ),
         AttemptEnd::Released { reason } => (
             TaskStatus::Queued,
             LogLevel::Info,
@@ -678,8 +689,8 @@ impl ModelStatsLog for SqliteStore {
             .then(|| call.completion_tokens as f64 * 1000.0 / call.duration_ms as f64);
         sqlx::query(
             "INSERT INTO model_stats (at_ms, task_id, attempt, backend, model, purpose, prompt_tokens,
-             completion_tokens, first_token_ms, duration_ms, tokens_per_s, outcome, error)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             completion_tokens, first_token_ms, duration_ms, tokens_per_s, outcome, error, fallback_from)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(now_ms())
         .bind(call.task_id)
@@ -694,6 +705,7 @@ impl ModelStatsLog for SqliteStore {
         .bind(tokens_per_s)
         .bind(&call.outcome)
         .bind(&call.error)
+        .bind(&call.fallback_from)
         .execute(&self.pool)
         .await
         .map_err(backend)?;

@@ -223,6 +223,14 @@ pub enum AttemptEnd {
         /// Why it was given back.
         reason: String,
     },
+    /// Parked: every model backend is rate limited. Queued again for `run_after_ms`, and the
+    /// attempt is not counted.
+    Parked {
+        /// Why.
+        reason: String,
+        /// When to try again.
+        run_after_ms: i64,
+    },
 }
 
 /// How many tasks are in each status.
@@ -372,6 +380,8 @@ pub struct ModelCall {
     pub outcome: String,
     /// The error, when it failed.
     pub error: Option<String>,
+    /// Backends the router gave up on before this one, for this request.
+    pub fallback_from: Option<String>,
 }
 
 /// Token and time totals of model calls, for a task or a model.

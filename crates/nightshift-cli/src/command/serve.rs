@@ -6,10 +6,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use nightshift_agent::AttemptSettings;
-use nightshift_config::ModelType;
 use nightshift_daemon::{Daemon, DaemonSettings};
 use nightshift_git::Repo;
-use nightshift_model_llama::{LocalModel, LocalModelOptions};
 use nightshift_store::RetryPolicy;
 use tokio_util::sync::CancellationToken;
 
@@ -47,18 +45,9 @@ impl Cmd {
                 )
             })?;
         repo.exclude("/.nightshift/").await?;
-        if config.model_type != ModelType::Gpt4all {
-            tracing::warn!(
-                model_type = config.model_type.as_str(),
-                "only the in-process GGUF backend is built so far; using it (HTTP backends and fallback come with the model router)"
-            );
-        }
-        // Validated now, loaded on the first task: a missing or corrupt file stops the start.
-        let model = LocalModel::new(LocalModelOptions {
-            path: config.model_path.clone(),
-            context_tokens: config.context_tokens,
-            threads: config.threads,
-        })?;
+        // A GGUF is validated now and loaded on the first task: a missing or corrupt file named by
+        // MODEL_TYPE stops the start.
+        let model = crate::models::chain(config)?;
         let store = ctx.store().await?;
 
         let mut hasher = DefaultHasher::new();

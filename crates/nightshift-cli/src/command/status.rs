@@ -2,8 +2,7 @@
 
 use clap::Args;
 use nightshift_daemon::PRESENCE_KEY;
-use nightshift_model::{Availability, ChatModel};
-use nightshift_model_llama::{LocalModel, LocalModelOptions};
+use nightshift_model::Availability;
 use nightshift_store::{CommitLog, ModelStatsLog, SystemState, TaskQueue, now_ms};
 
 use crate::context::Context;
@@ -32,13 +31,17 @@ impl Cmd {
                     .as_i64()
                     .is_some_and(|seen| now_ms() - seen < PRESENCE_STALE_MS)
             });
-        let model = match LocalModel::new(LocalModelOptions {
-            path: ctx.config.model_path.clone(),
-            context_tokens: ctx.config.context_tokens,
-            threads: ctx.config.threads,
-        }) {
-            Ok(model) => model.probe().await,
-            Err(err) => Availability::Unavailable(err.to_string()),
+        let backends: Vec<(String, Availability)> = match crate::models::chain(&ctx.config) {
+            Ok(router) => router
+                .status()
+                .await
+                .into_iter()
+                .map(|route| (route.name, route.availability))
+                .collect(),
+            Err(err) => vec![(
+                ctx.config.model_type.as_str().to_owned(),
+                Availability::Unavailable(format!("{err:#}")),
+            )],
         };
         let totals = store.totals_by_model().await?;
         let commits = store.commits(5).await?;
@@ -47,12 +50,11 @@ impl Cmd {
                 "paused": paused,
                 "counts": counts,
                 "daemon": presence,
-                "model": {
-                    "type": "gguf",
-                    "path": ctx.config.model_path,
-                    "available": model == Availability::Available,
-                    "problem": match &model { Availability::Unavailable(why) => Some(why), Availability::Available => None },
-                },
+                "models": backends.iter().map(|(name, availability)| serde_json::json!({
+                    "backend": name,
+                    "available": *availability == Availability::Available,
+                    "problem": match availability { Availability::Unavailable(why) => Some(why), Availability::Available => None },
+                })).collect::<Vec<_>>(),
                 "model_totals": totals,
                 "recent_commits": commits,
             });
@@ -86,12 +88,13 @@ impl Cmd {
             ),
             None => println!("daemon:  not running (nightshift serve)"),
         }
-        match &model {
-            Availability::Available => println!(
-                "model:   gguf {} (available)",
-                ctx.config.model_path.display()
-            ),
-            Availability::Unavailable(why) => println!("model:   gguf unavailable: {why}"),
+        for (position, (name, availability)) in backends.iter().enumerate() {
+            match availability {
+                Availability::Available => println!("model {}: {name} (available)", position + 1),
+                Availability::Unavailable(why) => {
+                    println!("model {}: {name} unavailable: {why}", position + 1);
+                }
+            }
         }
         for c in &commits {
             println!(

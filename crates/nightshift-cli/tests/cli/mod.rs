@@ -3,4 +3,5 @@ mod crash;
 mod end_to_end;
 mod helpers;
 mod lifecycle;
+mod models;
 mod queue;

@@ -1,3 +1,4 @@
 mod fake;
 mod ollama;
 mod openai;
+mod router;
