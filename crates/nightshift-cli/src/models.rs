@@ -1,13 +1,13 @@
 //! The model chain from configuration: `MODEL_TYPE` first, then every other backend that is
 //! configured — the in-process GGUF when its file is valid, Ollama when its address was set,
-//! an OpenAI-compatible server when a key or address was set.
+//! an OpenAI-compatible server when a key or address was set, Anthropic when a key was set.
 
 use std::sync::Arc;
 
 use nightshift_config::{Config, ModelType, Source};
 use nightshift_model::ChatModel;
 use nightshift_model::router::{Route, Router, RouterPolicy};
-use nightshift_model_http::{HttpSettings, Ollama, OpenAiCompatible};
+use nightshift_model_http::{Anthropic, HttpSettings, Ollama, OpenAiCompatible};
 use nightshift_model_llama::{LocalModel, LocalModelOptions};
 
 fn explicitly_set(config: &Config, key: &str) -> bool {
@@ -21,9 +21,14 @@ fn explicitly_set(config: &Config, key: &str) -> bool {
 pub(crate) fn chain(config: &Config) -> anyhow::Result<Router> {
     let mut order = vec![config.model_type];
     order.extend(
-        [ModelType::Gpt4all, ModelType::Ollama, ModelType::Openai]
-            .into_iter()
-            .filter(|t| *t != config.model_type),
+        [
+            ModelType::Gpt4all,
+            ModelType::Ollama,
+            ModelType::Openai,
+            ModelType::Anthropic,
+        ]
+        .into_iter()
+        .filter(|t| *t != config.model_type),
     );
     let concurrency = match config.model_concurrency {
         0 => config.worker_count,
@@ -62,7 +67,17 @@ pub(crate) fn chain(config: &Config) -> anyhow::Result<Router> {
                 settings.api_key.clone_from(&config.openai_api_key);
                 Some(Arc::new(OpenAiCompatible::new(settings)?))
             }
-            ModelType::Ollama | ModelType::Openai => None,
+            ModelType::Anthropic if first || config.anthropic_api_key.is_some() => {
+                let mut settings =
+                    HttpSettings::new(&config.anthropic_base_url, &config.model_name);
+                settings.api_key.clone_from(&config.anthropic_api_key);
+                match Anthropic::new(settings) {
+                    Ok(model) => Some(Arc::new(model)),
+                    Err(err) if first => return Err(err.into()),
+                    Err(_) => None,
+                }
+            }
+            ModelType::Ollama | ModelType::Openai | ModelType::Anthropic => None,
         };
         if let Some(model) = model {
             routes.push(Route::new(model, concurrency));

@@ -124,6 +124,10 @@ pub struct Config {
     pub openai_api_key: Option<String>,
     /// Base URL of the OpenAI-compatible backend.
     pub openai_base_url: String,
+    /// Anthropic API key (`ANTHROPIC_API_KEY`); never printed.
+    pub anthropic_api_key: Option<String>,
+    /// Base URL of the Anthropic API.
+    pub anthropic_base_url: String,
     /// Requests at once per backend; 0 means `worker_count`.
     pub model_concurrency: u32,
     /// The GGUF model run in-process (`GPT4ALL_MODEL_PATH`).
@@ -245,6 +249,8 @@ impl Config {
             ollama_base_url: get("ollama_base_url").url()?,
             openai_api_key: Some(raw["openai_api_key"].0.clone()).filter(|k| !k.is_empty()),
             openai_base_url: get("openai_base_url").url()?,
+            anthropic_api_key: Some(raw["anthropic_api_key"].0.clone()).filter(|k| !k.is_empty()),
+            anthropic_base_url: get("anthropic_base_url").url()?,
             model_concurrency: get("model_concurrency").number(0, 1024)?,
             model_path: expand_home(&get("model_path").non_empty()?),
             database_path: in_repo(PathBuf::from(get("database_path").non_empty()?)),

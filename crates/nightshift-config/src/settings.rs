@@ -9,6 +9,8 @@ pub enum ModelType {
     Openai,
     /// A GGUF file run in-process (the seed called it GPT4All).
     Gpt4all,
+    /// Anthropic's Messages API.
+    Anthropic,
 }
 
 impl ModelType {
@@ -17,7 +19,11 @@ impl ModelType {
             "ollama" => Ok(Self::Ollama),
             "openai" => Ok(Self::Openai),
             "gpt4all" | "gguf" | "local" => Ok(Self::Gpt4all),
-            _ => Err("expected ollama, openai or gpt4all (also spelled gguf or local)".to_owned()),
+            "anthropic" => Ok(Self::Anthropic),
+            _ => Err(
+                "expected ollama, openai, anthropic or gpt4all (also spelled gguf or local)"
+                    .to_owned(),
+            ),
         }
     }
 
@@ -27,6 +33,7 @@ impl ModelType {
             Self::Ollama => "ollama",
             Self::Openai => "openai",
             Self::Gpt4all => "gpt4all",
+            Self::Anthropic => "anthropic",
         }
     }
 }
@@ -124,6 +131,19 @@ pub const SETTINGS: &[Setting] = &[
         None,
         "https://api.openai.com",
         "OpenAI-compatible server (OpenAI, vLLM, llama-server, LM Studio, GPT4All: their address)",
+    ),
+    Setting {
+        key: "anthropic_api_key",
+        seed_env: Some("ANTHROPIC_API_KEY"),
+        default: "",
+        secret: true,
+        help: "API key of the Anthropic backend",
+    },
+    setting(
+        "anthropic_base_url",
+        None,
+        "https://api.anthropic.com",
+        "Anthropic API address",
     ),
     setting(
         "model_concurrency",

@@ -1,5 +1,5 @@
-//! HTTP model backends: any OpenAI-compatible server (`/v1/chat/completions` with SSE) and
-//! Ollama (`/api/chat` with NDJSON).
+//! HTTP model backends: any OpenAI-compatible server (`/v1/chat/completions` with SSE),
+//! Ollama (`/api/chat` with NDJSON) and Anthropic's Messages API (`/v1/messages` with SSE).
 //!
 //! Both share [`transport`]: sending with a connect timeout, mapping HTTP failures onto
 //! [`nightshift_model::ModelError`] (429 with `Retry-After` → `RateLimited`, 5xx → `Server`,
@@ -8,10 +8,12 @@
 //! holds ends the pump and closes the connection.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod anthropic;
 mod ollama;
 mod openai;
 mod transport;
 
+pub use anthropic::Anthropic;
 pub use ollama::Ollama;
 pub use openai::OpenAiCompatible;
 pub use transport::HttpSettings;

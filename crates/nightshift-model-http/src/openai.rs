@@ -75,8 +75,8 @@ fn parse_event(event: eventsource_stream::Event) -> Result<Parsed> {
         .map_err(|err| ModelError::Stream(format!("malformed event {data:.80?}: {err}")))?;
     if let Some(usage) = chunk.usage {
         return Ok(Parsed::Usage {
-            prompt: usage.prompt_tokens,
-            completion: usage.completion_tokens,
+            prompt: Some(usage.prompt_tokens),
+            completion: Some(usage.completion_tokens),
         });
     }
     let text: String = chunk

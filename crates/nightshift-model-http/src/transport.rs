@@ -119,8 +119,11 @@ fn error_message(body: &str) -> String {
 pub(crate) enum Parsed {
     /// Text.
     Delta(String),
-    /// Token counts, when the server reports them.
-    Usage { prompt: u64, completion: u64 },
+    /// Token counts, when the server reports them; a unit may carry one of the two.
+    Usage {
+        prompt: Option<u64>,
+        completion: Option<u64>,
+    },
     /// The end of the reply, with token counts if this unit carries them.
     Done { usage: Option<(u64, u64)> },
     /// Nothing of interest (keep-alives, role headers).
@@ -178,7 +181,8 @@ where
     let mut units = std::pin::pin!(units);
     let mut first_token = None;
     let mut deltas = 0u64;
-    let mut usage = None;
+    let mut prompt_tokens = None;
+    let mut completion_tokens = None;
     let mut bytes = 0usize;
     loop {
         let limit = if first_token.is_none() {
@@ -217,12 +221,18 @@ where
                     return Ok(()); // cancelled
                 }
             }
-            Parsed::Usage { prompt, completion } => usage = Some((prompt, completion)),
+            Parsed::Usage { prompt, completion } => {
+                prompt_tokens = prompt.or(prompt_tokens);
+                completion_tokens = completion.or(completion_tokens);
+            }
             Parsed::Done { usage: last } => {
-                let (prompt_tokens, completion_tokens) = last.or(usage).unwrap_or((0, deltas));
+                if let Some((prompt, completion)) = last {
+                    prompt_tokens = Some(prompt);
+                    completion_tokens = Some(completion);
+                }
                 let usage = Usage {
-                    prompt_tokens,
-                    completion_tokens,
+                    prompt_tokens: prompt_tokens.unwrap_or(0),
+                    completion_tokens: completion_tokens.unwrap_or(deltas),
                     first_token,
                     total: started.elapsed(),
                 };

@@ -1,3 +1,4 @@
+mod anthropic;
 mod fake;
 mod ollama;
 mod openai;
