@@ -29,6 +29,8 @@ pub struct AttemptSettings {
     pub test_timeout: Duration,
     /// Most tokens per reply.
     pub max_output_tokens: u32,
+    /// Constrain replies to the edit format with a grammar, where the backend can.
+    pub constrained_output: bool,
 }
 
 /// Why an attempt failed.
@@ -148,6 +150,10 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 RETRY_TEMPERATURE
             },
             seed: self.attempt,
+            grammar: self
+                .settings
+                .constrained_output
+                .then(|| reply::EDIT_GRAMMAR.to_owned()),
         };
         let traced = self.model.complete_traced(request).await;
         for call in &traced.calls {

@@ -8,6 +8,30 @@
 //! next file named in the task that no other block claimed. Blocks with no path at all are
 //! ignored; a reply with no usable block is an error.
 
+/// The edit format as a GBNF grammar: one or more fenced blocks, each opened by a language tag
+/// and a relative path with an extension (no component starts with `/` or `.`), closed by a fence
+/// line. A model decoding
+/// under it always produces a reply [`parse`] accepts.
+pub const EDIT_GRAMMAR: &str = r#"
+root  ::= block ("
+"+ block)* "
+"?
+block ::= "```" lang " " path "
+" line* "```"
+lang  ::= [a-z]+
+path  ::= seg ("/" seg)* "." ext
+seg   ::= [A-Za-z0-9_] [A-Za-z0-9_.-]*
+ext   ::= [A-Za-z0-9]+
+line  ::= ([^`
+] [^
+]* | "`" [^`
+] [^
+]* | "``" [^`
+] [^
+]*)? "
+"
+"#;
+
 /// A whole file the model wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEdit {

@@ -146,6 +146,8 @@ pub struct Config {
     pub context_tokens: u32,
     /// Most tokens one reply may generate.
     pub max_output_tokens: u32,
+    /// Constrain in-process replies to the edit format with a grammar.
+    pub constrained_output: bool,
     /// CPU threads for in-process inference; 0 picks the number of cores.
     pub threads: u32,
     /// Python interpreter for syntax checks and pytest.
@@ -260,6 +262,7 @@ impl Config {
             test_timeout: get("test_timeout").seconds()?,
             context_tokens: get("context_tokens").number(512, 1 << 20)?,
             max_output_tokens: get("max_output_tokens").number(16, 1 << 16)?,
+            constrained_output: get("constrained_output").boolean()?,
             threads: get("threads").number(0, 1024)?,
             python: get("python").non_empty()?,
             branch: raw["branch"].0.trim().to_owned(),

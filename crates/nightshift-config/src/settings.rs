@@ -195,6 +195,12 @@ pub const SETTINGS: &[Setting] = &[
         "most tokens one model reply may generate",
     ),
     setting(
+        "constrained_output",
+        None,
+        "true",
+        "constrain the in-process model's replies to the edit format with a grammar",
+    ),
+    setting(
         "threads",
         None,
         "0",

@@ -220,23 +220,33 @@ fn generate(
             .map_err(|err| failed("decode", &err))?;
     }
 
-    let mut sampler = if request.temperature <= 0.0 {
-        LlamaSampler::greedy()
+    let mut samplers = Vec::new();
+    if let Some(grammar) = &request.grammar {
+        // First in the chain: every later sampler only sees tokens the grammar allows.
+        samplers.push(
+            LlamaSampler::grammar(model, grammar, "root")
+                .map_err(|err| ModelError::rejected(format!("grammar: {err}")))?,
+        );
+    }
+    if request.temperature <= 0.0 {
+        samplers.push(LlamaSampler::greedy());
     } else {
-        LlamaSampler::chain_simple([
+        samplers.extend([
             LlamaSampler::top_k(40),
             LlamaSampler::top_p(0.95, 1),
             LlamaSampler::temp(request.temperature),
             LlamaSampler::dist(request.seed),
-        ])
-    };
+        ]);
+    }
+    let mut sampler = LlamaSampler::chain_simple(samplers);
 
     let mut first_token = None;
     let mut completion_tokens = 0u64;
     let mut pending = Vec::new();
     for _ in 0..budget {
+        // `sample` also accepts the token into every sampler of the chain (the grammar's state
+        // advances there); accepting again would corrupt it.
         let token = sampler.sample(&ctx, batch.n_tokens() - 1);
-        sampler.accept(token);
         if vocab.is_eog(token) {
             break;
         }

@@ -36,6 +36,7 @@ fn request(max_tokens: u32) -> ChatRequest {
         max_tokens,
         temperature: 0.0,
         seed: 1,
+        grammar: None,
     }
 }
 
@@ -103,4 +104,30 @@ fn the_real_model_validates() {
     assert_eq!(info.architecture.as_deref(), Some("qwen2"));
     assert_eq!(info.file_bytes, 491_400_064);
     assert_eq!(info.tensors, 291);
+}
+
+#[tokio::test]
+async fn a_grammar_constrains_the_reply_to_the_edit_format() {
+    let model = model();
+    let mut request = request(200);
+    // Asked for prose, the model must still answer with a file block.
+    request.messages = vec![Message::user(
+        "Just say hello in one plain sentence, no code.",
+    )];
+    request.grammar = Some(nightshift_agent::reply::EDIT_GRAMMAR.to_owned());
+    let completion = model.complete(request).await.unwrap();
+    let edits = nightshift_agent::reply::parse(&completion.text, &[]).unwrap_or_else(|err| {
+        panic!("{err}: {:?}", completion.text);
+    });
+    assert!(!edits.is_empty());
+    assert!(completion.text.starts_with("```"), "{:?}", completion.text);
+
+    let mut yes_no = self::request(8);
+    yes_no.grammar = Some(r#"root ::= "yes" | "no""#.to_owned());
+    let answer = model.complete(yes_no).await.unwrap();
+    assert!(
+        answer.text == "yes" || answer.text == "no",
+        "{:?}",
+        answer.text
+    );
 }

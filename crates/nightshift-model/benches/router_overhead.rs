@@ -40,6 +40,7 @@ fn request() -> ChatRequest {
         max_tokens: 8,
         temperature: 0.0,
         seed: 1,
+        grammar: None,
     }
 }
 

@@ -83,6 +83,9 @@ pub struct ChatRequest {
     pub temperature: f32,
     /// Seed of the sampler when `temperature > 0`.
     pub seed: u32,
+    /// A GBNF grammar the reply must follow, for backends that can constrain decoding (the
+    /// in-process one); others ignore it.
+    pub grammar: Option<String>,
 }
 
 /// What a call consumed.

@@ -76,6 +76,7 @@ impl Cmd {
                 python: config.python.clone(),
                 test_timeout: config.test_timeout,
                 max_output_tokens: config.max_output_tokens,
+                constrained_output: config.constrained_output,
             },
         };
         let daemon = Daemon::new(store.clone(), Arc::new(model), repo, settings);

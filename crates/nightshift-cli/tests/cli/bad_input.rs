@@ -106,6 +106,9 @@ fn missing_or_corrupt_model_stops_the_start_and_keeps_the_queue() {
 fn replies_without_code_or_writing_outside_fail_clearly() {
     let mut repo = TestRepo::new();
     repo.set("MAX_RETRIES", "0");
+    // With the edit-format grammar the model cannot even spell these replies; without it, the
+    // reply parser and the path checks must catch them.
+    repo.set("NIGHTSHIFT_CONSTRAINED_OUTPUT", "false");
     let outside = tempfile::tempdir().unwrap();
     let target = outside.path().join("owned.py");
     repo.ok(&["add", "Create the file ../escape.py containing a function hello() that returns 'hi'. The path must be exactly ../escape.py"]);

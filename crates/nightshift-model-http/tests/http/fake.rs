@@ -108,6 +108,7 @@ pub fn request() -> ChatRequest {
         max_tokens: 64,
         temperature: 0.0,
         seed: 1,
+        grammar: None,
     }
 }
 
