@@ -26,6 +26,23 @@ pub(crate) enum Cmd {
         #[arg(long, default_value = "bench")]
         owner: String,
     },
+    /// Model throughput: prompt and generation tokens/s, with several requests at once. Runs the
+    /// in-process GGUF, or an OpenAI-compatible server with `--server` (e.g. `llama-server -np 3`)
+    /// for a side-by-side comparison.
+    Model {
+        /// Requests at once.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        /// Tokens to generate per request.
+        #[arg(long, default_value_t = 128)]
+        generate: u32,
+        /// Rounds to run (the first loads the model and is not counted).
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// An OpenAI-compatible server to measure instead of the in-process model.
+        #[arg(long)]
+        server: Option<String>,
+    },
     /// Queue throughput with several claiming processes.
     Queue {
         /// Tasks to enqueue.
@@ -55,6 +72,12 @@ impl Cmd {
                     writeln!(stdout, "{}", claim.task.id)?;
                 }
             }
+            Self::Model {
+                concurrency,
+                generate,
+                rounds,
+                server,
+            } => bench_model(ctx, concurrency, generate, rounds, server).await?,
             Self::Queue { tasks, processes } => {
                 let new: Vec<NewTask> = (0..tasks)
                     .map(|i| {
@@ -111,4 +134,85 @@ impl Cmd {
         }
         Ok(())
     }
+}
+
+/// A prompt of roughly 500 tokens that invites a long answer.
+fn long_prompt() -> Vec<nightshift_model::Message> {
+    let context: String = (0..40)
+        .map(|i| {
+            format!(
+                "def helper_{i}(value):\n    return value * {i} + {}\n\n",
+                i * 7
+            )
+        })
+        .collect();
+    vec![
+        nightshift_model::Message::system("You are an expert Python programmer."),
+        nightshift_model::Message::user(format!(
+            "{context}\nWrite a long, fully documented Python module that implements a priority queue \
+             class with push, pop, peek, len and iteration, followed by many examples."
+        )),
+    ]
+}
+
+async fn bench_model(
+    ctx: &Context,
+    concurrency: usize,
+    generate: u32,
+    rounds: usize,
+    server: Option<String>,
+) -> anyhow::Result<()> {
+    use nightshift_model::ChatModel;
+    let model: std::sync::Arc<dyn ChatModel> = match &server {
+        Some(url) => std::sync::Arc::new(nightshift_model_http::OpenAiCompatible::new(
+            nightshift_model_http::HttpSettings::new(url, "bench"),
+        )?),
+        None => std::sync::Arc::new(nightshift_model_llama::LocalModel::new(
+            nightshift_model_llama::LocalModelOptions {
+                path: ctx.config.model_path.clone(),
+                context_tokens: ctx.config.context_tokens,
+                threads: ctx.config.threads,
+            },
+        )?),
+    };
+    let request = nightshift_model::ChatRequest {
+        messages: long_prompt(),
+        max_tokens: generate,
+        temperature: 0.0,
+        seed: 1,
+        grammar: None,
+    };
+    println!(
+        "{} ({} at once)",
+        server.as_deref().unwrap_or("in-process"),
+        concurrency
+    );
+    for round in 0..rounds {
+        let started = Instant::now();
+        let replies =
+            futures::future::join_all((0..concurrency).map(|_| model.complete(request.clone())))
+                .await;
+        let wall = started.elapsed().as_secs_f64();
+        let mut prompt_rate = Vec::new();
+        let mut generated = 0u64;
+        let mut gen_rate = Vec::new();
+        for reply in replies {
+            let usage = reply?.usage;
+            let first = usage.first_token.unwrap_or(usage.total).as_secs_f64();
+            prompt_rate.push(usage.prompt_tokens as f64 / first.max(1e-9));
+            generated += usage.completion_tokens;
+            let gen_time = (usage.total.as_secs_f64() - first).max(1e-9);
+            gen_rate.push(usage.completion_tokens.saturating_sub(1) as f64 / gen_time);
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        println!(
+            "round {round}{}: prompt {:.1} tok/s per request, generation {:.1} tok/s per request, \
+             aggregate {:.1} generated tok/s ({generated} tokens in {wall:.2} s)",
+            if round == 0 { " (warm-up)" } else { "" },
+            mean(&prompt_rate),
+            mean(&gen_rate),
+            generated as f64 / wall
+        );
+    }
+    Ok(())
 }
