@@ -4,8 +4,6 @@
 use std::time::Instant;
 
 use async_trait::async_trait;
-use eventsource_stream::Eventsource;
-use futures::StreamExt;
 use nightshift_model::{
     Availability, ChatModel, ChatRequest, EventStream, ModelError, Result, Role,
 };
@@ -142,12 +140,7 @@ impl ChatModel for Anthropic {
             .filter(|m| m.role == Role::System)
             .map(|m| m.content.as_str())
             .collect();
-        let messages: Vec<_> = request
-            .messages
-            .iter()
-            .filter(|m| m.role != Role::System)
-            .map(|m| serde_json::json!({ "role": m.role.as_str(), "content": m.content }))
-            .collect();
+        let messages = transport::chat_messages(&request.messages, false);
         let body = serde_json::json!({
             "model": self.settings.model,
             "system": system.join("\n\n"),
@@ -162,10 +155,7 @@ impl ChatModel for Anthropic {
             self.settings.first_token_timeout,
         )
         .await?;
-        let events = response
-            .bytes_stream()
-            .eventsource()
-            .map(|event| event.map_err(|err| ModelError::Stream(err.to_string())));
+        let events = transport::sse(response);
         Ok(transport::pump(
             events,
             &self.settings,
@@ -182,24 +172,11 @@ impl ChatModel for Anthropic {
     }
 
     async fn models(&self) -> Result<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Models {
-            data: Vec<Model>,
-        }
-        #[derive(Deserialize)]
-        struct Model {
-            id: String,
-        }
         let url = format!("{}/v1/models", self.settings.base_url);
-        let response = transport::send(
+        transport::list_model_ids(
             self.request(self.client.get(url)),
             self.settings.connect_timeout,
         )
-        .await?;
-        let models: Models = response
-            .json()
-            .await
-            .map_err(|err| ModelError::Stream(format!("model list: {err}")))?;
-        Ok(models.data.into_iter().map(|m| m.id).collect())
+        .await
     }
 }

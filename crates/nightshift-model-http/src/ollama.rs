@@ -75,11 +75,7 @@ impl ChatModel for Ollama {
 
     async fn stream(&self, request: ChatRequest) -> Result<EventStream> {
         let started = Instant::now();
-        let messages: Vec<_> = request
-            .messages
-            .iter()
-            .map(|m| serde_json::json!({ "role": m.role.as_str(), "content": m.content }))
-            .collect();
+        let messages = transport::chat_messages(&request.messages, true);
         let body = serde_json::json!({
             "model": self.settings.model,
             "messages": messages,

@@ -5,8 +5,6 @@
 use std::time::Instant;
 
 use async_trait::async_trait;
-use eventsource_stream::Eventsource;
-use futures::StreamExt;
 use nightshift_model::{Availability, ChatModel, ChatRequest, EventStream, ModelError, Result};
 use serde::Deserialize;
 
@@ -103,11 +101,7 @@ impl ChatModel for OpenAiCompatible {
 
     async fn stream(&self, request: ChatRequest) -> Result<EventStream> {
         let started = Instant::now();
-        let messages: Vec<_> = request
-            .messages
-            .iter()
-            .map(|m| serde_json::json!({ "role": m.role.as_str(), "content": m.content }))
-            .collect();
+        let messages = transport::chat_messages(&request.messages, true);
         let body = serde_json::json!({
             "model": self.settings.model,
             "messages": messages,
@@ -122,10 +116,7 @@ impl ChatModel for OpenAiCompatible {
             self.settings.first_token_timeout,
         )
         .await?;
-        let events = response
-            .bytes_stream()
-            .eventsource()
-            .map(|event| event.map_err(|err| ModelError::Stream(err.to_string())));
+        let events = transport::sse(response);
         Ok(transport::pump(
             events,
             &self.settings,
@@ -142,23 +133,7 @@ impl ChatModel for OpenAiCompatible {
     }
 
     async fn models(&self) -> Result<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Models {
-            data: Vec<Model>,
-        }
-        #[derive(Deserialize)]
-        struct Model {
-            id: String,
-        }
-        let response = transport::send(
-            self.authorized(self.client.get(self.url("models"))),
-            self.settings.connect_timeout,
-        )
-        .await?;
-        let models: Models = response
-            .json()
-            .await
-            .map_err(|err| ModelError::Stream(format!("model list: {err}")))?;
-        Ok(models.data.into_iter().map(|m| m.id).collect())
+        let request = self.authorized(self.client.get(self.url("models")));
+        transport::list_model_ids(request, self.settings.connect_timeout).await
     }
 }

@@ -53,6 +53,50 @@ impl HttpSettings {
     }
 }
 
+/// The messages of a request as the chat APIs spell them, `system` ones included or not.
+pub(crate) fn chat_messages(
+    messages: &[nightshift_model::Message],
+    with_system: bool,
+) -> Vec<serde_json::Value> {
+    messages
+        .iter()
+        .filter(|m| with_system || m.role != nightshift_model::Role::System)
+        .map(|m| serde_json::json!({ "role": m.role.as_str(), "content": m.content }))
+        .collect()
+}
+
+/// Sends a model-list request answered as `{"data": [{"id": …}]}` (OpenAI, Anthropic).
+pub(crate) async fn list_model_ids(
+    request: reqwest::RequestBuilder,
+    timeout: Duration,
+) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Models {
+        data: Vec<Model>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Model {
+        id: String,
+    }
+    let models: Models = send(request, timeout)
+        .await?
+        .json()
+        .await
+        .map_err(|err| ModelError::Stream(format!("model list: {err}")))?;
+    Ok(models.data.into_iter().map(|m| m.id).collect())
+}
+
+/// Server-sent events of a reply body.
+pub(crate) fn sse(
+    response: reqwest::Response,
+) -> impl Stream<Item = Result<eventsource_stream::Event>> + Send {
+    use eventsource_stream::Eventsource;
+    response
+        .bytes_stream()
+        .eventsource()
+        .map(|event| event.map_err(|err| ModelError::Stream(err.to_string())))
+}
+
 /// Maps a transport error of reqwest.
 pub(crate) fn transport_error(err: &reqwest::Error) -> ModelError {
     if err.is_timeout() {

@@ -141,6 +141,29 @@ pub struct BackendCall {
     pub fallback_from: Option<String>,
 }
 
+impl BackendCall {
+    /// The record of one call of `model` that took `duration` and ended in `result`.
+    pub fn of(
+        model: &dyn ChatModel,
+        result: &Result<Completion>,
+        duration: Duration,
+        fallback_from: Option<String>,
+    ) -> Self {
+        Self {
+            backend: model.backend().to_owned(),
+            model: model.model(),
+            usage: result.as_ref().map(|c| c.usage).unwrap_or_default(),
+            duration,
+            error: result.as_ref().err().map(ToString::to_string),
+            outcome: result
+                .as_ref()
+                .err()
+                .map_or("ok", |err| err.class().outcome()),
+            fallback_from,
+        }
+    }
+}
+
 /// A completion with every backend call it took.
 #[derive(Debug)]
 pub struct Traced {

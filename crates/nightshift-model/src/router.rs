@@ -232,18 +232,12 @@ impl ChatModel for Router {
             loop {
                 let started = Instant::now();
                 let result = route.model.complete(request.clone()).await;
-                calls.push(BackendCall {
-                    backend: route.model.backend().to_owned(),
-                    model: route.model.model(),
-                    usage: result.as_ref().map(|c| c.usage).unwrap_or_default(),
-                    duration: started.elapsed(),
-                    error: result.as_ref().err().map(ToString::to_string),
-                    outcome: result
-                        .as_ref()
-                        .err()
-                        .map_or("ok", |err| err.class().outcome()),
-                    fallback_from: (!given_up.is_empty()).then(|| given_up.join(", ")),
-                });
+                calls.push(BackendCall::of(
+                    route.model.as_ref(),
+                    &result,
+                    started.elapsed(),
+                    (!given_up.is_empty()).then(|| given_up.join(", ")),
+                ));
                 let err = match result {
                     Ok(completion) => {
                         route.with_circuit(Circuit::succeeded);
