@@ -4,9 +4,7 @@
 use std::time::Instant;
 
 use async_trait::async_trait;
-use nightshift_model::{
-    Availability, ChatModel, ChatRequest, EventStream, ModelError, Result, Role,
-};
+use nightshift_model::{ChatModel, ChatRequest, EventStream, ModelError, Result, Role};
 use serde::Deserialize;
 
 use crate::transport::{self, HttpSettings, Parsed};
@@ -162,13 +160,6 @@ impl ChatModel for Anthropic {
             started,
             parse_event,
         ))
-    }
-
-    async fn probe(&self) -> Availability {
-        match self.models().await {
-            Ok(_) => Availability::Available,
-            Err(err) => Availability::Unavailable(err.to_string()),
-        }
     }
 
     async fn models(&self) -> Result<Vec<String>> {

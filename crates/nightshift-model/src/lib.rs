@@ -292,8 +292,14 @@ pub trait ChatModel: Send + Sync {
     /// Streams a reply. Dropping the stream cancels the generation.
     async fn stream(&self, request: ChatRequest) -> Result<EventStream>;
 
-    /// Whether the backend can serve now (cheap; does not load a model).
-    async fn probe(&self) -> Availability;
+    /// Whether the backend can serve now (cheap; does not load a model). By default: whether it
+    /// can list its models.
+    async fn probe(&self) -> Availability {
+        match self.models().await {
+            Ok(_) => Availability::Available,
+            Err(err) => Availability::Unavailable(err.to_string()),
+        }
+    }
 
     /// Models the backend offers.
     async fn models(&self) -> Result<Vec<String>> {

@@ -88,15 +88,6 @@ impl Circuit {
             }
         };
     }
-
-    /// A label for status output.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Closed(_) => "closed",
-            Self::Open(_) => "open",
-            Self::HalfOpen => "half-open",
-        }
-    }
 }
 
 /// A backend in the chain.

@@ -9,11 +9,10 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_nightshift");
 /// The model the tests run: `NIGHTSHIFT_TEST_MODEL`, else the default fetched by
 /// `nightshift model fetch` (the test script fetches it before running the tests).
 pub fn model_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("NIGHTSHIFT_TEST_MODEL") {
-        return PathBuf::from(path);
-    }
-    let home = std::env::home_dir().expect("HOME");
-    let path = home.join(".cache/nightshift/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
+    let path = std::env::var_os("NIGHTSHIFT_TEST_MODEL")
+        .map(PathBuf::from)
+        .or_else(nightshift_model_llama::fetch::default_model_path)
+        .expect("HOME is set");
     assert!(
         path.exists(),
         "the real model is needed: run `nightshift model fetch` (scripts/test does) or set NIGHTSHIFT_TEST_MODEL"

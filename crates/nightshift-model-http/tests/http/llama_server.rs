@@ -27,11 +27,8 @@ fn llama_server() -> PathBuf {
 fn model_path() -> PathBuf {
     std::env::var_os("NIGHTSHIFT_TEST_MODEL")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::home_dir()
-                .unwrap()
-                .join(".cache/nightshift/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
-        })
+        .or_else(nightshift_model_llama::fetch::default_model_path)
+        .expect("HOME is set")
 }
 
 struct Server(Child);
