@@ -10,7 +10,7 @@ use tokio::sync::Mutex;
 
 use crate::apply::{self, ApplyError};
 use crate::check::{self, is_test_file};
-use crate::prompt::{self, ContextFile};
+use crate::prompt;
 use crate::reply::{self, FileEdit, ReplyError};
 
 /// Longest excerpt of check output kept in an error.
@@ -31,6 +31,8 @@ pub struct AttemptSettings {
     pub max_output_tokens: u32,
     /// Constrain replies to the edit format with a grammar, where the backend can.
     pub constrained_output: bool,
+    /// Rounds after the first answer in which the model is shown a failure and fixes it.
+    pub repair_rounds: u32,
 }
 
 /// Why an attempt failed.
@@ -74,6 +76,15 @@ impl AttemptError {
             Self::Git(_) | Self::Io(_) => true,
         }
     }
+
+    /// Whether showing the model this failure may let it fix its answer in the same attempt.
+    pub fn is_repairable(&self) -> bool {
+        match self {
+            Self::Reply(_) | Self::Syntax(_) | Self::Tests(_) => true,
+            Self::Apply(err) => matches!(err, ApplyError::Unsafe { .. }),
+            Self::Model(_) | Self::Git(_) | Self::Io(_) => false,
+        }
+    }
 }
 
 /// The commit an attempt landed.
@@ -87,6 +98,42 @@ pub struct Landed {
     pub files: Vec<String>,
     /// Checks that passed.
     pub checks: Vec<&'static str>,
+}
+
+/// What an attempt has done so far, across its rounds.
+struct Work {
+    /// Files of the repository at the start.
+    base_files: Vec<String>,
+    /// Files the task names.
+    mentioned: Vec<String>,
+    /// Files written, in the order first written.
+    written: Vec<String>,
+    /// `backend/model` of the last reply.
+    author: String,
+    /// Whether the model wrote the test because the task had none.
+    generated_test: bool,
+}
+
+impl Work {
+    fn add(&mut self, files: Vec<String>) {
+        for file in files {
+            if !self.written.contains(&file) {
+                self.written.push(file);
+            }
+        }
+    }
+
+    /// Every file of the worktree: the repository's and the new ones.
+    fn files(&self) -> Vec<String> {
+        let mut files = self.base_files.clone();
+        files.extend(
+            self.written
+                .iter()
+                .filter(|f| !self.base_files.contains(f))
+                .cloned(),
+        );
+        files
+    }
 }
 
 /// One attempt; build it and call [`Attempt::run`].
@@ -231,7 +278,8 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         Ok(())
     }
 
-    /// Runs the attempt to a landed commit.
+    /// Runs the attempt to a landed commit: the first answer, then up to `repair_rounds`
+    /// rounds in which the model sees what failed and the files as they now are.
     pub async fn run(&self) -> Result<Landed, AttemptError> {
         self.repo.add_worktree(&self.worktree).await?;
         let base = self.repo.tip().await?;
@@ -249,73 +297,50 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         )
         .await;
 
-        let (reply, author) = self
-            .ask(
-                "code",
-                prompt::code_request(&self.task.description, &files, &context),
-            )
-            .await?;
-        let edits = reply::parse(&reply.text, &mentioned).inspect_err(|err| {
-            tracing::info!(task_id = self.task.id, %err, "reply without edits");
-        })?;
-        let mut written = self.write(&edits).await?;
-        self.check_syntax(&written).await?;
-
-        let mut checks = vec!["syntax"];
-        let has_tests =
-            written.iter().any(|f| is_test_file(f)) || files.iter().any(|f| is_test_file(f));
-        if !has_tests && written.iter().any(|f| check::is_python(f)) {
-            let shown: Vec<ContextFile> = edits
-                .iter()
-                .map(|e| ContextFile {
-                    path: e.path.clone(),
-                    content: e.content.clone(),
-                })
-                .collect();
-            let (test_reply, _) = self
-                .ask("test", prompt::test_request(&self.task.description, &shown))
-                .await?;
-            let tests: Vec<FileEdit> = reply::parse(&test_reply.text, &[])?
-                .into_iter()
-                .filter(|edit| is_test_file(&edit.path))
-                .collect();
-            if tests.is_empty() {
-                return Err(ReplyError::NoTestFile.into());
+        let mut work = Work {
+            base_files: files,
+            mentioned,
+            written: Vec::new(),
+            author: String::new(),
+            generated_test: false,
+        };
+        let mut request = prompt::code_request(&self.task.description, &work.base_files, &context);
+        let last_round = 1 + self.settings.repair_rounds;
+        let mut round = 1;
+        let checks = loop {
+            let purpose = if round == 1 { "code" } else { "repair" };
+            match self.round(purpose, request, &mut work).await {
+                Ok(checks) => break checks,
+                Err(err) if round < last_round && err.is_repairable() => {
+                    self.log(
+                        LogLevel::Warn,
+                        "repair",
+                        format!(
+                            "round {round} of {last_round} failed; the model is shown why:\n{err}"
+                        ),
+                    )
+                    .await;
+                    let listed = work.files();
+                    let current = prompt::gather(&self.worktree, &listed, &work.written);
+                    request = prompt::repair_request(
+                        &self.task.description,
+                        &listed,
+                        &current,
+                        &err.to_string(),
+                    );
+                    round += 1;
+                }
+                Err(err) => return Err(err),
             }
-            let test_files = self.write(&tests).await?;
-            self.check_syntax(&test_files).await?;
-            written.extend(test_files);
-            checks.push("generated-test");
-        }
-
-        if written.iter().any(|f| check::is_python(f)) {
-            let run = check::pytest(
-                &self.settings.python,
-                &self.worktree,
-                self.settings.test_timeout,
-            )
-            .await?;
-            if !run.success() {
-                self.log(
-                    LogLevel::Error,
-                    "check",
-                    format!("pytest failed:\n{}", run.output),
-                )
-                .await;
-                return Err(AttemptError::Tests(excerpt(&run.output)));
-            }
-            self.log(
-                LogLevel::Info,
-                "check",
-                format!("pytest passed: {}", last_line(&run.output)),
-            )
-            .await;
-            checks.push("pytest");
-        }
-
+        };
+        let Work {
+            mut written,
+            author,
+            ..
+        } = work;
         written.sort();
         written.dedup();
-        let message = self.commit_message(&checks, &author);
+        let message = self.commit_message(&checks, &author, round);
         let commit = self.repo.commit(&self.worktree, &written, &message).await?;
         let sha = {
             let _landing = self.land_lock.lock().await;
@@ -342,7 +367,74 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         })
     }
 
-    fn commit_message(&self, checks: &[&str], author: &str) -> String {
+    /// One round: ask, write the edits, check syntax, write a test if the task has none, run
+    /// the tests. Returns the checks that passed.
+    async fn round(
+        &self,
+        purpose: &str,
+        request: Vec<Message>,
+        work: &mut Work,
+    ) -> Result<Vec<&'static str>, AttemptError> {
+        let (reply, author) = self.ask(purpose, request).await?;
+        work.author = author;
+        let edits = reply::parse(&reply.text, &work.mentioned).inspect_err(|err| {
+            tracing::info!(task_id = self.task.id, %err, "reply without edits");
+        })?;
+        let written = self.write(&edits).await?;
+        work.add(written);
+        self.check_syntax(&work.written).await?;
+        let mut checks = vec!["syntax"];
+
+        let has_tests = work.files().iter().any(|f| is_test_file(f));
+        if !has_tests && work.written.iter().any(|f| check::is_python(f)) {
+            let shown = prompt::gather(&self.worktree, &work.written, &work.written);
+            let (test_reply, _) = self
+                .ask("test", prompt::test_request(&self.task.description, &shown))
+                .await?;
+            let tests: Vec<FileEdit> = reply::parse(&test_reply.text, &[])?
+                .into_iter()
+                .filter(|edit| is_test_file(&edit.path))
+                .collect();
+            if tests.is_empty() {
+                return Err(ReplyError::NoTestFile.into());
+            }
+            let test_files = self.write(&tests).await?;
+            work.add(test_files.clone());
+            work.generated_test = true;
+            self.check_syntax(&test_files).await?;
+        }
+        if work.generated_test {
+            checks.push("generated-test");
+        }
+
+        if work.files().iter().any(|f| check::is_python(f)) {
+            let run = check::pytest(
+                &self.settings.python,
+                &self.worktree,
+                self.settings.test_timeout,
+            )
+            .await?;
+            if !run.success() {
+                self.log(
+                    LogLevel::Error,
+                    "check",
+                    format!("pytest failed:\n{}", run.output),
+                )
+                .await;
+                return Err(AttemptError::Tests(excerpt(&run.output)));
+            }
+            self.log(
+                LogLevel::Info,
+                "check",
+                format!("pytest passed: {}", last_line(&run.output)),
+            )
+            .await;
+            checks.push("pytest");
+        }
+        Ok(checks)
+    }
+
+    fn commit_message(&self, checks: &[&str], author: &str, rounds: u32) -> String {
         let first_line = self
             .task
             .description
@@ -356,7 +448,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             first_line.to_owned()
         };
         format!(
-            "{subject}\n\n{}\n\n{TASK_TRAILER}: {}\nNightshift-Model: {author}\nNightshift-Attempt: {}\nNightshift-Checks: {}\n",
+            "{subject}\n\n{}\n\n{TASK_TRAILER}: {}\nNightshift-Model: {author}\nNightshift-Attempt: {}\nNightshift-Rounds: {rounds}\nNightshift-Checks: {}\n",
             self.task.description.trim(),
             self.task.id,
             self.attempt,

@@ -106,6 +106,21 @@ pub fn code_request(task: &str, files: &[String], context: &[ContextFile]) -> Ve
     ))
 }
 
+/// The request to fix a failed answer: the files as they are now (those written first) and
+/// what went wrong.
+pub fn repair_request(
+    task: &str,
+    files: &[String],
+    current: &[ContextFile],
+    failure: &str,
+) -> Vec<Message> {
+    with_example(format!(
+        "{}\nTask: {task}\n\nThe files above are as your previous answer left them, and it \
+         failed:\n{failure}\n\nFix the problem. Reply with the complete corrected files.",
+        file_section(files, current)
+    ))
+}
+
 /// The request for a basic pytest test of the files just written.
 pub fn test_request(task: &str, written: &[ContextFile]) -> Vec<Message> {
     let modules: Vec<String> = written

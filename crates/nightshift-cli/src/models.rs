@@ -44,6 +44,7 @@ pub(crate) fn chain(config: &Config) -> anyhow::Result<Router> {
                     path: config.model_path.clone(),
                     context_tokens: config.context_tokens,
                     threads: config.threads,
+                    sequences: u32::try_from(concurrency).unwrap_or(1),
                 });
                 match local {
                     Ok(model) => Some(Arc::new(model)),

@@ -146,6 +146,8 @@ pub struct Config {
     pub context_tokens: u32,
     /// Most tokens one reply may generate.
     pub max_output_tokens: u32,
+    /// Repair rounds per attempt after the first answer.
+    pub repair_rounds: u32,
     /// Constrain in-process replies to the edit format with a grammar.
     pub constrained_output: bool,
     /// CPU threads for in-process inference; 0 picks the number of cores.
@@ -262,6 +264,7 @@ impl Config {
             test_timeout: get("test_timeout").seconds()?,
             context_tokens: get("context_tokens").number(512, 1 << 20)?,
             max_output_tokens: get("max_output_tokens").number(16, 1 << 16)?,
+            repair_rounds: get("repair_rounds").number(0, 20)?,
             constrained_output: get("constrained_output").boolean()?,
             threads: get("threads").number(0, 1024)?,
             python: get("python").non_empty()?,

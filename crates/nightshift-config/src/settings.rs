@@ -195,6 +195,12 @@ pub const SETTINGS: &[Setting] = &[
         "most tokens one model reply may generate",
     ),
     setting(
+        "repair_rounds",
+        None,
+        "3",
+        "rounds per attempt in which the model is shown a failed check and fixes its answer",
+    ),
+    setting(
         "constrained_output",
         None,
         "true",

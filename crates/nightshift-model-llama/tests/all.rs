@@ -20,6 +20,7 @@ fn model() -> LocalModel {
         path: model_path(),
         context_tokens: 2048,
         threads: 0,
+        sequences: 2,
     })
     .expect("the real model is needed: `nightshift model fetch` (scripts/test runs it)")
 }
@@ -127,4 +128,34 @@ async fn a_grammar_constrains_the_reply_to_the_edit_format() {
         "{:?}",
         answer.text
     );
+}
+
+#[tokio::test]
+async fn requests_beyond_the_sequences_wait_their_turn_and_a_cancelled_one_frees_its_place() {
+    let model = model(); // two sequences
+    // Occupy one sequence, then cancel it after its first tokens while three more are queued.
+    let mut doomed = model.stream(request(400)).await.unwrap();
+    let queued = futures::future::join_all((0..3).map(|_| model.complete(request(24))));
+    let cancel = async {
+        let mut deltas = 0;
+        while let Some(event) = doomed.next().await {
+            if let StreamEvent::Delta(_) = event.unwrap() {
+                deltas += 1;
+                if deltas == 2 {
+                    break;
+                }
+            }
+        }
+        drop(doomed);
+    };
+    let (replies, ()) = tokio::join!(queued, cancel);
+    for reply in replies {
+        let reply = reply.unwrap();
+        assert!(reply.usage.completion_tokens > 0 && reply.usage.completion_tokens <= 24);
+        assert!(
+            reply.text.contains("def") || reply.text.contains("square"),
+            "{}",
+            reply.text
+        );
+    }
 }

@@ -136,8 +136,9 @@ impl Cmd {
     }
 }
 
-/// A prompt of roughly 500 tokens that invites a long answer.
-fn long_prompt() -> Vec<nightshift_model::Message> {
+/// A prompt of roughly 800 tokens that invites a long answer. `nonce` opens it, so no server can
+/// answer it from a prompt cache.
+fn long_prompt(nonce: &str) -> Vec<nightshift_model::Message> {
     let context: String = (0..40)
         .map(|i| {
             format!(
@@ -147,7 +148,9 @@ fn long_prompt() -> Vec<nightshift_model::Message> {
         })
         .collect();
     vec![
-        nightshift_model::Message::system("You are an expert Python programmer."),
+        nightshift_model::Message::system(format!(
+            "Request {nonce}. You are an expert Python programmer."
+        )),
         nightshift_model::Message::user(format!(
             "{context}\nWrite a long, fully documented Python module that implements a priority queue \
              class with push, pop, peek, len and iteration, followed by many examples."
@@ -172,11 +175,12 @@ async fn bench_model(
                 path: ctx.config.model_path.clone(),
                 context_tokens: ctx.config.context_tokens,
                 threads: ctx.config.threads,
+                sequences: u32::try_from(concurrency).unwrap_or(1),
             },
         )?),
     };
-    let request = nightshift_model::ChatRequest {
-        messages: long_prompt(),
+    let request = |nonce: String| nightshift_model::ChatRequest {
+        messages: long_prompt(&nonce),
         max_tokens: generate,
         temperature: 0.0,
         seed: 1,
@@ -187,11 +191,17 @@ async fn bench_model(
         server.as_deref().unwrap_or("in-process"),
         concurrency
     );
+    // Distinct per run too: a server keeps its prompt cache between runs.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
     for round in 0..rounds {
         let started = Instant::now();
-        let replies =
-            futures::future::join_all((0..concurrency).map(|_| model.complete(request.clone())))
-                .await;
+        let replies = futures::future::join_all(
+            (0..concurrency).map(|i| model.complete(request(format!("{run}.{round}.{i}")))),
+        )
+        .await;
         let wall = started.elapsed().as_secs_f64();
         let mut prompt_rate = Vec::new();
         let mut generated = 0u64;

@@ -3,6 +3,7 @@
 mod add;
 mod bench;
 mod config;
+mod eval;
 mod load;
 mod logs;
 mod model;
@@ -65,6 +66,8 @@ enum Command {
     /// Fetch or check the local GGUF model.
     #[command(subcommand)]
     Model(model::Cmd),
+    /// Run a suite of tasks through the daemon and score each with a check the agent never sees.
+    Eval(eval::Cmd),
     /// Measure the queue with real processes.
     #[command(subcommand)]
     Bench(bench::Cmd),
@@ -95,6 +98,7 @@ impl Cli {
             Command::Tasks(cmd) => cmd.run(&ctx).await,
             Command::Config => config::run(&ctx),
             Command::Model(cmd) => cmd.run(&ctx).await,
+            Command::Eval(cmd) => cmd.run(&ctx).await,
             Command::Bench(cmd) => cmd.run(&ctx).await,
         }
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use nightshift_agent::AttemptSettings;
+use nightshift_config::Config;
 use nightshift_daemon::{Daemon, DaemonSettings};
 use nightshift_git::Repo;
 use nightshift_store::RetryPolicy;
@@ -50,35 +51,7 @@ impl Cmd {
         let model = crate::models::chain(config)?;
         let store = ctx.store().await?;
 
-        let mut hasher = DefaultHasher::new();
-        repo.root().hash(&mut hasher);
-        let repo_name = repo
-            .root()
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let worktree_dir = config
-            .worktree_dir
-            .join(format!("{repo_name}-{:016x}", hasher.finish()));
-
-        let settings = DaemonSettings {
-            worker_count: config.worker_count,
-            task_timeout: config.task_timeout,
-            lease_duration: config.lease_duration,
-            retry: RetryPolicy {
-                max_retries: config.max_retries,
-                base_delay: config.retry_base_delay,
-                max_delay: config.retry_max_delay,
-            },
-            auto_push: config.git_auto_push,
-            worktree_dir,
-            attempt: AttemptSettings {
-                python: config.python.clone(),
-                test_timeout: config.test_timeout,
-                max_output_tokens: config.max_output_tokens,
-                constrained_output: config.constrained_output,
-            },
-        };
+        let settings = daemon_settings(config, &repo);
         let daemon = Daemon::new(store.clone(), Arc::new(model), repo, settings);
         let shutdown = CancellationToken::new();
         tokio::spawn(stop_on_signal(shutdown.clone()));
@@ -86,6 +59,40 @@ impl Cmd {
         store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// The daemon's settings from the configuration; attempt worktrees of `repo` go in a directory of
+/// their own under `worktree_dir`.
+pub(crate) fn daemon_settings(config: &Config, repo: &Repo) -> DaemonSettings {
+    let mut hasher = DefaultHasher::new();
+    repo.root().hash(&mut hasher);
+    let repo_name = repo
+        .root()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let worktree_dir = config
+        .worktree_dir
+        .join(format!("{repo_name}-{:016x}", hasher.finish()));
+    DaemonSettings {
+        worker_count: config.worker_count,
+        task_timeout: config.task_timeout,
+        lease_duration: config.lease_duration,
+        retry: RetryPolicy {
+            max_retries: config.max_retries,
+            base_delay: config.retry_base_delay,
+            max_delay: config.retry_max_delay,
+        },
+        auto_push: config.git_auto_push,
+        worktree_dir,
+        attempt: AttemptSettings {
+            python: config.python.clone(),
+            test_timeout: config.test_timeout,
+            max_output_tokens: config.max_output_tokens,
+            repair_rounds: config.repair_rounds,
+            constrained_output: config.constrained_output,
+        },
     }
 }
 

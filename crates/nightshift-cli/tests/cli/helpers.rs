@@ -247,3 +247,63 @@ pub fn git_out(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A sequential OpenAI-compatible fake: each connection gets the next scripted raw reply.
+pub fn fake_openai(replies: Vec<String>) -> String {
+    fake_openai_recording(replies).0
+}
+
+/// [`fake_openai`], also keeping each request's body.
+pub fn fake_openai_recording(
+    replies: Vec<String>,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&bodies);
+    std::thread::spawn(move || {
+        for reply in replies {
+            let Ok((mut socket, _)) = listener.accept() else {
+                return;
+            };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 8192];
+            // Read headers and the body announced by content-length.
+            loop {
+                let n = std::io::Read::read(&mut socket, &mut buf).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length: usize = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+            }
+            let text = String::from_utf8_lossy(&request).into_owned();
+            let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned());
+            seen.lock().unwrap().push(body.unwrap_or_default());
+            let _ = std::io::Write::write_all(&mut socket, reply.as_bytes());
+        }
+    });
+    (url, bodies)
+}
+
+pub fn sse_reply(content: &str) -> String {
+    let chunk = serde_json::json!({"choices": [{"index": 0, "delta": {"content": content}}]});
+    let usage =
+        serde_json::json!({"choices": [], "usage": {"prompt_tokens": 50, "completion_tokens": 20}});
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\ndata: {chunk}\n\ndata: {usage}\n\ndata: [DONE]\n\n"
+    )
+}

@@ -5,3 +5,4 @@ mod helpers;
 mod lifecycle;
 mod models;
 mod queue;
+mod repair;

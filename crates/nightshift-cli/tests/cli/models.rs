@@ -1,58 +1,8 @@
 //! The model chain in the daemon: fallback when a backend is down, parking when rate limited.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::time::Duration;
 
-use super::helpers::TestRepo;
-
-/// A sequential OpenAI-compatible fake: each connection gets the next scripted raw reply.
-fn fake_openai(replies: Vec<String>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for reply in replies {
-            let Ok((mut socket, _)) = listener.accept() else {
-                return;
-            };
-            let mut request = Vec::new();
-            let mut buf = [0u8; 8192];
-            // Read headers and the body announced by content-length.
-            loop {
-                let n = socket.read(&mut buf).unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                request.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&request).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let length: usize = text[..end]
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse().unwrap())
-                        })
-                        .unwrap_or(0);
-                    if request.len() >= end + 4 + length {
-                        break;
-                    }
-                }
-            }
-            let _ = socket.write_all(reply.as_bytes());
-        }
-    });
-    url
-}
-
-fn sse_reply(content: &str) -> String {
-    let chunk = serde_json::json!({"choices": [{"index": 0, "delta": {"content": content}}]});
-    let usage =
-        serde_json::json!({"choices": [], "usage": {"prompt_tokens": 50, "completion_tokens": 20}});
-    format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\ndata: {chunk}\n\ndata: {usage}\n\ndata: [DONE]\n\n"
-    )
-}
+use super::helpers::{TestRepo, fake_openai, sse_reply};
 
 #[test]
 fn a_down_backend_falls_back_to_the_next_and_the_switch_is_recorded() {

@@ -1,0 +1,387 @@
+//! `nightshift eval SUITE_DIR`: runs a suite of tasks through the real daemon and scores them
+//! with checks the agent never sees.
+//!
+//! A suite is a directory of task directories, each holding `task.toml` (`text`, `check`,
+//! `language`, `kind`), `repo/` (the starting repository) and `hidden/` (files copied in only for
+//! the check). Each task gets a fresh git repository, its own store and a daemon with one worker;
+//! the model is shared, so `--jobs` tasks at once are decoded together. After the task ends, the
+//! target branch is cloned, `hidden/` copied over it, and `check` run there: exit 0 is a pass.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::Args;
+use futures::StreamExt as _;
+use nightshift_config::Config;
+use nightshift_daemon::Daemon;
+use nightshift_git::Repo;
+use nightshift_model::ChatModel;
+use nightshift_store::{ModelStatsLog, NewTask, TaskQueue, TaskStatus};
+use nightshift_store_sqlite::SqliteStore;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::context::Context;
+
+/// How often a running task's status is read.
+const POLL: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Args)]
+pub(crate) struct Cmd {
+    /// The suite: a directory of task directories.
+    suite: PathBuf,
+    /// Tasks run at once (default: WORKER_COUNT).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only tasks whose directory name contains this.
+    #[arg(long)]
+    only: Option<String>,
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Seconds a hidden check may take.
+    #[arg(long, default_value_t = 300)]
+    check_timeout: u64,
+    /// Keep each task's repository (its path is printed) instead of deleting it.
+    #[arg(long)]
+    keep: bool,
+}
+
+/// `task.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    text: String,
+    check: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    kind: String,
+}
+
+struct SuiteTask {
+    name: String,
+    dir: PathBuf,
+    spec: Spec,
+}
+
+/// One task's result.
+#[derive(Debug, Serialize)]
+struct Outcome {
+    task: String,
+    language: String,
+    kind: String,
+    passed: bool,
+    status: String,
+    attempts: u32,
+    /// Code and repair replies the model gave.
+    rounds: usize,
+    seconds: f64,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    /// The end of the check's output when it failed, or the task's last error.
+    detail: String,
+    /// Where the task's repository was kept (`--keep`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    suite: String,
+    model: String,
+    repair_rounds: u32,
+    max_retries: u32,
+    passed: usize,
+    total: usize,
+    tasks: &'a [Outcome],
+}
+
+impl Cmd {
+    pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
+        let tasks = load_suite(&self.suite, self.only.as_deref())?;
+        anyhow::ensure!(
+            !tasks.is_empty(),
+            "{} holds no task directories",
+            self.suite.display()
+        );
+        let model: Arc<dyn ChatModel> = Arc::new(crate::models::chain(&ctx.config)?);
+        let jobs = self
+            .jobs
+            .unwrap_or_else(|| usize::try_from(ctx.config.worker_count).unwrap_or(1))
+            .max(1);
+        eprintln!(
+            "{} tasks from {}, {jobs} at once, model chain {}",
+            tasks.len(),
+            self.suite.display(),
+            model.model()
+        );
+        let check_timeout = Duration::from_secs(self.check_timeout);
+        let mut outcomes: Vec<Outcome> = futures::stream::iter(&tasks)
+            .map(|task| {
+                let model = Arc::clone(&model);
+                async move {
+                    let outcome =
+                        run_task(&ctx.config, model, task, check_timeout, self.keep).await;
+                    let outcome = outcome.unwrap_or_else(|err| Outcome {
+                        task: task.name.clone(),
+                        language: task.spec.language.clone(),
+                        kind: task.spec.kind.clone(),
+                        passed: false,
+                        status: "harness error".to_owned(),
+                        attempts: 0,
+                        rounds: 0,
+                        seconds: 0.0,
+                        prompt_tokens: 0,
+                        completion_tokens: 0,
+                        detail: format!("{err:#}"),
+                        kept: None,
+                    });
+                    eprintln!(
+                        "{} {} ({:.0} s)",
+                        if outcome.passed { "pass" } else { "FAIL" },
+                        outcome.task,
+                        outcome.seconds
+                    );
+                    outcome
+                }
+            })
+            .buffer_unordered(jobs)
+            .collect()
+            .await;
+        outcomes.sort_by(|a, b| a.task.cmp(&b.task));
+
+        print_table(&outcomes);
+        let report = Report {
+            suite: self.suite.display().to_string(),
+            model: model.model(),
+            repair_rounds: ctx.config.repair_rounds,
+            max_retries: ctx.config.max_retries,
+            passed: outcomes.iter().filter(|o| o.passed).count(),
+            total: outcomes.len(),
+            tasks: &outcomes,
+        };
+        if let Some(path) = &self.json {
+            std::fs::write(path, serde_json::to_string_pretty(&report)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+fn load_suite(suite: &Path, only: Option<&str>) -> anyhow::Result<Vec<SuiteTask>> {
+    let mut tasks = Vec::new();
+    let entries = std::fs::read_dir(suite)
+        .with_context(|| format!("reading the suite {}", suite.display()))?;
+    for entry in entries {
+        let dir = entry?.path();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !dir.is_dir() || only.is_some_and(|only| !name.contains(only)) {
+            continue;
+        }
+        let spec_path = dir.join("task.toml");
+        let text = std::fs::read_to_string(&spec_path)
+            .with_context(|| format!("reading {}", spec_path.display()))?;
+        let spec: Spec =
+            toml::from_str(&text).with_context(|| format!("parsing {}", spec_path.display()))?;
+        anyhow::ensure!(
+            dir.join("repo").is_dir(),
+            "{}: no repo/ directory",
+            dir.display()
+        );
+        tasks.push(SuiteTask { name, dir, spec });
+    }
+    tasks.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(tasks)
+}
+
+async fn run_task(
+    config: &Config,
+    model: Arc<dyn ChatModel>,
+    task: &SuiteTask,
+    check_timeout: Duration,
+    keep: bool,
+) -> anyhow::Result<Outcome> {
+    let scratch = tempfile::Builder::new()
+        .prefix(&format!("nightshift-eval-{}-", task.name))
+        .tempdir()?;
+    let root = scratch.path().join("repo");
+    copy_tree(&task.dir.join("repo"), &root)?;
+    for args in [
+        &["init", "-q", "-b", "main"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=eval",
+            "-c",
+            "user.email=eval@localhost",
+            "commit",
+            "-q",
+            "-m",
+            "starting point",
+        ],
+    ] {
+        git(&root, args).await?;
+    }
+
+    let mut config = config.clone();
+    config.database_path = root.join(".nightshift/nightshift.db");
+    config.worker_count = 1;
+    config.branch = "main".to_owned();
+    let repo = Repo::open(&root, &config.branch).await?;
+    repo.exclude("/.nightshift/").await?;
+    let store = SqliteStore::open(&config.database_path).await?;
+    let new = NewTask::new(
+        &task.spec.text,
+        5,
+        serde_json::Value::Null,
+        "eval",
+        config.max_retries,
+    )?;
+    let id = store.enqueue(vec![new]).await?[0];
+
+    let started = Instant::now();
+    let settings = super::serve::daemon_settings(&config, &repo);
+    let daemon = Daemon::new(store.clone(), model, repo, settings);
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(daemon.run(shutdown.clone()));
+    let final_task = loop {
+        let current = store.task(id).await?;
+        if current.status.is_final() {
+            break current;
+        }
+        if running.is_finished() {
+            anyhow::bail!("the daemon stopped before the task ended");
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    shutdown.cancel();
+    running.await??;
+
+    let calls = store.calls_of(id).await?;
+    store.close().await;
+    let rounds = calls
+        .iter()
+        .filter(|c| c.outcome == "ok" && (c.purpose == "code" || c.purpose == "repair"))
+        .count();
+
+    // The check runs on a clone of the branch, with the hidden files on top.
+    let checkout = scratch.path().join("check");
+    git(
+        scratch.path(),
+        &["clone", "-q", "--branch", "main", "repo", "check"],
+    )
+    .await?;
+    let hidden = task.dir.join("hidden");
+    if hidden.is_dir() {
+        copy_tree(&hidden, &checkout)?;
+    }
+    let mut cmd = nightshift_agent::process::command("sh");
+    cmd.current_dir(&checkout).arg("-c").arg(&task.spec.check);
+    let check = nightshift_agent::process::run(cmd, check_timeout).await?;
+    let passed = check.success();
+    let detail = if passed {
+        String::new()
+    } else if final_task.status != TaskStatus::Succeeded {
+        final_task.last_error.clone().unwrap_or_default()
+    } else {
+        check.output.clone()
+    };
+    let kept = keep.then(|| scratch.keep());
+    Ok(Outcome {
+        task: task.name.clone(),
+        language: task.spec.language.clone(),
+        kind: task.spec.kind.clone(),
+        passed,
+        status: final_task.status.as_str().to_owned(),
+        attempts: final_task.attempts,
+        rounds,
+        seconds,
+        prompt_tokens: calls.iter().map(|c| c.prompt_tokens).sum(),
+        completion_tokens: calls.iter().map(|c| c.completion_tokens).sum(),
+        detail: tail(&detail, 2_000),
+        kept,
+    })
+}
+
+fn print_table(outcomes: &[Outcome]) {
+    println!(
+        "{:<34} {:<10} {:<12} {:<6} {:<9} {:>3} {:>3} {:>6} {:>8} {:>7}",
+        "task", "language", "kind", "result", "status", "att", "rnd", "s", "tok in", "tok out"
+    );
+    for o in outcomes {
+        println!(
+            "{:<34} {:<10} {:<12} {:<6} {:<9} {:>3} {:>3} {:>6.0} {:>8} {:>7}",
+            o.task,
+            o.language,
+            o.kind,
+            if o.passed { "pass" } else { "FAIL" },
+            o.status,
+            o.attempts,
+            o.rounds,
+            o.seconds,
+            o.prompt_tokens,
+            o.completion_tokens
+        );
+        if let Some(kept) = &o.kept {
+            println!("    kept: {}", kept.display());
+        }
+    }
+    let passed = outcomes.iter().filter(|o| o.passed).count();
+    let total = outcomes.len().max(1);
+    let mut times: Vec<f64> = outcomes.iter().map(|o| o.seconds).collect();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "passed {passed}/{} ({:.0}%), median {:.0} s per task, {} prompt + {} completion tokens",
+        outcomes.len(),
+        100.0 * passed as f64 / total as f64,
+        times.get(times.len() / 2).copied().unwrap_or_default(),
+        outcomes.iter().map(|o| o.prompt_tokens).sum::<u64>(),
+        outcomes.iter().map(|o| o.completion_tokens).sum::<u64>(),
+    );
+}
+
+fn tail(text: &str, chars: usize) -> String {
+    let count = text.chars().count();
+    text.chars().skip(count.saturating_sub(chars)).collect()
+}
+
+/// Copies a directory tree (files and directories; symlinks are copied as links).
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+async fn git(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let out = tokio::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .await?;
+    anyhow::ensure!(
+        out.status.success(),
+        "git {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! The repair loop: a failed check goes back to the model within the same attempt, with the
+//! reason and the files as they now are. The model is a scripted OpenAI-compatible server, so
+//! each round's answer is known.
+
+use std::time::Duration;
+
+use super::helpers::{TestRepo, fake_openai_recording, git_out, sse_reply};
+
+const TASK: &str =
+    "Create a file calc.py with a function add(a, b) that returns the sum of a and b.";
+const BROKEN: &str = "```python calc.py\ndef add(a, b)\n    return a + b\n```";
+const WRONG: &str = "```python calc.py\ndef add(a, b):\n    return a - b\n```";
+const FIXED: &str = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
+const TEST: &str = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```";
+
+fn scripted_repo(replies: &[&str]) -> (TestRepo, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let mut repo = TestRepo::new();
+    let (url, requests) =
+        fake_openai_recording(replies.iter().map(|reply| sse_reply(reply)).collect());
+    repo.set("MODEL_TYPE", "openai");
+    repo.set("NIGHTSHIFT_OPENAI_BASE_URL", &url);
+    repo.set("MODEL_NAME", "scripted");
+    repo.set("MAX_RETRIES", "0"); // only the repair loop may save the attempt
+    repo.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf");
+    repo.ok(&["add", TASK]);
+    (repo, requests)
+}
+
+#[test]
+fn syntax_and_test_failures_go_back_to_the_model_until_the_answer_passes() {
+    // code: syntax error → repair: wrong result → test written → pytest fails → repair: fixed.
+    let (repo, requests) = scripted_repo(&[BROKEN, WRONG, TEST, FIXED]);
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    let shown = repo.show(1);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
+    assert_eq!(tasks[0]["attempts"], 1);
+
+    let purposes: Vec<&str> = shown["model_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["purpose"].as_str().unwrap())
+        .collect();
+    assert_eq!(purposes, ["code", "repair", "test", "repair"]);
+
+    // Each repair request carries the failure and the file as the previous round left it.
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains("calc.py:1:") && requests[1].contains("def add(a, b)\\n"),
+        "{}",
+        requests[1]
+    );
+    assert!(
+        requests[3].contains("pytest") || requests[3].contains("assert"),
+        "{}",
+        requests[3]
+    );
+    assert!(requests[3].contains("return a - b"), "{}", requests[3]);
+
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(logs.contains("round 1 of 4 failed"), "{logs}");
+    assert!(logs.contains("round 2 of 4 failed"), "{logs}");
+
+    let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
+    assert!(message.contains("Nightshift-Rounds: 3"), "{message}");
+    assert!(
+        message.contains("Nightshift-Checks: syntax, generated-test, pytest"),
+        "{message}"
+    );
+    let calc = git_out(repo.path(), &["show", "main:calc.py"]);
+    assert!(calc.contains("return a + b"), "{calc}");
+}
+
+#[test]
+fn with_no_repair_rounds_the_first_failure_ends_the_attempt() {
+    let (mut repo, _) = scripted_repo(&[BROKEN, FIXED]);
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    assert_eq!(tasks[0]["status"], "failed", "{log}");
+    let error = tasks[0]["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("syntax") && error.contains("calc.py:1"),
+        "{error}"
+    );
+    assert_eq!(repo.show(1)["model_calls"].as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,4 @@
+//! Temperature conversion and reporting.
+
+pub mod convert;
+pub mod report;
