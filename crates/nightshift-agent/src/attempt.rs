@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use nightshift_git::{GitError, Repo, TASK_TRAILER};
+use nightshift_git::{Commit, GitError, Repo, Start, TASK_TRAILER, task_branch};
 use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
+use nightshift_sandbox::Sandbox;
 use nightshift_store::{EventLog, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, Task};
 use tokio::sync::Mutex;
 
@@ -33,6 +34,8 @@ pub struct AttemptSettings {
     pub constrained_output: bool,
     /// Rounds after the first answer in which the model is shown a failure and fixes it.
     pub repair_rounds: u32,
+    /// Where generated code runs.
+    pub sandbox: Sandbox,
 }
 
 /// Why an attempt failed.
@@ -53,12 +56,26 @@ pub enum AttemptError {
     /// Tests failed.
     #[error("tests failed:\n{0}")]
     Tests(String),
+    /// The change conflicts with commits that landed meanwhile; the worktree is at the new tip.
+    #[error(
+        "your change conflicts with newer commits on the branch, so it was not applied; the files are shown as they are now — make the change again on top of them:\n{0}"
+    )]
+    Conflict(String),
     /// git failed.
     #[error("git: {0}")]
-    Git(#[from] GitError),
+    Git(GitError),
     /// Local I/O failed (running a check).
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<GitError> for AttemptError {
+    fn from(err: GitError) -> Self {
+        match err {
+            GitError::Conflict { detail, .. } => Self::Conflict(detail),
+            err => Self::Git(err),
+        }
+    }
 }
 
 impl AttemptError {
@@ -73,14 +90,14 @@ impl AttemptError {
             },
             // Retries sample differently, so a bad reply may be followed by a good one.
             Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Tests(_) => true,
-            Self::Git(_) | Self::Io(_) => true,
+            Self::Conflict(_) | Self::Git(_) | Self::Io(_) => true,
         }
     }
 
     /// Whether showing the model this failure may let it fix its answer in the same attempt.
     pub fn is_repairable(&self) -> bool {
         match self {
-            Self::Reply(_) | Self::Syntax(_) | Self::Tests(_) => true,
+            Self::Reply(_) | Self::Syntax(_) | Self::Tests(_) | Self::Conflict(_) => true,
             Self::Apply(err) => matches!(err, ApplyError::Unsafe { .. }),
             Self::Model(_) | Self::Git(_) | Self::Io(_) => false,
         }
@@ -102,6 +119,8 @@ pub struct Landed {
 
 /// What an attempt has done so far, across its rounds.
 struct Work {
+    /// The commit the worktree's changes sit on (`None`: the repository had no commit).
+    base: Option<String>,
     /// Files of the repository at the start.
     base_files: Vec<String>,
     /// Files the task names.
@@ -263,9 +282,14 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     }
 
     async fn check_syntax(&self, files: &[String]) -> Result<(), AttemptError> {
-        let verdict =
-            check::python_syntax(&self.settings.python, &self.worktree, files, SYNTAX_TIMEOUT)
-                .await?;
+        let verdict = check::python_syntax(
+            &self.settings.sandbox,
+            &self.settings.python,
+            &self.worktree,
+            files,
+            SYNTAX_TIMEOUT,
+        )
+        .await?;
         if let Err(errors) = verdict {
             self.log(
                 LogLevel::Error,
@@ -279,38 +303,78 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     }
 
     /// Runs the attempt to a landed commit: the first answer, then up to `repair_rounds`
-    /// rounds in which the model sees what failed and the files as they now are.
+    /// rounds in which the model sees what failed — a check, or the change failing to merge —
+    /// and the files as they now are.
     pub async fn run(&self) -> Result<Landed, AttemptError> {
-        self.repo.add_worktree(&self.worktree).await?;
-        let base = self.repo.tip().await?;
+        let branch = task_branch(self.task.id);
+        let start = self.repo.add_worktree(&self.worktree, &branch).await?;
         let files = self.repo.files_at_tip().await?;
         let mentioned = reply::mentioned_files(&self.task.description);
-        let context = prompt::gather(&self.worktree, &files, &mentioned);
-        self.log(
-            LogLevel::Info,
-            "prompt",
-            format!(
-                "{} files in the repository, {} shown to the model",
-                files.len(),
-                context.len()
-            ),
-        )
-        .await;
-
         let mut work = Work {
+            base: None,
             base_files: files,
             mentioned,
             written: Vec::new(),
             author: String::new(),
             generated_test: false,
         };
+        // A commit of this task that passed its checks but did not land goes to the queue as is.
+        let mut unlanded = None;
+        match start {
+            Start::Fresh { base } => work.base = base,
+            Start::Unlanded { base, commit } => {
+                self.log(
+                    LogLevel::Info,
+                    "git",
+                    format!(
+                        "{branch} holds this task's commit {commit}, not landed yet: landing it"
+                    ),
+                )
+                .await;
+                work.base = base;
+                work.add(self.repo.files_of(&commit).await?);
+                work.author = "an earlier attempt".to_owned();
+                unlanded = Some(Commit {
+                    subject: self.repo.subject_of(&commit).await?,
+                    files: work.written.clone(),
+                    sha: commit,
+                });
+            }
+        }
+        let context = prompt::gather(&self.worktree, &work.base_files, &work.mentioned);
+        self.log(
+            LogLevel::Info,
+            "prompt",
+            format!(
+                "{} files in the repository, {} shown to the model",
+                work.base_files.len(),
+                context.len()
+            ),
+        )
+        .await;
+
         let mut request = prompt::code_request(&self.task.description, &work.base_files, &context);
         let last_round = 1 + self.settings.repair_rounds;
         let mut round = 1;
-        let checks = loop {
-            let purpose = if round == 1 { "code" } else { "repair" };
-            match self.round(purpose, request, &mut work).await {
-                Ok(checks) => break checks,
+        loop {
+            let outcome = match unlanded.take() {
+                Some(commit) => self.merge(commit, vec!["earlier attempt"], &mut work).await,
+                None => {
+                    let purpose = if round == 1 { "code" } else { "repair" };
+                    match self
+                        .round(purpose, std::mem::take(&mut request), &mut work)
+                        .await
+                    {
+                        Ok(checks) => {
+                            let commit = self.commit(&checks, &work, round).await?;
+                            self.merge(commit, checks, &mut work).await
+                        }
+                        Err(err) => Err(err),
+                    }
+                }
+            };
+            match outcome {
+                Ok(landed) => return Ok(landed),
                 Err(err) if round < last_round && err.is_repairable() => {
                     self.log(
                         LogLevel::Warn,
@@ -332,39 +396,88 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 }
                 Err(err) => return Err(err),
             }
-        };
-        let Work {
-            mut written,
-            author,
-            ..
-        } = work;
+        }
+    }
+
+    /// Commits the files written so far.
+    async fn commit(
+        &self,
+        checks: &[&'static str],
+        work: &Work,
+        round: u32,
+    ) -> Result<Commit, AttemptError> {
+        let mut written = work.written.clone();
         written.sort();
         written.dedup();
-        let message = self.commit_message(&checks, &author, round);
-        let commit = self.repo.commit(&self.worktree, &written, &message).await?;
-        let sha = {
-            let _landing = self.land_lock.lock().await;
-            self.repo
-                .land(&self.worktree, &commit.sha, base.as_deref())
-                .await?
+        let message = self.commit_message(checks, &work.author, round);
+        Ok(self.repo.commit(&self.worktree, &written, &message).await?)
+    }
+
+    /// The merge queue, one commit at a time: if the branch moved since the attempt began, the
+    /// commit is rebased onto the new tip and its checks run again there; only then is the
+    /// branch fast-forwarded. A conflict leaves the worktree at the new tip; failing checks
+    /// leave the rebased files uncommitted on it — either way the next round starts from there.
+    async fn merge(
+        &self,
+        commit: Commit,
+        checks: Vec<&'static str>,
+        work: &mut Work,
+    ) -> Result<Landed, AttemptError> {
+        let _queue = self.land_lock.lock().await;
+        let (sha, base) = match self
+            .repo
+            .rebase(&self.worktree, &commit.sha, work.base.as_deref())
+            .await
+        {
+            Ok(None) => (commit.sha.clone(), work.base.clone()),
+            Ok(Some(rebased)) => {
+                work.base = Some(rebased.base.clone());
+                self.log(
+                    LogLevel::Info,
+                    "git",
+                    format!(
+                        "the branch moved: rebased onto {}, checking again",
+                        short(&rebased.base)
+                    ),
+                )
+                .await;
+                if let Err(err) = self.recheck(work).await {
+                    self.repo.uncommit(&self.worktree, &rebased.base).await?;
+                    return Err(err);
+                }
+                (rebased.commit, Some(rebased.base))
+            }
+            Err(err) => {
+                work.base = self.repo.tip().await?;
+                self.log(LogLevel::Error, "git", format!("merge conflict: {err}"))
+                    .await;
+                return Err(err.into());
+            }
         };
+        self.repo.fast_forward(&sha, base.as_deref()).await?;
         self.log(
             LogLevel::Info,
             "git",
             format!(
                 "landed {} on {}: {}",
-                &sha[..sha.len().min(12)],
+                short(&sha),
                 self.repo.branch(),
-                written.join(", ")
+                commit.files.join(", ")
             ),
         )
         .await;
         Ok(Landed {
             sha,
             subject: commit.subject,
-            files: written,
+            files: commit.files,
             checks,
         })
+    }
+
+    /// The checks again, on a rebased commit.
+    async fn recheck(&self, work: &Work) -> Result<(), AttemptError> {
+        self.check_syntax(&work.written).await?;
+        self.run_tests(work).await.map(drop)
     }
 
     /// One round: ask, write the edits, check syntax, write a test if the task has none, run
@@ -407,8 +520,17 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             checks.push("generated-test");
         }
 
+        if let Some(ran) = self.run_tests(work).await? {
+            checks.push(ran);
+        }
+        Ok(checks)
+    }
+
+    /// Runs the project's tests; returns the name of the check that passed, if any ran.
+    async fn run_tests(&self, work: &Work) -> Result<Option<&'static str>, AttemptError> {
         if work.files().iter().any(|f| check::is_python(f)) {
             let run = check::pytest(
+                &self.settings.sandbox,
                 &self.settings.python,
                 &self.worktree,
                 self.settings.test_timeout,
@@ -429,9 +551,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 format!("pytest passed: {}", last_line(&run.output)),
             )
             .await;
-            checks.push("pytest");
+            return Ok(Some("pytest"));
         }
-        Ok(checks)
+        Ok(None)
     }
 
     fn commit_message(&self, checks: &[&str], author: &str, rounds: u32) -> String {
@@ -459,6 +581,10 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
 }
 
 fn last_line(text: &str) -> &str {

@@ -1,9 +1,10 @@
-//! Quality gates: Python syntax before tests, then pytest, each with a time limit.
+//! Quality gates: Python syntax before tests, then pytest, each with a time limit, in the
+//! sandbox.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::process::{self, Finished};
+use nightshift_sandbox::{Finished, Sandbox};
 
 /// Parses each file with Python's own parser and reports every error with its line.
 const SYNTAX_SCRIPT: &str = r#"
@@ -40,21 +41,18 @@ pub fn is_test_file(path: &str) -> bool {
 
 /// Checks the syntax of `files` (relative to `root`); `Err` carries the messages.
 pub async fn python_syntax(
+    sandbox: &Sandbox,
     python: &str,
     root: &Path,
     files: &[String],
     limit: Duration,
 ) -> std::io::Result<Result<(), String>> {
-    let files: Vec<&String> = files.iter().filter(|f| is_python(f)).collect();
-    if files.is_empty() {
+    let mut argv = vec![python, "-c", SYNTAX_SCRIPT];
+    argv.extend(files.iter().filter(|f| is_python(f)).map(String::as_str));
+    if argv.len() == 3 {
         return Ok(Ok(()));
     }
-    let mut cmd = process::command(python);
-    cmd.current_dir(root)
-        .arg("-c")
-        .arg(SYNTAX_SCRIPT)
-        .args(files);
-    let finished = process::run(cmd, limit).await?;
+    let finished = sandbox.run(root, &argv, limit).await?;
     Ok(if finished.success() {
         Ok(())
     } else {
@@ -63,15 +61,28 @@ pub async fn python_syntax(
 }
 
 /// Runs pytest in `root`.
-pub async fn pytest(python: &str, root: &Path, limit: Duration) -> std::io::Result<Finished> {
-    let mut cmd = process::command(python);
-    cmd.current_dir(root)
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--color=no"]);
-    process::run(cmd, limit).await
+pub async fn pytest(
+    sandbox: &Sandbox,
+    python: &str,
+    root: &Path,
+    limit: Duration,
+) -> std::io::Result<Finished> {
+    let argv = [
+        python,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--color=no",
+    ];
+    sandbox.run(root, &argv, limit).await
 }
 
 #[cfg(test)]
 mod tests {
+    use nightshift_sandbox::{Limits, Mode};
+
     use super::*;
 
     #[tokio::test]
@@ -80,11 +91,15 @@ mod tests {
         std::fs::write(dir.path().join("ok.py"), "x = 1\n").unwrap();
         std::fs::write(dir.path().join("bad.py"), "x = 1\ndef f(:\n    pass\n").unwrap();
         let limit = Duration::from_secs(30);
-        let ok = python_syntax("python3", dir.path(), &["ok.py".into()], limit)
+        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
+            .await
+            .unwrap();
+        let ok = python_syntax(&sandbox, "python3", dir.path(), &["ok.py".into()], limit)
             .await
             .unwrap();
         assert_eq!(ok, Ok(()));
         let bad = python_syntax(
+            &sandbox,
             "python3",
             dir.path(),
             &["ok.py".into(), "bad.py".into()],

@@ -5,16 +5,14 @@
 //! - [`reply`] finds the files in the model's answer (fenced blocks headed by their paths).
 //! - [`apply`] writes them — only inside the worktree, never through `..`, `.git/` or a symlink
 //!   that leaves it.
-//! - [`check`] validates Python syntax and runs pytest with a time limit.
-//! - [`process`] runs those child processes in their own process group, killed whole on
-//!   timeout or cancellation.
+//! - [`check`] validates Python syntax and runs pytest with a time limit, in the sandbox
+//!   (`nightshift-sandbox`: no network, writes only to the worktree, limits, whole-tree kills).
 //! - [`attempt`] strings them together and commits.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod apply;
 pub mod attempt;
 pub mod check;
-pub mod process;
 pub mod prompt;
 pub mod reply;
 

@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use settings::{ModelType, SETTINGS, Setting};
+pub use settings::{ModelType, SETTINGS, SandboxMode, Setting};
 
 /// Name of the configuration file looked up in the target repository.
 pub const CONFIG_FILE_NAME: &str = "nightshift.toml";
@@ -150,6 +150,14 @@ pub struct Config {
     pub repair_rounds: u32,
     /// Constrain in-process replies to the edit format with a grammar.
     pub constrained_output: bool,
+    /// How generated code is confined.
+    pub sandbox: SandboxMode,
+    /// Data memory per sandboxed process, MiB.
+    pub sandbox_memory_mb: u32,
+    /// Processes at once in a sandboxed run.
+    pub sandbox_processes: u32,
+    /// Largest file a sandboxed run may write, MiB.
+    pub sandbox_file_mb: u32,
     /// CPU threads for in-process inference; 0 picks the number of cores.
     pub threads: u32,
     /// Python interpreter for syntax checks and pytest.
@@ -266,6 +274,10 @@ impl Config {
             max_output_tokens: get("max_output_tokens").number(16, 1 << 16)?,
             repair_rounds: get("repair_rounds").number(0, 20)?,
             constrained_output: get("constrained_output").boolean()?,
+            sandbox: get("sandbox").parse_with(SandboxMode::parse)?,
+            sandbox_memory_mb: get("sandbox_memory_mb").number(64, 1 << 20)?,
+            sandbox_processes: get("sandbox_processes").number(8, 1 << 16)?,
+            sandbox_file_mb: get("sandbox_file_mb").number(1, 1 << 20)?,
             threads: get("threads").number(0, 1024)?,
             python: get("python").non_empty()?,
             branch: raw["branch"].0.trim().to_owned(),

@@ -38,6 +38,28 @@ impl ModelType {
     }
 }
 
+/// How generated code is confined (`sandbox`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxMode {
+    /// The best sandbox available; none available stops the daemon.
+    Auto,
+    /// bubblewrap, or the daemon does not start.
+    Bwrap,
+    /// No sandbox: an explicit opt-out.
+    Off,
+}
+
+impl SandboxMode {
+    pub(crate) fn parse(value: &str) -> Result<Self, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "bwrap" | "bubblewrap" => Ok(Self::Bwrap),
+            "off" => Ok(Self::Off),
+            _ => Err("expected auto, bwrap or off".to_owned()),
+        }
+    }
+}
+
 /// One setting.
 #[derive(Debug)]
 pub struct Setting {
@@ -205,6 +227,30 @@ pub const SETTINGS: &[Setting] = &[
         None,
         "true",
         "constrain the in-process model's replies to the edit format with a grammar",
+    ),
+    setting(
+        "sandbox",
+        None,
+        "auto",
+        "confinement of generated code: auto, bwrap, or off (runs it unconfined)",
+    ),
+    setting(
+        "sandbox_memory_mb",
+        None,
+        "2048",
+        "data memory per process of a sandboxed run, MiB",
+    ),
+    setting(
+        "sandbox_processes",
+        None,
+        "256",
+        "processes and threads a sandboxed run may have at once",
+    ),
+    setting(
+        "sandbox_file_mb",
+        None,
+        "1024",
+        "largest file a sandboxed run may write, MiB",
     ),
     setting(
         "threads",

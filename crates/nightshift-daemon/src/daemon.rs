@@ -20,6 +20,8 @@ use crate::worker::Worker;
 pub const PRESENCE_KEY: &str = "daemon";
 /// How often the daemon refreshes its presence.
 const PRESENCE_INTERVAL: Duration = Duration::from_secs(5);
+/// How often commits whose push failed are pushed again.
+const PUSH_RETRY_INTERVAL: Duration = Duration::from_secs(60);
 /// How long workers get to release their leases on shutdown before being aborted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -50,6 +52,7 @@ pub(crate) struct Shared<S> {
     pub(crate) settings: DaemonSettings,
     pub(crate) identity: Identity,
     pub(crate) land_lock: Mutex<()>,
+    pub(crate) push_lock: Mutex<()>,
 }
 
 /// The daemon. Generic over the store backend.
@@ -68,6 +71,7 @@ impl<S: Store> Daemon<S> {
                 settings,
                 identity: Identity::current(),
                 land_lock: Mutex::new(()),
+                push_lock: Mutex::new(()),
             }),
         }
     }
@@ -94,7 +98,19 @@ impl<S: Store> Daemon<S> {
     /// Runs until `shutdown` fires, then releases leases and returns.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), StoreError> {
         let shared = &self.shared;
-        shared.repo.prune_worktrees().await.ok();
+        // No attempt runs yet: worktrees left by a crash go; task branches holding unlanded
+        // commits stay for their tasks' next attempts.
+        match shared
+            .repo
+            .clean_orphans(&shared.settings.worktree_dir)
+            .await
+        {
+            Ok(kept) if !kept.is_empty() => {
+                tracing::info!(?kept, "task branches with unlanded commits kept");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "could not clean up after earlier runs"),
+        }
         self.recover().await?;
         let feed = shared.store.subscribe()?;
         tracing::info!(
@@ -114,6 +130,9 @@ impl<S: Store> Daemon<S> {
         }
         tasks.spawn(reap_leases(self.clone_handle(), shutdown.child_token()));
         tasks.spawn(announce(Arc::clone(shared), shutdown.child_token()));
+        if shared.settings.auto_push {
+            tasks.spawn(retry_pushes(Arc::clone(shared), shutdown.child_token()));
+        }
 
         shutdown.cancelled().await;
         tracing::info!("shutting down: releasing leases");
@@ -149,6 +168,48 @@ async fn reap_leases<S: Store>(daemon: Daemon<S>, cancel: CancellationToken) {
                     tracing::warn!(%err, "lease recovery failed");
                 }
             }
+        }
+    }
+}
+
+/// A push that did not happen; the commits stay marked unpushed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PushError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Git(#[from] nightshift_git::GitError),
+}
+
+impl<S: Store> Shared<S> {
+    /// Pushes the target branch if a recorded commit on it is not pushed yet, and marks them
+    /// pushed. A push carries every earlier commit with it; it is never forced.
+    pub(crate) async fn push_pending(&self) -> Result<usize, PushError> {
+        let pending = self.store.unpushed(self.repo.branch()).await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let _one_at_a_time = self.push_lock.lock().await;
+        self.repo.push().await?;
+        for task_id in &pending {
+            self.store.mark_pushed(*task_id).await?;
+        }
+        Ok(pending.len())
+    }
+}
+
+/// Pushes commits whose push failed (the remote was down, say) until they are out.
+async fn retry_pushes<S: Store>(shared: Arc<Shared<S>>, cancel: CancellationToken) {
+    let mut interval = tokio::time::interval(PUSH_RETRY_INTERVAL);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = interval.tick() => match shared.push_pending().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(commits = n, "pushed commits whose push had failed"),
+                Err(err) => tracing::warn!(%err, "push failed; commits kept, retrying"),
+            },
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nightshift_agent::{Attempt, AttemptError, Landed};
+use nightshift_git::task_branch;
 use nightshift_model::ErrorClass;
 use nightshift_store::{
     AttemptEnd, Claim, CommitRecord, Lease, LogLevel, NewLogEntry, Store, StoreError, TaskId,
@@ -163,8 +164,24 @@ impl<S: Store> Worker<S> {
             }
         };
         heartbeat.abort();
-        if let Err(err) = shared.repo.remove_worktree(&worktree).await {
-            tracing::warn!(task_id = task.id, %err, "could not remove worktree");
+        match shared
+            .repo
+            .remove_worktree(&worktree, &task_branch(task.id))
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(commit)) => {
+                self.log(
+                    &lease,
+                    LogLevel::Info,
+                    &format!(
+                        "{} keeps the unlanded commit {commit}; the next attempt lands it",
+                        task_branch(task.id)
+                    ),
+                )
+                .await;
+            }
+            Err(err) => tracing::warn!(task_id = task.id, %err, "could not remove worktree"),
         }
 
         let end = match ending {
@@ -273,18 +290,15 @@ impl<S: Store> Worker<S> {
             Err(StoreError::StaleLease { .. }) => return Ok(None),
             Err(err) => return Err(err),
         }
-        if shared.settings.auto_push {
-            match shared.repo.push().await {
-                Ok(()) => shared.store.mark_pushed(lease.task_id).await?,
-                Err(err) => {
-                    self.log(
-                        lease,
-                        LogLevel::Warn,
-                        &format!("push failed (commit kept, will go with the next push): {err}"),
-                    )
-                    .await;
-                }
-            }
+        if shared.settings.auto_push
+            && let Err(err) = shared.push_pending().await
+        {
+            self.log(
+                lease,
+                LogLevel::Warn,
+                &format!("push failed; the commit is kept and the push retried: {err}"),
+            )
+            .await;
         }
         Ok(Some(TaskStatus::Succeeded))
     }

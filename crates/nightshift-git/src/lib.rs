@@ -19,6 +19,14 @@ use tokio::process::Command;
 /// Trailer key naming the task a commit belongs to.
 pub const TASK_TRAILER: &str = "Nightshift-Task";
 
+/// Prefix of the branches attempts work on.
+pub const TASK_BRANCH_PREFIX: &str = "nightshift/task-";
+
+/// The branch attempts at `task_id` work on.
+pub fn task_branch(task_id: i64) -> String {
+    format!("{TASK_BRANCH_PREFIX}{task_id}")
+}
+
 /// A git failure.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -88,6 +96,33 @@ pub struct Commit {
     pub subject: String,
     /// Files it changed.
     pub files: Vec<String>,
+}
+
+/// Where an attempt's worktree starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// At the tip of the target branch (`None`: the repository has no commit yet).
+    Fresh {
+        /// The tip.
+        base: Option<String>,
+    },
+    /// At a commit of the task that passed its checks but never landed: it goes to the merge
+    /// queue as it is.
+    Unlanded {
+        /// Its parent (`None`: a root commit).
+        base: Option<String>,
+        /// The commit.
+        commit: String,
+    },
+}
+
+/// A commit moved onto a newer tip by [`Repo::rebase`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebased {
+    /// The new commit.
+    pub commit: String,
+    /// The tip it sits on.
+    pub base: String,
 }
 
 impl Repo {
@@ -185,43 +220,87 @@ impl Repo {
         Ok(found.lines().next().map(str::to_owned))
     }
 
-    /// Creates a worktree at `path` for an attempt, at the tip of the target branch. A stale
-    /// worktree at the same path (from a crashed attempt) is removed first.
-    pub async fn add_worktree(&self, path: &Path) -> Result<()> {
-        self.remove_worktree(path).await?;
+    /// Creates a worktree at `path` on the task's `branch` (see [`task_branch`]). If the branch
+    /// holds a commit the target lacks — a crash or time limit came between commit and landing —
+    /// the worktree starts there ([`Start::Unlanded`]); otherwise the branch is set to the target's
+    /// tip. A stale worktree at the same path is removed first.
+    pub async fn add_worktree(&self, path: &Path, branch: &str) -> Result<Start> {
+        self.discard_worktree(path).await?;
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await?;
         }
         let path_str = path.to_string_lossy();
-        match self.tip().await? {
+        let tip = self.tip().await?;
+        if let Some(commit) = self.unlanded(branch).await? {
+            git(
+                &self.root,
+                &["worktree", "add", "--quiet", &path_str, branch],
+            )
+            .await?;
+            let parent = format!("{commit}^");
+            let base = git(&self.root, &["rev-parse", "--verify", "--quiet", &parent])
+                .await
+                .ok();
+            return Ok(Start::Unlanded { base, commit });
+        }
+        match &tip {
             Some(tip) => {
                 git(
                     &self.root,
-                    &["worktree", "add", "--detach", &path_str, &tip],
+                    &["worktree", "add", "--quiet", "-B", branch, &path_str, tip],
                 )
                 .await?;
             }
             None => {
-                // No commit yet: an orphan worktree; its branch name is derived from the path so
-                // concurrent attempts do not collide.
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let branch = format!("nightshift/{name}");
-                drop(git(&self.root, &["branch", "-D", &branch]).await);
+                // No commit yet: an orphan branch.
+                self.delete_branch(branch).await?;
                 git(
                     &self.root,
-                    &["worktree", "add", "--orphan", "-b", &branch, &path_str],
+                    &[
+                        "worktree", "add", "--quiet", "--orphan", "-b", branch, &path_str,
+                    ],
                 )
                 .await?;
             }
         }
+        Ok(Start::Fresh { base: tip })
+    }
+
+    /// The tip of `branch` if it holds commits the target branch lacks.
+    async fn unlanded(&self, branch: &str) -> Result<Option<String>> {
+        let reference = format!("refs/heads/{branch}");
+        let Ok(head) = git(
+            &self.root,
+            &["rev-parse", "--verify", "--quiet", &reference],
+        )
+        .await
+        else {
+            return Ok(None);
+        };
+        let Some(tip) = self.tip().await? else {
+            return Ok(Some(head));
+        };
+        let range = format!("{tip}..{head}");
+        let ahead = git(&self.root, &["rev-list", "--count", &range]).await?;
+        Ok((ahead.trim() != "0").then_some(head))
+    }
+
+    async fn delete_branch(&self, branch: &str) -> Result<()> {
+        let reference = format!("refs/heads/{branch}");
+        if git(
+            &self.root,
+            &["rev-parse", "--verify", "--quiet", &reference],
+        )
+        .await
+        .is_ok()
+        {
+            git(&self.root, &["branch", "--quiet", "-D", branch]).await?;
+        }
         Ok(())
     }
 
-    /// Removes an attempt's worktree (and an orphan branch made for it).
-    pub async fn remove_worktree(&self, path: &Path) -> Result<()> {
+    /// Removes the worktree directory at `path` and its record; branches are left alone.
+    async fn discard_worktree(&self, path: &Path) -> Result<()> {
         if path.exists() {
             let path_str = path.to_string_lossy();
             if git(&self.root, &["worktree", "remove", "--force", &path_str])
@@ -231,25 +310,53 @@ impl Repo {
                 tokio::fs::remove_dir_all(path).await?;
             }
         }
-        git(&self.root, &["worktree", "prune"]).await?;
-        if let Some(name) = path.file_name() {
-            let branch = format!("nightshift/{}", name.to_string_lossy());
-            if git(
-                &self.root,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    &format!("refs/heads/{branch}"),
-                ],
-            )
-            .await
-            .is_ok()
+        git(&self.root, &["worktree", "prune"]).await.map(drop)
+    }
+
+    /// Removes an attempt's worktree, and its branch unless that holds a commit the target
+    /// lacks: such a branch is kept (and returned) for the task's next attempt to land.
+    pub async fn remove_worktree(&self, path: &Path, branch: &str) -> Result<Option<String>> {
+        self.discard_worktree(path).await?;
+        if let Some(commit) = self.unlanded(branch).await? {
+            return Ok(Some(commit));
+        }
+        self.delete_branch(branch).await?;
+        Ok(None)
+    }
+
+    /// At start: removes every worktree under `dir` (no attempt runs yet) and every task branch
+    /// with nothing unlanded. Returns the task branches kept because they hold unlanded commits.
+    pub async fn clean_orphans(&self, dir: &Path) -> Result<Vec<String>> {
+        let listing = git(&self.root, &["worktree", "list", "--porcelain"]).await?;
+        for line in listing.lines() {
+            if let Some(path) = line.strip_prefix("worktree ")
+                && Path::new(path).starts_with(dir)
             {
-                git(&self.root, &["branch", "-D", &branch]).await?;
+                self.discard_worktree(Path::new(path)).await?;
             }
         }
-        Ok(())
+        self.prune_worktrees().await?;
+        let branches = git(
+            &self.root,
+            &[
+                "for-each-ref",
+                "--format=%(refname:short)",
+                "refs/heads/nightshift/",
+            ],
+        )
+        .await?;
+        let mut kept = Vec::new();
+        for branch in branches
+            .lines()
+            .filter(|b| b.starts_with(TASK_BRANCH_PREFIX))
+        {
+            if self.unlanded(branch).await?.is_some() {
+                kept.push(branch.to_owned());
+            } else {
+                self.delete_branch(branch).await?;
+            }
+        }
+        Ok(kept)
     }
 
     /// Commits `files` in the worktree with `message`; returns the commit.
@@ -280,55 +387,79 @@ impl Repo {
         })
     }
 
-    /// Moves the target branch to `commit`, made in `worktree` on top of `base` (`None`: a root
-    /// commit). If the branch moved since, the commit is first rebased onto the new tip; a
-    /// conflict is [`GitError::Conflict`]. Returns the commit id that landed.
-    pub async fn land(&self, worktree: &Path, commit: &str, base: Option<&str>) -> Result<String> {
+    /// Puts `commit`, made in `worktree` on top of `base` (`None`: a root commit), onto the
+    /// target's current tip. `Ok(None)`: the tip has not moved, nothing to do. `Ok(Some(r))`: the
+    /// worktree now holds the rebased commit — its checks must run again before it lands. A
+    /// conflict is [`GitError::Conflict`], and leaves the worktree at the new tip.
+    pub async fn rebase(
+        &self,
+        worktree: &Path,
+        commit: &str,
+        base: Option<&str>,
+    ) -> Result<Option<Rebased>> {
         let tip = self.tip().await?;
-        let landing = if tip.as_deref() == base {
-            commit.to_owned()
-        } else {
-            let Some(tip) = tip else {
-                return Err(GitError::Conflict {
-                    branch: self.branch.clone(),
-                    detail: "the branch disappeared".to_owned(),
-                });
-            };
-            git(worktree, &["checkout", "--quiet", "--detach", &tip]).await?;
-            if let Err(err) = git(
-                worktree,
-                &[
-                    "-c",
-                    "user.name=nightshift",
-                    "-c",
-                    "user.email=nightshift@localhost",
-                    "cherry-pick",
-                    "--allow-empty",
-                    commit,
-                ],
-            )
-            .await
-            {
-                drop(git(worktree, &["cherry-pick", "--abort"]).await);
-                return Err(GitError::Conflict {
-                    branch: self.branch.clone(),
-                    detail: err.to_string(),
-                });
-            }
-            git(worktree, &["rev-parse", "HEAD"]).await?
+        if tip.as_deref() == base {
+            return Ok(None);
+        }
+        let Some(tip) = tip else {
+            return Err(GitError::Conflict {
+                branch: self.branch.clone(),
+                detail: "the branch disappeared".to_owned(),
+            });
         };
+        git(worktree, &["reset", "--quiet", "--hard", &tip]).await?;
+        if let Err(err) = git(
+            worktree,
+            &[
+                "-c",
+                "user.name=nightshift",
+                "-c",
+                "user.email=nightshift@localhost",
+                "cherry-pick",
+                "--allow-empty",
+                commit,
+            ],
+        )
+        .await
+        {
+            drop(git(worktree, &["cherry-pick", "--abort"]).await);
+            git(worktree, &["reset", "--quiet", "--hard", &tip]).await?;
+            return Err(GitError::Conflict {
+                branch: self.branch.clone(),
+                detail: err.to_string(),
+            });
+        }
+        let commit = git(worktree, &["rev-parse", "HEAD"]).await?;
+        Ok(Some(Rebased { commit, base: tip }))
+    }
+
+    /// Undoes the worktree's last commit, keeping its changes in the files: `HEAD` back to
+    /// `base` (after checks failed on a rebased commit, so the next round commits anew).
+    pub async fn uncommit(&self, worktree: &Path, base: &str) -> Result<()> {
+        git(worktree, &["reset", "--quiet", base]).await.map(drop)
+    }
+
+    /// Moves the target branch from `expected` (`None`: unborn) to `commit`, its descendant:
+    /// with a fast-forward merge when the branch is checked out (which refuses to clobber the
+    /// user's local changes), else a compare-and-swap of the ref. Never anything but forward.
+    pub async fn fast_forward(&self, commit: &str, expected: Option<&str>) -> Result<()> {
+        if self.tip().await?.as_deref() != expected {
+            return Err(GitError::Conflict {
+                branch: self.branch.clone(),
+                detail: "the branch moved while the commit was being checked".to_owned(),
+            });
+        }
         let checked_out = git(&self.root, &["symbolic-ref", "--quiet", "--short", "HEAD"])
             .await
             .ok();
         if checked_out.as_deref() == Some(self.branch.as_str()) {
-            // Updates the user's files too; refuses rather than overwrite local changes.
-            git(&self.root, &["merge", "--ff-only", "--quiet", &landing]).await?;
+            git(&self.root, &["merge", "--ff-only", "--quiet", commit]).await?;
         } else {
             let reference = format!("refs/heads/{}", self.branch);
-            let old = self.tip().await?.unwrap_or_else(|| "0".repeat(40));
-            git(&self.root, &["update-ref", &reference, &landing, &old]).await?;
+            let old = expected.map_or_else(|| "0".repeat(40), str::to_owned);
+            git(&self.root, &["update-ref", &reference, commit, &old]).await?;
         }
-        Ok(landing)
+        Ok(())
     }
 
     /// Pushes the target branch to its remote (`origin` when none is configured). Never forced.
@@ -386,6 +517,16 @@ mod tests {
         .unwrap();
     }
 
+    /// Lands `commit` as the merge queue does, without re-running checks.
+    async fn land(repo: &Repo, wt: &Path, commit: &str, base: Option<&str>) -> Result<String> {
+        let (commit, base) = match repo.rebase(wt, commit, base).await? {
+            None => (commit.to_owned(), base.map(str::to_owned)),
+            Some(rebased) => (rebased.commit, Some(rebased.base)),
+        };
+        repo.fast_forward(&commit, base.as_deref()).await?;
+        Ok(commit)
+    }
+
     #[tokio::test]
     async fn lands_on_a_moved_branch_and_refuses_conflicts() {
         let dir = tempfile::tempdir().unwrap();
@@ -396,15 +537,16 @@ mod tests {
         assert_eq!(repo.branch(), "main");
         assert_eq!(repo.tip().await.unwrap(), None);
 
-        // First task on an empty repository: an orphan worktree, a root commit.
+        // First task on an empty repository: an orphan branch, a root commit.
         let wt1 = dir.path().join("wt/task-1");
-        repo.add_worktree(&wt1).await.unwrap();
+        let start = repo.add_worktree(&wt1, &task_branch(1)).await.unwrap();
+        assert_eq!(start, Start::Fresh { base: None });
         tokio::fs::write(wt1.join("a.py"), "A = 1\n").await.unwrap();
         let c1 = repo
             .commit(&wt1, &["a.py".into()], &format!("a\n\n{TASK_TRAILER}: 1\n"))
             .await
             .unwrap();
-        let landed = repo.land(&wt1, &c1.sha, None).await.unwrap();
+        let landed = land(&repo, &wt1, &c1.sha, None).await.unwrap();
         assert_eq!(repo.tip().await.unwrap().as_deref(), Some(landed.as_str()));
         assert_eq!(
             repo.find_task_commit(1).await.unwrap().as_deref(),
@@ -415,19 +557,22 @@ mod tests {
             None,
             "ids must match whole"
         );
-        repo.remove_worktree(&wt1).await.unwrap();
+        assert_eq!(
+            repo.remove_worktree(&wt1, &task_branch(1)).await.unwrap(),
+            None
+        );
 
         // Task 2 starts; meanwhile the user commits elsewhere: task 2 is rebased onto it.
         let base = repo.tip().await.unwrap();
         let wt2 = dir.path().join("wt/task-2");
-        repo.add_worktree(&wt2).await.unwrap();
+        repo.add_worktree(&wt2, &task_branch(2)).await.unwrap();
         user_commit(&root, "user.txt", "mine\n").await;
         tokio::fs::write(wt2.join("b.py"), "B = 2\n").await.unwrap();
         let c2 = repo
             .commit(&wt2, &["b.py".into()], &format!("b\n\n{TASK_TRAILER}: 2\n"))
             .await
             .unwrap();
-        let landed = repo.land(&wt2, &c2.sha, base.as_deref()).await.unwrap();
+        let landed = land(&repo, &wt2, &c2.sha, base.as_deref()).await.unwrap();
         assert_ne!(landed, c2.sha, "rebased, so a new commit id");
         let files = git(&root, &["ls-tree", "-r", "--name-only", "main"])
             .await
@@ -440,12 +585,16 @@ mod tests {
             root.join("b.py").exists(),
             "the checked-out branch's files follow"
         );
-        repo.remove_worktree(&wt2).await.unwrap();
+        assert_eq!(
+            repo.remove_worktree(&wt2, &task_branch(2)).await.unwrap(),
+            None
+        );
 
-        // Task 3 edits a.py while the user changes it too: a conflict, and main is untouched.
+        // Task 3 edits a.py while the user changes it too: a conflict, main is untouched, and
+        // the worktree is left at the new tip for the model to try again there.
         let base = repo.tip().await.unwrap();
         let wt3 = dir.path().join("wt/task-3");
-        repo.add_worktree(&wt3).await.unwrap();
+        repo.add_worktree(&wt3, &task_branch(3)).await.unwrap();
         user_commit(&root, "a.py", "A = 'user'\n").await;
         let tip_before = repo.tip().await.unwrap();
         tokio::fs::write(wt3.join("a.py"), "A = 'task'\n")
@@ -455,10 +604,20 @@ mod tests {
             .commit(&wt3, &["a.py".into()], "a again")
             .await
             .unwrap();
-        let err = repo.land(&wt3, &c3.sha, base.as_deref()).await.unwrap_err();
+        let err = repo
+            .rebase(&wt3, &c3.sha, base.as_deref())
+            .await
+            .unwrap_err();
         assert!(matches!(err, GitError::Conflict { .. }), "{err}");
         assert_eq!(repo.tip().await.unwrap(), tip_before);
-        repo.remove_worktree(&wt3).await.unwrap();
+        assert_eq!(
+            tokio::fs::read_to_string(wt3.join("a.py")).await.unwrap(),
+            "A = 'user'\n"
+        );
+        assert_eq!(
+            repo.remove_worktree(&wt3, &task_branch(3)).await.unwrap(),
+            None
+        );
         assert_eq!(
             git(&root, &["worktree", "list"])
                 .await
@@ -466,6 +625,61 @@ mod tests {
                 .lines()
                 .count(),
             1
+        );
+        let branches = git(&root, &["branch", "--list", "nightshift/*"])
+            .await
+            .unwrap();
+        assert_eq!(branches, "", "merged task branches are deleted");
+    }
+
+    #[tokio::test]
+    async fn an_unlanded_commit_is_kept_and_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        tokio::fs::create_dir(&root).await.unwrap();
+        git(&root, &["init", "-q", "-b", "main"]).await.unwrap();
+        user_commit(&root, "README", "hi\n").await;
+        let repo = Repo::open(&root, "").await.unwrap();
+        let worktrees = dir.path().join("wt");
+
+        // Task 4 commits, then the process dies before landing: worktree and branch remain.
+        let wt = worktrees.join("task-4");
+        repo.add_worktree(&wt, &task_branch(4)).await.unwrap();
+        tokio::fs::write(wt.join("c.py"), "C = 3\n").await.unwrap();
+        let c4 = repo.commit(&wt, &["c.py".into()], "c").await.unwrap();
+        // And task 5's attempt died before committing anything.
+        let wt5 = worktrees.join("task-5");
+        repo.add_worktree(&wt5, &task_branch(5)).await.unwrap();
+        tokio::fs::write(wt5.join("half-done.py"), "x = \n")
+            .await
+            .unwrap();
+
+        let kept = repo.clean_orphans(&worktrees).await.unwrap();
+        assert_eq!(kept, vec![task_branch(4)]);
+        assert!(!wt.exists() && !wt5.exists(), "orphan worktrees removed");
+        let branches = git(&root, &["branch", "--list", "nightshift/*"])
+            .await
+            .unwrap();
+        assert_eq!(branches.trim(), "nightshift/task-4");
+
+        // The next attempt at task 4 starts at its commit, and lands it.
+        let start = repo.add_worktree(&wt, &task_branch(4)).await.unwrap();
+        let Start::Unlanded { base, commit } = start else {
+            panic!("expected the unlanded commit, got {start:?}");
+        };
+        assert_eq!(commit, c4.sha);
+        assert_eq!(base, repo.tip().await.unwrap());
+        // Removing the worktree before it lands keeps the branch.
+        assert_eq!(
+            repo.remove_worktree(&wt, &task_branch(4)).await.unwrap(),
+            Some(c4.sha.clone())
+        );
+        repo.add_worktree(&wt, &task_branch(4)).await.unwrap();
+        land(&repo, &wt, &commit, base.as_deref()).await.unwrap();
+        assert_eq!(repo.tip().await.unwrap(), Some(c4.sha));
+        assert_eq!(
+            repo.remove_worktree(&wt, &task_branch(4)).await.unwrap(),
+            None
         );
     }
 }

@@ -661,6 +661,16 @@ impl CommitLog for SqliteStore {
         Ok(())
     }
 
+    async fn unpushed(&self, branch: &str) -> Result<Vec<TaskId>> {
+        sqlx::query_scalar(
+            "SELECT task_id FROM git_commits WHERE pushed = 0 AND branch = ? ORDER BY id",
+        )
+        .bind(branch)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
     async fn commit_of(&self, task_id: TaskId) -> Result<Option<CommitRecord>> {
         let row = sqlx::query("SELECT * FROM git_commits WHERE task_id = ?")
             .bind(task_id)

@@ -75,6 +75,9 @@ pub trait CommitLog: Send + Sync {
     /// Marks a recorded commit as pushed.
     async fn mark_pushed(&self, task_id: TaskId) -> Result<()>;
 
+    /// Tasks whose commits on `branch` are not pushed yet, oldest first.
+    async fn unpushed(&self, branch: &str) -> Result<Vec<TaskId>>;
+
     /// The commit of a task, if any.
     async fn commit_of(&self, task_id: TaskId) -> Result<Option<CommitRecord>>;
 

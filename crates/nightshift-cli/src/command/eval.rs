@@ -18,6 +18,7 @@ use nightshift_config::Config;
 use nightshift_daemon::Daemon;
 use nightshift_git::Repo;
 use nightshift_model::ChatModel;
+use nightshift_sandbox::Sandbox;
 use nightshift_store::{ModelStatsLog, NewTask, TaskQueue, TaskStatus};
 use nightshift_store_sqlite::SqliteStore;
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,7 @@ impl Cmd {
             self.suite.display()
         );
         let model: Arc<dyn ChatModel> = Arc::new(crate::models::chain(&ctx.config)?);
+        let sandbox = super::serve::sandbox(&ctx.config).await?;
         let jobs = self
             .jobs
             .unwrap_or_else(|| usize::try_from(ctx.config.worker_count).unwrap_or(1))
@@ -122,9 +124,10 @@ impl Cmd {
         let mut outcomes: Vec<Outcome> = futures::stream::iter(&tasks)
             .map(|task| {
                 let model = Arc::clone(&model);
+                let sandbox = &sandbox;
                 async move {
                     let outcome =
-                        run_task(&ctx.config, model, task, check_timeout, self.keep).await;
+                        run_task(&ctx.config, model, sandbox, task, check_timeout, self.keep).await;
                     let outcome = outcome.unwrap_or_else(|err| Outcome {
                         task: task.name.clone(),
                         language: task.spec.language.clone(),
@@ -203,6 +206,7 @@ fn load_suite(suite: &Path, only: Option<&str>) -> anyhow::Result<Vec<SuiteTask>
 async fn run_task(
     config: &Config,
     model: Arc<dyn ChatModel>,
+    sandbox: &Sandbox,
     task: &SuiteTask,
     check_timeout: Duration,
     keep: bool,
@@ -246,7 +250,7 @@ async fn run_task(
     let id = store.enqueue(vec![new]).await?[0];
 
     let started = Instant::now();
-    let settings = super::serve::daemon_settings(&config, &repo);
+    let settings = super::serve::daemon_settings(&config, &repo, sandbox.clone());
     let daemon = Daemon::new(store.clone(), model, repo, settings);
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(daemon.run(shutdown.clone()));
@@ -282,9 +286,9 @@ async fn run_task(
     if hidden.is_dir() {
         copy_tree(&hidden, &checkout)?;
     }
-    let mut cmd = nightshift_agent::process::command("sh");
-    cmd.current_dir(&checkout).arg("-c").arg(&task.spec.check);
-    let check = nightshift_agent::process::run(cmd, check_timeout).await?;
+    let check = sandbox
+        .run(&checkout, &["sh", "-c", &task.spec.check], check_timeout)
+        .await?;
     let passed = check.success();
     let detail = if passed {
         String::new()

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Args;
 use nightshift_agent::AttemptSettings;
-use nightshift_config::Config;
+use nightshift_config::{Config, SandboxMode};
 use nightshift_daemon::{Daemon, DaemonSettings};
 use nightshift_git::Repo;
+use nightshift_sandbox::{Limits, Mode, Sandbox, Unavailable};
 use nightshift_store::RetryPolicy;
 use tokio_util::sync::CancellationToken;
 
@@ -49,9 +50,17 @@ impl Cmd {
         // A GGUF is validated now and loaded on the first task: a missing or corrupt file named by
         // MODEL_TYPE stops the start.
         let model = crate::models::chain(config)?;
+        // Generated code never runs unconfined unless the user said so: no sandbox, no start
+        // (the queue keeps every task meanwhile).
+        let sandbox = sandbox(config).await?;
+        if sandbox.is_confined() {
+            tracing::info!("sandbox: {}", sandbox.describe());
+        } else {
+            tracing::warn!("sandbox: {}", sandbox.describe());
+        }
         let store = ctx.store().await?;
 
-        let settings = daemon_settings(config, &repo);
+        let settings = daemon_settings(config, &repo, sandbox);
         let daemon = Daemon::new(store.clone(), Arc::new(model), repo, settings);
         let shutdown = CancellationToken::new();
         tokio::spawn(stop_on_signal(shutdown.clone()));
@@ -64,7 +73,7 @@ impl Cmd {
 
 /// The daemon's settings from the configuration; attempt worktrees of `repo` go in a directory of
 /// their own under `worktree_dir`.
-pub(crate) fn daemon_settings(config: &Config, repo: &Repo) -> DaemonSettings {
+pub(crate) fn daemon_settings(config: &Config, repo: &Repo, sandbox: Sandbox) -> DaemonSettings {
     let mut hasher = DefaultHasher::new();
     repo.root().hash(&mut hasher);
     let repo_name = repo
@@ -92,8 +101,24 @@ pub(crate) fn daemon_settings(config: &Config, repo: &Repo) -> DaemonSettings {
             max_output_tokens: config.max_output_tokens,
             repair_rounds: config.repair_rounds,
             constrained_output: config.constrained_output,
+            sandbox,
         },
     }
+}
+
+/// The sandbox the configuration asks for, probed.
+pub(crate) async fn sandbox(config: &Config) -> Result<Sandbox, Unavailable> {
+    let mode = match config.sandbox {
+        SandboxMode::Auto => Mode::Auto,
+        SandboxMode::Bwrap => Mode::Bubblewrap,
+        SandboxMode::Off => Mode::Off,
+    };
+    let limits = Limits {
+        memory_bytes: u64::from(config.sandbox_memory_mb) << 20,
+        processes: u64::from(config.sandbox_processes),
+        file_bytes: u64::from(config.sandbox_file_mb) << 20,
+    };
+    Sandbox::detect(mode, limits).await
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {

@@ -43,6 +43,14 @@ impl Cmd {
                 Availability::Unavailable(format!("{err:#}")),
             )],
         };
+        // What the daemon would run generated code in, probed here the same way.
+        let sandbox = match super::serve::sandbox(&ctx.config).await {
+            Ok(sandbox) if sandbox.is_confined() => Ok(sandbox.describe()),
+            Ok(sandbox) => Err(sandbox.describe()),
+            Err(unavailable) => Err(format!(
+                "UNAVAILABLE, the daemon will not start: {unavailable}"
+            )),
+        };
         let totals = store.totals_by_model().await?;
         let commits = store.commits(5).await?;
         if self.json {
@@ -55,6 +63,10 @@ impl Cmd {
                     "available": *availability == Availability::Available,
                     "problem": match availability { Availability::Unavailable(why) => Some(why), Availability::Available => None },
                 })).collect::<Vec<_>>(),
+                "sandbox": {
+                    "confined": sandbox.is_ok(),
+                    "detail": sandbox.as_ref().unwrap_or_else(|problem| problem),
+                },
                 "model_totals": totals,
                 "recent_commits": commits,
             });
@@ -95,6 +107,10 @@ impl Cmd {
                     println!("model {}: {name} unavailable: {why}", position + 1);
                 }
             }
+        }
+        match &sandbox {
+            Ok(detail) => println!("sandbox: {detail}"),
+            Err(problem) => println!("sandbox: {problem}"),
         }
         for c in &commits {
             println!(

@@ -148,3 +148,35 @@ fn replies_without_code_or_writing_outside_fail_clearly() {
     assert!(!target.exists());
     assert!(repo.commits_of(1).is_empty() && repo.commits_of(2).is_empty());
 }
+
+#[test]
+fn without_a_sandbox_the_daemon_refuses_to_start_unless_opted_out() {
+    let mut repo = TestRepo::new();
+    repo.ok(&["add", "write hello.py"]);
+    // A PATH with git but no bwrap.
+    let bin = repo.path().join(".nightshift/bin-without-bwrap");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink("/usr/bin/git", bin.join("git")).unwrap();
+    repo.set("PATH", &bin.display().to_string());
+
+    let status = repo.ok(&["status"]);
+    assert!(
+        status.contains("sandbox: UNAVAILABLE, the daemon will not start"),
+        "{status}"
+    );
+    let err = repo.fails(&["serve"]);
+    assert!(
+        err.contains("bubblewrap (bwrap) is not installed")
+            && err.contains("apt-get install bubblewrap")
+            && err.contains("sandbox = \"off\""),
+        "{err}"
+    );
+    assert_eq!(repo.tasks()[0]["status"], "queued", "the task is kept");
+
+    repo.set("NIGHTSHIFT_SANDBOX", "off");
+    let status = repo.ok(&["status"]);
+    assert!(
+        status.contains("sandbox: OFF (opted out with sandbox = \"off\")"),
+        "{status}"
+    );
+}

@@ -257,12 +257,25 @@ pub fn fake_openai(replies: Vec<String>) -> String {
 pub fn fake_openai_recording(
     replies: Vec<String>,
 ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = std::sync::Arc::clone(&bodies);
+    let mut replies = replies.into_iter();
+    let url = fake_openai_with(move |body| {
+        seen.lock().unwrap().push(body.to_owned());
+        replies.next()
+    });
+    (url, bodies)
+}
+
+/// An OpenAI-compatible fake answering each request (one connection at a time) with what
+/// `respond` makes of its body; `None` stops the server.
+pub fn fake_openai_with(
+    mut respond: impl FnMut(&str) -> Option<String> + Send + 'static,
+) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
-        for reply in replies {
+        loop {
             let Ok((mut socket, _)) = listener.accept() else {
                 return;
             };
@@ -292,11 +305,13 @@ pub fn fake_openai_recording(
             }
             let text = String::from_utf8_lossy(&request).into_owned();
             let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned());
-            seen.lock().unwrap().push(body.unwrap_or_default());
+            let Some(reply) = respond(&body.unwrap_or_default()) else {
+                return;
+            };
             let _ = std::io::Write::write_all(&mut socket, reply.as_bytes());
         }
     });
-    (url, bodies)
+    url
 }
 
 pub fn sse_reply(content: &str) -> String {

@@ -3,6 +3,7 @@ mod crash;
 mod end_to_end;
 mod helpers;
 mod lifecycle;
+mod merge;
 mod models;
 mod queue;
 mod repair;

