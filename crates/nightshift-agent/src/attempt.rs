@@ -11,6 +11,7 @@ use tokio::sync::Mutex;
 
 use crate::apply::{self, ApplyError};
 use crate::check::{self, is_test_file};
+use crate::guard::TestBaseline;
 use crate::prompt;
 use crate::reply::{self, FileEdit, ReplyError};
 
@@ -36,6 +37,8 @@ pub struct AttemptSettings {
     pub repair_rounds: u32,
     /// Where generated code runs.
     pub sandbox: Sandbox,
+    /// The project's test command; empty: detected from its files.
+    pub test_command: String,
 }
 
 /// Why an attempt failed.
@@ -56,6 +59,9 @@ pub enum AttemptError {
     /// Tests failed.
     #[error("tests failed:\n{0}")]
     Tests(String),
+    /// The edits deleted, skipped or weakened existing tests.
+    #[error("the change takes tests away:\n{0}")]
+    TestIntegrity(String),
     /// The change conflicts with commits that landed meanwhile; the worktree is at the new tip.
     #[error(
         "your change conflicts with newer commits on the branch, so it was not applied; the files are shown as they are now — make the change again on top of them:\n{0}"
@@ -90,14 +96,18 @@ impl AttemptError {
             },
             // Retries sample differently, so a bad reply may be followed by a good one.
             Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Tests(_) => true,
-            Self::Conflict(_) | Self::Git(_) | Self::Io(_) => true,
+            Self::TestIntegrity(_) | Self::Conflict(_) | Self::Git(_) | Self::Io(_) => true,
         }
     }
 
     /// Whether showing the model this failure may let it fix its answer in the same attempt.
     pub fn is_repairable(&self) -> bool {
         match self {
-            Self::Reply(_) | Self::Syntax(_) | Self::Tests(_) | Self::Conflict(_) => true,
+            Self::Reply(_)
+            | Self::Syntax(_)
+            | Self::Tests(_)
+            | Self::TestIntegrity(_)
+            | Self::Conflict(_) => true,
             Self::Apply(err) => matches!(err, ApplyError::Unsafe { .. }),
             Self::Model(_) | Self::Git(_) | Self::Io(_) => false,
         }
@@ -131,6 +141,8 @@ struct Work {
     author: String,
     /// Whether the model wrote the test because the task had none.
     generated_test: bool,
+    /// The tests as the attempt found them.
+    tests: TestBaseline,
 }
 
 impl Work {
@@ -317,7 +329,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             written: Vec::new(),
             author: String::new(),
             generated_test: false,
+            tests: TestBaseline::default(),
         };
+        work.tests = TestBaseline::read(&self.worktree, &work.base_files);
         // A commit of this task that passed its checks but did not land goes to the queue as is.
         let mut unlanded = None;
         match start {
@@ -495,8 +509,17 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         })?;
         let written = self.write(&edits).await?;
         work.add(written);
+        if let Err(reason) = work.tests.verify(&self.worktree) {
+            self.log(
+                LogLevel::Error,
+                "check",
+                format!("tests taken away:\n{reason}"),
+            )
+            .await;
+            return Err(AttemptError::TestIntegrity(reason));
+        }
         self.check_syntax(&work.written).await?;
-        let mut checks = vec!["syntax"];
+        let mut checks = vec!["tests-intact", "syntax"];
 
         let has_tests = work.files().iter().any(|f| is_test_file(f));
         if !has_tests && work.written.iter().any(|f| check::is_python(f)) {
@@ -520,18 +543,23 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             checks.push("generated-test");
         }
 
-        if let Some(ran) = self.run_tests(work).await? {
-            checks.push(ran);
-        }
+        checks.extend(self.run_tests(work).await?);
         Ok(checks)
     }
 
-    /// Runs the project's tests; returns the name of the check that passed, if any ran.
-    async fn run_tests(&self, work: &Work) -> Result<Option<&'static str>, AttemptError> {
-        if work.files().iter().any(|f| check::is_python(f)) {
-            let run = check::pytest(
+    /// Runs the project's test commands; returns the names of those that passed.
+    async fn run_tests(&self, work: &Work) -> Result<Vec<&'static str>, AttemptError> {
+        let commands = check::test_commands(
+            &self.worktree,
+            &work.files(),
+            &self.settings.python,
+            &self.settings.test_command,
+        );
+        let mut passed = Vec::new();
+        for command in commands {
+            let run = check::run_tests(
                 &self.settings.sandbox,
-                &self.settings.python,
+                &command,
                 &self.worktree,
                 self.settings.test_timeout,
             )
@@ -540,20 +568,23 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 self.log(
                     LogLevel::Error,
                     "check",
-                    format!("pytest failed:\n{}", run.output),
+                    format!("{} failed:\n{}", command.name, run.output),
                 )
                 .await;
-                return Err(AttemptError::Tests(excerpt(&run.output)));
+                return Err(AttemptError::Tests(excerpt(&format!(
+                    "{}:\n{}",
+                    command.name, run.output
+                ))));
             }
             self.log(
                 LogLevel::Info,
                 "check",
-                format!("pytest passed: {}", last_line(&run.output)),
+                format!("{} passed: {}", command.name, last_line(&run.output)),
             )
             .await;
-            return Ok(Some("pytest"));
+            passed.push(command.name);
         }
-        Ok(None)
+        Ok(passed)
     }
 
     fn commit_message(&self, checks: &[&str], author: &str, rounds: u32) -> String {

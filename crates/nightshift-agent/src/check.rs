@@ -1,5 +1,5 @@
-//! Quality gates: Python syntax before tests, then pytest, each with a time limit, in the
-//! sandbox.
+//! Quality gates: Python syntax before tests, then the project's test commands (detected or
+//! configured), each with a time limit, in the sandbox.
 
 use std::path::Path;
 use std::time::Duration;
@@ -60,22 +60,84 @@ pub async fn python_syntax(
     })
 }
 
-/// Runs pytest in `root`.
-pub async fn pytest(
-    sandbox: &Sandbox,
+/// A test command of the project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCommand {
+    /// Its name in logs and in the `Nightshift-Checks` trailer.
+    pub name: &'static str,
+    /// The command line.
+    pub argv: Vec<String>,
+}
+
+/// The project's test commands: the configured one if any, else one per ecosystem found among
+/// `files` — pytest for Python files, `cargo test` for a `Cargo.toml`, `go test` for a `go.mod`,
+/// `npm test` for a `package.json` with a test script.
+pub fn test_commands(
+    root: &Path,
+    files: &[String],
     python: &str,
+    configured: &str,
+) -> Vec<TestCommand> {
+    if !configured.trim().is_empty() {
+        return vec![TestCommand {
+            name: "tests",
+            argv: vec!["sh".into(), "-c".into(), configured.to_owned()],
+        }];
+    }
+    let has = |name: &str| files.iter().any(|f| f == name);
+    let mut commands = Vec::new();
+    if files.iter().any(|f| is_python(f)) {
+        commands.push(TestCommand {
+            name: "pytest",
+            argv: [
+                python,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--color=no",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        });
+    }
+    if has("Cargo.toml") {
+        commands.push(TestCommand {
+            name: "cargo test",
+            argv: ["cargo", "test", "--offline", "--quiet"]
+                .map(str::to_owned)
+                .to_vec(),
+        });
+    }
+    if has("go.mod") {
+        commands.push(TestCommand {
+            name: "go test",
+            argv: ["go", "test", "./..."].map(str::to_owned).to_vec(),
+        });
+    }
+    let npm_test = has("package.json")
+        && std::fs::read_to_string(root.join("package.json")).is_ok_and(|text| {
+            serde_json::from_str::<serde_json::Value>(&text)
+                .is_ok_and(|json| json["scripts"]["test"].is_string())
+        });
+    if npm_test {
+        commands.push(TestCommand {
+            name: "npm test",
+            argv: ["npm", "test", "--silent"].map(str::to_owned).to_vec(),
+        });
+    }
+    commands
+}
+
+/// Runs one test command in `root`, in the sandbox.
+pub async fn run_tests(
+    sandbox: &Sandbox,
+    command: &TestCommand,
     root: &Path,
     limit: Duration,
 ) -> std::io::Result<Finished> {
-    let argv = [
-        python,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--color=no",
-    ];
+    let argv: Vec<&str> = command.argv.iter().map(String::as_str).collect();
     sandbox.run(root, &argv, limit).await
 }
 
@@ -109,6 +171,28 @@ mod tests {
         .unwrap()
         .unwrap_err();
         assert!(bad.contains("bad.py:2:"), "{bad}");
+    }
+
+    #[test]
+    fn test_commands_follow_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("package.json"),
+            r#"{"scripts": {"test": "node --test"}}"#,
+        )
+        .unwrap();
+        let files: Vec<String> = ["app.py", "Cargo.toml", "go.mod", "package.json"]
+            .map(str::to_owned)
+            .to_vec();
+        let names: Vec<&str> = test_commands(dir.path(), &files, "python3", "")
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["pytest", "cargo test", "go test", "npm test"]);
+        let configured = test_commands(dir.path(), &files, "python3", "make check");
+        assert_eq!(configured.len(), 1);
+        assert_eq!(configured[0].argv, ["sh", "-c", "make check"]);
+        assert!(test_commands(dir.path(), &["README.md".to_owned()], "python3", "").is_empty());
     }
 
     #[test]

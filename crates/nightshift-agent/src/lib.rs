@@ -5,6 +5,7 @@
 //! - [`reply`] finds the files in the model's answer (fenced blocks headed by their paths).
 //! - [`apply`] writes them — only inside the worktree, never through `..`, `.git/` or a symlink
 //!   that leaves it.
+//! - [`guard`] refuses edits that delete, skip or weaken the tests the attempt found.
 //! - [`check`] validates Python syntax and runs pytest with a time limit, in the sandbox
 //!   (`nightshift-sandbox`: no network, writes only to the worktree, limits, whole-tree kills).
 //! - [`attempt`] strings them together and commits.
@@ -13,6 +14,7 @@
 pub mod apply;
 pub mod attempt;
 pub mod check;
+pub mod guard;
 pub mod prompt;
 pub mod reply;
 

@@ -150,6 +150,8 @@ pub struct Config {
     pub repair_rounds: u32,
     /// Constrain in-process replies to the edit format with a grammar.
     pub constrained_output: bool,
+    /// The project's test command; empty means detected.
+    pub test_command: String,
     /// How generated code is confined.
     pub sandbox: SandboxMode,
     /// Data memory per sandboxed process, MiB.
@@ -274,6 +276,7 @@ impl Config {
             max_output_tokens: get("max_output_tokens").number(16, 1 << 16)?,
             repair_rounds: get("repair_rounds").number(0, 20)?,
             constrained_output: get("constrained_output").boolean()?,
+            test_command: raw["test_command"].0.trim().to_owned(),
             sandbox: get("sandbox").parse_with(SandboxMode::parse)?,
             sandbox_memory_mb: get("sandbox_memory_mb").number(64, 1 << 20)?,
             sandbox_processes: get("sandbox_processes").number(8, 1 << 16)?,

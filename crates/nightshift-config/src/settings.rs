@@ -229,6 +229,12 @@ pub const SETTINGS: &[Setting] = &[
         "constrain the in-process model's replies to the edit format with a grammar",
     ),
     setting(
+        "test_command",
+        None,
+        "",
+        "the project's test command, run with sh -c (empty: pytest, cargo test, go test, npm test as found)",
+    ),
+    setting(
         "sandbox",
         None,
         "auto",

@@ -102,6 +102,7 @@ pub(crate) fn daemon_settings(config: &Config, repo: &Repo, sandbox: Sandbox) ->
             repair_rounds: config.repair_rounds,
             constrained_output: config.constrained_output,
             sandbox,
+            test_command: config.test_command.clone(),
         },
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::helpers::{TestRepo, fake_openai_recording, git_out, sse_reply};
+use super::helpers::{TestRepo, fake_openai_recording, git, git_out, sse_reply};
 
 const TASK: &str =
     "Create a file calc.py with a function add(a, b) that returns the sum of a and b.";
@@ -66,7 +66,7 @@ fn syntax_and_test_failures_go_back_to_the_model_until_the_answer_passes() {
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
     assert!(message.contains("Nightshift-Rounds: 3"), "{message}");
     assert!(
-        message.contains("Nightshift-Checks: syntax, generated-test, pytest"),
+        message.contains("Nightshift-Checks: tests-intact, syntax, generated-test, pytest"),
         "{message}"
     );
     let calc = git_out(repo.path(), &["show", "main:calc.py"]);
@@ -87,4 +87,61 @@ fn with_no_repair_rounds_the_first_failure_ends_the_attempt() {
         "{error}"
     );
     assert_eq!(repo.show(1)["model_calls"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
+    let mut repo = TestRepo::new();
+    let test = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
+    std::fs::write(
+        repo.path().join("calc.py"),
+        "def add(a, b):\n    return a - b\n",
+    )
+    .unwrap();
+    std::fs::write(repo.path().join("test_calc.py"), test).unwrap();
+    git(repo.path(), &["add", "calc.py", "test_calc.py"]);
+    git(
+        repo.path(),
+        &[
+            "-c",
+            "user.name=u",
+            "-c",
+            "user.email=u@u",
+            "commit",
+            "-qm",
+            "buggy add",
+        ],
+    );
+    // First answer: "fix" the failing test by skipping it; then a real fix.
+    let cheat = "```python test_calc.py\nimport pytest\nfrom calc import add\n\n\n@pytest.mark.skip\ndef test_add():\n    assert add(2, 3) == 5\n```";
+    let (url, requests) = fake_openai_recording(
+        [cheat, FIXED]
+            .iter()
+            .map(|reply| sse_reply(reply))
+            .collect(),
+    );
+    repo.set("MODEL_TYPE", "openai");
+    repo.set("NIGHTSHIFT_OPENAI_BASE_URL", &url);
+    repo.set("MODEL_NAME", "scripted");
+    repo.set("MAX_RETRIES", "0");
+    repo.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf");
+    repo.ok(&["add", "Fix add in calc.py: test_calc.py fails."]);
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    assert_eq!(
+        tasks[0]["status"],
+        "succeeded",
+        "{log}\n{:?}",
+        requests.lock().unwrap()
+    );
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains("the change takes tests away")
+            && requests[1].contains("test_calc.py: 1 skip markers, 0 before"),
+        "{}",
+        requests[1]
+    );
+    assert_eq!(git_out(repo.path(), &["show", "main:test_calc.py"]), test);
+    assert!(git_out(repo.path(), &["show", "main:calc.py"]).contains("return a + b"));
 }
