@@ -102,24 +102,50 @@ pub fn resolve(root: &Path, path: &str) -> Result<PathBuf, ApplyError> {
     Ok(target)
 }
 
-/// Writes every edit, or none if any path is refused. Returns the paths written, relative.
+/// Writes every edit, or none: paths are checked first, then every file is written beside its
+/// target and only once all are written renamed over them. Renaming, rather than writing in
+/// place, also means a hard link planted in the worktree never carries a write to the file it
+/// shares with. Returns the paths written, relative.
 pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<Vec<String>, ApplyError> {
     let targets = edits
         .iter()
         .map(|edit| resolve(root, &edit.path).map(|target| (edit, target)))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut written = Vec::with_capacity(targets.len());
-    for (edit, target) in targets {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(targets.len());
+    let discard = |staged: &[(PathBuf, PathBuf)]| {
+        for (temp, _) in staged {
+            drop(std::fs::remove_file(temp));
+        }
+    };
+    for (n, (edit, target)) in targets.iter().enumerate() {
         let io = |source| ApplyError::Io {
             path: edit.path.clone(),
             source,
         };
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
+        let temp = target.with_file_name(format!(".nightshift-edit-{n}.tmp"));
+        let written = target
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&temp, &edit.content));
+        if let Err(err) = written {
+            discard(&staged);
+            drop(std::fs::remove_file(&temp));
+            return Err(io(err));
         }
-        std::fs::write(&target, &edit.content).map_err(io)?;
+        staged.push((temp, target.clone()));
+    }
+    let canonical_root = root.canonicalize().map_err(|source| ApplyError::Io {
+        path: root.display().to_string(),
+        source,
+    })?;
+    let mut written = Vec::with_capacity(targets.len());
+    for ((temp, target), (edit, _)) in staged.iter().zip(&targets) {
+        std::fs::rename(temp, target).map_err(|source| ApplyError::Io {
+            path: edit.path.clone(),
+            source,
+        })?;
         let relative = target
-            .strip_prefix(root.canonicalize().map_err(io)?)
+            .strip_prefix(&canonical_root)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|_| edit.path.clone());
         written.push(relative);
@@ -182,5 +208,34 @@ mod tests {
             "nothing may be written when one path is refused"
         );
         assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_hard_link_never_carries_a_write_outside() {
+        // One parent, so both sides are on one file system and the link can be made.
+        let parent = tempfile::tempdir().unwrap();
+        let (outside, root) = (parent.path().join("outside"), parent.path().join("root"));
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::create_dir(&root).unwrap();
+        let secret = outside.join("victim.py");
+        std::fs::write(&secret, "original\n").unwrap();
+        std::fs::hard_link(&secret, root.join("linked.py")).unwrap();
+        apply(&root, &[edit("linked.py")]).unwrap();
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "original\n");
+        assert_eq!(
+            std::fs::read_to_string(root.join("linked.py")).unwrap(),
+            "x = 1\n"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("nightshift-edit")
+            })
+            .collect();
+        assert!(leftovers.is_empty());
     }
 }
