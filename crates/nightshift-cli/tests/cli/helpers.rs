@@ -59,6 +59,34 @@ impl TestRepo {
         self.env.push((key.to_owned(), value.to_owned()));
     }
 
+    /// The OpenAI-compatible server at `url` as the only model, named `name`.
+    pub fn use_fake_model(&mut self, url: &str, name: &str) {
+        self.set("MODEL_TYPE", "openai");
+        self.set("NIGHTSHIFT_OPENAI_BASE_URL", url);
+        self.set("MODEL_NAME", name);
+        self.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf"); // no other backend to move to
+    }
+
+    /// Writes `files` and commits them on the checked-out branch, as the user would.
+    pub fn user_commit(&self, files: &[(&str, &str)], message: &str) {
+        for (path, content) in files {
+            std::fs::write(self.path().join(path), content).unwrap();
+            git(self.path(), &["add", path]);
+        }
+        git(
+            self.path(),
+            &[
+                "-c",
+                "user.name=u",
+                "-c",
+                "user.email=u@u",
+                "commit",
+                "-qm",
+                message,
+            ],
+        );
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.current_dir(self.path()).args(args);

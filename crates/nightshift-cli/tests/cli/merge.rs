@@ -33,30 +33,18 @@ fn answer(body: &str) -> String {
 #[test]
 fn three_workers_ten_overlapping_tasks_land_linearly_each_commit_passing() {
     let mut repo = TestRepo::new();
-    std::fs::write(repo.path().join("shared.py"), "def f0():\n    return 0\n").unwrap();
-    std::fs::write(
-        repo.path().join("test_f0.py"),
-        "from shared import f0\n\n\ndef test_f0():\n    assert f0() == 0\n",
-    )
-    .unwrap();
-    git(repo.path(), &["add", "shared.py", "test_f0.py"]);
-    git(
-        repo.path(),
+    repo.user_commit(
         &[
-            "-c",
-            "user.name=u",
-            "-c",
-            "user.email=u@u",
-            "commit",
-            "-qm",
-            "start",
+            ("shared.py", "def f0():\n    return 0\n"),
+            (
+                "test_f0.py",
+                "from shared import f0\n\n\ndef test_f0():\n    assert f0() == 0\n",
+            ),
         ],
+        "start",
     );
     let url = fake_openai_with(|body| Some(answer(body)));
-    repo.set("MODEL_TYPE", "openai");
-    repo.set("NIGHTSHIFT_OPENAI_BASE_URL", &url);
-    repo.set("MODEL_NAME", "careful");
-    repo.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf");
+    repo.use_fake_model(&url, "careful");
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "6");
     for i in 1..=10 {
         repo.ok(&[
@@ -171,10 +159,7 @@ fn a_failed_push_keeps_the_commit_and_is_retried() {
     );
     let reply = "```python calc.py\ndef add(a, b):\n    return a + b\n```\n\n```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```";
     let url = fake_openai_with(move |_| Some(sse_reply(reply)));
-    repo.set("MODEL_TYPE", "openai");
-    repo.set("NIGHTSHIFT_OPENAI_BASE_URL", &url);
-    repo.set("MODEL_NAME", "scripted");
-    repo.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf");
+    repo.use_fake_model(&url, "scripted");
     repo.set("GIT_AUTO_PUSH", "true");
     repo.ok(&["add", "Create calc.py with add(a, b)."]);
 

@@ -50,11 +50,8 @@ fn a_rate_limited_backend_parks_the_task_without_spending_an_attempt() {
         sse_reply(code),
         sse_reply(test),
     ]);
-    repo.set("MODEL_TYPE", "openai");
-    repo.set("NIGHTSHIFT_OPENAI_BASE_URL", &url);
-    repo.set("MODEL_NAME", "fake-coder");
+    repo.use_fake_model(&url, "fake-coder");
     repo.set("MAX_RETRIES", "0"); // a counted failure would fail the task outright
-    repo.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf"); // no other backend to move to
     repo.ok(&[
         "add",
         "Create a file calc.py with a function add(a, b) that returns the sum of a and b.",

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::helpers::{TestRepo, fake_openai_recording, git, git_out, sse_reply};
+use super::helpers::{TestRepo, fake_openai_recording, git_out, sse_reply};
 
 const TASK: &str =
     "Create a file calc.py with a function add(a, b) that returns the sum of a and b.";
@@ -17,11 +17,8 @@ fn scripted_repo(replies: &[&str]) -> (TestRepo, std::sync::Arc<std::sync::Mutex
     let mut repo = TestRepo::new();
     let (url, requests) =
         fake_openai_recording(replies.iter().map(|reply| sse_reply(reply)).collect());
-    repo.set("MODEL_TYPE", "openai");
-    repo.set("NIGHTSHIFT_OPENAI_BASE_URL", &url);
-    repo.set("MODEL_NAME", "scripted");
+    repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0"); // only the repair loop may save the attempt
-    repo.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf");
     repo.ok(&["add", TASK]);
     (repo, requests)
 }
@@ -93,24 +90,12 @@ fn with_no_repair_rounds_the_first_failure_ends_the_attempt() {
 fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
     let mut repo = TestRepo::new();
     let test = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
-    std::fs::write(
-        repo.path().join("calc.py"),
-        "def add(a, b):\n    return a - b\n",
-    )
-    .unwrap();
-    std::fs::write(repo.path().join("test_calc.py"), test).unwrap();
-    git(repo.path(), &["add", "calc.py", "test_calc.py"]);
-    git(
-        repo.path(),
+    repo.user_commit(
         &[
-            "-c",
-            "user.name=u",
-            "-c",
-            "user.email=u@u",
-            "commit",
-            "-qm",
-            "buggy add",
+            ("calc.py", "def add(a, b):\n    return a - b\n"),
+            ("test_calc.py", test),
         ],
+        "buggy add",
     );
     // First answer: "fix" the failing test by skipping it; then a real fix.
     let cheat = "```python test_calc.py\nimport pytest\nfrom calc import add\n\n\n@pytest.mark.skip\ndef test_add():\n    assert add(2, 3) == 5\n```";
@@ -120,11 +105,8 @@ fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
             .map(|reply| sse_reply(reply))
             .collect(),
     );
-    repo.set("MODEL_TYPE", "openai");
-    repo.set("NIGHTSHIFT_OPENAI_BASE_URL", &url);
-    repo.set("MODEL_NAME", "scripted");
+    repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0");
-    repo.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf");
     repo.ok(&["add", "Fix add in calc.py: test_calc.py fails."]);
     let daemon = repo.serve(&["--workers", "1"]);
     let tasks = repo.wait_all_final(Duration::from_secs(120));
