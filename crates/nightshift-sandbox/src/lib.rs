@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use limits::Limits;
-pub use process::{Finished, OUTPUT_LIMIT_BYTES};
+pub use process::{Finished, OUTPUT_LIMIT_BYTES, PASSED_ENV};
 
 use limits::{ProcessCap, RunCgroup};
 

@@ -16,7 +16,7 @@ use tokio::process::Command;
 pub const OUTPUT_LIMIT_BYTES: usize = 64 * 1024;
 
 /// Environment variables passed to checks; everything else (API keys, tokens) is scrubbed.
-const PASSED_ENV: &[&str] = &[
+pub const PASSED_ENV: &[&str] = &[
     "PATH",
     "HOME",
     "LANG",
