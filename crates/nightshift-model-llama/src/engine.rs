@@ -8,7 +8,7 @@
 //! order. A request whose receiver is dropped is removed at the next step and its KV cells freed:
 //! that is how cancellation reaches the loop.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +26,10 @@ use crate::local::backend;
 
 /// Tokens decoded per step at most (prompt slices plus one per generating sequence).
 const BATCH_TOKENS: usize = 2048;
+/// Text is sent to a caller at most this often (and at once for the first token): each send
+/// wakes a runtime thread, and on a machine whose every core decodes, a wake-up per token steals
+/// time from the decode's worker threads, which wait for each other at every layer.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// Jobs buffered before `LocalModel::stream` waits for the loop to take them.
 const QUEUE_CAPACITY: usize = 64;
 
@@ -83,7 +87,8 @@ struct Engine<'m> {
     /// Sequences in arrival order; the earliest reads its prompt first.
     active: Vec<Sequence>,
     waiting: VecDeque<Job>,
-    free_ids: Vec<i32>,
+    /// Sequence ids not in use; the lowest is taken first (see [`Engine::step`]).
+    free_ids: BTreeSet<i32>,
 }
 
 impl<'m> Engine<'m> {
@@ -115,7 +120,7 @@ impl<'m> Engine<'m> {
             shape,
             active: Vec::new(),
             waiting: VecDeque::new(),
-            free_ids: (0..ids).rev().collect(),
+            free_ids: (0..ids).collect(),
         })
     }
 
@@ -146,7 +151,7 @@ impl<'m> Engine<'m> {
             }
             match self.prepare(&job.request) {
                 Ok((prompt, sampler, budget)) => {
-                    let id = self.free_ids.pop().unwrap_or_default();
+                    let id = self.free_ids.pop_first().unwrap_or_default();
                     self.active
                         .push(Sequence::new(id, prompt, sampler, budget, job));
                 }
@@ -203,7 +208,12 @@ impl<'m> Engine<'m> {
         Ok((tokens, LlamaSampler::chain_simple(samplers), budget))
     }
 
-    /// One decode: the pending token of every generating sequence, then prompt slices.
+    /// One decode: the pending token of every generating sequence, and slices of the prompts
+    /// being read (earliest arrival first) in the room left.
+    ///
+    /// Tokens go into the batch in ascending sequence id. With a KV stream per sequence,
+    /// llama.cpp splits a batch into micro-batches of consecutive sequence ids; out of order,
+    /// every sequence would get a micro-batch — and a pass over the weights — of its own.
     fn step(&mut self) {
         let cancelled = self
             .active
@@ -214,27 +224,30 @@ impl<'m> Engine<'m> {
         if self.active.is_empty() {
             return;
         }
-        self.batch.clear();
         let capacity = BATCH_TOKENS.max(self.active.len());
-        let mut added = Ok(());
-        for seq in &mut self.active {
+        let generating = self.active.iter().filter(|seq| seq.next.is_some()).count();
+        let mut room = capacity - generating;
+        // (index in `active`, tokens, whether the last one needs logits)
+        let mut plan: Vec<(usize, Vec<LlamaToken>, bool)> = Vec::new();
+        for (i, seq) in self.active.iter_mut().enumerate() {
             seq.logits_at = None;
             if let Some(token) = seq.next {
-                added = added.and(seq.feed(&mut self.batch, &[token], true));
-            }
-        }
-        for seq in &mut self.active {
-            let room = capacity.saturating_sub(usize::try_from(self.batch.n_tokens()).unwrap_or(0));
-            if room == 0 {
-                break;
+                plan.push((i, vec![token], true));
+                continue;
             }
             let (start, end) = (seq.read, seq.prompt.len().min(seq.read + room));
             if start == end {
                 continue;
             }
-            let slice = seq.prompt[start..end].to_vec();
             seq.read = end;
-            added = added.and(seq.feed(&mut self.batch, &slice, end == seq.prompt.len()));
+            room -= end - start;
+            plan.push((i, seq.prompt[start..end].to_vec(), end == seq.prompt.len()));
+        }
+        plan.sort_by_key(|(i, ..)| self.active[*i].id);
+        self.batch.clear();
+        let mut added = Ok(());
+        for (i, tokens, logits) in plan {
+            added = added.and(self.active[i].feed(&mut self.batch, &tokens, logits));
         }
         let decoded = added.and_then(|()| {
             self.ctx
@@ -271,7 +284,7 @@ impl<'m> Engine<'m> {
             if let Err(err) = self.ctx.clear_kv_cache_seq(Some(id), None, None) {
                 tracing::warn!(%err, "freeing a sequence's KV cells");
             }
-            self.free_ids.push(seq.id);
+            self.free_ids.insert(seq.id);
             seq.finish(end);
         }
     }
@@ -305,6 +318,8 @@ struct Sequence {
     /// Bytes of a UTF-8 character split across tokens.
     partial: Vec<u8>,
     first_token: Option<Duration>,
+    /// When text was last sent.
+    flushed: Option<Instant>,
     events: mpsc::UnboundedSender<Result<StreamEvent>>,
     started: Instant,
 }
@@ -329,6 +344,7 @@ impl Sequence {
             generated: 0,
             partial: Vec::new(),
             first_token: None,
+            flushed: None,
             events: job.events,
             started: job.started,
         }
@@ -371,23 +387,31 @@ impl Sequence {
             .get_or_insert_with(|| self.started.elapsed());
         self.partial
             .extend(vocab.token_to_piece(token, false, None));
-        // Send the longest valid UTF-8 prefix; a multi-byte character may span tokens.
-        let valid = match std::str::from_utf8(&self.partial) {
-            Ok(text) => text.len(),
-            Err(err) => err.valid_up_to(),
-        };
-        if valid > 0 {
-            let text = String::from_utf8_lossy(&self.partial[..valid]).into_owned();
-            self.partial.drain(..valid);
-            if self.events.send(Ok(StreamEvent::Delta(text))).is_err() {
-                return Some(Ended::Cancelled);
-            }
+        let due = self.flushed.is_none_or(|at| at.elapsed() >= FLUSH_EVERY);
+        if due && !self.flush() {
+            return Some(Ended::Cancelled);
         }
         if usize::try_from(self.generated).unwrap_or(usize::MAX) >= self.budget {
             return Some(Ended::Done);
         }
         self.next = Some(token);
         None
+    }
+
+    /// Sends the longest valid UTF-8 prefix of the text not sent yet (a multi-byte character may
+    /// span tokens). False if the caller is gone.
+    fn flush(&mut self) -> bool {
+        let valid = match std::str::from_utf8(&self.partial) {
+            Ok(text) => text.len(),
+            Err(err) => err.valid_up_to(),
+        };
+        if valid == 0 {
+            return true;
+        }
+        let text = String::from_utf8_lossy(&self.partial[..valid]).into_owned();
+        self.partial.drain(..valid);
+        self.flushed = Some(Instant::now());
+        self.events.send(Ok(StreamEvent::Delta(text))).is_ok()
     }
 
     fn finish(self, end: Ended) {
