@@ -1,14 +1,15 @@
-//! Writing a model's files into a worktree — only inside it.
+//! Writing a model's edits into a worktree — only inside it, all of them or none.
 //!
 //! Refused: empty and absolute paths, any `..` component, anything under `.git` (in any letter
 //! case: case-insensitive file systems would alias it), and any path whose existing part
 //! resolves, through symlinks, outside the root; an existing symlink at the target itself is
-//! refused too, since writing would follow it. Every path is checked before the first write, so a
-//! reply with one bad path writes nothing.
+//! refused too, since writing would follow it. The same checks hold for every edit format. Every
+//! path is checked and every new content computed (search blocks placed) before the first write,
+//! so a reply with one bad path or one search block that matches nothing writes nothing.
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::reply::FileEdit;
+use crate::edit::{self, Edit};
 
 /// Why an edit set was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,14 @@ pub enum ApplyError {
         path: String,
         /// Why.
         reason: &'static str,
+    },
+    /// A search block matched no place, or several, in its file.
+    #[error("{detail}")]
+    NoMatch {
+        /// The path as the model wrote it.
+        path: String,
+        /// Why, with the closest lines of the file.
+        detail: String,
     },
     /// Writing failed.
     #[error("writing {path}: {source}")]
@@ -102,66 +111,112 @@ pub fn resolve(root: &Path, path: &str) -> Result<PathBuf, ApplyError> {
     Ok(target)
 }
 
-/// Writes every edit, or none: paths are checked first, then every file is written beside its
-/// target and only once all are written renamed over them. Renaming, rather than writing in
-/// place, also means a hard link planted in the worktree never carries a write to the file it
-/// shares with. Returns the paths written, relative.
-pub fn apply(root: &Path, edits: &[FileEdit]) -> Result<Vec<String>, ApplyError> {
+/// Writes every edit, or none: paths are checked and new contents computed first (edits of one
+/// file apply in order), then every file is written beside its target and only once all are
+/// written renamed over them. Renaming, rather than writing in place, also means a hard link
+/// planted in the worktree never carries a write to the file it shares with. Returns the paths
+/// written, relative.
+pub fn apply(root: &Path, edits: &[Edit]) -> Result<Vec<String>, ApplyError> {
     let targets = edits
         .iter()
-        .map(|edit| resolve(root, &edit.path).map(|target| (edit, target)))
+        .map(|edit| resolve(root, edit.path()).map(|target| (edit, target)))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(targets.len());
-    let discard = |staged: &[(PathBuf, PathBuf)]| {
-        for (temp, _) in staged {
+    // (target, path as written, new content), one per file.
+    let mut files: Vec<(PathBuf, String, String)> = Vec::new();
+    for (edit, target) in targets {
+        let slot = files.iter().position(|(known, ..)| *known == target);
+        let content = match edit {
+            Edit::Whole(whole) => whole.content.clone(),
+            Edit::Replace(replacement) => {
+                let current = match slot {
+                    Some(i) => Some(files[i].2.clone()),
+                    None => read_current(&target, &replacement.path)?,
+                };
+                edit::splice(current.as_deref(), replacement).map_err(|detail| {
+                    ApplyError::NoMatch {
+                        path: replacement.path.clone(),
+                        detail,
+                    }
+                })?
+            }
+        };
+        match slot {
+            Some(i) => files[i].2 = content,
+            None => files.push((target, edit.path().to_owned(), content)),
+        }
+    }
+    let mut staged: Vec<PathBuf> = Vec::with_capacity(files.len());
+    let discard = |staged: &[PathBuf]| {
+        for temp in staged {
             drop(std::fs::remove_file(temp));
         }
     };
-    for (n, (edit, target)) in targets.iter().enumerate() {
-        let io = |source| ApplyError::Io {
-            path: edit.path.clone(),
-            source,
-        };
+    for (n, (target, path, content)) in files.iter().enumerate() {
         let temp = target.with_file_name(format!(".nightshift-edit-{n}.tmp"));
         let written = target
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&temp, &edit.content));
-        if let Err(err) = written {
+            .and_then(|()| std::fs::write(&temp, content));
+        if let Err(source) = written {
             discard(&staged);
             drop(std::fs::remove_file(&temp));
-            return Err(io(err));
+            return Err(ApplyError::Io {
+                path: path.clone(),
+                source,
+            });
         }
-        staged.push((temp, target.clone()));
+        staged.push(temp);
     }
     let canonical_root = root.canonicalize().map_err(|source| ApplyError::Io {
         path: root.display().to_string(),
         source,
     })?;
-    let mut written = Vec::with_capacity(targets.len());
-    for ((temp, target), (edit, _)) in staged.iter().zip(&targets) {
+    let mut written = Vec::with_capacity(files.len());
+    for (temp, (target, path, _)) in staged.iter().zip(&files) {
         std::fs::rename(temp, target).map_err(|source| ApplyError::Io {
-            path: edit.path.clone(),
+            path: path.clone(),
             source,
         })?;
         let relative = target
             .strip_prefix(&canonical_root)
             .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| edit.path.clone());
+            .unwrap_or_else(|_| path.clone());
         written.push(relative);
     }
     Ok(written)
+}
+
+/// A file's content before the edits; `None` if it does not exist yet.
+fn read_current(target: &Path, path: &str) -> Result<Option<String>, ApplyError> {
+    match std::fs::read_to_string(target) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ApplyError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn edit(path: &str) -> FileEdit {
-        FileEdit {
+    use crate::edit::{FileEdit, Replacement};
+
+    fn edit(path: &str) -> Edit {
+        Edit::Whole(FileEdit {
             path: path.to_owned(),
             content: "x = 1\n".to_owned(),
-        }
+        })
+    }
+
+    fn replacement(path: &str, search: &str) -> Edit {
+        Edit::Replace(Replacement {
+            path: path.to_owned(),
+            search: search.to_owned(),
+            replace: "x = 2\n".to_owned(),
+        })
     }
 
     #[test]
@@ -197,11 +252,19 @@ mod tests {
             ("", "empty"),
         ];
         for (path, why) in cases {
-            let err = apply(root.path(), &[edit("fine.py"), edit(path)]).unwrap_err();
-            assert!(
-                matches!(&err, ApplyError::Unsafe { reason, .. } if reason.contains(why)),
-                "{path}: {err}"
-            );
+            // Every format goes through the same checks: a whole file, a search block that
+            // creates the file, one that edits it.
+            for bad in [
+                edit(path),
+                replacement(path, ""),
+                replacement(path, "x = 1\n"),
+            ] {
+                let err = apply(root.path(), &[edit("fine.py"), bad]).unwrap_err();
+                assert!(
+                    matches!(&err, ApplyError::Unsafe { reason, .. } if reason.contains(why)),
+                    "{path}: {err}"
+                );
+            }
         }
         assert!(
             !root.path().join("fine.py").exists(),
@@ -226,6 +289,15 @@ mod tests {
             std::fs::read_to_string(root.join("linked.py")).unwrap(),
             "x = 1\n"
         );
+        // A search/replace edit reads the worktree's file and renames over it too.
+        std::fs::remove_file(root.join("linked.py")).unwrap();
+        std::fs::hard_link(&secret, root.join("linked.py")).unwrap();
+        apply(&root, &[replacement("linked.py", "original\n")]).unwrap();
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "original\n");
+        assert_eq!(
+            std::fs::read_to_string(root.join("linked.py")).unwrap(),
+            "x = 2\n"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(&root)
             .unwrap()
             .filter(|e| {
@@ -237,5 +309,28 @@ mod tests {
             })
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn edits_of_one_file_apply_in_order_and_a_miss_writes_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("a.py"), "x = 0\n").unwrap();
+        let written = apply(
+            root.path(),
+            &[edit("a.py"), replacement("a.py", "x = 1\n"), edit("b.py")],
+        )
+        .unwrap();
+        assert_eq!(written, vec!["a.py", "b.py"]);
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("a.py")).unwrap(),
+            "x = 2\n"
+        );
+        let err = apply(root.path(), &[edit("c.py"), replacement("a.py", "y = 5\n")]).unwrap_err();
+        assert!(matches!(err, ApplyError::NoMatch { .. }), "{err}");
+        assert!(!root.path().join("c.py").exists());
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("a.py")).unwrap(),
+            "x = 2\n"
+        );
     }
 }

@@ -11,9 +11,10 @@ use tokio::sync::Mutex;
 
 use crate::apply::{self, ApplyError};
 use crate::check::{self, is_test_file};
+use crate::edit::{Edit, EditFormat};
 use crate::guard::TestBaseline;
-use crate::prompt;
-use crate::reply::{self, FileEdit, ReplyError};
+use crate::prompt::{self, Budget};
+use crate::reply::{self, ReplyError};
 
 /// Longest excerpt of check output kept in an error.
 const ERROR_EXCERPT_CHARS: usize = 4_000;
@@ -31,8 +32,12 @@ pub struct AttemptSettings {
     pub test_timeout: Duration,
     /// Most tokens per reply.
     pub max_output_tokens: u32,
-    /// Constrain replies to the edit format with a grammar, where the backend can.
+    /// Constrain replies to the edit format with a grammar, where the backend can (whole files).
     pub constrained_output: bool,
+    /// The format the model is asked to answer in.
+    pub edit_format: EditFormat,
+    /// The model's context window, tokens: the prompt is fitted to it.
+    pub context_tokens: u32,
     /// Rounds after the first answer in which the model is shown a failure and fixes it.
     pub repair_rounds: u32,
     /// Where generated code runs.
@@ -108,7 +113,10 @@ impl AttemptError {
             | Self::Tests(_)
             | Self::TestIntegrity(_)
             | Self::Conflict(_) => true,
-            Self::Apply(err) => matches!(err, ApplyError::Unsafe { .. }),
+            Self::Apply(err) => match err {
+                ApplyError::Unsafe { .. } | ApplyError::NoMatch { .. } => true,
+                ApplyError::Io { .. } => false,
+            },
             Self::Model(_) | Self::Git(_) | Self::Io(_) => false,
         }
     }
@@ -219,6 +227,20 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         purpose: &str,
         messages: Vec<Message>,
     ) -> Result<(Completion, String), AttemptError> {
+        // The whole request, so `tasks show --full` can replay what the model saw.
+        let shown: Vec<String> = messages
+            .iter()
+            .skip_while(|m| m.role != nightshift_model::Role::User)
+            .skip(2) // the worked example's turn and reply
+            .map(|m| m.content.clone())
+            .collect();
+        self.log(
+            LogLevel::Debug,
+            "prompt",
+            format!("{purpose} request:\n{}", shown.join("\n\n")),
+        )
+        .await;
+        let whole_files = self.settings.edit_format == EditFormat::Whole || purpose == "test";
         let request = ChatRequest {
             messages,
             max_tokens: self.settings.max_output_tokens,
@@ -228,9 +250,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 RETRY_TEMPERATURE
             },
             seed: self.attempt,
-            grammar: self
-                .settings
-                .constrained_output
+            grammar: (self.settings.constrained_output && whole_files)
                 .then(|| reply::EDIT_GRAMMAR.to_owned()),
         };
         let traced = self.model.complete_traced(request).await;
@@ -275,7 +295,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         Ok((completion, served_by))
     }
 
-    async fn write(&self, edits: &[FileEdit]) -> Result<Vec<String>, AttemptError> {
+    async fn write(&self, edits: &[Edit]) -> Result<Vec<String>, AttemptError> {
         match apply::apply(&self.worktree, edits) {
             Ok(written) => {
                 self.log(
@@ -294,7 +314,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     }
 
     async fn check_syntax(&self, files: &[String]) -> Result<(), AttemptError> {
-        let verdict = check::python_syntax(
+        let verdict = check::syntax(
             &self.settings.sandbox,
             &self.settings.python,
             &self.worktree,
@@ -355,19 +375,38 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 });
             }
         }
-        let context = prompt::gather(&self.worktree, &work.base_files, &work.mentioned);
+        let budget = Budget::fitted(
+            self.settings.context_tokens,
+            self.settings.max_output_tokens,
+        );
+        let format = self.settings.edit_format;
+        let task = self.task.description.as_str();
+        let context = prompt::gather(
+            &self.worktree,
+            &work.base_files,
+            task,
+            &work.mentioned,
+            budget,
+        );
         self.log(
             LogLevel::Info,
-            "prompt",
+            "context",
             format!(
-                "{} files in the repository, {} shown to the model",
+                "{} files in the repository, {} shown in full ({}), the rest on the map; budget {} characters",
                 work.base_files.len(),
-                context.len()
+                context.files.len(),
+                context
+                    .files
+                    .iter()
+                    .map(|f| f.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                budget.chars
             ),
         )
         .await;
 
-        let mut request = prompt::code_request(&self.task.description, &work.base_files, &context);
+        let mut request = prompt::code_request(format, task, &context);
         let last_round = 1 + self.settings.repair_rounds;
         let mut round = 1;
         loop {
@@ -375,6 +414,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 Some(commit) => self.merge(commit, vec!["earlier attempt"], &mut work).await,
                 None => {
                     let purpose = if round == 1 { "code" } else { "repair" };
+                    self.log(
+                        LogLevel::Info,
+                        "round",
+                        format!("round {round} of {last_round}: {purpose}"),
+                    )
+                    .await;
                     match self
                         .round(purpose, std::mem::take(&mut request), &mut work)
                         .await
@@ -398,14 +443,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                         ),
                     )
                     .await;
-                    let listed = work.files();
-                    let current = prompt::gather(&self.worktree, &listed, &work.written);
-                    request = prompt::repair_request(
-                        &self.task.description,
-                        &listed,
-                        &current,
-                        &err.to_string(),
-                    );
+                    let current =
+                        prompt::gather(&self.worktree, &work.files(), task, &work.written, budget);
+                    request = prompt::repair_request(format, task, &current, &err.to_string());
                     round += 1;
                 }
                 Err(err) => return Err(err),
@@ -523,13 +563,23 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
 
         let has_tests = work.files().iter().any(|f| is_test_file(f));
         if !has_tests && work.written.iter().any(|f| check::is_python(f)) {
-            let shown = prompt::gather(&self.worktree, &work.written, &work.written);
+            let shown = prompt::gather(
+                &self.worktree,
+                &work.written,
+                &self.task.description,
+                &work.written,
+                Budget::fitted(
+                    self.settings.context_tokens,
+                    self.settings.max_output_tokens,
+                ),
+            )
+            .files;
             let (test_reply, _) = self
                 .ask("test", prompt::test_request(&self.task.description, &shown))
                 .await?;
-            let tests: Vec<FileEdit> = reply::parse(&test_reply.text, &[])?
+            let tests: Vec<Edit> = reply::parse(&test_reply.text, &[])?
                 .into_iter()
-                .filter(|edit| is_test_file(&edit.path))
+                .filter(|edit| is_test_file(edit.path()))
                 .collect();
             if tests.is_empty() {
                 return Err(ReplyError::NoTestFile.into());

@@ -1,9 +1,15 @@
-//! Quality gates: Python syntax before tests, then the project's test commands (detected or
+//! Quality gates: syntax before tests, then the project's test commands (detected or
 //! configured), each with a time limit, in the sandbox.
+//!
+//! Python's syntax is judged by Python's own parser (in the sandbox: it is the authority on
+//! which Python it runs); Rust, JavaScript, TypeScript and Go by tree-sitter, in-process
+//! (`nightshift-lang`: parsing never runs the code). Either way every error comes with its file,
+//! line and column, for the model to fix.
 
 use std::path::Path;
 use std::time::Duration;
 
+use nightshift_lang::Language;
 use nightshift_sandbox::{Finished, Sandbox};
 
 /// Parses each file with Python's own parser and reports every error with its line.
@@ -39,8 +45,39 @@ pub fn is_test_file(path: &str) -> bool {
         || name == "conftest.py"
 }
 
-/// Checks the syntax of `files` (relative to `root`); `Err` carries the messages.
-pub async fn python_syntax(
+/// Checks the syntax of `files` (relative to `root`); `Err` carries the messages, one
+/// `path:line:column: message` per error.
+pub async fn syntax(
+    sandbox: &Sandbox,
+    python: &str,
+    root: &Path,
+    files: &[String],
+    limit: Duration,
+) -> std::io::Result<Result<(), String>> {
+    let mut errors = String::new();
+    for path in files.iter().filter(|f| !is_python(f)) {
+        let Some(language) = Language::of(path) else {
+            continue;
+        };
+        let Ok(source) = std::fs::read_to_string(root.join(path)) else {
+            continue; // deleted or not text: nothing to parse
+        };
+        for error in nightshift_lang::syntax_errors(language, &source) {
+            errors.push_str(&format!("{path}:{error}\n"));
+        }
+    }
+    if let Err(python_errors) = python_syntax(sandbox, python, root, files, limit).await? {
+        errors.push_str(&python_errors);
+    }
+    Ok(if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    })
+}
+
+/// Python's parser on the Python files among `files`.
+async fn python_syntax(
     sandbox: &Sandbox,
     python: &str,
     root: &Path,
@@ -152,25 +189,44 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("ok.py"), "x = 1\n").unwrap();
         std::fs::write(dir.path().join("bad.py"), "x = 1\ndef f(:\n    pass\n").unwrap();
+        std::fs::write(dir.path().join("ok.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(
+            dir.path().join("bad.go"),
+            "package m\n\nfunc f() {\n\treturn 1 +\n}\n",
+        )
+        .unwrap();
         let limit = Duration::from_secs(30);
         let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
             .await
             .unwrap();
-        let ok = python_syntax(&sandbox, "python3", dir.path(), &["ok.py".into()], limit)
-            .await
-            .unwrap();
-        assert_eq!(ok, Ok(()));
-        let bad = python_syntax(
+        let ok = syntax(
             &sandbox,
             "python3",
             dir.path(),
-            &["ok.py".into(), "bad.py".into()],
+            &["ok.py".into(), "ok.rs".into(), "README.md".into()],
+            limit,
+        )
+        .await
+        .unwrap();
+        assert_eq!(ok, Ok(()));
+        let bad = syntax(
+            &sandbox,
+            "python3",
+            dir.path(),
+            &[
+                "ok.py".into(),
+                "bad.py".into(),
+                "ok.rs".into(),
+                "bad.go".into(),
+            ],
             limit,
         )
         .await
         .unwrap()
         .unwrap_err();
         assert!(bad.contains("bad.py:2:"), "{bad}");
+        assert!(bad.contains("bad.go:4:"), "{bad}");
+        assert!(!bad.contains("ok."), "{bad}");
     }
 
     #[test]

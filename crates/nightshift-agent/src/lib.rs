@@ -1,12 +1,16 @@
 //! The coding step of nightshift: one attempt at one task, from prompt to landed commit.
 //!
 //! The modules follow the attempt's path:
-//! - [`prompt`] builds the request: the task, the repository's file list, the files that matter.
-//! - [`reply`] finds the files in the model's answer (fenced blocks headed by their paths).
-//! - [`apply`] writes them — only inside the worktree, never through `..`, `.git/` or a symlink
-//!   that leaves it.
+//! - [`repo_map`] maps the repository: its files and their symbols, ranked for the task.
+//! - [`prompt`] builds the request: the edit format, the map, the files that matter, the task —
+//!   fitted to the model's context window.
+//! - [`reply`] finds the edits in the model's answer ([`edit`]: whole files or search/replace
+//!   blocks).
+//! - [`apply`] writes them — all or none, only inside the worktree, never through `..`, `.git/`
+//!   or a symlink that leaves it.
 //! - [`guard`] refuses edits that delete, skip or weaken the tests the attempt found.
-//! - [`check`] validates Python syntax and runs pytest with a time limit, in the sandbox
+//! - [`check`] validates syntax (Python's parser; tree-sitter for Rust, JS/TS and Go) and runs the
+//!   project's tests with a time limit, in the sandbox
 //!   (`nightshift-sandbox`: no network, writes only to the worktree, limits, whole-tree kills).
 //! - [`attempt`] strings them together and commits.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -14,8 +18,11 @@
 pub mod apply;
 pub mod attempt;
 pub mod check;
+pub mod edit;
 pub mod guard;
 pub mod prompt;
 pub mod reply;
+pub mod repo_map;
 
 pub use attempt::{Attempt, AttemptError, AttemptSettings, Landed};
+pub use edit::EditFormat;

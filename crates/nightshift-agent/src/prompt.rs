@@ -1,42 +1,53 @@
-//! Building the model's requests: the task, the repository's file list, and the content of the
-//! files that matter, within a character budget.
+//! Building the model's requests: the edit format's instructions and a worked example, the
+//! repository map, the files that matter in full, and the task — all within a budget fitted to
+//! the model's context window.
 //!
-//! "Files that matter" are, in order: files the task names, then small source files of the
-//! repository (tests last), until the budget is spent. The repository map with symbols and a
-//! token budget fitted to the model come with the context work of a later milestone.
+//! "Files that matter" are, in order: files the task (or the previous round) names, then files
+//! whose path and symbols share the task's words ([`repo_map::rank`]), sources before tests.
+//! Whole files take up to two thirds of the budget; the map of the repository gets the rest.
 
 use std::path::Path;
 
 use nightshift_model::Message;
 
-use crate::check::is_test_file;
+use crate::edit::EditFormat;
+use crate::repo_map;
 
-/// Characters of file content included in a prompt (about 4 characters a token).
-pub const CONTEXT_BUDGET_CHARS: usize = 12_000;
-/// Files larger than this are listed but never included.
-const MAX_FILE_CHARS: usize = 6_000;
-/// Files listed at most.
-const MAX_LISTED_FILES: usize = 200;
+/// Characters per token assumed when fitting text to a token budget; code tokenises at about
+/// 3.3 characters a token with Qwen's and Llama's tokenizers, so 3 errs on the safe side.
+const CHARS_PER_TOKEN: usize = 3;
+/// Tokens kept for the instructions, the example, the task text and the framing.
+const FRAMING_TOKENS: usize = 700;
+/// The smallest budget used, whatever the window: below it no useful prompt fits anyway.
+const MIN_BUDGET_CHARS: usize = 2_000;
 
-const SYSTEM: &str = "You are an expert programmer working in a git repository. \
-Answer with the complete content of every file you create or change, each in its own fenced \
-code block whose opening fence is followed by the file's path. Write whole files, never \
-fragments. Keep explanations short.";
+/// Characters of repository content a prompt may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Characters of file content and map.
+    pub chars: usize,
+}
 
-/// A worked example shown before the task: small models copy the format of an example turn
-/// far more reliably than they follow a description of it.
-const EXAMPLE_TASK: &str = "The repository is empty.\n\nTask: Create greet.py with a function \
-greet(name) that returns a greeting for name.\n\nReply with the complete files.";
-const EXAMPLE_REPLY: &str =
-    "```python greet.py\ndef greet(name):\n    return f\"Hello, {name}!\"\n```";
+impl Budget {
+    /// The budget of a model with `context_tokens` of context that may reply with
+    /// `max_output_tokens`: what the window holds once the reply and the framing are set aside.
+    pub fn fitted(context_tokens: u32, max_output_tokens: u32) -> Self {
+        let tokens = (context_tokens as usize)
+            .saturating_sub(max_output_tokens as usize)
+            .saturating_sub(FRAMING_TOKENS);
+        Self {
+            chars: (tokens * CHARS_PER_TOKEN).max(MIN_BUDGET_CHARS),
+        }
+    }
+}
 
-fn with_example(user: String) -> Vec<Message> {
-    vec![
-        Message::system(SYSTEM),
-        Message::user(EXAMPLE_TASK),
-        Message::assistant(EXAMPLE_REPLY),
-        Message::user(user),
-    ]
+/// What a prompt shows of the repository.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Context {
+    /// The repository map, rendered (empty for an empty repository).
+    pub map: String,
+    /// Files shown in full.
+    pub files: Vec<ContextFile>,
 }
 
 /// A file shown to the model.
@@ -48,47 +59,107 @@ pub struct ContextFile {
     pub content: String,
 }
 
-/// Picks the files to show for a task.
-pub fn gather(root: &Path, files: &[String], mentioned: &[String]) -> Vec<ContextFile> {
-    let mut ordered: Vec<&String> = files.iter().filter(|f| mentioned.contains(f)).collect();
-    let mut rest: Vec<&String> = files.iter().filter(|f| !mentioned.contains(f)).collect();
-    rest.sort_by_key(|f| (is_test_file(f), f.len()));
-    ordered.extend(rest);
-    let mut budget = CONTEXT_BUDGET_CHARS;
-    let mut picked = Vec::new();
-    for path in ordered {
-        let Ok(content) = std::fs::read_to_string(root.join(path)) else {
-            continue; // binary or unreadable: listed only
+/// Picks what to show for a task: `files` are the repository's, `named` those that must come
+/// first (the task's, or the ones the previous round wrote).
+pub fn gather(
+    root: &Path,
+    files: &[String],
+    task: &str,
+    named: &[String],
+    budget: Budget,
+) -> Context {
+    let mapped = repo_map::map(root, files);
+    let order = repo_map::rank(&mapped, task, named);
+    let mut left = budget.chars * 2 / 3;
+    let mut shown = Vec::new();
+    for &i in &order {
+        let Some(content) = &mapped[i].content else {
+            continue; // binary, unreadable or huge: on the map only
         };
-        if content.len() > MAX_FILE_CHARS || content.len() > budget {
+        if content.len() > left {
             continue;
         }
-        budget -= content.len();
-        picked.push(ContextFile {
-            path: path.clone(),
-            content,
+        left -= content.len();
+        shown.push(ContextFile {
+            path: mapped[i].path.clone(),
+            content: content.clone(),
         });
     }
-    picked
+    let names: Vec<String> = shown.iter().map(|f| f.path.clone()).collect();
+    let used: usize = shown.iter().map(|f| f.content.len()).sum();
+    let map = repo_map::render(&mapped, &order, &names, budget.chars.saturating_sub(used));
+    Context { map, files: shown }
 }
 
-fn file_section(files: &[String], context: &[ContextFile]) -> String {
+/// How the model is told to answer, with a worked example: small models copy the format of an
+/// example turn far more reliably than they follow a description of it.
+struct Instructions {
+    system: &'static str,
+    example_task: &'static str,
+    example_reply: &'static str,
+    /// The closing line of a request to do the task.
+    answer: &'static str,
+    /// The closing line of a request to repair.
+    repair: &'static str,
+}
+
+const WHOLE: Instructions = Instructions {
+    system: "You are an expert programmer working in a git repository. Answer with the complete \
+             content of every file you create or change, each in its own fenced code block whose \
+             opening fence is followed by the file's path. Write whole files, never fragments. \
+             Keep explanations short.",
+    example_task: "The repository is empty.\n\nTask: Create greet.py with a function greet(name) \
+                   that returns a greeting for name.\n\nReply with the complete files.",
+    example_reply: "```python greet.py\ndef greet(name):\n    return f\"Hello, {name}!\"\n```",
+    answer: "Reply with the complete files.",
+    repair: "Fix the problem. Reply with the complete corrected files.",
+};
+
+const SEARCH_REPLACE: Instructions = Instructions {
+    system: "You are an expert programmer working in a git repository. Change files with \
+             search/replace blocks: the file's path on a line of its own, then a line \
+             `<<<<<<< SEARCH`, the current lines to change copied exactly (enough of them to be \
+             unique in the file), a line `=======`, the lines that replace them, and a line \
+             `>>>>>>> REPLACE`. To create a file, leave the part between SEARCH and ======= \
+             empty. Use one block per change. Keep explanations short.",
+    example_task: "Repository map:\ngreet.py (shown below)\n\n```greet.py\ndef greet(name):\n    \
+                   return \"Hello \" + name\n\n\ndef farewell(name):\n    return \"Bye \" + \
+                   name\n```\n\nTask: Make greet end with an exclamation mark, and add \
+                   test_greet.py testing it.\n\nReply with search/replace blocks.",
+    example_reply: "greet.py\n<<<<<<< SEARCH\n    return \"Hello \" + name\n=======\n    return \
+                    \"Hello \" + name + \"!\"\n>>>>>>> REPLACE\n\ntest_greet.py\n<<<<<<< SEARCH\n\
+                    =======\nfrom greet import greet\n\n\ndef test_greet():\n    assert \
+                    greet(\"Ann\") == \"Hello Ann!\"\n>>>>>>> REPLACE",
+    answer: "Reply with search/replace blocks.",
+    repair: "Fix the problem. Reply with search/replace blocks against the files as shown above.",
+};
+
+fn instructions(format: EditFormat) -> &'static Instructions {
+    match format {
+        EditFormat::Whole => &WHOLE,
+        EditFormat::SearchReplace => &SEARCH_REPLACE,
+    }
+}
+
+fn with_example(format: EditFormat, user: String) -> Vec<Message> {
+    let how = instructions(format);
+    vec![
+        Message::system(how.system),
+        Message::user(how.example_task),
+        Message::assistant(how.example_reply),
+        Message::user(user),
+    ]
+}
+
+fn context_section(context: &Context) -> String {
     let mut text = String::new();
-    if files.is_empty() {
+    if context.map.is_empty() {
         text.push_str("The repository is empty.\n");
     } else {
-        text.push_str("Files in the repository:\n");
-        for path in files.iter().take(MAX_LISTED_FILES) {
-            text.push_str(&format!("- {path}\n"));
-        }
-        if files.len() > MAX_LISTED_FILES {
-            text.push_str(&format!(
-                "- … and {} more\n",
-                files.len() - MAX_LISTED_FILES
-            ));
-        }
+        text.push_str("Repository map (files and what they define):\n");
+        text.push_str(&context.map);
     }
-    for file in context {
+    for file in &context.files {
         text.push_str(&format!("\n```{}\n{}", file.path, file.content));
         if !file.content.ends_with('\n') {
             text.push('\n');
@@ -99,29 +170,38 @@ fn file_section(files: &[String], context: &[ContextFile]) -> String {
 }
 
 /// The request to do the task.
-pub fn code_request(task: &str, files: &[String], context: &[ContextFile]) -> Vec<Message> {
-    with_example(format!(
-        "{}\nTask: {task}\n\nReply with the complete files.",
-        file_section(files, context)
-    ))
+pub fn code_request(format: EditFormat, task: &str, context: &Context) -> Vec<Message> {
+    with_example(
+        format,
+        format!(
+            "{}\nTask: {task}\n\n{}",
+            context_section(context),
+            instructions(format).answer
+        ),
+    )
 }
 
 /// The request to fix a failed answer: the files as they are now (those written first) and
 /// what went wrong.
 pub fn repair_request(
+    format: EditFormat,
     task: &str,
-    files: &[String],
-    current: &[ContextFile],
+    context: &Context,
     failure: &str,
 ) -> Vec<Message> {
-    with_example(format!(
-        "{}\nTask: {task}\n\nThe files above are as your previous answer left them, and it \
-         failed:\n{failure}\n\nFix the problem. Reply with the complete corrected files.",
-        file_section(files, current)
-    ))
+    with_example(
+        format,
+        format!(
+            "{}\nTask: {task}\n\nThe files above are as your previous answer left them, and it \
+             failed:\n{failure}\n\n{}",
+            context_section(context),
+            instructions(format).repair
+        ),
+    )
 }
 
-/// The request for a basic pytest test of the files just written.
+/// The request for a basic pytest test of the files just written. Always whole-file: the test
+/// is a new file.
 pub fn test_request(task: &str, written: &[ContextFile]) -> Vec<Message> {
     let modules: Vec<String> = written
         .iter()
@@ -136,11 +216,66 @@ pub fn test_request(task: &str, written: &[ContextFile]) -> Vec<Message> {
                 .map(|name| format!("test_{}", name.to_string_lossy()))
         })
         .unwrap_or_else(|| "test_task.py".to_owned());
-    with_example(format!(
-        "{}\nThese files were written for the task: {task}\n\n\
+    let shown = Context {
+        map: String::new(),
+        files: written.to_vec(),
+    };
+    let mut files = context_section(&shown);
+    // Only the files: the "empty repository" line would mislead here.
+    files = files.replacen("The repository is empty.\n", "", 1);
+    with_example(
+        EditFormat::Whole,
+        format!(
+            "{files}\nThese files were written for the task: {task}\n\n\
              Write a short pytest test file named {test_path} that imports from {} and checks \
              the behaviour the task asks for with a few plain asserts. Reply with that one file.",
-        file_section(&[], written),
-        modules.join(", ")
-    ))
+            modules.join(", ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_follows_the_window() {
+        assert_eq!(Budget::fitted(8192, 1536).chars, (8192 - 1536 - 700) * 3);
+        assert_eq!(Budget::fitted(1024, 1536).chars, MIN_BUDGET_CHARS);
+    }
+
+    #[test]
+    fn a_prompt_stays_within_its_budget_and_keeps_the_named_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        for i in 0..40 {
+            let path = format!("pkg/module_{i}.py");
+            let body: String = (0..30)
+                .map(|j| format!("def function_{i}_{j}(x):\n    return x + {j}\n\n"))
+                .collect();
+            std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+            std::fs::write(dir.path().join(&path), body).unwrap();
+            files.push(path);
+        }
+        let budget = Budget { chars: 6_000 };
+        let named = vec!["pkg/module_17.py".to_owned()];
+        let context = gather(
+            dir.path(),
+            &files,
+            "Fix function_17_3 in pkg/module_17.py",
+            &named,
+            budget,
+        );
+        assert_eq!(context.files[0].path, "pkg/module_17.py");
+        let size = context.map.len() + context.files.iter().map(|f| f.content.len()).sum::<usize>();
+        assert!(size <= budget.chars + 40, "{size}");
+        assert!(context.map.contains("more files"), "{}", context.map);
+        let request = code_request(EditFormat::SearchReplace, "Fix it", &context);
+        assert!(request[0].content.contains("<<<<<<< SEARCH"));
+        assert!(
+            request[3]
+                .content
+                .contains("Reply with search/replace blocks.")
+        );
+    }
 }

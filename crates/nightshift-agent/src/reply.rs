@@ -1,12 +1,20 @@
-//! Finding the files in a model's reply.
+//! Finding the edits in a model's reply.
 //!
-//! The edit format is whole files in fenced code blocks, each headed by its path. Small models
-//! put the path in different places, so all of these are accepted, in this order of preference:
-//! the fence's info string (```` ```python app/calc.py ````), a first line inside the block that
-//! is a comment naming the file (`# file: app/calc.py`), or the last non-empty line before the
-//! fence (`app/calc.py`, `**app/calc.py**`, `File: app/calc.py`). A block with no path takes the
-//! next file named in the task that no other block claimed. Blocks with no path at all are
-//! ignored; a reply with no usable block is an error.
+//! Two formats are understood, in any mix, whichever the prompt asked for:
+//! - **search/replace blocks**: the file's path on a line of its own (or in the opening fence),
+//!   then `<<<<<<< SEARCH`, the lines as they are, `=======`, the lines that replace them,
+//!   `>>>>>>> REPLACE`;
+//! - **whole files** in fenced code blocks, each headed by its path. Small models put the path in
+//!   different places, so all of these are accepted, in this order of preference: the fence's
+//!   info string (```` ```python app/calc.py ````), a first line inside the block that is a
+//!   comment naming the file (`# file: app/calc.py`), or the last non-empty line before the fence
+//!   (`app/calc.py`, `**app/calc.py**`, `File: app/calc.py`). A block with no path takes the next
+//!   file named in the task that no other block claimed. Blocks with no path at all are ignored.
+//!
+//! A reply with no usable edit is an error, and so is a search block left unclosed: applying
+//! part of what the model meant would be worse than asking again.
+
+use crate::edit::{Edit, FileEdit, Replacement};
 
 /// The edit format as a GBNF grammar: one or more fenced blocks, each opened by a language tag
 /// and a relative path with an extension (no component starts with `/` or `.`), closed by a fence
@@ -32,15 +40,6 @@ line  ::= ([^`
 "
 "#;
 
-/// A whole file the model wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileEdit {
-    /// Path relative to the repository, as the model wrote it (checked by `apply`).
-    pub path: String,
-    /// The new content.
-    pub content: String,
-}
-
 /// Why a reply gave no edits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplyError {
@@ -53,16 +52,30 @@ pub enum ReplyError {
     /// Blocks, but none with a path.
     #[error("the model's reply has {0} code block(s) but none names its file")]
     NoPath(usize),
+    /// A search/replace block with no file named before it.
+    #[error(
+        "a SEARCH block names no file: put the file's path on the line before `<<<<<<< SEARCH`"
+    )]
+    SearchWithoutPath,
+    /// A search/replace block missing its `=======` or `>>>>>>> REPLACE` line.
+    #[error(
+        "the SEARCH block for {0} is not closed: it needs a `=======` line and a `>>>>>>> REPLACE` line"
+    )]
+    Unclosed(String),
 }
 
-/// Extracts the file edits of a reply. `hints` are file names from the task, used for blocks
-/// that name no path.
-pub fn parse(reply: &str, hints: &[String]) -> Result<Vec<FileEdit>, ReplyError> {
-    let blocks = fenced_blocks(reply);
-    if blocks.is_empty() {
+/// Extracts the edits of a reply, in the order written. `hints` are file names from the task,
+/// used for whole-file blocks that name no path.
+pub fn parse(reply: &str, hints: &[String]) -> Result<Vec<Edit>, ReplyError> {
+    let replacements = search_replace_blocks(reply)?;
+    let blocks: Vec<Block> = fenced_blocks(reply)
+        .into_iter()
+        .filter(|block| !block.body.lines().any(is_search_marker))
+        .collect();
+    if blocks.is_empty() && replacements.is_empty() {
         return Err(ReplyError::NoCodeBlock);
     }
-    let mut edits: Vec<FileEdit> = Vec::new();
+    let mut files: Vec<(usize, FileEdit)> = Vec::new();
     let mut unnamed = Vec::new();
     for block in &blocks {
         let mut content = block.body.clone();
@@ -77,34 +90,119 @@ pub fn parse(reply: &str, hints: &[String]) -> Result<Vec<FileEdit>, ReplyError>
             })
             .or_else(|| path_in_line(&block.before));
         match path {
-            Some(path) => upsert(&mut edits, path, content),
-            None => unnamed.push(content),
+            Some(path) => upsert(&mut files, block.line, path, content),
+            None => unnamed.push((block.line, content)),
         }
     }
     let free: Vec<String> = hints
         .iter()
-        .filter(|hint| !edits.iter().any(|edit| &edit.path == *hint))
+        .filter(|hint| !files.iter().any(|(_, edit)| &edit.path == *hint))
         .cloned()
         .collect();
-    let mut free_hints = free.into_iter();
-    for content in unnamed {
-        if let Some(hint) = free_hints.next() {
-            upsert(&mut edits, hint, content);
-        }
+    for ((line, content), hint) in unnamed.into_iter().zip(free) {
+        upsert(&mut files, line, hint, content);
     }
-    if edits.is_empty() {
+    if files.is_empty() && replacements.is_empty() {
         return Err(ReplyError::NoPath(blocks.len()));
     }
-    Ok(edits)
+    let mut edits: Vec<(usize, Edit)> = files
+        .into_iter()
+        .map(|(line, edit)| (line, Edit::Whole(edit)))
+        .chain(
+            replacements
+                .into_iter()
+                .map(|(line, edit)| (line, Edit::Replace(edit))),
+        )
+        .collect();
+    edits.sort_by_key(|(line, _)| *line);
+    Ok(edits.into_iter().map(|(_, edit)| edit).collect())
 }
 
-fn upsert(edits: &mut Vec<FileEdit>, path: String, content: String) {
+fn is_search_marker(line: &str) -> bool {
+    marker(line, '<').is_some_and(|rest| rest == "SEARCH")
+}
+
+fn is_divider(line: &str) -> bool {
+    marker(line, '=').is_some_and(str::is_empty)
+}
+
+fn is_replace_marker(line: &str) -> bool {
+    marker(line, '>').is_some_and(|rest| rest.is_empty() || rest == "REPLACE")
+}
+
+/// A conflict-marker-like line: 5 to 9 of `c`, then what follows, trimmed.
+fn marker(line: &str, c: char) -> Option<&str> {
+    let line = line.trim();
+    let rest = line.trim_start_matches(c);
+    let count = line.len() - rest.len();
+    (5..=9).contains(&count).then(|| rest.trim())
+}
+
+/// The search/replace blocks of a reply with the line each starts on. A block's file is named
+/// just before it: on the line before `<<<<<<< SEARCH`, or in the fence opened there, or on the
+/// line before that fence. Else it is the previous block's file (several blocks in one fence).
+fn search_replace_blocks(reply: &str) -> Result<Vec<(usize, Replacement)>, ReplyError> {
+    let lines: Vec<&str> = reply.lines().collect();
+    let mut found = Vec::new();
+    let mut path: Option<String> = None;
+    let mut i = 0;
+    while i < lines.len() {
+        if !is_search_marker(lines[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if let Some(named) = path_before(&lines[..start]) {
+            path = Some(named);
+        }
+        let Some(file) = path.clone() else {
+            return Err(ReplyError::SearchWithoutPath);
+        };
+        let unclosed = || ReplyError::Unclosed(file.clone());
+        let divider = (start + 1..lines.len())
+            .find(|&j| is_divider(lines[j]))
+            .ok_or_else(unclosed)?;
+        let end = (divider + 1..lines.len())
+            .find(|&j| is_replace_marker(lines[j]))
+            .ok_or_else(unclosed)?;
+        let joined = |range: std::ops::Range<usize>| -> String {
+            lines[range].iter().map(|l| format!("{l}\n")).collect()
+        };
+        found.push((
+            start,
+            Replacement {
+                path: file,
+                search: joined(start + 1..divider),
+                replace: joined(divider + 1..end),
+            },
+        ));
+        i = end + 1;
+    }
+    Ok(found)
+}
+
+/// The path named right before a search block (`before` ends at the block).
+fn path_before(before: &[&str]) -> Option<String> {
+    let mut previous = before.iter().rev().filter(|l| !l.trim().is_empty());
+    let line = previous.next()?;
+    if let Some(info) = line.trim_start().strip_prefix("```") {
+        return path_in_info(info).or_else(|| previous.next().and_then(|l| path_in_line(l)));
+    }
+    if is_replace_marker(line) {
+        return None; // the end of the previous block: same file
+    }
+    path_in_line(line)
+}
+
+fn upsert(edits: &mut Vec<(usize, FileEdit)>, line: usize, path: String, content: String) {
     // A later block for the same file replaces the earlier one: models restate corrected files.
-    edits.retain(|edit| edit.path != path);
-    edits.push(FileEdit { path, content });
+    edits.retain(|(_, edit)| edit.path != path);
+    edits.push((line, FileEdit { path, content }));
 }
 
 struct Block {
+    /// Line of the opening fence.
+    line: usize,
     info: String,
     body: String,
     before: String,
@@ -113,8 +211,8 @@ struct Block {
 fn fenced_blocks(reply: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut last_text_line = String::new();
-    let mut lines = reply.lines();
-    while let Some(line) = lines.next() {
+    let mut lines = reply.lines().enumerate();
+    while let Some((number, line)) = lines.next() {
         let trimmed = line.trim_start();
         let Some(info) = trimmed.strip_prefix("```") else {
             if !line.trim().is_empty() {
@@ -124,7 +222,7 @@ fn fenced_blocks(reply: &str) -> Vec<Block> {
         };
         let mut body = String::new();
         let mut closed = false;
-        for inner in lines.by_ref() {
+        for (_, inner) in lines.by_ref() {
             if inner.trim_start().starts_with("```") && inner.trim() == "```" {
                 closed = true;
                 break;
@@ -136,6 +234,7 @@ fn fenced_blocks(reply: &str) -> Vec<Block> {
         // syntax check will judge the content.
         let _ = closed;
         blocks.push(Block {
+            line: number,
             info: info.trim().to_owned(),
             body,
             before: std::mem::take(&mut last_text_line),
@@ -226,11 +325,19 @@ mod tests {
 
     use super::*;
 
-    fn edit(path: &str, content: &str) -> FileEdit {
-        FileEdit {
+    fn edit(path: &str, content: &str) -> Edit {
+        Edit::Whole(FileEdit {
             path: path.to_owned(),
             content: content.to_owned(),
-        }
+        })
+    }
+
+    fn replacement(path: &str, search: &str, replace: &str) -> Edit {
+        Edit::Replace(Replacement {
+            path: path.to_owned(),
+            search: search.to_owned(),
+            replace: replace.to_owned(),
+        })
     }
 
     #[test]
@@ -259,7 +366,7 @@ mod tests {
         let hints = mentioned_files("Create greet.py with a function greet(name).");
         assert_eq!(hints, vec!["greet.py".to_owned()]);
         let reply = "```python\ndef greet(name):\n    return f'Hello, {name}!'\n```";
-        assert_eq!(parse(reply, &hints).unwrap()[0].path, "greet.py");
+        assert_eq!(parse(reply, &hints).unwrap()[0].path(), "greet.py");
     }
 
     #[test]
@@ -281,9 +388,52 @@ mod tests {
         let reply = "```python ../evil.py\nx = 1\n```\n/etc/passwd\n```\nroot\n```";
         let paths: Vec<_> = parse(reply, &[])
             .unwrap()
-            .into_iter()
-            .map(|e| e.path)
+            .iter()
+            .map(|e| e.path().to_owned())
             .collect();
         assert_eq!(paths, vec!["../evil.py", "/etc/passwd"]);
+        let reply = "../evil.py\n<<<<<<< SEARCH\n=======\nx = 1\n>>>>>>> REPLACE\n";
+        assert_eq!(parse(reply, &[]).unwrap()[0].path(), "../evil.py");
+    }
+
+    #[test]
+    fn search_replace_blocks_bare_and_fenced() {
+        let reply = "I will fix it.\n\ncalc.py\n```python\n<<<<<<< SEARCH\n    return a + b\n=======\n    return a - b\n>>>>>>> REPLACE\n```\n\n```python tests/test_calc.py\n<<<<<<< SEARCH\n=======\ndef test_sub():\n    assert sub(2, 1) == 1\n>>>>>>> REPLACE\n<<<<<<< SEARCH\nimport x\n=======\nimport y\n>>>>>>> REPLACE\n```\nutil.py\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n";
+        assert_eq!(
+            parse(reply, &[]).unwrap(),
+            vec![
+                replacement("calc.py", "    return a + b\n", "    return a - b\n"),
+                replacement(
+                    "tests/test_calc.py",
+                    "",
+                    "def test_sub():\n    assert sub(2, 1) == 1\n"
+                ),
+                replacement("tests/test_calc.py", "import x\n", "import y\n"),
+                replacement("util.py", "a\n", "b\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn formats_mix_in_reply_order() {
+        let reply = "```python new.py\nX = 1\n```\nold.py\n<<<<<<< SEARCH\nY = 1\n=======\nY = 2\n>>>>>>> REPLACE\n";
+        assert_eq!(
+            parse(reply, &[]).unwrap(),
+            vec![
+                edit("new.py", "X = 1\n"),
+                replacement("old.py", "Y = 1\n", "Y = 2\n")
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_search_blocks_are_errors() {
+        let unclosed = "calc.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n";
+        assert_eq!(
+            parse(unclosed, &[]),
+            Err(ReplyError::Unclosed("calc.py".to_owned()))
+        );
+        let nameless = "<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n";
+        assert_eq!(parse(nameless, &[]), Err(ReplyError::SearchWithoutPath));
     }
 }

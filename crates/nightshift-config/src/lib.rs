@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use settings::{ModelType, SETTINGS, SandboxMode, Setting};
+pub use settings::{EditFormatChoice, ModelType, SETTINGS, SandboxMode, Setting};
 
 /// Name of the configuration file looked up in the target repository.
 pub const CONFIG_FILE_NAME: &str = "nightshift.toml";
@@ -142,7 +142,7 @@ pub struct Config {
     pub lease_duration: Duration,
     /// Time limit of one test run.
     pub test_timeout: Duration,
-    /// Context window of the in-process model, in tokens.
+    /// The model's context window, in tokens (the in-process model's size; prompts fit in it).
     pub context_tokens: u32,
     /// Most tokens one reply may generate.
     pub max_output_tokens: u32,
@@ -150,6 +150,8 @@ pub struct Config {
     pub repair_rounds: u32,
     /// Constrain in-process replies to the edit format with a grammar.
     pub constrained_output: bool,
+    /// How the model writes edits.
+    pub edit_format: EditFormatChoice,
     /// The project's test command; empty means detected.
     pub test_command: String,
     /// How generated code is confined.
@@ -276,6 +278,7 @@ impl Config {
             max_output_tokens: get("max_output_tokens").number(16, 1 << 16)?,
             repair_rounds: get("repair_rounds").number(0, 20)?,
             constrained_output: get("constrained_output").boolean()?,
+            edit_format: get("edit_format").parse_with(EditFormatChoice::parse)?,
             test_command: raw["test_command"].0.trim().to_owned(),
             sandbox: get("sandbox").parse_with(SandboxMode::parse)?,
             sandbox_memory_mb: get("sandbox_memory_mb").number(64, 1 << 20)?,

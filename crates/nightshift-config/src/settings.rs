@@ -60,6 +60,38 @@ impl SandboxMode {
     }
 }
 
+/// How the model is asked to write its edits (`edit_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditFormatChoice {
+    /// Whole files for the in-process model and models named with up to 8B parameters,
+    /// search/replace blocks for larger ones.
+    Auto,
+    /// Whole files.
+    Whole,
+    /// Search/replace blocks.
+    SearchReplace,
+}
+
+impl EditFormatChoice {
+    /// Its spelling in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Whole => "whole",
+            Self::SearchReplace => "search-replace",
+        }
+    }
+
+    pub(crate) fn parse(value: &str) -> Result<Self, String> {
+        match value.to_ascii_lowercase().replace('_', "-").as_str() {
+            "auto" => Ok(Self::Auto),
+            "whole" => Ok(Self::Whole),
+            "search-replace" | "diff" => Ok(Self::SearchReplace),
+            _ => Err("expected auto, whole or search-replace".to_owned()),
+        }
+    }
+}
+
 /// One setting.
 #[derive(Debug)]
 pub struct Setting {
@@ -208,7 +240,7 @@ pub const SETTINGS: &[Setting] = &[
         "context_tokens",
         None,
         "8192",
-        "context window of the in-process model",
+        "the model's context window, tokens: the in-process model's size, and what prompts are fitted to",
     ),
     setting(
         "max_output_tokens",
@@ -227,6 +259,12 @@ pub const SETTINGS: &[Setting] = &[
         None,
         "true",
         "constrain the in-process model's replies to the edit format with a grammar",
+    ),
+    setting(
+        "edit_format",
+        None,
+        "auto",
+        "how the model writes edits: whole (files), search-replace (blocks), or auto (whole for in-process and small models)",
     ),
     setting(
         "test_command",

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use nightshift_agent::AttemptSettings;
-use nightshift_config::{Config, SandboxMode};
+use nightshift_agent::{AttemptSettings, EditFormat};
+use nightshift_config::{Config, EditFormatChoice, ModelType, SandboxMode};
 use nightshift_daemon::{Daemon, DaemonSettings};
 use nightshift_git::Repo;
 use nightshift_sandbox::{Limits, Mode, Sandbox, Unavailable};
@@ -101,10 +101,40 @@ pub(crate) fn daemon_settings(config: &Config, repo: &Repo, sandbox: Sandbox) ->
             max_output_tokens: config.max_output_tokens,
             repair_rounds: config.repair_rounds,
             constrained_output: config.constrained_output,
+            edit_format: edit_format(config),
+            context_tokens: config.context_tokens,
             sandbox,
             test_command: config.test_command.clone(),
         },
     }
+}
+
+/// The edit format the configuration asks for. `auto` picks whole files for the in-process model
+/// and for models whose name gives at most 8B parameters (`qwen2.5-coder:1.5b`,
+/// `Llama-3.1-8B-Instruct`) — small models quote existing lines unreliably — and search/replace
+/// blocks for the rest, whose replies stay short however large the file.
+pub(crate) fn edit_format(config: &Config) -> EditFormat {
+    match config.edit_format {
+        EditFormatChoice::Whole => EditFormat::Whole,
+        EditFormatChoice::SearchReplace => EditFormat::SearchReplace,
+        EditFormatChoice::Auto => {
+            let small = config.model_type == ModelType::Gpt4all
+                || parameters_billions(&config.model_name).is_some_and(|b| b <= 8.0);
+            if small {
+                EditFormat::Whole
+            } else {
+                EditFormat::SearchReplace
+            }
+        }
+    }
+}
+
+/// The parameter count a model's name gives, in billions: `1.5b` in `qwen2.5-coder:1.5b`.
+fn parameters_billions(name: &str) -> Option<f64> {
+    name.to_ascii_lowercase()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .filter_map(|token| token.strip_suffix('b'))
+        .find_map(|number| number.parse::<f64>().ok())
 }
 
 /// The sandbox the configuration asks for, probed.
@@ -135,4 +165,18 @@ async fn stop_on_signal(shutdown: CancellationToken) {
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received"),
     }
     shutdown.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parameters_billions;
+
+    #[test]
+    fn parameter_counts_from_model_names() {
+        assert_eq!(parameters_billions("qwen2.5-coder:1.5b"), Some(1.5));
+        assert_eq!(parameters_billions("Llama-3.1-8B-Instruct"), Some(8.0));
+        assert_eq!(parameters_billions("qwen2.5-coder:32b"), Some(32.0));
+        assert_eq!(parameters_billions("gpt-4o"), None);
+        assert_eq!(parameters_billions("claude-sonnet-4-5"), None);
+    }
 }

@@ -1,6 +1,7 @@
 //! `nightshift status`.
 
 use clap::Args;
+use nightshift_agent::EditFormat;
 use nightshift_daemon::PRESENCE_KEY;
 use nightshift_model::Availability;
 use nightshift_store::{CommitLog, ModelStatsLog, SystemState, TaskQueue, now_ms};
@@ -51,6 +52,10 @@ impl Cmd {
                 "UNAVAILABLE, the daemon will not start: {unavailable}"
             )),
         };
+        let edit_format = match super::serve::edit_format(&ctx.config) {
+            EditFormat::Whole => "whole files",
+            EditFormat::SearchReplace => "search/replace blocks",
+        };
         let totals = store.totals_by_model().await?;
         let commits = store.commits(5).await?;
         if self.json {
@@ -67,6 +72,7 @@ impl Cmd {
                     "confined": sandbox.is_ok(),
                     "detail": sandbox.as_ref().unwrap_or_else(|problem| problem),
                 },
+                "edit_format": edit_format,
                 "model_totals": totals,
                 "recent_commits": commits,
             });
@@ -112,6 +118,10 @@ impl Cmd {
             Ok(detail) => println!("sandbox: {detail}"),
             Err(problem) => println!("sandbox: {problem}"),
         }
+        println!(
+            "edits:   {edit_format} (edit_format = {})",
+            ctx.config.edit_format.as_str()
+        );
         for c in &commits {
             println!(
                 "commit:  {} task {} on {}{}: {}",

@@ -1,7 +1,9 @@
 //! `nightshift tasks list|show|cancel|retry`.
 
 use clap::Subcommand;
-use nightshift_store::{CommitLog, EventLog, LogQuery, ModelStatsLog, Task, TaskQueue, TaskStatus};
+use nightshift_store::{
+    CommitLog, EventLog, LogEntry, LogQuery, ModelStatsLog, Task, TaskQueue, TaskStatus,
+};
 
 use crate::command::logs::format_ms;
 use crate::context::Context;
@@ -20,10 +22,15 @@ pub(crate) enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Show one task: its state, attempts, commit, model usage and log.
+    /// Show one task: its state, attempts, commit, model usage, and its log by attempt and
+    /// round.
     Show {
         /// The task.
         id: i64,
+        /// Every log entry in full: each round's prompt, the model's reply, the edits and the
+        /// checks' output.
+        #[arg(long)]
+        full: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -87,7 +94,7 @@ impl Cmd {
                     }
                 }
             }
-            Self::Show { id, json } => {
+            Self::Show { id, full, json } => {
                 let task = store.task(id).await?;
                 let commit = store.commit_of(id).await?;
                 let calls = store.calls_of(id).await?;
@@ -135,11 +142,7 @@ impl Cmd {
                         call.outcome
                     );
                 }
-                println!("log:");
-                for entry in logs {
-                    let first = entry.message.lines().next().unwrap_or_default();
-                    println!("  {} {:10} {first}", format_ms(entry.at_ms), entry.event);
-                }
+                print_log(&logs, full);
             }
             Self::Cancel { id } => {
                 store.cancel(id).await?;
@@ -151,5 +154,35 @@ impl Cmd {
             }
         }
         Ok(())
+    }
+}
+
+/// The log of a task, under a heading per attempt and per round; with `full`, every line of
+/// every entry (prompts, replies, check output), else the first.
+fn print_log(logs: &[LogEntry], full: bool) {
+    println!("log:");
+    let mut attempt = None;
+    for entry in logs {
+        if entry.attempt.is_some() && entry.attempt != attempt {
+            attempt = entry.attempt;
+            println!("  attempt {}", entry.attempt.unwrap_or_default());
+        }
+        if entry.event == "round" {
+            println!("    {}", entry.message);
+            continue;
+        }
+        let indent = if attempt.is_some() { "      " } else { "  " };
+        let mut lines = entry.message.lines();
+        let first = lines.next().unwrap_or_default();
+        println!(
+            "{indent}{} {:10} {first}",
+            format_ms(entry.at_ms),
+            entry.event
+        );
+        if full {
+            for line in lines {
+                println!("{indent}    {line}");
+            }
+        }
     }
 }

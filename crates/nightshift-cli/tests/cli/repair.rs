@@ -60,6 +60,30 @@ fn syntax_and_test_failures_go_back_to_the_model_until_the_answer_passes() {
     assert!(logs.contains("round 1 of 4 failed"), "{logs}");
     assert!(logs.contains("round 2 of 4 failed"), "{logs}");
 
+    // `tasks show` lays the log out by attempt and round; `--full` replays each round: the
+    // prompt, the reply, the edits and the check output.
+    let outline = repo.ok(&["tasks", "show", "1"]);
+    let at = |needle: &str| {
+        outline
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} in\n{outline}"))
+    };
+    assert!(at("attempt 1") < at("round 1 of 4: code"));
+    assert!(at("round 1 of 4: code") < at("round 2 of 4: repair"));
+    assert!(at("round 2 of 4: repair") < at("round 3 of 4: repair"));
+    let full = repo.ok(&["tasks", "show", "1", "--full"]);
+    let round_2 = &full[full.find("round 2 of 4: repair").unwrap()..];
+    let round_2 = &round_2[..round_2.find("round 3 of 4").unwrap()];
+    for part in [
+        "repair request:", // the prompt,
+        "calc.py:1:",      // with the syntax error it shows,
+        "return a - b",    // the reply,
+        "wrote calc.py",   // the edit,
+        "pytest failed",   // the check's output.
+    ] {
+        assert!(round_2.contains(part), "{part:?} in round 2:\n{round_2}");
+    }
+
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
     assert!(message.contains("Nightshift-Rounds: 3"), "{message}");
     assert!(
@@ -126,4 +150,38 @@ fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
     );
     assert_eq!(git_out(repo.path(), &["show", "main:test_calc.py"]), test);
     assert!(git_out(repo.path(), &["show", "main:calc.py"]).contains("return a + b"));
+}
+
+#[test]
+fn search_replace_edits_that_miss_are_shown_the_closest_lines_and_repaired() {
+    let mut repo = TestRepo::new();
+    let calc = "def add(a, b):\n    return a - b\n\n\ndef double(x):\n    return x * 2\n";
+    let test = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
+    repo.user_commit(&[("calc.py", calc), ("test_calc.py", test)], "buggy add");
+    // First answer quotes the line wrongly; the second quotes it as the hint shows.
+    let miss =
+        "calc.py\n<<<<<<< SEARCH\n    return a-b\n=======\n    return a + b\n>>>>>>> REPLACE";
+    let hit = "calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```";
+    let (url, requests) =
+        fake_openai_recording([miss, hit].iter().map(|reply| sse_reply(reply)).collect());
+    repo.use_fake_model(&url, "scripted");
+    repo.set("MAX_RETRIES", "0");
+    repo.set("NIGHTSHIFT_EDIT_FORMAT", "search-replace");
+    repo.ok(&["add", "Fix add in calc.py: test_calc.py fails."]);
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    let requests = requests.lock().unwrap().clone();
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
+    // The model was asked for search/replace blocks, and shown where its quote went wrong.
+    assert!(requests[0].contains("<<<<<<< SEARCH"), "{}", requests[0]);
+    assert!(
+        requests[1].contains("matches no lines") && requests[1].contains("2 |     return a - b"),
+        "{}",
+        requests[1]
+    );
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:calc.py"]),
+        calc.replace("a - b", "a + b")
+    );
 }

@@ -1,0 +1,107 @@
+//! What nightshift knows about source code, by tree-sitter: which language a file is written in
+//! ([`Language::of`]), where its syntax is broken ([`syntax_errors`], with lines and columns the
+//! model is shown), and which top-level symbols it defines ([`symbols`], for the repository map
+//! in the prompt).
+//!
+//! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
+
+mod symbols;
+mod syntax;
+
+pub use symbols::{Symbol, symbols};
+pub use syntax::{SyntaxError, syntax_errors};
+
+/// A language nightshift parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// `.py`
+    Python,
+    /// `.rs`
+    Rust,
+    /// `.js`, `.mjs`, `.cjs`, `.jsx`
+    JavaScript,
+    /// `.ts`, `.mts`, `.cts`
+    TypeScript,
+    /// `.tsx`
+    Tsx,
+    /// `.go`
+    Go,
+}
+
+impl Language {
+    /// The language of a file, by its extension.
+    pub fn of(path: &str) -> Option<Self> {
+        let ext = std::path::Path::new(path).extension()?.to_str()?;
+        Some(match ext {
+            "py" | "pyi" => Self::Python,
+            "rs" => Self::Rust,
+            "js" | "mjs" | "cjs" | "jsx" => Self::JavaScript,
+            "ts" | "mts" | "cts" => Self::TypeScript,
+            "tsx" => Self::Tsx,
+            "go" => Self::Go,
+            _ => return None,
+        })
+    }
+
+    /// Its name, as shown to people and models.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Python => "Python",
+            Self::Rust => "Rust",
+            Self::JavaScript => "JavaScript",
+            Self::TypeScript => "TypeScript",
+            Self::Tsx => "TSX",
+            Self::Go => "Go",
+        }
+    }
+
+    fn grammar(self) -> tree_sitter::Language {
+        match self {
+            Self::Python => tree_sitter_python::LANGUAGE.into(),
+            Self::Rust => tree_sitter_rust::LANGUAGE.into(),
+            Self::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+            Self::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Self::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Self::Go => tree_sitter_go::LANGUAGE.into(),
+        }
+    }
+
+    /// Parses `source`. `None` only if the grammar cannot be loaded, which the tests rule out
+    /// for every language.
+    fn parse(self, source: &str) -> Option<tree_sitter::Tree> {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&self.grammar()).ok()?;
+        parser.parse(source, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_by_extension() {
+        assert_eq!(Language::of("src/app.py"), Some(Language::Python));
+        assert_eq!(Language::of("src/main.rs"), Some(Language::Rust));
+        assert_eq!(Language::of("web/index.mjs"), Some(Language::JavaScript));
+        assert_eq!(Language::of("web/app.ts"), Some(Language::TypeScript));
+        assert_eq!(Language::of("web/App.tsx"), Some(Language::Tsx));
+        assert_eq!(Language::of("cmd/main.go"), Some(Language::Go));
+        assert_eq!(Language::of("README.md"), None);
+        assert_eq!(Language::of("Makefile"), None);
+    }
+
+    #[test]
+    fn every_grammar_loads() {
+        for language in [
+            Language::Python,
+            Language::Rust,
+            Language::JavaScript,
+            Language::TypeScript,
+            Language::Tsx,
+            Language::Go,
+        ] {
+            assert!(language.parse("").is_some(), "{}", language.name());
+        }
+    }
+}
