@@ -287,6 +287,39 @@ impl<'m> Engine<'m> {
             self.free_ids.insert(seq.id);
             seq.finish(end);
         }
+        self.compact();
+    }
+
+    /// Keeps the ids in use contiguous from 0, so every step stays one pass over the weights
+    /// (see [`Engine::step`]): while a free id is lower than one in use, the sequence with the
+    /// highest id moves down into it — llama.cpp copies its KV stream at the next decode.
+    fn compact(&mut self) {
+        loop {
+            let Some(&free) = self.free_ids.first() else {
+                return;
+            };
+            let Some(i) = (0..self.active.len())
+                .filter(|&i| self.active[i].id > free)
+                .max_by_key(|&i| self.active[i].id)
+            else {
+                return;
+            };
+            let from = self.active[i].id;
+            let moved = self
+                .ctx
+                .copy_kv_cache_seq(from, free, None, None)
+                .and_then(|()| {
+                    self.ctx
+                        .clear_kv_cache_seq(u32::try_from(from).ok(), None, None)
+                });
+            if let Err(err) = moved {
+                tracing::warn!(%err, from, to = free, "moving a sequence's KV cells");
+                return;
+            }
+            self.active[i].id = free;
+            self.free_ids.remove(&free);
+            self.free_ids.insert(from);
+        }
     }
 }
 

@@ -159,3 +159,43 @@ async fn requests_beyond_the_sequences_wait_their_turn_and_a_cancelled_one_frees
         );
     }
 }
+
+#[tokio::test]
+async fn a_sequence_moved_into_a_freed_place_keeps_its_context() {
+    // Three sequences: when the first (id 0) ends, the one with id 2 moves into its place (its
+    // KV cells copied) so the two left still decode in one pass. Its reply must be the one it
+    // would have written alone.
+    let model = LocalModel::new(LocalModelOptions {
+        path: model_path(),
+        context_tokens: 2048,
+        threads: 0,
+        sequences: 3,
+    })
+    .unwrap();
+    let ask = |question: &str, max_tokens: u32| ChatRequest {
+        messages: vec![
+            Message::system("You are a helpful coding assistant."),
+            Message::user(question),
+        ],
+        max_tokens,
+        temperature: 0.0,
+        seed: 1,
+        grammar: None,
+    };
+    let square = "Write a Python function that returns the square of a number.";
+    let cube = "Write a JavaScript function named cube that returns the cube of a number.";
+    let alone = model.complete(ask(cube, 40)).await.unwrap().text;
+    let (short, long, moved) = tokio::join!(
+        model.complete(ask(square, 2)),
+        model.complete(ask(square, 40)),
+        model.complete(ask(cube, 40)),
+    );
+    assert_eq!(short.unwrap().usage.completion_tokens, 2);
+    assert!(long.unwrap().text.contains("def"));
+    let moved = moved.unwrap().text;
+    assert!(moved.contains("cube"), "{moved}");
+    assert_eq!(
+        moved, alone,
+        "the moved sequence continues as it would have alone"
+    );
+}
