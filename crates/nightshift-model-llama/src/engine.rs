@@ -19,6 +19,8 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use nightshift_model::{ChatRequest, ModelError, Result, StreamEvent, Usage};
 use tokio::sync::mpsc;
 
@@ -150,18 +152,18 @@ impl<'m> Engine<'m> {
                 continue;
             }
             match self.prepare(&job.request) {
-                Ok((prompt, sampler, budget)) => {
+                Ok((prompt, sampling, budget)) => {
                     let id = self.free_ids.pop_first().unwrap_or_default();
                     self.active
-                        .push(Sequence::new(id, prompt, sampler, budget, job));
+                        .push(Sequence::new(id, prompt, sampling, budget, job));
                 }
                 Err(err) => drop(job.events.send(Err(err))),
             }
         }
     }
 
-    /// The request's prompt tokens, its sampler and its reply budget.
-    fn prepare(&self, request: &ChatRequest) -> Result<(Vec<LlamaToken>, LlamaSampler, usize)> {
+    /// The request's prompt tokens, how its tokens are picked, and its reply budget.
+    fn prepare(&self, request: &ChatRequest) -> Result<(Vec<LlamaToken>, Sampling, usize)> {
         let model = self.model;
         let template = model
             .chat_template(None)
@@ -187,25 +189,24 @@ impl<'m> Engine<'m> {
             .unwrap_or(usize::MAX)
             .min(window - tokens.len());
 
-        let mut samplers = Vec::new();
-        if let Some(grammar) = &request.grammar {
-            // First in the chain: every later sampler only sees tokens the grammar allows.
-            samplers.push(
+        let grammar = match &request.grammar {
+            Some(grammar) => Some(
                 LlamaSampler::grammar(model, grammar, "root")
                     .map_err(|err| ModelError::rejected(format!("grammar: {err}")))?,
-            );
-        }
-        if request.temperature <= 0.0 {
-            samplers.push(LlamaSampler::greedy());
+            ),
+            None => None,
+        };
+        let chain = if request.temperature <= 0.0 {
+            LlamaSampler::greedy()
         } else {
-            samplers.extend([
+            LlamaSampler::chain_simple([
                 LlamaSampler::top_k(40),
                 LlamaSampler::top_p(0.95, 1),
                 LlamaSampler::temp(request.temperature),
                 LlamaSampler::dist(request.seed),
-            ]);
-        }
-        Ok((tokens, LlamaSampler::chain_simple(samplers), budget))
+            ])
+        };
+        Ok((tokens, Sampling { chain, grammar }, budget))
     }
 
     /// One decode: the pending token of every generating sequence, and slices of the prompts
@@ -333,6 +334,50 @@ enum Ended {
     Failed(String),
 }
 
+/// How a sequence picks its tokens: a sampler chain, and the grammar the reply must follow.
+struct Sampling {
+    chain: LlamaSampler,
+    grammar: Option<LlamaSampler>,
+}
+
+impl Sampling {
+    /// The next token from the logits at `index` of the last batch. With a grammar this works as
+    /// llama.cpp's server does: the chain picks freely and the grammar checks that one token;
+    /// only if it refuses is every candidate filtered by the grammar and the pick made again.
+    /// Checking the whole vocabulary (150k tokens) against the grammar at every step costs more
+    /// than decoding the token.
+    /// If the grammar allows nothing at all, the reply ends (end of sequence).
+    fn pick(&mut self, ctx: &LlamaContext<'_>, model: &LlamaModel, index: i32) -> LlamaToken {
+        let Some(grammar) = &mut self.grammar else {
+            // `sample` also accepts the token into the chain.
+            return self.chain.sample(ctx, index);
+        };
+        let mut candidates = ctx.token_data_array_ith(index);
+        let mut free = candidates.clone();
+        self.chain.apply(&mut free);
+        let picked = free.selected_token();
+        let allowed = picked.is_some_and(|token| {
+            let mut one =
+                LlamaTokenDataArray::new(vec![LlamaTokenData::new(token, 1.0, 0.0)], false);
+            grammar.apply(&mut one);
+            one.data.first().is_some_and(|d| d.logit().is_finite())
+        });
+        let token = match picked {
+            Some(token) if allowed => token,
+            _ => {
+                grammar.apply(&mut candidates);
+                self.chain.apply(&mut candidates);
+                candidates
+                    .selected_token()
+                    .unwrap_or_else(|| model.vocab().eos())
+            }
+        };
+        grammar.accept(token);
+        self.chain.accept(token);
+        token
+    }
+}
+
 /// One request in the loop.
 struct Sequence {
     id: i32,
@@ -341,7 +386,7 @@ struct Sequence {
     read: usize,
     /// Next KV position.
     position: i32,
-    sampler: LlamaSampler,
+    sampling: Sampling,
     /// Sampled, not yet decoded.
     next: Option<LlamaToken>,
     /// Index in the current batch of the logits to sample from.
@@ -358,19 +403,13 @@ struct Sequence {
 }
 
 impl Sequence {
-    fn new(
-        id: i32,
-        prompt: Vec<LlamaToken>,
-        sampler: LlamaSampler,
-        budget: usize,
-        job: Job,
-    ) -> Self {
+    fn new(id: i32, prompt: Vec<LlamaToken>, sampling: Sampling, budget: usize, job: Job) -> Self {
         Self {
             id,
             prompt,
             read: 0,
             position: 0,
-            sampler,
+            sampling,
             next: None,
             logits_at: None,
             budget,
@@ -408,9 +447,7 @@ impl Sequence {
     /// sends its text. Some when the sequence is finished.
     fn advance(&mut self, ctx: &LlamaContext<'_>, model: &LlamaModel) -> Option<Ended> {
         let index = self.logits_at.take()?;
-        // `sample` also accepts the token into every sampler of the chain (the grammar's state
-        // advances there); accepting again would corrupt it.
-        let token = self.sampler.sample(ctx, index);
+        let token = self.sampling.pick(ctx, model, index);
         let vocab = model.vocab();
         if vocab.is_eog(token) {
             return Some(Ended::Done);

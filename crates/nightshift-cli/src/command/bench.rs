@@ -42,6 +42,10 @@ pub(crate) enum Cmd {
         /// An OpenAI-compatible server to measure instead of the in-process model.
         #[arg(long)]
         server: Option<String>,
+        /// Constrain the replies with the edit format's grammar (as `constrained_output` does),
+        /// to measure what the constraint costs.
+        #[arg(long)]
+        grammar: bool,
     },
     /// Queue throughput with several claiming processes.
     Queue {
@@ -77,7 +81,16 @@ impl Cmd {
                 generate,
                 rounds,
                 server,
-            } => bench_model(ctx, concurrency, generate, rounds, server).await?,
+                grammar,
+            } => {
+                let shape = ModelBench {
+                    concurrency,
+                    generate,
+                    rounds,
+                    grammar,
+                };
+                bench_model(ctx, shape, server).await?;
+            }
             Self::Queue { tasks, processes } => {
                 let new: Vec<NewTask> = (0..tasks)
                     .map(|i| {
@@ -158,13 +171,25 @@ fn long_prompt(nonce: &str) -> Vec<nightshift_model::Message> {
     ]
 }
 
-async fn bench_model(
-    ctx: &Context,
+/// What `bench model` runs.
+struct ModelBench {
     concurrency: usize,
     generate: u32,
     rounds: usize,
+    grammar: bool,
+}
+
+async fn bench_model(
+    ctx: &Context,
+    shape: ModelBench,
     server: Option<String>,
 ) -> anyhow::Result<()> {
+    let ModelBench {
+        concurrency,
+        generate,
+        rounds,
+        grammar,
+    } = shape;
     use nightshift_model::ChatModel;
     let model: std::sync::Arc<dyn ChatModel> = match &server {
         Some(url) => std::sync::Arc::new(nightshift_model_http::OpenAiCompatible::new(
@@ -184,12 +209,13 @@ async fn bench_model(
         max_tokens: generate,
         temperature: 0.0,
         seed: 1,
-        grammar: None,
+        grammar: grammar.then(|| nightshift_agent::reply::EDIT_GRAMMAR.to_owned()),
     };
     println!(
-        "{} ({} at once)",
+        "{} ({} at once{})",
         server.as_deref().unwrap_or("in-process"),
-        concurrency
+        concurrency,
+        if grammar { ", edit-format grammar" } else { "" }
     );
     // Distinct per run too: a server keeps its prompt cache between runs.
     let run = std::time::SystemTime::now()
