@@ -17,19 +17,20 @@
 use crate::edit::{Edit, FileEdit, Replacement};
 
 /// The edit format as a GBNF grammar: one or more fenced blocks, each opened by a language tag
-/// and a relative path with an extension (no component starts with `/` or `.`), closed by a fence
-/// line. A model decoding
-/// under it always produces a reply [`parse`] accepts.
+/// and a relative path with an extension (no component starts with `/` or `.`; lengths bounded,
+/// so a model cannot loop inside a path), closed by a fence line; then, optionally, free lines
+/// that do not open another block — so the model can say it is done and stop, rather than being
+/// held to block after block until its token limit. A model decoding under it always produces a
+/// reply [`parse`] accepts.
 pub const EDIT_GRAMMAR: &str = r#"
 root  ::= block ("
-"+ block)* "
-"?
+"+ block)* tail?
 block ::= "```" lang " " path "
 " line* "```"
-lang  ::= [a-z]+
-path  ::= seg ("/" seg)* "." ext
-seg   ::= [A-Za-z0-9_] [A-Za-z0-9_.-]*
-ext   ::= [A-Za-z0-9]+
+lang  ::= [a-z]{1,12}
+path  ::= (seg "/"){0,8} seg "." ext
+seg   ::= [A-Za-z0-9_] [A-Za-z0-9_.-]{0,63}
+ext   ::= [A-Za-z0-9]{1,10}
 line  ::= ([^`
 ] [^
 ]* | "`" [^`
@@ -38,6 +39,9 @@ line  ::= ([^`
 ] [^
 ]*)? "
 "
+tail  ::= "
+" ([^`] [^
+]*)*
 "#;
 
 /// Why a reply gave no edits.

@@ -120,6 +120,29 @@ async fn a_grammar_constrains_the_reply_to_the_edit_format() {
     assert!(!edits.is_empty());
     assert!(completion.text.starts_with("```"), "{:?}", completion.text);
 
+    // Under the grammar a reply still ends when the model is done — free lines may follow the
+    // blocks — rather than running on with block after block to the token limit.
+    let mut code = self::request(400);
+    code.messages[0] = Message::system(
+        "Answer with the complete file in a fenced code block whose opening fence is followed \
+         by the file's path, like ```python app/calc.py",
+    );
+    code.grammar = Some(nightshift_agent::reply::EDIT_GRAMMAR.to_owned());
+    let completion = model.complete(code).await.unwrap();
+    assert_eq!(
+        nightshift_agent::reply::parse(&completion.text, &[])
+            .unwrap_or_else(|err| panic!("{err}: {:?}", completion.text))
+            .len(),
+        1,
+        "{:?}",
+        completion.text
+    );
+    assert!(
+        completion.usage.completion_tokens < 400,
+        "{:?}",
+        completion.text
+    );
+
     let mut yes_no = self::request(8);
     yes_no.grammar = Some(r#"root ::= "yes" | "no""#.to_owned());
     let answer = model.complete(yes_no).await.unwrap();
