@@ -159,7 +159,14 @@ fn context_section(context: &Context) -> String {
         text.push_str("Repository map (files and what they define):\n");
         text.push_str(&context.map);
     }
-    for file in &context.files {
+    text.push_str(&files_section(&context.files));
+    text
+}
+
+/// Files in full, each in a block headed by its path.
+fn files_section(files: &[ContextFile]) -> String {
+    let mut text = String::new();
+    for file in files {
         text.push_str(&format!("\n```{}\n{}", file.path, file.content));
         if !file.content.ends_with('\n') {
             text.push('\n');
@@ -216,13 +223,7 @@ pub fn test_request(task: &str, written: &[ContextFile]) -> Vec<Message> {
                 .map(|name| format!("test_{}", name.to_string_lossy()))
         })
         .unwrap_or_else(|| "test_task.py".to_owned());
-    let shown = Context {
-        map: String::new(),
-        files: written.to_vec(),
-    };
-    let mut files = context_section(&shown);
-    // Only the files: the "empty repository" line would mislead here.
-    files = files.replacen("The repository is empty.\n", "", 1);
+    let files = files_section(written);
     with_example(
         EditFormat::Whole,
         format!(
