@@ -221,11 +221,21 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         }
     }
 
-    /// Asks the model; returns the reply and `backend/model` that produced it.
+    /// What of the repository a prompt may carry.
+    fn budget(&self) -> Budget {
+        Budget::fitted(
+            self.settings.context_tokens,
+            self.settings.max_output_tokens,
+        )
+    }
+
+    /// Asks the model for edits in `format`; returns the reply and `backend/model` that
+    /// produced it.
     async fn ask(
         &self,
         purpose: &str,
         messages: Vec<Message>,
+        format: EditFormat,
     ) -> Result<(Completion, String), AttemptError> {
         // The whole request, so `tasks show --full` can replay what the model saw.
         let shown: Vec<String> = messages
@@ -240,7 +250,6 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             format!("{purpose} request:\n{}", shown.join("\n\n")),
         )
         .await;
-        let whole_files = self.settings.edit_format == EditFormat::Whole || purpose == "test";
         let request = ChatRequest {
             messages,
             max_tokens: self.settings.max_output_tokens,
@@ -250,7 +259,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 RETRY_TEMPERATURE
             },
             seed: self.attempt,
-            grammar: (self.settings.constrained_output && whole_files)
+            grammar: (self.settings.constrained_output && format == EditFormat::Whole)
                 .then(|| reply::EDIT_GRAMMAR.to_owned()),
         };
         let traced = self.model.complete_traced(request).await;
@@ -375,10 +384,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 });
             }
         }
-        let budget = Budget::fitted(
-            self.settings.context_tokens,
-            self.settings.max_output_tokens,
-        );
+        let budget = self.budget();
         let format = self.settings.edit_format;
         let task = self.task.description.as_str();
         let context = prompt::gather(
@@ -542,7 +548,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         request: Vec<Message>,
         work: &mut Work,
     ) -> Result<Vec<&'static str>, AttemptError> {
-        let (reply, author) = self.ask(purpose, request).await?;
+        let (reply, author) = self
+            .ask(purpose, request, self.settings.edit_format)
+            .await?;
         work.author = author;
         let edits = reply::parse(&reply.text, &work.mentioned).inspect_err(|err| {
             tracing::info!(task_id = self.task.id, %err, "reply without edits");
@@ -568,15 +576,11 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 &work.written,
                 &self.task.description,
                 &work.written,
-                Budget::fitted(
-                    self.settings.context_tokens,
-                    self.settings.max_output_tokens,
-                ),
+                self.budget(),
             )
             .files;
-            let (test_reply, _) = self
-                .ask("test", prompt::test_request(&self.task.description, &shown))
-                .await?;
+            let request = prompt::test_request(&self.task.description, &shown);
+            let (test_reply, _) = self.ask("test", request, EditFormat::Whole).await?;
             let tests: Vec<Edit> = reply::parse(&test_reply.text, &[])?
                 .into_iter()
                 .filter(|edit| is_test_file(edit.path()))
