@@ -20,7 +20,7 @@ use crate::reply::{self, ReplyError};
 const ERROR_EXCERPT_CHARS: usize = 4_000;
 /// Time limit of a syntax check.
 const SYNTAX_TIMEOUT: Duration = Duration::from_secs(30);
-/// Sampling temperature of retries; the first attempt decodes greedily.
+/// Sampling temperature of repair rounds and retries; the first answer decodes greedily.
 const RETRY_TEMPERATURE: f32 = 0.7;
 
 /// Settings of the coding step.
@@ -162,6 +162,28 @@ impl Work {
         }
     }
 
+    /// What the model is told of a failure. When the failing test is one it wrote itself, it is
+    /// told so: small models often assert a wrong expected value, and then "fix" correct code to
+    /// match their test.
+    fn explain(&self, err: &AttemptError) -> String {
+        let mut text = err.to_string();
+        if matches!(err, AttemptError::Tests(_)) && self.generated_test {
+            let own: Vec<&str> = self
+                .written
+                .iter()
+                .filter(|f| is_test_file(f) && !self.base_files.contains(f))
+                .map(String::as_str)
+                .collect();
+            text.push_str(&format!(
+                "\n\n{} is the test you wrote for this task, and may itself be wrong. Check each \
+                 failing assert against the task: if the task disagrees with the assert, correct \
+                 the test; otherwise correct the code.",
+                own.join(", ")
+            ));
+        }
+        text
+    }
+
     /// Every file of the worktree: the repository's and the new ones.
     fn files(&self) -> Vec<String> {
         let mut files = self.base_files.clone();
@@ -229,11 +251,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         )
     }
 
-    /// Asks the model for edits in `format`; returns the reply and `backend/model` that
-    /// produced it.
+    /// Asks the model for edits in `format`, in `round` of the attempt; returns the reply and
+    /// `backend/model` that produced it.
     async fn ask(
         &self,
         purpose: &str,
+        round: u32,
         messages: Vec<Message>,
         format: EditFormat,
     ) -> Result<(Completion, String), AttemptError> {
@@ -250,15 +273,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             format!("{purpose} request:\n{}", shown.join("\n\n")),
         )
         .await;
+        let (temperature, seed) = sampling(self.attempt, round);
         let request = ChatRequest {
             messages,
             max_tokens: self.settings.max_output_tokens,
-            temperature: if self.attempt <= 1 {
-                0.0
-            } else {
-                RETRY_TEMPERATURE
-            },
-            seed: self.attempt,
+            temperature,
+            seed,
             grammar: (self.settings.constrained_output && format == EditFormat::Whole)
                 .then(|| reply::EDIT_GRAMMAR.to_owned()),
         };
@@ -427,7 +447,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                     )
                     .await;
                     match self
-                        .round(purpose, std::mem::take(&mut request), &mut work)
+                        .round(purpose, round, std::mem::take(&mut request), &mut work)
                         .await
                     {
                         Ok(checks) => {
@@ -451,7 +471,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                     .await;
                     let current =
                         prompt::gather(&self.worktree, &work.files(), task, &work.written, budget);
-                    request = prompt::repair_request(format, task, &current, &err.to_string());
+                    request = prompt::repair_request(format, task, &current, &work.explain(&err));
                     round += 1;
                 }
                 Err(err) => return Err(err),
@@ -545,11 +565,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     async fn round(
         &self,
         purpose: &str,
+        round: u32,
         request: Vec<Message>,
         work: &mut Work,
     ) -> Result<Vec<&'static str>, AttemptError> {
         let (reply, author) = self
-            .ask(purpose, request, self.settings.edit_format)
+            .ask(purpose, round, request, self.settings.edit_format)
             .await?;
         work.author = author;
         let edits = reply::parse(&reply.text, &work.mentioned).inspect_err(|err| {
@@ -580,7 +601,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             )
             .files;
             let request = prompt::test_request(&self.task.description, &shown);
-            let (test_reply, _) = self.ask("test", request, EditFormat::Whole).await?;
+            let (test_reply, _) = self.ask("test", round, request, EditFormat::Whole).await?;
             let tests: Vec<Edit> = reply::parse(&test_reply.text, &[])?
                 .into_iter()
                 .filter(|edit| is_test_file(edit.path()))
@@ -664,6 +685,20 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     }
 }
 
+/// Temperature and seed of a request in `round` of `attempt`: the first answer is the model's
+/// most likely one (greedy); every later request samples, with a seed of its own, because a
+/// repair or a retry decoded greedily tends to give back the answer that just failed.
+fn sampling(attempt: u32, round: u32) -> (f32, u32) {
+    if attempt <= 1 && round <= 1 {
+        (0.0, 0)
+    } else {
+        (
+            RETRY_TEMPERATURE,
+            attempt.saturating_mul(1_000).saturating_add(round),
+        )
+    }
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -678,4 +713,52 @@ fn last_line(text: &str) -> &str {
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default()
         .trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_first_answer_is_greedy() {
+        assert_eq!(sampling(1, 1), (0.0, 0));
+        let later = [
+            sampling(1, 2),
+            sampling(1, 3),
+            sampling(2, 1),
+            sampling(2, 2),
+        ];
+        assert!(later.iter().all(|&(t, _)| t == RETRY_TEMPERATURE));
+        let mut seeds: Vec<u32> = later.iter().map(|&(_, s)| s).collect();
+        seeds.dedup();
+        assert_eq!(seeds.len(), later.len(), "each request has its own seed");
+    }
+
+    #[test]
+    fn a_failing_test_the_model_wrote_is_named_as_possibly_wrong() {
+        let mut work = Work {
+            base: None,
+            base_files: vec!["calc.py".to_owned(), "test_old.py".to_owned()],
+            mentioned: Vec::new(),
+            written: vec!["calc.py".to_owned(), "test_calc.py".to_owned()],
+            author: String::new(),
+            generated_test: true,
+            tests: TestBaseline::default(),
+        };
+        let failing = AttemptError::Tests("assert 0 == -100".to_owned());
+        let told = work.explain(&failing);
+        assert!(
+            told.starts_with("tests failed:\nassert 0 == -100"),
+            "{told}"
+        );
+        assert!(
+            told.contains("test_calc.py is the test you wrote for this task"),
+            "{told}"
+        );
+        assert!(!told.contains("test_old.py"), "{told}");
+        let syntax = AttemptError::Syntax("calc.py:1:1: invalid syntax".to_owned());
+        assert!(!work.explain(&syntax).contains("you wrote"));
+        work.generated_test = false;
+        assert!(!work.explain(&failing).contains("you wrote"));
+    }
 }

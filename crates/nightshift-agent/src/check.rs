@@ -134,6 +134,7 @@ pub fn test_commands(
                 "-p",
                 "no:cacheprovider",
                 "--color=no",
+                "--tb=short",
             ]
             .map(str::to_owned)
             .to_vec(),

@@ -229,7 +229,9 @@ pub fn test_request(task: &str, written: &[ContextFile]) -> Vec<Message> {
         format!(
             "{files}\nThese files were written for the task: {task}\n\n\
              Write a short pytest test file named {test_path} that imports from {} and checks \
-             the behaviour the task asks for with a few plain asserts. Reply with that one file.",
+             the behaviour the task asks for with a few plain asserts. Use the examples the task \
+             gives, exactly as written; add an assert of your own only where you are sure of the \
+             expected value. Reply with that one file.",
             modules.join(", ")
         ),
     )

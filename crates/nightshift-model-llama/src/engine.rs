@@ -34,6 +34,14 @@ const BATCH_TOKENS: usize = 2048;
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// Jobs buffered before `LocalModel::stream` waits for the loop to take them.
 const QUEUE_CAPACITY: usize = 64;
+/// A reply whose last `LOOP_SPAN` tokens repeat one stretch of at most `LOOP_PERIOD` tokens
+/// ends there. A small model decoding greedily can fall into writing the same line until its
+/// token limit (seen with Qwen2.5-Coder-0.5B: one `assert` line for 1,200 tokens); nothing after
+/// the first copies is worth the wait, and the cut reply fails its checks in seconds instead.
+/// Four copies of a 64-token stretch, or thirteen of a 20-token line, are never code anyone
+/// meant to write.
+const LOOP_SPAN: usize = 256;
+const LOOP_PERIOD: usize = 64;
 
 /// One request for the loop.
 pub(crate) struct Job {
@@ -393,6 +401,8 @@ struct Sequence {
     logits_at: Option<i32>,
     budget: usize,
     generated: u64,
+    /// The tokens generated so far.
+    output: Vec<LlamaToken>,
     /// Bytes of a UTF-8 character split across tokens.
     partial: Vec<u8>,
     first_token: Option<Duration>,
@@ -414,6 +424,7 @@ impl Sequence {
             logits_at: None,
             budget,
             generated: 0,
+            output: Vec::new(),
             partial: Vec::new(),
             first_token: None,
             flushed: None,
@@ -453,6 +464,7 @@ impl Sequence {
             return Some(Ended::Done);
         }
         self.generated += 1;
+        self.output.push(token);
         self.first_token
             .get_or_insert_with(|| self.started.elapsed());
         self.partial
@@ -462,6 +474,13 @@ impl Sequence {
             return Some(Ended::Cancelled);
         }
         if usize::try_from(self.generated).unwrap_or(usize::MAX) >= self.budget {
+            return Some(Ended::Done);
+        }
+        if stuck_in_loop(&self.output) {
+            tracing::info!(
+                tokens = self.generated,
+                "reply ended: it repeats itself ({LOOP_SPAN} tokens of one stretch)"
+            );
             return Some(Ended::Done);
         }
         self.next = Some(token);
@@ -503,5 +522,47 @@ impl Sequence {
         };
         // The caller may be gone; then nobody needs the event.
         drop(self.events.send(event));
+    }
+}
+
+/// Whether the last [`LOOP_SPAN`] items of `output` are one stretch of at most [`LOOP_PERIOD`]
+/// items over and over.
+fn stuck_in_loop<T: PartialEq>(output: &[T]) -> bool {
+    let Some(start) = output.len().checked_sub(LOOP_SPAN) else {
+        return false;
+    };
+    let tail = &output[start..];
+    (1..=LOOP_PERIOD).any(|period| tail[period..].iter().zip(tail).all(|(a, b)| a == b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_repeating_one_line_is_stuck() {
+        let line: Vec<u32> = (0..20).collect();
+        let mut reply: Vec<u32> = (100..400).collect();
+        assert!(!stuck_in_loop(&reply));
+        for copies in 1..=20 {
+            reply.extend(&line);
+            // 12 copies of the line are 240 tokens, not yet the span; the 13th completes it.
+            assert_eq!(stuck_in_loop(&reply), copies >= 13, "{copies} copies");
+        }
+    }
+
+    #[test]
+    fn code_with_similar_lines_is_not_stuck() {
+        // `assert f(i) == i` for i in 0..: every line alike but for its numbers.
+        let reply: Vec<u32> = (0..60)
+            .flat_map(|i| [1, 2, 3, 1000 + i, 4, 5, 2000 + i, 6])
+            .collect();
+        assert!(reply.len() > LOOP_SPAN);
+        assert!(!stuck_in_loop(&reply));
+        let long_period: Vec<u32> = (0..4).flat_map(|_| 0..65).collect();
+        assert!(
+            !stuck_in_loop(&long_period),
+            "a period above LOOP_PERIOD is left alone"
+        );
     }
 }
