@@ -279,8 +279,15 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             max_tokens: self.settings.max_output_tokens,
             temperature,
             seed,
-            grammar: (self.settings.constrained_output && format == EditFormat::Whole)
-                .then(|| reply::EDIT_GRAMMAR.to_owned()),
+            grammar: (self.settings.constrained_output && format == EditFormat::Whole).then(|| {
+                // A repair reply may say what was wrong before its files.
+                let grammar = if purpose == "repair" {
+                    reply::REPAIR_GRAMMAR
+                } else {
+                    reply::EDIT_GRAMMAR
+                };
+                grammar.to_owned()
+            }),
         };
         let traced = self.model.complete_traced(request).await;
         for call in &traced.calls {

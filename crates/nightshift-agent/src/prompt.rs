@@ -91,12 +91,17 @@ pub fn gather(
     Context { map, files: shown }
 }
 
-/// How the model is told to answer, with a worked example: small models copy the format of an
+/// How the model is told to answer, with worked examples: small models copy the format of an
 /// example turn far more reliably than they follow a description of it.
 struct Instructions {
     system: &'static str,
-    example_task: &'static str,
-    example_reply: &'static str,
+    /// A task done: the example before a request to do a task.
+    example: Example,
+    /// A failure repaired: the example before a request to repair. It opens with one sentence
+    /// on what is wrong — a small model that names the fault first fixes it more often — and
+    /// shows a repair, not a new file, so the model does not copy the task example instead of
+    /// fixing its own files (seen with Qwen2.5-Coder-1.5B).
+    repair_example: Example,
     /// The closing line of a request to do the task.
     answer: &'static str,
     /// The closing line of a request to repair.
@@ -108,11 +113,20 @@ const WHOLE: Instructions = Instructions {
              content of every file you create or change, each in its own fenced code block whose \
              opening fence is followed by the file's path. Write whole files, never fragments. \
              Keep explanations short.",
-    example_task: "The repository is empty.\n\nTask: Create greet.py with a function greet(name) \
-                   that returns a greeting for name.\n\nReply with the complete files.",
-    example_reply: "```python greet.py\ndef greet(name):\n    return f\"Hello, {name}!\"\n```",
+    example: Example {
+        task: "The repository is empty.\n\nTask: Create greet.py with a function greet(name) \
+               that returns a greeting for name.\n\nReply with the complete files.",
+        reply: "```python greet.py\ndef greet(name):\n    return f\"Hello, {name}!\"\n```",
+    },
+    repair_example: Example {
+        task: REPAIR_EXAMPLE_TASK,
+        reply: "greet joins the words without the comma and the exclamation mark the test \
+                expects.\n\n```python greet.py\ndef greet(name):\n    return \"Hello, \" + name + \
+                \"!\"\n```",
+    },
     answer: "Reply with the complete files.",
-    repair: "Fix the problem. Reply with the complete corrected files.",
+    repair: "Fix the problem: first say in one sentence what is wrong, then reply with the \
+             complete corrected files.",
 };
 
 const SEARCH_REPLACE: Instructions = Instructions {
@@ -122,17 +136,42 @@ const SEARCH_REPLACE: Instructions = Instructions {
              unique in the file), a line `=======`, the lines that replace them, and a line \
              `>>>>>>> REPLACE`. To create a file, leave the part between SEARCH and ======= \
              empty. Use one block per change. Keep explanations short.",
-    example_task: "Repository map:\ngreet.py (shown below)\n\n```greet.py\ndef greet(name):\n    \
-                   return \"Hello \" + name\n\n\ndef farewell(name):\n    return \"Bye \" + \
-                   name\n```\n\nTask: Make greet end with an exclamation mark, and add \
-                   test_greet.py testing it.\n\nReply with search/replace blocks.",
-    example_reply: "greet.py\n<<<<<<< SEARCH\n    return \"Hello \" + name\n=======\n    return \
-                    \"Hello \" + name + \"!\"\n>>>>>>> REPLACE\n\ntest_greet.py\n<<<<<<< SEARCH\n\
-                    =======\nfrom greet import greet\n\n\ndef test_greet():\n    assert \
-                    greet(\"Ann\") == \"Hello Ann!\"\n>>>>>>> REPLACE",
+    example: Example {
+        task: "Repository map:\ngreet.py (shown below)\n\n```greet.py\ndef greet(name):\n    \
+               return \"Hello \" + name\n\n\ndef farewell(name):\n    return \"Bye \" + \
+               name\n```\n\nTask: Make greet end with an exclamation mark, and add \
+               test_greet.py testing it.\n\nReply with search/replace blocks.",
+        reply: "greet.py\n<<<<<<< SEARCH\n    return \"Hello \" + name\n=======\n    return \
+                \"Hello \" + name + \"!\"\n>>>>>>> REPLACE\n\ntest_greet.py\n<<<<<<< SEARCH\n\
+                =======\nfrom greet import greet\n\n\ndef test_greet():\n    assert \
+                greet(\"Ann\") == \"Hello Ann!\"\n>>>>>>> REPLACE",
+    },
+    repair_example: Example {
+        task: REPAIR_EXAMPLE_TASK,
+        reply: "greet joins the words without the comma and the exclamation mark the test \
+                expects.\n\ngreet.py\n<<<<<<< SEARCH\n    return \"Hello \" + name\n=======\n    \
+                return \"Hello, \" + name + \"!\"\n>>>>>>> REPLACE",
+    },
     answer: "Reply with search/replace blocks.",
-    repair: "Fix the problem. Reply with search/replace blocks against the files as shown above.",
+    repair: "Fix the problem: first say in one sentence what is wrong, then reply with \
+             search/replace blocks against the files as shown above.",
 };
+
+/// A worked example: a request and the reply to it.
+struct Example {
+    task: &'static str,
+    reply: &'static str,
+}
+
+/// The request of both formats' repair example, but for its closing line: each format's
+/// `repair`.
+const REPAIR_EXAMPLE_TASK: &str = "Repository map (files and what they define):\ngreet.py (shown \
+     below)\ntest_greet.py (shown below)\n\n```greet.py\ndef greet(name):\n    return \"Hello \" + \
+     name\n```\n\n```test_greet.py\nfrom greet import greet\n\n\ndef test_greet():\n    assert \
+     greet(\"Ann\") == \"Hello, Ann!\"\n```\n\nTask: Make greet(name) return a greeting like \
+     \"Hello, Ann!\".\n\nThe files above are as your previous answer left them, and it failed:\n\
+     tests failed:\npytest:\ntest_greet.py:5: in test_greet\n    assert greet(\"Ann\") == \"Hello, \
+     Ann!\"\nE   AssertionError: assert 'Hello Ann' == 'Hello, Ann!'\n\n";
 
 fn instructions(format: EditFormat) -> &'static Instructions {
     match format {
@@ -143,10 +182,19 @@ fn instructions(format: EditFormat) -> &'static Instructions {
 
 fn with_example(format: EditFormat, user: String) -> Vec<Message> {
     let how = instructions(format);
+    with(how, how.example.task.to_owned(), how.example.reply, user)
+}
+
+fn with(
+    how: &Instructions,
+    example_task: String,
+    example_reply: &str,
+    user: String,
+) -> Vec<Message> {
     vec![
         Message::system(how.system),
-        Message::user(how.example_task),
-        Message::assistant(how.example_reply),
+        Message::user(example_task),
+        Message::assistant(example_reply),
         Message::user(user),
     ]
 }
@@ -196,13 +244,16 @@ pub fn repair_request(
     context: &Context,
     failure: &str,
 ) -> Vec<Message> {
-    with_example(
-        format,
+    let how = instructions(format);
+    with(
+        how,
+        format!("{}{}", how.repair_example.task, how.repair),
+        how.repair_example.reply,
         format!(
             "{}\nTask: {task}\n\nThe files above are as your previous answer left them, and it \
              failed:\n{failure}\n\n{}",
             context_section(context),
-            instructions(format).repair
+            how.repair
         ),
     )
 }

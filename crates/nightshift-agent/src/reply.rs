@@ -16,16 +16,10 @@
 
 use crate::edit::{Edit, FileEdit, Replacement};
 
-/// The edit format as a GBNF grammar: one or more fenced blocks, each opened by a language tag
-/// and a relative path with an extension (no component starts with `/` or `.`; lengths bounded,
-/// so a model cannot loop inside a path), closed by a fence line; then, optionally, free lines
-/// that do not open another block — so the model can say it is done and stop, rather than being
-/// held to block after block until its token limit. A model decoding under it always produces a
-/// reply [`parse`] accepts.
-pub const EDIT_GRAMMAR: &str = r#"
-root  ::= block ("
-"+ block)* tail?
-block ::= "```" lang " " path "
+/// The rules both grammars share, as a literal for `concat!`.
+macro_rules! edit_rules {
+    () => {
+        r#"block ::= "```" lang " " path "
 " line* "```"
 lang  ::= [a-z]{1,12}
 path  ::= (seg "/"){0,8} seg "." ext
@@ -42,7 +36,36 @@ line  ::= ([^`
 tail  ::= "
 " ([^`] [^
 ]*)*
-"#;
+"#
+    };
+}
+
+/// The edit format as a GBNF grammar: one or more fenced blocks, each opened by a language tag
+/// and a relative path with an extension (no component starts with `/` or `.`; lengths bounded,
+/// so a model cannot loop inside a path), closed by a fence line; then, optionally, free lines
+/// that do not open another block — so the model can say it is done and stop, rather than being
+/// held to block after block until its token limit. A model decoding under it always produces a
+/// reply [`parse`] accepts.
+pub const EDIT_GRAMMAR: &str = concat!(
+    r#"root  ::= block ("
+"+ block)* tail?
+"#,
+    edit_rules!()
+);
+
+/// [`EDIT_GRAMMAR`] with up to three lines of prose before the first block: a repair reply
+/// says what was wrong before it gives the corrected files.
+pub const REPAIR_GRAMMAR: &str = concat!(
+    r#"root  ::= lead? block ("
+"+ block)* tail?
+lead  ::= ([^`
+] [^
+]{0,300} "
+"){1,3} "
+"?
+"#,
+    edit_rules!()
+);
 
 /// Why a reply gave no edits.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -143,6 +143,19 @@ async fn a_grammar_constrains_the_reply_to_the_edit_format() {
         completion.text
     );
 
+    // The repair grammar lets a sentence come first; the files must still follow.
+    let mut repair = self::request(300);
+    repair.messages = vec![Message::user(
+        "calc.py holds `def add(a, b):\n    return a - b` and test_calc.py fails with \
+         `assert add(2, 2) == 4`. First say in one sentence what is wrong, then give the \
+         corrected calc.py in a fenced block whose opening fence is followed by its path.",
+    )];
+    repair.grammar = Some(nightshift_agent::reply::REPAIR_GRAMMAR.to_owned());
+    let completion = model.complete(repair).await.unwrap();
+    let edits = nightshift_agent::reply::parse(&completion.text, &[])
+        .unwrap_or_else(|err| panic!("{err}: {:?}", completion.text));
+    assert_eq!(edits.len(), 1, "{:?}", completion.text);
+
     let mut yes_no = self::request(8);
     yes_no.grammar = Some(r#"root ::= "yes" | "no""#.to_owned());
     let answer = model.complete(yes_no).await.unwrap();
