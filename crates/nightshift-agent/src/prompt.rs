@@ -293,6 +293,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_repair_request_shows_a_worked_repair_and_ends_with_its_format() {
+        let context = Context {
+            map: "calc.py (shown below)\n".to_owned(),
+            files: vec![ContextFile {
+                path: "calc.py".to_owned(),
+                content: "def add(a, b):\n    return a - b\n".to_owned(),
+            }],
+        };
+        for format in [EditFormat::Whole, EditFormat::SearchReplace] {
+            let how = instructions(format);
+            let request = repair_request(format, "Fix add", &context, "assert -1 == 3");
+            // The example is a failure and its fix, closing as the real request closes.
+            assert!(request[1].content.contains("it failed:"));
+            assert!(request[1].content.ends_with(how.repair));
+            assert!(request[2].content.starts_with("greet joins the words"));
+            assert!(crate::reply::parse(&request[2].content, &[]).is_ok());
+            let user = &request[3].content;
+            assert!(user.contains("```calc.py\ndef add(a, b):"), "{user}");
+            assert!(user.contains("it failed:\nassert -1 == 3"), "{user}");
+            assert!(user.ends_with(how.repair), "{user}");
+        }
+    }
+
+    #[test]
     fn the_budget_follows_the_window() {
         assert_eq!(Budget::fitted(8192, 1536).chars, (8192 - 1536 - 700) * 3);
         assert_eq!(Budget::fitted(1024, 1536).chars, MIN_BUDGET_CHARS);
