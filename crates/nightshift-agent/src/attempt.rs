@@ -64,6 +64,11 @@ pub enum AttemptError {
     /// Tests failed.
     #[error("tests failed:\n{0}")]
     Tests(String),
+    /// The edits left every file as it was.
+    #[error(
+        "your answer left every file exactly as it was, so nothing is done yet: make the change the task asks for"
+    )]
+    NoChange,
     /// The edits deleted, skipped or weakened existing tests.
     #[error("the change takes tests away:\n{0}")]
     TestIntegrity(String),
@@ -101,7 +106,11 @@ impl AttemptError {
             },
             // Retries sample differently, so a bad reply may be followed by a good one.
             Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Tests(_) => true,
-            Self::TestIntegrity(_) | Self::Conflict(_) | Self::Git(_) | Self::Io(_) => true,
+            Self::NoChange
+            | Self::TestIntegrity(_)
+            | Self::Conflict(_)
+            | Self::Git(_)
+            | Self::Io(_) => true,
         }
     }
 
@@ -109,6 +118,7 @@ impl AttemptError {
     pub fn is_repairable(&self) -> bool {
         match self {
             Self::Reply(_)
+            | Self::NoChange
             | Self::Syntax(_)
             | Self::Tests(_)
             | Self::TestIntegrity(_)
@@ -457,10 +467,10 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                         .round(purpose, round, std::mem::take(&mut request), &mut work)
                         .await
                     {
-                        Ok(checks) => {
-                            let commit = self.commit(&checks, &work, round).await?;
-                            self.merge(commit, checks, &mut work).await
-                        }
+                        Ok(checks) => match self.commit(&checks, &work, round).await {
+                            Ok(commit) => self.merge(commit, checks, &mut work).await,
+                            Err(err) => Err(err),
+                        },
                         Err(err) => Err(err),
                     }
                 }
@@ -496,6 +506,15 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let mut written = work.written.clone();
         written.sort();
         written.dedup();
+        if !self.repo.changed(&self.worktree, &written).await? {
+            self.log(
+                LogLevel::Error,
+                "edit",
+                "the answer changed no file".to_owned(),
+            )
+            .await;
+            return Err(AttemptError::NoChange);
+        }
         let message = self.commit_message(checks, &work.author, round);
         Ok(self.repo.commit(&self.worktree, &written, &message).await?)
     }

@@ -387,6 +387,13 @@ impl Repo {
         })
     }
 
+    /// Whether any of `files` differs, in `worktree`, from its last commit (new files count).
+    pub async fn changed(&self, worktree: &Path, files: &[String]) -> Result<bool> {
+        let mut status = vec!["status", "--porcelain", "--untracked-files=all", "--"];
+        status.extend(files.iter().map(String::as_str));
+        Ok(!git(worktree, &status).await?.trim().is_empty())
+    }
+
     /// Puts `commit`, made in `worktree` on top of `base` (`None`: a root commit), onto the
     /// target's current tip. `Ok(None)`: the tip has not moved, nothing to do. `Ok(Some(r))`: the
     /// worktree now holds the rebased commit — its checks must run again before it lands. A

@@ -153,6 +153,44 @@ fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
 }
 
 #[test]
+fn an_answer_that_changes_nothing_goes_back_to_the_model() {
+    let mut repo = TestRepo::new();
+    let buggy = "def add(a, b):\n    return a - b\n";
+    repo.user_commit(
+        &[
+            ("calc.py", buggy),
+            (
+                "test_calc.py",
+                "from calc import add\n\n\ndef test_sub():\n    assert add(0, 0) == 0\n",
+            ),
+        ],
+        "buggy add",
+    );
+    // First answer: the file exactly as it is (its checks pass); then the fix.
+    let same = format!("```python calc.py\n{buggy}```");
+    let (url, requests) = fake_openai_recording(
+        [same.as_str(), FIXED]
+            .iter()
+            .map(|r| sse_reply(r))
+            .collect(),
+    );
+    repo.use_fake_model(&url, "scripted");
+    repo.set("MAX_RETRIES", "0");
+    repo.ok(&["add", "Fix add in calc.py: it subtracts."]);
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains("your answer left every file exactly as it was"),
+        "{}",
+        requests[1]
+    );
+    assert!(git_out(repo.path(), &["show", "main:calc.py"]).contains("return a + b"));
+}
+
+#[test]
 fn search_replace_edits_that_miss_are_shown_the_closest_lines_and_repaired() {
     let mut repo = TestRepo::new();
     let calc = "def add(a, b):\n    return a - b\n\n\ndef double(x):\n    return x * 2\n";
