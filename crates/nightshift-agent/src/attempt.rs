@@ -132,6 +132,35 @@ impl AttemptError {
     }
 }
 
+/// What a request asks the model for; stored as `model_stats.purpose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// The first answer to the task.
+    Code,
+    /// A fix of a failed answer.
+    Repair,
+    /// A test for a task that brought none.
+    Test,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Code => "code",
+            Self::Repair => "repair",
+            Self::Test => "test",
+        }
+    }
+
+    /// The grammar of whole-file replies: a repair may say what was wrong before its files.
+    fn grammar(self) -> &'static str {
+        match self {
+            Self::Repair => reply::REPAIR_GRAMMAR,
+            Self::Code | Self::Test => reply::EDIT_GRAMMAR,
+        }
+    }
+}
+
 /// The commit an attempt landed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Landed {
@@ -265,11 +294,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     /// `backend/model` that produced it.
     async fn ask(
         &self,
-        purpose: &str,
+        purpose: Purpose,
         round: u32,
         messages: Vec<Message>,
         format: EditFormat,
     ) -> Result<(Completion, String), AttemptError> {
+        let purpose_name = purpose.as_str();
         // The whole request, so `tasks show --full` can replay what the model saw.
         let shown: Vec<String> = messages
             .iter()
@@ -280,7 +310,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         self.log(
             LogLevel::Debug,
             "prompt",
-            format!("{purpose} request:\n{}", shown.join("\n\n")),
+            format!("{purpose_name} request:\n{}", shown.join("\n\n")),
         )
         .await;
         let (temperature, seed) = sampling(self.attempt, round);
@@ -289,15 +319,8 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             max_tokens: self.settings.max_output_tokens,
             temperature,
             seed,
-            grammar: (self.settings.constrained_output && format == EditFormat::Whole).then(|| {
-                // A repair reply may say what was wrong before its files.
-                let grammar = if purpose == "repair" {
-                    reply::REPAIR_GRAMMAR
-                } else {
-                    reply::EDIT_GRAMMAR
-                };
-                grammar.to_owned()
-            }),
+            grammar: (self.settings.constrained_output && format == EditFormat::Whole)
+                .then(|| purpose.grammar().to_owned()),
         };
         let traced = self.model.complete_traced(request).await;
         for call in &traced.calls {
@@ -306,7 +329,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 attempt: Some(self.attempt),
                 backend: call.backend.clone(),
                 model: call.model.clone(),
-                purpose: purpose.to_owned(),
+                purpose: purpose_name.to_owned(),
                 prompt_tokens: call.usage.prompt_tokens,
                 completion_tokens: call.usage.completion_tokens,
                 first_token_ms: call.usage.first_token.map(millis),
@@ -330,7 +353,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             LogLevel::Debug,
             "model",
             format!(
-                "{purpose} reply from {served_by}: {} prompt + {} completion tokens in {} ms\n{}",
+                "{purpose_name} reply from {served_by}: {} prompt + {} completion tokens in {} ms\n{}",
                 completion.usage.prompt_tokens,
                 completion.usage.completion_tokens,
                 millis(completion.usage.total),
@@ -456,11 +479,15 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             let outcome = match unlanded.take() {
                 Some(commit) => self.merge(commit, vec!["earlier attempt"], &mut work).await,
                 None => {
-                    let purpose = if round == 1 { "code" } else { "repair" };
+                    let purpose = if round == 1 {
+                        Purpose::Code
+                    } else {
+                        Purpose::Repair
+                    };
                     self.log(
                         LogLevel::Info,
                         "round",
-                        format!("round {round} of {last_round}: {purpose}"),
+                        format!("round {round} of {last_round}: {}", purpose.as_str()),
                     )
                     .await;
                     match self
@@ -590,7 +617,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     /// the tests. Returns the checks that passed.
     async fn round(
         &self,
-        purpose: &str,
+        purpose: Purpose,
         round: u32,
         request: Vec<Message>,
         work: &mut Work,
@@ -627,7 +654,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             )
             .files;
             let request = prompt::test_request(&self.task.description, &shown);
-            let (test_reply, _) = self.ask("test", round, request, EditFormat::Whole).await?;
+            let (test_reply, _) = self
+                .ask(Purpose::Test, round, request, EditFormat::Whole)
+                .await?;
             let tests: Vec<Edit> = reply::parse(&test_reply.text, &[])?
                 .into_iter()
                 .filter(|edit| is_test_file(edit.path()))

@@ -97,11 +97,11 @@ struct Instructions {
     system: &'static str,
     /// A task done: the example before a request to do a task.
     example: Example,
-    /// A failure repaired: the example before a request to repair. It opens with one sentence
-    /// on what is wrong — a small model that names the fault first fixes it more often — and
-    /// shows a repair, not a new file, so the model does not copy the task example instead of
-    /// fixing its own files (seen with Qwen2.5-Coder-1.5B).
-    repair_example: Example,
+    /// The reply to [`REPAIR_EXAMPLE_TASK`]: the example before a request to repair. It opens
+    /// with one sentence on what is wrong — a small model that names the fault first fixes it
+    /// more often — and shows a repair, not a new file, so the model does not copy the task
+    /// example instead of fixing its own files (seen with Qwen2.5-Coder-1.5B).
+    repair_reply: &'static str,
     /// The closing line of a request to do the task.
     answer: &'static str,
     /// The closing line of a request to repair.
@@ -118,12 +118,9 @@ const WHOLE: Instructions = Instructions {
                that returns a greeting for name.\n\nReply with the complete files.",
         reply: "```python greet.py\ndef greet(name):\n    return f\"Hello, {name}!\"\n```",
     },
-    repair_example: Example {
-        task: REPAIR_EXAMPLE_TASK,
-        reply: "greet joins the words without the comma and the exclamation mark the test \
+    repair_reply: "greet joins the words without the comma and the exclamation mark the test \
                 expects.\n\n```python greet.py\ndef greet(name):\n    return \"Hello, \" + name + \
                 \"!\"\n```",
-    },
     answer: "Reply with the complete files.",
     repair: "Fix the problem: first say in one sentence what is wrong, then reply with the \
              complete corrected files.",
@@ -146,12 +143,9 @@ const SEARCH_REPLACE: Instructions = Instructions {
                 =======\nfrom greet import greet\n\n\ndef test_greet():\n    assert \
                 greet(\"Ann\") == \"Hello Ann!\"\n>>>>>>> REPLACE",
     },
-    repair_example: Example {
-        task: REPAIR_EXAMPLE_TASK,
-        reply: "greet joins the words without the comma and the exclamation mark the test \
+    repair_reply: "greet joins the words without the comma and the exclamation mark the test \
                 expects.\n\ngreet.py\n<<<<<<< SEARCH\n    return \"Hello \" + name\n=======\n    \
                 return \"Hello, \" + name + \"!\"\n>>>>>>> REPLACE",
-    },
     answer: "Reply with search/replace blocks.",
     repair: "Fix the problem: first say in one sentence what is wrong, then reply with \
              search/replace blocks against the files as shown above.",
@@ -247,8 +241,8 @@ pub fn repair_request(
     let how = instructions(format);
     with(
         how,
-        format!("{}{}", how.repair_example.task, how.repair),
-        how.repair_example.reply,
+        format!("{REPAIR_EXAMPLE_TASK}{}", how.repair),
+        how.repair_reply,
         format!(
             "{}\nTask: {task}\n\nThe files above are as your previous answer left them, and it \
              failed:\n{failure}\n\n{}",
