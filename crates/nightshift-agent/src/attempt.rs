@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use nightshift_git::{Commit, GitError, Repo, Start, TASK_TRAILER, task_branch};
+use nightshift_lang::{Language, narrow_test};
 use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
 use nightshift_sandbox::Sandbox;
 use nightshift_store::{EventLog, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, Task};
@@ -11,10 +12,11 @@ use tokio::sync::Mutex;
 
 use crate::apply::{self, ApplyError};
 use crate::check::{self, is_test_file};
-use crate::edit::{Edit, EditFormat};
+use crate::edit::{Edit, EditFormat, FileEdit};
 use crate::guard::TestBaseline;
 use crate::prompt::{self, Budget};
 use crate::reply::{self, ReplyError};
+use crate::repo_map;
 
 /// Longest excerpt of check output kept in an error.
 const ERROR_EXCERPT_CHARS: usize = 4_000;
@@ -207,12 +209,7 @@ impl Work {
     fn explain(&self, err: &AttemptError) -> String {
         let mut text = err.to_string();
         if matches!(err, AttemptError::Tests(_)) && self.generated_test {
-            let own: Vec<&str> = self
-                .written
-                .iter()
-                .filter(|f| is_test_file(f) && !self.base_files.contains(f))
-                .map(String::as_str)
-                .collect();
+            let own: Vec<&str> = self.own_tests().collect();
             text.push_str(&format!(
                 "\n\n{} is the test you wrote for this task, and may itself be wrong. Check each \
                  failing assert against the task: if the task disagrees with the assert, correct \
@@ -221,6 +218,14 @@ impl Work {
             ));
         }
         text
+    }
+
+    /// The test files the model wrote because the task brought none.
+    fn own_tests(&self) -> impl Iterator<Item = &str> {
+        self.written
+            .iter()
+            .filter(|f| self.generated_test && is_test_file(f) && !self.base_files.contains(f))
+            .map(String::as_str)
     }
 
     /// Every file of the worktree: the repository's and the new ones.
@@ -644,7 +649,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let mut checks = vec!["tests-intact", "syntax"];
 
         let has_tests = work.files().iter().any(|f| is_test_file(f));
-        if !has_tests && work.written.iter().any(|f| check::is_python(f)) {
+        let plan = work
+            .written
+            .iter()
+            .filter(|f| !is_test_file(f))
+            .find_map(|f| check::test_plan(&self.worktree, f));
+        if let (false, Some(plan)) = (has_tests, plan) {
             let shown = prompt::gather(
                 &self.worktree,
                 &work.written,
@@ -653,7 +663,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 self.budget(),
             )
             .files;
-            let request = prompt::test_request(&self.task.description, &shown);
+            let request = prompt::test_request(&self.task.description, &shown, &plan);
             let (test_reply, _) = self
                 .ask(Purpose::Test, round, request, EditFormat::Whole)
                 .await?;
@@ -670,11 +680,54 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             self.check_syntax(&test_files).await?;
         }
         if work.generated_test {
+            self.narrow_own_tests(work).await?;
             checks.push("generated-test");
         }
 
         checks.extend(self.run_tests(work).await?);
         Ok(checks)
+    }
+
+    /// Takes out of the test the model wrote for the task whatever checks only code the task
+    /// does not name (`nightshift_lang::narrow_test`): a small model tests every function of the
+    /// module and gets the untouched ones wrong often enough to fail correct work. Logs what went.
+    async fn narrow_own_tests(&self, work: &Work) -> Result<(), AttemptError> {
+        let sources: Vec<String> = work
+            .written
+            .iter()
+            .filter(|f| check::is_python(f) && !is_test_file(f))
+            .cloned()
+            .collect();
+        let mapped = repo_map::map(&self.worktree, &sources);
+        let (named, others) = repo_map::named_symbols(&mapped, &self.task.description);
+        for path in work.own_tests() {
+            let (Some(language), Ok(source)) = (
+                Language::of(path),
+                std::fs::read_to_string(self.worktree.join(path)),
+            ) else {
+                continue;
+            };
+            let Some(narrowed) = narrow_test(language, &source, &named, &others) else {
+                continue;
+            };
+            apply::apply(
+                &self.worktree,
+                &[Edit::Whole(FileEdit {
+                    path: path.to_owned(),
+                    content: narrowed.source,
+                })],
+            )?;
+            self.log(
+                LogLevel::Info,
+                "check",
+                format!(
+                    "left out of {path}, as checking only code the task does not name:\n{}",
+                    narrowed.removed.join("\n")
+                ),
+            )
+            .await;
+        }
+        Ok(())
     }
 
     /// Runs the project's test commands; returns the names of those that passed.

@@ -33,16 +33,125 @@ pub fn is_python(path: &str) -> bool {
     Path::new(path).extension().is_some_and(|ext| ext == "py")
 }
 
-/// Whether a path is a test by pytest's conventions.
+/// Whether a path is a test file by its ecosystem's conventions: pytest's `test_*.py`,
+/// `*_test.py` and `conftest.py`; Go's `*_test.go`; JavaScript and TypeScript files named
+/// `*.test.*` or `*.spec.*` or under `test/`, `tests/` or `__tests__/`; Rust files under `tests/`.
+/// (Rust's tests inside a source file are not a test file: they test what was there.)
 pub fn is_test_file(path: &str) -> bool {
-    let path = Path::new(path);
-    let name = path
+    let file = Path::new(path);
+    let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    (name.starts_with("test_") && name.ends_with(".py"))
-        || name.ends_with("_test.py")
-        || name == "conftest.py"
+    let in_dir = |dirs: &[&str]| {
+        file.parent()
+            .is_some_and(|parent| parent.iter().any(|part| dirs.iter().any(|d| part == *d)))
+    };
+    match Language::of(path) {
+        Some(Language::Python) => {
+            (name.starts_with("test_") || name.ends_with("_test.py") || name == "conftest.py")
+                && name.ends_with(".py")
+        }
+        Some(Language::Go) => name.ends_with("_test.go"),
+        Some(Language::JavaScript | Language::TypeScript | Language::Tsx) => {
+            name.contains(".test.")
+                || name.contains(".spec.")
+                || in_dir(&["test", "tests", "__tests__"])
+        }
+        Some(Language::Rust) => in_dir(&["tests"]),
+        None => false,
+    }
+}
+
+/// The basic test the model is asked for when a task brings none: where it goes and how it is
+/// written, by the language of `source`, the first file written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestPlan {
+    /// The test file, relative to the repository.
+    pub path: String,
+    /// How to write it: the framework, and how it reaches the code under test.
+    pub how: String,
+}
+
+/// The plan for a test of `source` (relative to `root`); `None` for a language nightshift does
+/// not write tests in (TypeScript needs a runner of the project's choosing).
+pub fn test_plan(root: &Path, source: &str) -> Option<TestPlan> {
+    let file = Path::new(source);
+    let name = file.file_name()?.to_string_lossy().into_owned();
+    let stem = file.file_stem()?.to_string_lossy().into_owned();
+    let ext = file.extension()?.to_string_lossy().into_owned();
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| format!("{}/", d.display()))
+        .unwrap_or_default();
+    let text = std::fs::read_to_string(root.join(source)).unwrap_or_default();
+    Some(match Language::of(source)? {
+        Language::Python => TestPlan {
+            path: format!("test_{name}"),
+            how: format!(
+                "a pytest test file that imports from {}",
+                source.trim_end_matches(".py").replace('/', ".")
+            ),
+        },
+        Language::JavaScript => {
+            let module = ext == "mjs"
+                || text.contains("export ")
+                || (ext == "js" && package_type(root).as_deref() == Some("module"));
+            let reach = if module {
+                format!("imports from './{name}' with `import {{ … }} from './{name}'`")
+            } else {
+                format!("loads './{name}' with `require('./{name}')`")
+            };
+            TestPlan {
+                path: format!("{dir}{stem}.test.{ext}"),
+                how: format!(
+                    "a test file for Node's built-in runner: it uses `test` from 'node:test' and \
+                     `assert` from 'node:assert/strict', and {reach}"
+                ),
+            }
+        }
+        Language::Rust => {
+            let krate = crate_name(root)?;
+            TestPlan {
+                path: format!("tests/{stem}_task.rs"),
+                how: format!(
+                    "a Rust integration test file: `#[test]` functions with `assert_eq!`, \
+                     reaching the code as `{krate}::…` (only what is `pub`)"
+                ),
+            }
+        }
+        Language::Go => {
+            let package = text
+                .lines()
+                .find_map(|line| line.strip_prefix("package "))?
+                .trim()
+                .to_owned();
+            TestPlan {
+                path: format!("{dir}{stem}_task_test.go"),
+                how: format!(
+                    "a Go test file in package {package}: `import \"testing\"` and \
+                     `func TestXxx(t *testing.T)` functions calling `t.Errorf` on a wrong value"
+                ),
+            }
+        }
+        Language::TypeScript | Language::Tsx => return None,
+    })
+}
+
+/// `type` of the root's `package.json` (`module` or `commonjs`), if set.
+fn package_type(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("package.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["type"].as_str().map(str::to_owned)
+}
+
+/// The name of the root's crate as code spells it (`-` as `_`).
+fn crate_name(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let manifest: toml::Table = text.parse().ok()?;
+    let name = manifest.get("package")?.get("name")?.as_str()?;
+    Some(name.replace('-', "_"))
 }
 
 /// Checks the syntax of `files` (relative to `root`); `Err` carries the messages, one
@@ -253,10 +362,47 @@ mod tests {
     }
 
     #[test]
+    fn a_test_plan_follows_the_language_of_the_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/strings.js"), "export function f() {}\n").unwrap();
+        std::fs::write(root.join("src/stats.js"), "module.exports = { f };\n").unwrap();
+        std::fs::write(root.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[package]\nname = \"word-tools\"\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("src/calc.go"), "// Package calc.\npackage calc\n").unwrap();
+        std::fs::write(root.join("src/app.ts"), "export const a = 1;\n").unwrap();
+
+        let plan = |source| test_plan(root, source).unwrap();
+        assert_eq!(plan("pkg/calc.py").path, "test_calc.py");
+        assert!(plan("pkg/calc.py").how.contains("imports from pkg.calc"));
+        assert_eq!(plan("src/strings.js").path, "src/strings.test.js");
+        assert!(plan("src/strings.js").how.contains("from './strings.js'"));
+        assert!(plan("src/stats.js").how.contains("require('./stats.js')"));
+        assert_eq!(plan("src/lib.rs").path, "tests/lib_task.rs");
+        assert!(plan("src/lib.rs").how.contains("`word_tools::…`"));
+        assert_eq!(plan("src/calc.go").path, "src/calc_task_test.go");
+        assert!(plan("src/calc.go").how.contains("package calc"));
+        assert_eq!(test_plan(root, "src/app.ts"), None);
+    }
+
+    #[test]
     fn test_file_conventions() {
         assert!(is_test_file("tests/test_calc.py"));
         assert!(is_test_file("calc_test.py"));
         assert!(!is_test_file("calc.py"));
         assert!(!is_test_file("testing.py"));
+        assert!(!is_test_file("tests/helpers.py"));
+        assert!(is_test_file("src/strings.test.mjs"));
+        assert!(is_test_file("__tests__/cart.js"));
+        assert!(!is_test_file("src/latest.js"));
+        assert!(is_test_file("tests/reverse_task.rs"));
+        assert!(!is_test_file("src/tests.rs"));
+        assert!(is_test_file("calc/calc_test.go"));
+        assert!(!is_test_file("README.md"));
     }
 }

@@ -7,24 +7,10 @@
 
 use std::path::Path;
 
-/// Whether `path` holds tests, by the conventions of pytest, cargo, Go and JS test runners.
+/// Whether `path` holds tests: a test file by its ecosystem's conventions
+/// ([`crate::check::is_test_file`]), or a Rust source with tests of its own.
 pub fn holds_tests(path: &str, content: &str) -> bool {
-    let name = Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let in_test_dir = path
-        .split('/')
-        .any(|part| part == "tests" || part == "test" || part == "__tests__");
-    match Path::new(path).extension().and_then(|e| e.to_str()) {
-        Some("py") => crate::check::is_test_file(path),
-        Some("rs") => in_test_dir || content.contains("#[test]"),
-        Some("go") => name.ends_with("_test.go"),
-        Some("js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs") => {
-            in_test_dir || name.contains(".test.") || name.contains(".spec.")
-        }
-        _ => false,
-    }
+    crate::check::is_test_file(path) || (path.ends_with(".rs") && content.contains("#[test]"))
 }
 
 /// What a test file holds, counted.

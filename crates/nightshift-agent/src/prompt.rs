@@ -10,6 +10,7 @@ use std::path::Path;
 
 use nightshift_model::Message;
 
+use crate::check::TestPlan;
 use crate::edit::EditFormat;
 use crate::repo_map;
 
@@ -252,32 +253,19 @@ pub fn repair_request(
     )
 }
 
-/// The request for a basic pytest test of the files just written. Always whole-file: the test
-/// is a new file.
-pub fn test_request(task: &str, written: &[ContextFile]) -> Vec<Message> {
-    let modules: Vec<String> = written
-        .iter()
-        .filter_map(|f| f.path.strip_suffix(".py"))
-        .map(|m| m.replace('/', "."))
-        .collect();
-    let test_path = written
-        .iter()
-        .find_map(|f| {
-            Path::new(&f.path)
-                .file_name()
-                .map(|name| format!("test_{}", name.to_string_lossy()))
-        })
-        .unwrap_or_else(|| "test_task.py".to_owned());
+/// The request for a basic test of the files just written, as `plan` says. Always whole-file:
+/// the test is a new file.
+pub fn test_request(task: &str, written: &[ContextFile], plan: &TestPlan) -> Vec<Message> {
     let files = files_section(written);
     with_example(
         EditFormat::Whole,
         format!(
             "{files}\nThese files were written for the task: {task}\n\n\
-             Write a short pytest test file named {test_path} that imports from {} and checks \
-             the behaviour the task asks for with a few plain asserts. Use the examples the task \
-             gives, exactly as written; add an assert of your own only where you are sure of the \
-             expected value. Reply with that one file.",
-            modules.join(", ")
+             Write a short test file named {}: {}. It checks the behaviour the task asks for \
+             with a few plain asserts. Use the examples the task gives, exactly as written; add \
+             an assert of your own only where you are sure of the expected value. Reply with \
+             that one file.",
+            plan.path, plan.how
         ),
     )
 }

@@ -73,8 +73,8 @@ pub enum ReplyError {
     /// No fenced block at all.
     #[error("the model's reply contains no fenced code block with a file path")]
     NoCodeBlock,
-    /// Asked for a test, the model wrote none (no block named `test_*.py` or `*_test.py`).
-    #[error("the model's reply contains no test file (test_*.py)")]
+    /// Asked for a test, the model wrote none (no block whose path is a test file).
+    #[error("the model's reply contains no test file")]
     NoTestFile,
     /// Blocks, but none with a path.
     #[error("the model's reply has {0} code block(s) but none names its file")]

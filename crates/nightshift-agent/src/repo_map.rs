@@ -75,6 +75,19 @@ fn words(text: &str) -> HashSet<String> {
     found
 }
 
+/// The symbols of `files` split in two: those `task` names (a word of the task spelled exactly
+/// as the symbol), and the others.
+pub fn named_symbols<'f>(files: &'f [MappedFile], task: &str) -> (Vec<&'f str>, Vec<&'f str>) {
+    let task_words: HashSet<&str> = task
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    files
+        .iter()
+        .flat_map(|file| &file.symbols)
+        .map(|symbol| symbol.name.as_str())
+        .partition(|name| task_words.contains(name))
+}
+
 /// The order in which files matter for `task`: files it names first (in its order), then by
 /// how many of the task's words their path and symbols share; sources before tests, smaller
 /// before larger.
@@ -154,6 +167,23 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
+
+    #[test]
+    fn the_symbols_a_task_names_are_told_from_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("textutils.py"),
+            "def reverse(s):\n    return s[::-1]\n\ndef is_palindrome(s):\n    return False\n\nclass Counter:\n    def count_words(self, s):\n        return 0\n",
+        )
+        .unwrap();
+        let files = map(dir.path(), &["textutils.py".to_owned()]);
+        let (named, others) = named_symbols(
+            &files,
+            "Fix `is_palindrome(s)` in textutils.py: it should ignore case (is_palindrome_ci is not wanted).",
+        );
+        assert_eq!(named, ["is_palindrome"]);
+        assert_eq!(others, ["reverse", "Counter", "count_words"]);
+    }
 
     fn repo() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

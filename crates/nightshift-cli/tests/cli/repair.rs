@@ -223,3 +223,90 @@ fn search_replace_edits_that_miss_are_shown_the_closest_lines_and_repaired() {
         calc.replace("a - b", "a + b")
     );
 }
+
+#[test]
+fn the_generated_test_keeps_to_what_the_task_names() {
+    let mut repo = TestRepo::new();
+    let reverse = "def reverse(s):\n    return s[::-1]\n";
+    repo.user_commit(&[("textutils.py", reverse)], "textutils");
+    let code = format!(
+        "```python textutils.py\n{reverse}\n\ndef is_palindrome(s):\n    return s.lower() == s.lower()[::-1]\n```"
+    );
+    // The model's test is right about is_palindrome and wrong about reverse, which the task
+    // does not touch: that part is taken out, and the correct code lands.
+    let test = "```python test_textutils.py\nfrom textutils import is_palindrome, reverse\n\n\ndef test_is_palindrome():\n    assert is_palindrome(\"Abba\")\n    assert not is_palindrome(\"ab\")\n    assert reverse(\"ab\") == \"ab\"\n\n\ndef test_reverse():\n    assert reverse(\"abc\") == \"abc\"\n```";
+    let (url, requests) =
+        fake_openai_recording([code.as_str(), test].iter().map(|r| sse_reply(r)).collect());
+    repo.use_fake_model(&url, "scripted");
+    repo.set("MAX_RETRIES", "0");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    repo.ok(&[
+        "add",
+        "Add is_palindrome(s) to textutils.py: true when s reads the same backwards, ignoring case.",
+    ]);
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    assert_eq!(
+        tasks[0]["status"],
+        "succeeded",
+        "{log}\n{:?}",
+        requests.lock().unwrap()
+    );
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:test_textutils.py"]),
+        "from textutils import is_palindrome, reverse\n\n\ndef test_is_palindrome():\n    assert is_palindrome(\"Abba\")\n    assert not is_palindrome(\"ab\")\n"
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("left out of test_textutils.py") && logs.contains("def test_reverse():"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn a_javascript_task_without_tests_gets_a_node_test_that_drives_the_repair() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(
+        &[
+            (
+                "package.json",
+                "{\"name\": \"s\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
+            ),
+            ("strings.js", "export const id = (s) => s;\n"),
+        ],
+        "strings",
+    );
+    let wrong = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s;\n```";
+    let test = "```javascript strings.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('shout', () => {\n  assert.equal(shout('hi'), 'HI!');\n});\n```";
+    let fixed = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
+    let (url, requests) =
+        fake_openai_recording([wrong, test, fixed].iter().map(|r| sse_reply(r)).collect());
+    repo.use_fake_model(&url, "scripted");
+    repo.set("MAX_RETRIES", "0");
+    repo.ok(&[
+        "add",
+        "Add an exported function shout(s) to strings.js: s upper-cased, then '!'.",
+    ]);
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    let requests = requests.lock().unwrap().clone();
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
+    // Asked for a node:test file beside the code, importing it as an ES module.
+    assert!(
+        requests[1].contains("strings.test.js")
+            && requests[1].contains("node:test")
+            && requests[1].contains("from './strings.js'"),
+        "{}",
+        requests[1]
+    );
+    // The failing test went back to the model, which fixed the code.
+    assert!(requests[2].contains("npm test"), "{}", requests[2]);
+    let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
+    assert!(
+        message.contains("Nightshift-Checks: tests-intact, syntax, generated-test, npm test"),
+        "{message}"
+    );
+    assert!(git_out(repo.path(), &["show", "main:strings.test.js"]).contains("'HI!'"));
+}
