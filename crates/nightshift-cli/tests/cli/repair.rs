@@ -13,14 +13,29 @@ const WRONG: &str = "```python calc.py\ndef add(a, b):\n    return a - b\n```";
 const FIXED: &str = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
 const TEST: &str = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```";
 
-fn scripted_repo(replies: &[&str]) -> (TestRepo, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+type Requests = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+fn scripted_repo(replies: &[&str]) -> (TestRepo, Requests) {
     let mut repo = TestRepo::new();
+    let requests = script(&mut repo, replies, TASK);
+    (repo, requests)
+}
+
+/// Points `repo` at a model answering `replies` in turn, and queues `task`.
+fn script(repo: &mut TestRepo, replies: &[&str], task: &str) -> Requests {
     let (url, requests) =
         fake_openai_recording(replies.iter().map(|reply| sse_reply(reply)).collect());
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0"); // only the repair loop may save the attempt
-    repo.ok(&["add", TASK]);
-    (repo, requests)
+    repo.ok(&["add", task]);
+    requests
+}
+
+/// Runs one worker until every task is final; the tasks and the daemon's log.
+fn work_off(repo: &TestRepo) -> (Vec<serde_json::Value>, String) {
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    (tasks, daemon.stop())
 }
 
 #[test]
@@ -235,18 +250,13 @@ fn the_generated_test_keeps_to_what_the_task_names() {
     // The model's test is right about is_palindrome and wrong about reverse, which the task
     // does not touch: that part is taken out, and the correct code lands.
     let test = "```python test_textutils.py\nfrom textutils import is_palindrome, reverse\n\n\ndef test_is_palindrome():\n    assert is_palindrome(\"Abba\")\n    assert not is_palindrome(\"ab\")\n    assert reverse(\"ab\") == \"ab\"\n\n\ndef test_reverse():\n    assert reverse(\"abc\") == \"abc\"\n```";
-    let (url, requests) =
-        fake_openai_recording([code.as_str(), test].iter().map(|r| sse_reply(r)).collect());
-    repo.use_fake_model(&url, "scripted");
-    repo.set("MAX_RETRIES", "0");
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
-    repo.ok(&[
-        "add",
+    let requests = script(
+        &mut repo,
+        &[&code, test],
         "Add is_palindrome(s) to textutils.py: true when s reads the same backwards, ignoring case.",
-    ]);
-    let daemon = repo.serve(&["--workers", "1"]);
-    let tasks = repo.wait_all_final(Duration::from_secs(120));
-    let log = daemon.stop();
+    );
+    let (tasks, log) = work_off(&repo);
     assert_eq!(
         tasks[0]["status"],
         "succeeded",
@@ -280,17 +290,12 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_drives_the_repair() {
     let wrong = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s;\n```";
     let test = "```javascript strings.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('shout', () => {\n  assert.equal(shout('hi'), 'HI!');\n});\n```";
     let fixed = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
-    let (url, requests) =
-        fake_openai_recording([wrong, test, fixed].iter().map(|r| sse_reply(r)).collect());
-    repo.use_fake_model(&url, "scripted");
-    repo.set("MAX_RETRIES", "0");
-    repo.ok(&[
-        "add",
+    let requests = script(
+        &mut repo,
+        &[wrong, test, fixed],
         "Add an exported function shout(s) to strings.js: s upper-cased, then '!'.",
-    ]);
-    let daemon = repo.serve(&["--workers", "1"]);
-    let tasks = repo.wait_all_final(Duration::from_secs(120));
-    let log = daemon.stop();
+    );
+    let (tasks, log) = work_off(&repo);
     let requests = requests.lock().unwrap().clone();
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
     // Asked for a node:test file beside the code, importing it as an ES module.
