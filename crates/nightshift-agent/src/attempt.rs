@@ -649,12 +649,15 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let mut checks = vec!["tests-intact", "syntax"];
 
         let has_tests = work.files().iter().any(|f| is_test_file(f));
-        let plan = work
-            .written
-            .iter()
-            .filter(|f| !is_test_file(f))
-            .find_map(|f| check::test_plan(&self.worktree, f));
-        if let (false, Some(plan)) = (has_tests, plan) {
+        let plan = (!has_tests)
+            .then(|| {
+                work.written
+                    .iter()
+                    .filter(|f| !is_test_file(f))
+                    .find_map(|f| check::test_plan(&self.worktree, f))
+            })
+            .flatten();
+        if let Some(plan) = plan {
             let shown = prompt::gather(
                 &self.worktree,
                 &work.written,
@@ -692,6 +695,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     /// does not name (`nightshift_lang::narrow_test`): a small model tests every function of the
     /// module and gets the untouched ones wrong often enough to fail correct work. Logs what went.
     async fn narrow_own_tests(&self, work: &Work) -> Result<(), AttemptError> {
+        if !work.own_tests().any(check::is_python) {
+            return Ok(()); // only Python tests are narrowed: nothing to map the sources for
+        }
         let sources: Vec<String> = work
             .written
             .iter()
