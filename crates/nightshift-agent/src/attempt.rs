@@ -4,10 +4,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use nightshift_git::{Commit, GitError, Repo, Start, TASK_TRAILER, task_branch};
-use nightshift_lang::{Language, narrow_test};
+use nightshift_lang::{Language, narrow_test, reroot_integration_test};
 use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
 use nightshift_sandbox::Sandbox;
-use nightshift_store::{EventLog, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, Task};
+use nightshift_store::{EventLog, LogEntry, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, Task};
 use tokio::sync::Mutex;
 
 use crate::apply::{self, ApplyError};
@@ -24,6 +24,9 @@ const ERROR_EXCERPT_CHARS: usize = 4_000;
 const SYNTAX_TIMEOUT: Duration = Duration::from_secs(30);
 /// Sampling temperature of repair rounds and retries; the first answer decodes greedily.
 const RETRY_TEMPERATURE: f32 = 0.7;
+/// The log event of a model's reply; its message is `<purpose> reply from <model>: …` and then,
+/// from the second line on, the reply's text.
+const REPLY_EVENT: &str = "model";
 
 /// Settings of the coding step.
 #[derive(Debug, Clone)]
@@ -356,7 +359,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let completion = result?;
         self.log(
             LogLevel::Debug,
-            "model",
+            REPLY_EVENT,
             format!(
                 "{purpose_name} reply from {served_by}: {} prompt + {} completion tokens in {} ms\n{}",
                 completion.usage.prompt_tokens,
@@ -683,7 +686,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             self.check_syntax(&test_files).await?;
         }
         if work.generated_test {
-            self.narrow_own_tests(work).await?;
+            self.fit_own_tests(work).await?;
             checks.push("generated-test");
         }
 
@@ -691,47 +694,60 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         Ok(checks)
     }
 
-    /// Takes out of the test the model wrote for the task whatever checks only code the task
-    /// does not name (`nightshift_lang::narrow_test`): a small model tests every function of the
-    /// module and gets the untouched ones wrong often enough to fail correct work. Logs what went.
-    async fn narrow_own_tests(&self, work: &Work) -> Result<(), AttemptError> {
-        if !work.own_tests().any(check::is_python) {
-            return Ok(()); // only Python tests are narrowed: nothing to map the sources for
-        }
-        let sources: Vec<String> = work
-            .written
-            .iter()
-            .filter(|f| check::is_python(f) && !is_test_file(f))
-            .cloned()
-            .collect();
+    /// Fits the tests the model wrote for the task to it, and logs what changed:
+    /// - a Python test loses whatever checks only code the task does not name
+    ///   (`nightshift_lang::narrow_test`): a small model tests every function of the module and
+    ///   gets the untouched ones wrong often enough to fail correct work;
+    /// - a Rust integration test written as a unit-test module (`use super::*;`) is pointed at
+    ///   the crate (`nightshift_lang::reroot_integration_test`), or it could not see the code.
+    async fn fit_own_tests(&self, work: &Work) -> Result<(), AttemptError> {
+        let sources: Vec<String> = if work.own_tests().any(check::is_python) {
+            work.written
+                .iter()
+                .filter(|f| check::is_python(f) && !is_test_file(f))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new() // nothing to narrow: no need to map the sources
+        };
         let mapped = repo_map::map(&self.worktree, &sources);
         let (named, others) = repo_map::named_symbols(&mapped, &self.task.description);
+        let krate = check::crate_name(&self.worktree);
         for path in work.own_tests() {
-            let (Some(language), Ok(source)) = (
-                Language::of(path),
-                std::fs::read_to_string(self.worktree.join(path)),
-            ) else {
+            let Ok(source) = std::fs::read_to_string(self.worktree.join(path)) else {
                 continue;
             };
-            let Some(narrowed) = narrow_test(language, &source, &named, &others) else {
+            let fitted = match Language::of(path) {
+                Some(Language::Python) => narrow_test(Language::Python, &source, &named, &others)
+                    .map(|narrowed| {
+                        let note = format!(
+                            "left out of {path}, as checking only code the task does not name:\n{}",
+                            narrowed.removed.join("\n")
+                        );
+                        (narrowed.source, note)
+                    }),
+                Some(Language::Rust) => krate.as_deref().and_then(|krate| {
+                    let rerooted = reroot_integration_test(&source, krate)?;
+                    let note = format!(
+                        "pointed {path} at the crate {krate}, as an integration test is a crate \
+                         of its own:\n{}",
+                        rerooted.changed.join("\n")
+                    );
+                    Some((rerooted.source, note))
+                }),
+                _ => None,
+            };
+            let Some((content, note)) = fitted else {
                 continue;
             };
             apply::apply(
                 &self.worktree,
                 &[Edit::Whole(FileEdit {
                     path: path.to_owned(),
-                    content: narrowed.source,
+                    content,
                 })],
             )?;
-            self.log(
-                LogLevel::Info,
-                "check",
-                format!(
-                    "left out of {path}, as checking only code the task does not name:\n{}",
-                    narrowed.removed.join("\n")
-                ),
-            )
-            .await;
+            self.log(LogLevel::Info, "check", note).await;
         }
         Ok(())
     }
@@ -797,6 +813,18 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             checks.join(", ")
         )
     }
+}
+
+/// The model's first answer to the task — the reply to the first request of the first attempt
+/// — as the task's log (`EventLog::logs`) keeps it. The eval harness scores it on its own, to
+/// measure what the checks and the repair rounds add to it.
+pub fn first_answer(log: &[LogEntry]) -> Option<&str> {
+    let prefix = format!("{} reply from ", Purpose::Code.as_str());
+    log.iter()
+        .filter(|entry| entry.event == REPLY_EVENT && entry.attempt == Some(1))
+        .find(|entry| entry.message.starts_with(&prefix))
+        .and_then(|entry| entry.message.split_once('\n'))
+        .map(|(_, text)| text)
 }
 
 /// Temperature and seed of a request in `round` of `attempt`: the first answer is the model's

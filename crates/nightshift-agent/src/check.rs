@@ -147,7 +147,7 @@ fn package_type(root: &Path) -> Option<String> {
 }
 
 /// The name of the root's crate as code spells it (`-` as `_`).
-fn crate_name(root: &Path) -> Option<String> {
+pub fn crate_name(root: &Path) -> Option<String> {
     let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
     let manifest: toml::Table = text.parse().ok()?;
     let name = manifest.get("package")?.get("name")?.as_str()?;

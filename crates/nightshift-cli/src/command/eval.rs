@@ -6,6 +6,11 @@
 //! the check). Each task gets a fresh git repository, its own store and a daemon with one worker;
 //! the model is shared, so `--jobs` tasks at once are decoded together. After the task ends, the
 //! target branch is cloned, `hidden/` copied over it, and `check` run there: exit 0 is a pass.
+//!
+//! The model's first answer is scored too, from the same run: its reply (kept in the task's log)
+//! is applied alone to the starting point and checked the same way. Greedy decoding makes it the
+//! answer a run without checks or repair would have landed, so `first` against `passed` is what
+//! nightshift's checks and repair rounds add, measured side by side on the same answers.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,12 +19,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Args;
 use futures::StreamExt as _;
+use nightshift_agent::{apply, attempt, reply};
 use nightshift_config::Config;
 use nightshift_daemon::Daemon;
 use nightshift_git::Repo;
 use nightshift_model::ChatModel;
-use nightshift_sandbox::Sandbox;
-use nightshift_store::{ModelStatsLog, NewTask, TaskQueue, TaskStatus};
+use nightshift_sandbox::{Finished, Sandbox};
+use nightshift_store::{EventLog, LogQuery, ModelStatsLog, NewTask, TaskQueue, TaskStatus};
 use nightshift_store_sqlite::SqliteStore;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -28,6 +34,8 @@ use crate::context::Context;
 
 /// How often a running task's status is read.
 const POLL: Duration = Duration::from_millis(500);
+/// Most log lines read back for one task.
+const TASK_LOG_LINES: u32 = 100_000;
 
 #[derive(Debug, Args)]
 pub(crate) struct Cmd {
@@ -74,6 +82,9 @@ struct Outcome {
     task: String,
     language: String,
     kind: String,
+    /// Whether the model's first answer, applied alone, passes the hidden check.
+    first_passed: bool,
+    /// Whether what the task landed passes the hidden check.
     passed: bool,
     status: String,
     attempts: u32,
@@ -95,6 +106,7 @@ struct Report<'a> {
     model: String,
     repair_rounds: u32,
     max_retries: u32,
+    first_passed: usize,
     passed: usize,
     total: usize,
     tasks: &'a [Outcome],
@@ -132,6 +144,7 @@ impl Cmd {
                         task: task.name.clone(),
                         language: task.spec.language.clone(),
                         kind: task.spec.kind.clone(),
+                        first_passed: false,
                         passed: false,
                         status: "harness error".to_owned(),
                         attempts: 0,
@@ -143,9 +156,10 @@ impl Cmd {
                         kept: None,
                     });
                     eprintln!(
-                        "{} {} ({:.0} s)",
-                        if outcome.passed { "pass" } else { "FAIL" },
+                        "{} {} (first answer: {}, {:.0} s)",
+                        verdict(outcome.passed),
                         outcome.task,
+                        verdict(outcome.first_passed),
                         outcome.seconds
                     );
                     outcome
@@ -162,6 +176,7 @@ impl Cmd {
             model: model.model(),
             repair_rounds: ctx.config.repair_rounds,
             max_retries: ctx.config.max_retries,
+            first_passed: outcomes.iter().filter(|o| o.first_passed).count(),
             passed: outcomes.iter().filter(|o| o.passed).count(),
             total: outcomes.len(),
             tasks: &outcomes,
@@ -232,6 +247,7 @@ async fn run_task(
     ] {
         git(&root, args).await?;
     }
+    let start = git(&root, &["rev-parse", "HEAD"]).await?;
 
     let mut config = config.clone();
     config.database_path = root.join(".nightshift/nightshift.db");
@@ -269,6 +285,13 @@ async fn run_task(
     running.await??;
 
     let calls = store.calls_of(id).await?;
+    let log = store
+        .logs(&LogQuery {
+            task_id: Some(id),
+            after_id: None,
+            limit: TASK_LOG_LINES,
+        })
+        .await?;
     store.close().await;
     let rounds = calls
         .iter()
@@ -282,14 +305,22 @@ async fn run_task(
         &["clone", "-q", "--branch", "main", "repo", "check"],
     )
     .await?;
-    let hidden = task.dir.join("hidden");
-    if hidden.is_dir() {
-        copy_tree(&hidden, &checkout)?;
-    }
-    let check = sandbox
-        .run(&checkout, &["sh", "-c", &task.spec.check], check_timeout)
-        .await?;
+    let check = hidden_check(task, sandbox, &checkout, check_timeout).await?;
     let passed = check.success();
+
+    // The first answer alone, on a clone of the starting point.
+    let first = scratch.path().join("first");
+    git(scratch.path(), &["clone", "-q", "repo", "first"]).await?;
+    git(&first, &["checkout", "-q", "--detach", &start]).await?;
+    let first_passed = match attempt::first_answer(&log).map(|answer| {
+        let edits = reply::parse(answer, &reply::mentioned_files(&task.spec.text))?;
+        anyhow::Ok(apply::apply(&first, &edits)?)
+    }) {
+        Some(Ok(_)) => hidden_check(task, sandbox, &first, check_timeout)
+            .await?
+            .success(),
+        Some(Err(_)) | None => false, // no answer, or none that applies: nothing to check
+    };
     let detail = if passed {
         String::new()
     } else if final_task.status != TaskStatus::Succeeded {
@@ -302,6 +333,7 @@ async fn run_task(
         task: task.name.clone(),
         language: task.spec.language.clone(),
         kind: task.spec.kind.clone(),
+        first_passed,
         passed,
         status: final_task.status.as_str().to_owned(),
         attempts: final_task.attempts,
@@ -314,18 +346,49 @@ async fn run_task(
     })
 }
 
+/// Copies the task's hidden files into `checkout` and runs its check there, in the sandbox.
+async fn hidden_check(
+    task: &SuiteTask,
+    sandbox: &Sandbox,
+    checkout: &Path,
+    timeout: Duration,
+) -> anyhow::Result<Finished> {
+    let hidden = task.dir.join("hidden");
+    if hidden.is_dir() {
+        copy_tree(&hidden, checkout)?;
+    }
+    Ok(sandbox
+        .run(checkout, &["sh", "-c", &task.spec.check], timeout)
+        .await?)
+}
+
+fn verdict(passed: bool) -> &'static str {
+    if passed { "pass" } else { "FAIL" }
+}
+
 fn print_table(outcomes: &[Outcome]) {
     println!(
-        "{:<34} {:<10} {:<12} {:<6} {:<9} {:>3} {:>3} {:>6} {:>8} {:>7}",
-        "task", "language", "kind", "result", "status", "att", "rnd", "s", "tok in", "tok out"
+        "{:<34} {:<10} {:<12} {:<6} {:<6} {:<9} {:>3} {:>3} {:>6} {:>8} {:>7}",
+        "task",
+        "language",
+        "kind",
+        "first",
+        "result",
+        "status",
+        "att",
+        "rnd",
+        "s",
+        "tok in",
+        "tok out"
     );
     for o in outcomes {
         println!(
-            "{:<34} {:<10} {:<12} {:<6} {:<9} {:>3} {:>3} {:>6.0} {:>8} {:>7}",
+            "{:<34} {:<10} {:<12} {:<6} {:<6} {:<9} {:>3} {:>3} {:>6.0} {:>8} {:>7}",
             o.task,
             o.language,
             o.kind,
-            if o.passed { "pass" } else { "FAIL" },
+            verdict(o.first_passed),
+            verdict(o.passed),
             o.status,
             o.attempts,
             o.rounds,
@@ -338,13 +401,16 @@ fn print_table(outcomes: &[Outcome]) {
         }
     }
     let passed = outcomes.iter().filter(|o| o.passed).count();
+    let first = outcomes.iter().filter(|o| o.first_passed).count();
     let total = outcomes.len().max(1);
     let mut times: Vec<f64> = outcomes.iter().map(|o| o.seconds).collect();
     times.sort_by(f64::total_cmp);
     println!(
-        "passed {passed}/{} ({:.0}%), median {:.0} s per task, {} prompt + {} completion tokens",
+        "passed {passed}/{} ({:.0}%; the first answer alone {first}/{}, {:.0}%), median {:.0} s per task, {} prompt + {} completion tokens",
         outcomes.len(),
         100.0 * passed as f64 / total as f64,
+        outcomes.len(),
+        100.0 * first as f64 / total as f64,
         times.get(times.len() / 2).copied().unwrap_or_default(),
         outcomes.iter().map(|o| o.prompt_tokens).sum::<u64>(),
         outcomes.iter().map(|o| o.completion_tokens).sum::<u64>(),
@@ -375,7 +441,8 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn git(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+/// Runs git in `dir`; its standard output, trimmed.
+async fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
     let out = tokio::process::Command::new("git")
         .current_dir(dir)
         .args(args)
@@ -387,5 +454,5 @@ async fn git(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
         args.join(" "),
         String::from_utf8_lossy(&out.stderr).trim()
     );
-    Ok(())
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }

@@ -70,7 +70,9 @@ impl TestRepo {
     /// Writes `files` and commits them on the checked-out branch, as the user would.
     pub fn user_commit(&self, files: &[(&str, &str)], message: &str) {
         for (path, content) in files {
-            std::fs::write(self.path().join(path), content).unwrap();
+            let file = self.path().join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, content).unwrap();
             git(self.path(), &["add", path]);
         }
         git(

@@ -315,3 +315,51 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_drives_the_repair() {
     );
     assert!(git_out(repo.path(), &["show", "main:strings.test.js"]).contains("'HI!'"));
 }
+
+#[test]
+fn a_rust_test_written_as_a_unit_test_module_is_pointed_at_the_crate() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"word-tools\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", "pub fn id(s: &str) -> &str {\n    s\n}\n"),
+        ],
+        "word-tools",
+    );
+    let code = "```rust src/lib.rs\npub fn id(s: &str) -> &str {\n    s\n}\n\npub fn shout(s: &str) -> String {\n    s.to_uppercase() + \"!\"\n}\n```";
+    // The shape a small model has seen most; in tests/ `super` is the test file, not the crate.
+    let test = "```rust tests/lib_task.rs\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn shouts() {\n        assert_eq!(shout(\"hi\"), \"HI!\");\n    }\n}\n```";
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    let requests = script(
+        &mut repo,
+        &[code, test],
+        "Add pub fn shout(s: &str) -> String to src/lib.rs: s upper-cased, then '!'.",
+    );
+    let (tasks, log) = work_off(&repo);
+    let requests = requests.lock().unwrap().clone();
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
+    assert!(
+        requests[1].contains("tests/lib_task.rs") && requests[1].contains("`word_tools::…`"),
+        "{}",
+        requests[1]
+    );
+    assert!(
+        git_out(repo.path(), &["show", "main:tests/lib_task.rs"]).contains("use word_tools::*;")
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("pointed tests/lib_task.rs at the crate word_tools"),
+        "{logs}"
+    );
+    let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
+    assert!(message.contains("generated-test, cargo test"), "{message}");
+    // Only what the model wrote is committed, not the build the check left behind.
+    let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(
+        tree.lines().collect::<Vec<_>>(),
+        ["Cargo.toml", "src/lib.rs", "tests/lib_task.rs"]
+    );
+}

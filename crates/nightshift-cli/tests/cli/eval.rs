@@ -1,0 +1,107 @@
+//! `nightshift eval`: a suite's tasks run through the daemon and are scored by hidden checks
+//! the model never sees — both what landed and the model's first answer alone. The model is a
+//! scripted OpenAI-compatible server, so each answer, and so each score, is known.
+
+use std::path::Path;
+
+use super::helpers::{TestRepo, fake_openai_recording, sse_reply};
+
+/// Writes a suite task: `task.toml`, the starting `repo/` and the `hidden/` check.
+fn suite_task(suite: &Path, name: &str, text: &str, repo: &[(&str, &str)], hidden: &str) {
+    let dir = suite.join(name);
+    std::fs::create_dir_all(dir.join("repo")).unwrap();
+    std::fs::create_dir_all(dir.join("hidden")).unwrap();
+    let spec = format!(
+        "language = \"python\"\nkind = \"new-function\"\ncheck = \"python3 -m pytest -q -p no:cacheprovider hidden_test.py\"\ntext = '''\n{text}\n'''\n"
+    );
+    std::fs::write(dir.join("task.toml"), spec).unwrap();
+    for (path, content) in repo {
+        std::fs::write(dir.join("repo").join(path), content).unwrap();
+    }
+    std::fs::write(dir.join("hidden/hidden_test.py"), hidden).unwrap();
+}
+
+#[test]
+fn a_suite_is_scored_by_hidden_checks_for_the_first_answer_and_for_what_landed() {
+    let suite = tempfile::tempdir().unwrap();
+    let calc = [("calc.py", "def sub(a, b):\n    return a - b\n")];
+    suite_task(
+        suite.path(),
+        "01-add",
+        "Add a function add(a, b) to calc.py that returns a + b.",
+        &calc,
+        "from calc import add, sub\n\n\ndef test_add():\n    assert add(2, 3) == 5\n    assert sub(2, 3) == -1\n",
+    );
+    suite_task(
+        suite.path(),
+        "02-mul",
+        "Add a function mul(a, b) to calc.py that returns a * b.",
+        &calc,
+        "from calc import mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
+    );
+    // 01: a wrong first answer, a test that catches it, a repair. 02: right the first time.
+    let replies = [
+        "```python calc.py\ndef sub(a, b):\n    return a - b\n\n\ndef add(a, b):\n    return a - b\n```",
+        "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```",
+        "add subtracts instead of adding.\n\n```python calc.py\ndef sub(a, b):\n    return a - b\n\n\ndef add(a, b):\n    return a + b\n```",
+        "```python calc.py\ndef sub(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n```",
+        "```python test_calc.py\nfrom calc import mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n```",
+    ];
+    let (url, requests) =
+        fake_openai_recording(replies.iter().map(|reply| sse_reply(reply)).collect());
+    let mut repo = TestRepo::new();
+    repo.use_fake_model(&url, "scripted");
+    repo.set("MAX_RETRIES", "0");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    let report = repo.path().join("report.json");
+    let table = repo.ok(&[
+        "eval",
+        &suite.path().display().to_string(),
+        "--jobs",
+        "1",
+        "--json",
+        &report.display().to_string(),
+    ]);
+    assert_eq!(requests.lock().unwrap().len(), replies.len(), "{table}");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let scores: Vec<(&str, bool, bool, &str, u64)> = report["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["task"].as_str().unwrap(),
+                t["first_passed"].as_bool().unwrap(),
+                t["passed"].as_bool().unwrap(),
+                t["status"].as_str().unwrap(),
+                t["rounds"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scores,
+        [
+            ("01-add", false, true, "succeeded", 2),
+            ("02-mul", true, true, "succeeded", 1)
+        ],
+        "{table}"
+    );
+    assert_eq!(
+        (&report["first_passed"], &report["passed"], &report["total"]),
+        (&1.into(), &2.into(), &2.into())
+    );
+    assert!(
+        table.contains("passed 2/2 (100%; the first answer alone 1/2, 50%)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn an_eval_of_a_directory_without_tasks_is_refused() {
+    let suite = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new();
+    let err = repo.fails(&["eval", &suite.path().display().to_string()]);
+    assert!(err.contains("holds no task directories"), "{err}");
+}
