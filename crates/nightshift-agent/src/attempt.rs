@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use nightshift_git::{Commit, GitError, Repo, Start, TASK_TRAILER, task_branch};
-use nightshift_lang::{Language, narrow_test, reroot_integration_test};
+use nightshift_lang::{
+    Language, backed_by_task, failing_statement, narrow_test, reroot_integration_test,
+};
 use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
 use nightshift_sandbox::Sandbox;
 use nightshift_store::{EventLog, LogEntry, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, Task};
@@ -22,6 +24,9 @@ use crate::repo_map;
 const ERROR_EXCERPT_CHARS: usize = 4_000;
 /// Time limit of a syntax check.
 const SYNTAX_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most asserts taken out of the model's own test in one round, as guesses the code disagrees
+/// with: each costs a test run.
+const MAX_GUESSES_TAKEN_OUT: usize = 12;
 /// Sampling temperature of repair rounds and retries; the first answer decodes greedily.
 const RETRY_TEMPERATURE: f32 = 0.7;
 /// The log event of a model's reply; its message is `<purpose> reply from <model>: …` and then,
@@ -690,8 +695,53 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             checks.push("generated-test");
         }
 
-        checks.extend(self.run_tests(work).await?);
+        checks.extend(self.run_tests_without_guesses(work).await?);
         Ok(checks)
+    }
+
+    /// Runs the tests; while what fails is a statement of the test the model wrote for the task
+    /// that no example of the task backs (`nightshift_lang::backed_by_task`) — a guess of the
+    /// model's that the code disagrees with — the statement is taken out, logged, and the tests
+    /// run again. A failing statement the task's examples back is a real failure, as is any
+    /// failure of a test the model did not write.
+    async fn run_tests_without_guesses(
+        &self,
+        work: &Work,
+    ) -> Result<Vec<&'static str>, AttemptError> {
+        for _ in 0..MAX_GUESSES_TAKEN_OUT {
+            let output = match self.run_tests(work).await {
+                Err(AttemptError::Tests(output)) if work.generated_test => output,
+                other => return other,
+            };
+            let guess = work.own_tests().find_map(|path| {
+                let line = failure_line(&output, path)?;
+                let source = std::fs::read_to_string(self.worktree.join(path)).ok()?;
+                let statement = failing_statement(Language::of(path)?, &source, line)?;
+                (!backed_by_task(&statement.text, &self.task.description))
+                    .then(|| (path.to_owned(), statement))
+            });
+            let Some((path, statement)) = guess else {
+                return Err(AttemptError::Tests(output));
+            };
+            apply::apply(
+                &self.worktree,
+                &[Edit::Whole(FileEdit {
+                    path: path.clone(),
+                    content: statement.without,
+                })],
+            )?;
+            self.log(
+                LogLevel::Info,
+                "check",
+                format!(
+                    "took out of {path}, as a guess of the model's that the code disagrees with \
+                     and no example of the task backs:\n{}",
+                    statement.text
+                ),
+            )
+            .await;
+        }
+        self.run_tests(work).await
     }
 
     /// Fits the tests the model wrote for the task to it, and logs what changed:
@@ -827,6 +877,19 @@ pub fn first_answer(log: &[LogEntry]) -> Option<&str> {
         .map(|(_, text)| text)
 }
 
+/// The line of the test file `path` at which the test output `output` says the first failure
+/// happened: pytest's `path:line: in test_name` frame (`--tb=short`).
+fn failure_line(output: &str, path: &str) -> Option<usize> {
+    output.lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix(path)?.strip_prefix(':')?;
+        let (number, rest) = rest.split_once(':')?;
+        let function = rest.trim_start().strip_prefix("in ")?;
+        (function != "<module>")
+            .then(|| number.parse().ok())
+            .flatten()
+    })
+}
+
 /// Temperature and seed of a request in `round` of `attempt`: the first answer is the model's
 /// most likely one (greedy); every later request samples, with a seed of its own, because a
 /// repair or a retry decoded greedily tends to give back the answer that just failed.
@@ -874,6 +937,16 @@ mod tests {
         let mut seeds: Vec<u32> = later.iter().map(|&(_, s)| s).collect();
         seeds.dedup();
         assert_eq!(seeds.len(), later.len(), "each request has its own seed");
+    }
+
+    #[test]
+    fn the_failing_line_of_a_test_is_read_from_pytest_output() {
+        let output = "pytest:\nF   [100%]\n____ test_clamp ____\ntest_mathutils.py:11: in test_clamp\n    assert clamp(0, 10, 0) == 0\nmathutils.py:21: in clamp\n    raise ValueError(\"low\")\n";
+        assert_eq!(failure_line(output, "test_mathutils.py"), Some(11));
+        assert_eq!(failure_line(output, "mathutils.py"), Some(21));
+        assert_eq!(failure_line(output, "test_other.py"), None);
+        let collection = "test_stats.py:2: in <module>\n    from stats import spread\n";
+        assert_eq!(failure_line(collection, "test_stats.py"), None);
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! What nightshift knows about source code, by tree-sitter: which language a file is written in
 //! ([`Language::of`]), where its syntax is broken ([`syntax_errors`], with lines and columns the
 //! model is shown), which top-level symbols it defines ([`symbols`], for the repository map
-//! in the prompt), which parts of a test check the code a task is about ([`narrow_test`]), and
-//! how a Rust integration test reaches its crate ([`reroot_integration_test`]).
+//! in the prompt), which parts of a test check the code a task is about ([`narrow_test`]), which
+//! asserts the task's own examples back ([`backed_by_task`], [`failing_statement`]), and how a
+//! Rust integration test reaches its crate ([`reroot_integration_test`]).
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
+mod examples;
 mod narrow;
 mod reroot;
 mod symbols;
 mod syntax;
 
+pub use examples::{TestStatement, backed_by_task, failing_statement};
 pub use narrow::{Narrowed, narrow_test};
 pub use reroot::{Rerooted, reroot_integration_test};
 pub use symbols::{Symbol, symbols};

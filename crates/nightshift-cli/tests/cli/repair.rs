@@ -363,3 +363,41 @@ fn a_rust_test_written_as_a_unit_test_module_is_pointed_at_the_crate() {
         ["Cargo.toml", "src/lib.rs", "tests/lib_task.rs"]
     );
 }
+
+#[test]
+fn a_made_up_assert_the_code_disagrees_with_is_taken_out_and_an_example_of_the_task_is_kept() {
+    let mut repo = TestRepo::new();
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    let task = "Create clamp.py with clamp(value, low, high): raise ValueError if low > high, e.g. `clamp(15, 0, 10) == 10`.";
+    let code = "```python clamp.py\ndef clamp(value, low, high):\n    if low > high:\n        raise ValueError(\"low > high\")\n    return max(low, min(value, high))\n```";
+    // The second assert is the model's guess, and wrong: the task says low > high raises.
+    let test = "```python test_clamp.py\nfrom clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n    assert clamp(0, 10, 0) == 0\n\n\ndef test_order():\n    assert clamp(5, 10, 0) == 5\n```";
+    script(&mut repo, &[code, test], task);
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("took out of test_clamp.py, as a guess of the model's")
+            && logs.contains("assert clamp(0, 10, 0) == 0"),
+        "{logs}"
+    );
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:test_clamp.py"]),
+        "from clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n\n\n"
+    );
+}
+
+#[test]
+fn a_failing_example_of_the_task_is_a_real_failure() {
+    let mut repo = TestRepo::new();
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    let task = "Create clamp.py with clamp(value, low, high), e.g. `clamp(15, 0, 10) == 10`.";
+    let code = "```python clamp.py\ndef clamp(value, low, high):\n    return value\n```";
+    let test = "```python test_clamp.py\nfrom clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n\n\ndef test_inside():\n    assert clamp(4, 0, 10) == 4\n```";
+    script(&mut repo, &[code, test], task);
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "failed", "{log}");
+    let error = tasks[0]["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("assert 15 == 10"), "{error}");
+    assert!(!repo.ok(&["logs", "--task", "1"]).contains("took out of"));
+}

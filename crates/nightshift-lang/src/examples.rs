@@ -1,0 +1,245 @@
+//! Which asserts of a test a task's own examples back, and taking out one they do not.
+//!
+//! A small model asked for a test of a task copies the task's examples — `clamp(15, 0, 10) == 10`
+//! — and then adds cases of its own, whose expected values it gets wrong often enough
+//! (`clamp(0, 10, 0) == 0` for a task that says `low > high` raises) that correct code fails on
+//! them. An assert built from an example of the task is the task speaking; one it made up is a
+//! guess. [`backed_by_task`] tells them apart by their literals, and [`failing_statement`] finds
+//! the statement of a test that a failure points at, so the caller can take a failing guess out.
+
+use std::ops::Range;
+
+use crate::Language;
+
+/// A statement of a test function, as [`failing_statement`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestStatement {
+    /// The statement's source.
+    pub text: String,
+    /// The test's source with the statement taken out — with the whole test function when the
+    /// statement was all it held.
+    pub without: String,
+}
+
+/// The statement directly in the body of a test function (`def test…`, in a test class or not)
+/// that spans the 1-based `line` of the Python test `source`: the one a failure at that line
+/// points at. `None` outside a test function, for a file that does not parse, for another
+/// language, or when taking it out would leave the file without a test.
+pub fn failing_statement(language: Language, source: &str, line: usize) -> Option<TestStatement> {
+    if language != Language::Python || line == 0 {
+        return None;
+    }
+    let tree = language.parse(source)?;
+    let root = tree.root_node();
+    if root.has_error() {
+        return None;
+    }
+    let row = line - 1;
+    let spans = |node: tree_sitter::Node<'_>| {
+        node.start_position().row <= row && row <= node.end_position().row
+    };
+    // The innermost test function around the line.
+    let mut function = None;
+    let mut node = root;
+    loop {
+        let mut cursor = node.walk();
+        let Some(child) = node.named_children(&mut cursor).find(|&c| spans(c)) else {
+            break;
+        };
+        if child.kind() == "function_definition" && is_test_name(source, child) {
+            function = Some(child);
+        }
+        node = child;
+    }
+    let function = function?;
+    let body = function.child_by_field_name("body")?;
+    let mut cursor = body.walk();
+    let statements: Vec<_> = body.named_children(&mut cursor).collect();
+    let statement = *statements.iter().find(|&&s| spans(s))?;
+    let cut = if statements.len() == 1 {
+        // The test has nothing else: it goes, decorators and all.
+        let whole = function
+            .parent()
+            .filter(|p| p.kind() == "decorated_definition")
+            .unwrap_or(function);
+        if count_tests(source, root) <= 1 {
+            return None;
+        }
+        whole_lines(source, whole.byte_range())
+    } else {
+        whole_lines(source, statement.byte_range())
+    };
+    let mut without = String::with_capacity(source.len());
+    without.push_str(&source[..cut.start]);
+    without.push_str(&source[cut.end..]);
+    Some(TestStatement {
+        text: source[statement.byte_range()].to_owned(),
+        without,
+    })
+}
+
+fn is_test_name(source: &str, function: tree_sitter::Node<'_>) -> bool {
+    function
+        .child_by_field_name("name")
+        .is_some_and(|name| source[name.byte_range()].starts_with("test"))
+}
+
+/// Test functions in the tree.
+fn count_tests(source: &str, node: tree_sitter::Node<'_>) -> usize {
+    let mut count = 0;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "function_definition" && is_test_name(source, node) {
+            count += 1;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    count
+}
+
+/// `range` widened to the whole lines it spans, their newline included.
+fn whole_lines(source: &str, range: Range<usize>) -> Range<usize> {
+    let start = source[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = source[range.end..]
+        .find('\n')
+        .map_or(source.len(), |i| range.end + i + 1);
+    start..end
+}
+
+/// A string or number written in code or prose.
+#[derive(Debug, Clone, PartialEq)]
+enum Literal {
+    Text(String),
+    Number(f64),
+}
+
+/// Whether the test statement `statement` is built from an example the task text gives: its
+/// literals — strings and numbers, numbers by value (`10` is `10.0`) — appear in that order
+/// within one line of the task; a statement with no literal at all must appear in the task as
+/// written, spaces aside (`from_roman(to_roman(n)) == n`).
+pub fn backed_by_task(statement: &str, task: &str) -> bool {
+    let wanted = literals(statement);
+    if wanted.is_empty() {
+        let squeeze = |text: &str| -> String { text.split_whitespace().collect() };
+        let body = statement.trim().strip_prefix("assert").unwrap_or(statement);
+        let body = squeeze(body);
+        return !body.is_empty() && squeeze(task).contains(&body);
+    }
+    task.lines().any(|line| {
+        let mut given = literals(line).into_iter();
+        wanted.iter().all(|w| given.any(|g| g == *w))
+    })
+}
+
+/// The string and number literals of `text`, in order. A quote opens a string only where a
+/// word does not run into it, so the apostrophe of "don't" in prose opens nothing.
+fn literals(text: &str) -> Vec<Literal> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let after_word = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+        if (c == '"' || c == '\'')
+            && !after_word
+            && let Some(len) = chars[i + 1..].iter().position(|&q| q == c)
+        {
+            found.push(Literal::Text(chars[i + 1..i + 1 + len].iter().collect()));
+            i += len + 2;
+            continue;
+        }
+        let signed = c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if (c.is_ascii_digit() || signed) && !after_word {
+            let start = i;
+            i += 1;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || (chars[i] == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+            {
+                i += 1;
+            }
+            let number: String = chars[start..i].iter().collect();
+            if let Ok(value) = number.parse() {
+                found.push(Literal::Number(value));
+            }
+            continue;
+        }
+        i += 1;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    const CLAMP: &str = "In `mathutils.py`, add a function `clamp(value, low, high)`.\n\nIf `low > high`, \
+                         raise `ValueError`. It must work for both ints and floats, e.g. \
+                         `clamp(15, 0, 10) == 10`, `clamp(-2.5, -1.0, 1.0) == -1.0`, `clamp(5, 0, 10) == 5`.\n";
+
+    #[test]
+    fn an_assert_copied_from_the_task_is_backed_and_a_made_up_one_is_not() {
+        assert!(backed_by_task("assert clamp(15, 0, 10) == 10", CLAMP));
+        assert!(backed_by_task(
+            "assert clamp(-2.5, -1.0, 1.0) == -1.0",
+            CLAMP
+        ));
+        assert!(backed_by_task("assert clamp(5, 0, 10) == 5.0", CLAMP));
+        assert!(!backed_by_task("assert clamp(0, 10, 0) == 0", CLAMP));
+        assert!(!backed_by_task("assert clamp(10, 0, 10) == 10", CLAMP));
+        // Each literal of the example, even where the prose spells it with an arrow.
+        let duration = "Examples: `\"1h30m\"` -> 5400, `\"45s\"` -> 45. Don't accept `\"1.5h\"`.";
+        assert!(backed_by_task(
+            "assert parse_duration(\"1h30m\") == 5400",
+            duration
+        ));
+        assert!(backed_by_task(
+            "with pytest.raises(ValueError):\n    parse_duration('1.5h')",
+            duration
+        ));
+        assert!(!backed_by_task(
+            "assert parse_duration(\"45s\") == 5400",
+            duration
+        ));
+        // No literal: the statement itself must be in the task.
+        let roman = "and `from_roman(to_roman(n)) == n` for every n";
+        assert!(backed_by_task("assert from_roman(to_roman(n))==n", roman));
+        assert!(!backed_by_task("assert to_roman(n) == n", roman));
+    }
+
+    #[test]
+    fn the_statement_a_failure_points_at_is_found_and_can_be_taken_out() {
+        let source = "import pytest\nfrom m import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n    assert clamp(0, 10, 0) == 0\n\n\ndef test_raises():\n    with pytest.raises(ValueError):\n        clamp(1, 2, 0)\n";
+        let found = failing_statement(Language::Python, source, 7).unwrap();
+        assert_eq!(found.text, "assert clamp(0, 10, 0) == 0");
+        assert_eq!(
+            found.without,
+            source.replace("    assert clamp(0, 10, 0) == 0\n", "")
+        );
+        // A failure inside a block points at the whole statement; the test goes with its last.
+        let found = failing_statement(Language::Python, source, 12).unwrap();
+        assert_eq!(
+            found.text,
+            "with pytest.raises(ValueError):\n        clamp(1, 2, 0)"
+        );
+        assert_eq!(
+            found.without,
+            "import pytest\nfrom m import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n    assert clamp(0, 10, 0) == 0\n\n\n"
+        );
+    }
+
+    #[test]
+    fn nothing_is_found_outside_a_test_or_where_the_last_test_would_go() {
+        let source = "from m import f\n\n\ndef helper():\n    return f(1)\n\n\ndef test_f():\n    assert f(1) == 2\n";
+        assert_eq!(failing_statement(Language::Python, source, 1), None);
+        assert_eq!(failing_statement(Language::Python, source, 5), None);
+        assert_eq!(failing_statement(Language::Python, source, 9), None);
+        assert_eq!(failing_statement(Language::Rust, source, 9), None);
+        let in_class = "class TestF:\n    def test_a(self):\n        assert f(1) == 2\n        assert f(2) == 9\n";
+        let found = failing_statement(Language::Python, in_class, 4).unwrap();
+        assert_eq!(found.text, "assert f(2) == 9");
+    }
+}
