@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 use crate::apply::{self, ApplyError};
 use crate::check::{self, is_test_file};
 use crate::edit::{Edit, EditFormat, FileEdit};
-use crate::guard::TestBaseline;
+use crate::guard::{CodeBaseline, TestBaseline};
 use crate::prompt::{self, Budget};
 use crate::reply::{self, ReplyError};
 use crate::repo_map;
@@ -82,6 +82,9 @@ pub enum AttemptError {
     /// The edits deleted, skipped or weakened existing tests.
     #[error("the change takes tests away:\n{0}")]
     TestIntegrity(String),
+    /// The edits deleted definitions the task does not name.
+    #[error("the change deletes code:\n{0}")]
+    RemovedCode(String),
     /// The change conflicts with commits that landed meanwhile; the worktree is at the new tip.
     #[error(
         "your change conflicts with newer commits on the branch, so it was not applied; the files are shown as they are now — make the change again on top of them:\n{0}"
@@ -118,6 +121,7 @@ impl AttemptError {
             Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Tests(_) => true,
             Self::NoChange
             | Self::TestIntegrity(_)
+            | Self::RemovedCode(_)
             | Self::Conflict(_)
             | Self::Git(_)
             | Self::Io(_) => true,
@@ -132,6 +136,7 @@ impl AttemptError {
             | Self::Syntax(_)
             | Self::Tests(_)
             | Self::TestIntegrity(_)
+            | Self::RemovedCode(_)
             | Self::Conflict(_) => true,
             Self::Apply(err) => match err {
                 ApplyError::Unsafe { .. } | ApplyError::NoMatch { .. } => true,
@@ -200,6 +205,8 @@ struct Work {
     generated_test: bool,
     /// The tests as the attempt found them.
     tests: TestBaseline,
+    /// The definitions of the source files as the attempt found them.
+    code: CodeBaseline,
 }
 
 impl Work {
@@ -432,8 +439,10 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             author: String::new(),
             generated_test: false,
             tests: TestBaseline::default(),
+            code: CodeBaseline::default(),
         };
         work.tests = TestBaseline::read(&self.worktree, &work.base_files);
+        work.code = CodeBaseline::read(&self.worktree, &work.base_files);
         // A commit of this task that passed its checks but did not land goes to the queue as is.
         let mut unlanded = None;
         match start {
@@ -652,6 +661,14 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             )
             .await;
             return Err(AttemptError::TestIntegrity(reason));
+        }
+        if let Err(reason) = work
+            .code
+            .verify(&self.worktree, &work.written, &self.task.description)
+        {
+            self.log(LogLevel::Error, "check", format!("code deleted:\n{reason}"))
+                .await;
+            return Err(AttemptError::RemovedCode(reason));
         }
         self.check_syntax(&work.written).await?;
         let mut checks = vec!["tests-intact", "syntax"];
@@ -959,6 +976,7 @@ mod tests {
             author: String::new(),
             generated_test: true,
             tests: TestBaseline::default(),
+            code: CodeBaseline::default(),
         };
         let failing = AttemptError::Tests("assert 0 == -100".to_owned());
         let told = work.explain(&failing);

@@ -1,11 +1,19 @@
-//! The test integrity guard: an attempt may add tests, never take them away.
+//! The integrity guards: an attempt may add tests, never take them away; and it may change code,
+//! but not delete what the task does not ask it to.
 //!
 //! The tests of the repository as the attempt found them are remembered ([`TestBaseline`]);
 //! after every edit each of them must still be there with at least as many test cases and
 //! assertions, and no more skip markers. Python, Rust, JavaScript/TypeScript and Go are
 //! understood; a violation goes back to the model with the reason, like a failing test.
+//!
+//! So are the definitions of each source file ([`CodeBaseline`]): a small model rewriting a whole
+//! file in a repair round drops functions it was not asked about (`spread` gone from `stats.py`
+//! while fixing `average`), which breaks their callers and the checks no test of the task makes.
 
+use std::collections::BTreeSet;
 use std::path::Path;
+
+use nightshift_lang::{Language, symbols};
 
 /// Whether `path` holds tests: a test file by its ecosystem's conventions
 /// ([`crate::check::is_test_file`]), or a Rust source with tests of its own.
@@ -117,6 +125,87 @@ impl TestBaseline {
     }
 }
 
+/// What the repository's source files defined when the attempt began.
+#[derive(Debug, Clone, Default)]
+pub struct CodeBaseline {
+    /// Path, names defined (functions, classes, methods, types), original content.
+    files: Vec<(String, BTreeSet<String>, String)>,
+}
+
+impl CodeBaseline {
+    /// Reads the source files among `files` under `root`: those in a language nightshift parses
+    /// that hold no tests.
+    pub fn read(root: &Path, files: &[String]) -> Self {
+        let files = files
+            .iter()
+            .filter_map(|path| {
+                let language = Language::of(path)?;
+                let content = std::fs::read_to_string(root.join(path)).ok()?;
+                if holds_tests(path, &content) {
+                    return None;
+                }
+                Some((path.clone(), defined(language, &content), content))
+            })
+            .collect();
+        Self { files }
+    }
+
+    /// Checks the files of the baseline among `written` under `root`: `Err` names each
+    /// definition gone that `task` does not mention, and shows the file as it was, so the model
+    /// can put it back. Nothing is undone: the rest of the edit may be what the task needs.
+    pub fn verify(&self, root: &Path, written: &[String], task: &str) -> Result<(), String> {
+        let mut problems = Vec::new();
+        for (path, before, original) in &self.files {
+            if !written.contains(path) {
+                continue;
+            }
+            let now = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+            let now = Language::of(path)
+                .map(|l| defined(l, &now))
+                .unwrap_or_default();
+            let gone: Vec<&str> = before
+                .difference(&now)
+                .map(String::as_str)
+                .filter(|name| !mentions(task, name))
+                .collect();
+            if !gone.is_empty() {
+                problems.push(format!(
+                    "{path}: your answer deletes {}, which the task does not ask to remove. Keep \
+                     them as they were; {path} was:\n```{path}\n{}```",
+                    gone.iter()
+                        .map(|name| format!("`{name}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    original
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+}
+
+/// The names `content` defines, at any depth.
+fn defined(language: Language, content: &str) -> BTreeSet<String> {
+    symbols(language, content)
+        .into_iter()
+        .map(|symbol| symbol.name)
+        .collect()
+}
+
+/// Whether `text` mentions `name` as a whole word.
+fn mentions(text: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
 /// Adds to `problems` what the test file at `path` lost since `before`.
 fn compare(root: &Path, path: &str, before: Counts, problems: &mut Vec<String>) {
     let Ok(content) = std::fs::read_to_string(root.join(path)) else {
@@ -158,6 +247,39 @@ mod tests {
         }
         let names: Vec<String> = files.iter().map(|(p, _)| (*p).to_owned()).collect();
         TestBaseline::read(dir, &names)
+    }
+
+    #[test]
+    fn deleting_definitions_the_task_does_not_name_is_refused_with_the_original() {
+        let dir = tempfile::tempdir().unwrap();
+        let stats = "def total(xs):\n    return sum(xs)\n\n\ndef average(xs):\n    return 0\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n";
+        std::fs::write(dir.path().join("stats.py"), stats).unwrap();
+        std::fs::write(dir.path().join("other.py"), "def keep():\n    pass\n").unwrap();
+        let names = ["stats.py".to_owned(), "other.py".to_owned()];
+        let base = CodeBaseline::read(dir.path(), &names);
+        let task = "Fix `average()` in stats.py; total_sum is unrelated.";
+        // Changing a function and adding one is fine.
+        let fixed = stats.replace("return 0", "return sum(xs) / len(xs)")
+            + "\n\ndef mean(xs):\n    return average(xs)\n";
+        std::fs::write(dir.path().join("stats.py"), &fixed).unwrap();
+        assert_eq!(base.verify(dir.path(), &names, task), Ok(()));
+        // Dropping what the task does not name is not; the file is shown as it was.
+        std::fs::write(
+            dir.path().join("stats.py"),
+            "def average(xs):\n    return sum(xs) / len(xs)\n",
+        )
+        .unwrap();
+        let err = base.verify(dir.path(), &names, task).unwrap_err();
+        assert!(
+            err.starts_with("stats.py: your answer deletes `spread`, `total`, which"),
+            "{err}"
+        );
+        assert!(err.contains(&format!("```stats.py\n{stats}```")), "{err}");
+        // Unless the task names it; and files not written are not looked at.
+        let rename = "Replace total and spread in stats.py by average.";
+        assert_eq!(base.verify(dir.path(), &names, rename), Ok(()));
+        std::fs::write(dir.path().join("other.py"), "").unwrap();
+        assert!(base.verify(dir.path(), &names[..1], rename).is_ok());
     }
 
     #[test]

@@ -401,3 +401,29 @@ fn a_failing_example_of_the_task_is_a_real_failure() {
     assert!(error.contains("assert 15 == 10"), "{error}");
     assert!(!repo.ok(&["logs", "--task", "1"]).contains("took out of"));
 }
+
+#[test]
+fn an_answer_that_deletes_code_the_task_does_not_name_is_refused_and_repaired() {
+    let mut repo = TestRepo::new();
+    let stats = "def total(xs):\n    return sum(xs)\n\n\ndef average(xs):\n    return sum(xs) / (len(xs) + 1)\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n";
+    repo.user_commit(&[("stats.py", stats)], "stats");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    let fixed = stats.replace("(len(xs) + 1)", "len(xs)");
+    let lazy = "```python stats.py\ndef average(xs):\n    return sum(xs) / len(xs)\n```".to_owned();
+    let whole = format!("I dropped total and spread.\n\n```python stats.py\n{fixed}```");
+    let test = "```python test_stats.py\nfrom stats import average\n\n\ndef test_average():\n    assert average([10, 20]) == 15.0\n```";
+    let requests = script(
+        &mut repo,
+        &[&lazy, &whole, test],
+        "average() in stats.py is wrong: `average([10, 20])` gives 6.666 instead of 15.0.",
+    );
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains("your answer deletes `spread`, `total`"),
+        "{}",
+        requests[1]
+    );
+    assert_eq!(git_out(repo.path(), &["show", "main:stats.py"]), fixed);
+}
