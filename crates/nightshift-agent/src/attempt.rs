@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 use crate::apply::{self, ApplyError};
 use crate::check::{self, is_test_file};
 use crate::edit::{Edit, EditFormat, FileEdit};
-use crate::guard::{CodeBaseline, TestBaseline};
+use crate::guard::{CodeBaseline, Protected, TestBaseline};
 use crate::prompt::{self, Budget};
 use crate::reply::{self, ReplyError};
 use crate::repo_map;
@@ -207,6 +207,8 @@ struct Work {
     tests: TestBaseline,
     /// The definitions of the source files as the attempt found them.
     code: CodeBaseline,
+    /// The files the task says not to change, as the attempt found them.
+    protected: Protected,
 }
 
 impl Work {
@@ -232,7 +234,25 @@ impl Work {
                 own.join(", ")
             ));
         }
+        let protected: Vec<&str> = self.protected.paths().collect();
+        if matches!(err, AttemptError::Tests(_)) && !protected.is_empty() {
+            text.push_str(&format!(
+                "\n\nThe task says not to change {}: where a test disagrees with it, the test is \
+                 wrong. Correct the test.",
+                protected.join(", ")
+            ));
+        }
         text
+    }
+
+    /// Whether the answer changes only tests, of code the task says not to change: that code is
+    /// then right by the task's word, and a test that disagrees with it is wrong.
+    fn tests_of_protected_code(&self) -> bool {
+        let protected: Vec<&str> = self.protected.paths().collect();
+        !protected.is_empty()
+            && self.written.iter().all(|f| {
+                is_test_file(f) || Language::of(f).is_none() || protected.contains(&f.as_str())
+            })
     }
 
     /// The test files the model wrote because the task brought none.
@@ -440,9 +460,11 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             generated_test: false,
             tests: TestBaseline::default(),
             code: CodeBaseline::default(),
+            protected: Protected::default(),
         };
         work.tests = TestBaseline::read(&self.worktree, &work.base_files);
         work.code = CodeBaseline::read(&self.worktree, &work.base_files);
+        work.protected = Protected::read(&self.worktree, &self.task.description);
         // A commit of this task that passed its checks but did not land goes to the queue as is.
         let mut unlanded = None;
         match start {
@@ -653,6 +675,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         })?;
         let written = self.write(&edits).await?;
         work.add(written);
+        for note in work.protected.restore(&self.worktree, &work.written) {
+            self.log(LogLevel::Info, "edit", note).await;
+        }
         if let Err(reason) = work.tests.verify(&self.worktree) {
             self.log(
                 LogLevel::Error,
@@ -662,13 +687,20 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             .await;
             return Err(AttemptError::TestIntegrity(reason));
         }
-        if let Err(reason) = work
+        match work
             .code
             .verify(&self.worktree, &work.written, &self.task.description)
         {
-            self.log(LogLevel::Error, "check", format!("code deleted:\n{reason}"))
-                .await;
-            return Err(AttemptError::RemovedCode(reason));
+            Ok(notes) => {
+                for note in notes {
+                    self.log(LogLevel::Info, "edit", note).await;
+                }
+            }
+            Err(reason) => {
+                self.log(LogLevel::Error, "check", format!("code deleted:\n{reason}"))
+                    .await;
+                return Err(AttemptError::RemovedCode(reason));
+            }
         }
         self.check_syntax(&work.written).await?;
         let mut checks = vec!["tests-intact", "syntax"];
@@ -712,6 +744,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             checks.push("generated-test");
         }
 
+        for note in work
+            .code
+            .import_instead_of_copies(&self.worktree, &work.written)
+        {
+            self.log(LogLevel::Info, "check", note).await;
+        }
         checks.extend(self.run_tests_without_guesses(work).await?);
         Ok(checks)
     }
@@ -720,21 +758,33 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     /// that no example of the task backs (`nightshift_lang::backed_by_task`) — a guess of the
     /// model's that the code disagrees with — the statement is taken out, logged, and the tests
     /// run again. A failing statement the task's examples back is a real failure, as is any
-    /// failure of a test the model did not write.
+    /// failure of a test the model did not write. When the answer writes only tests, of code the
+    /// task says not to change, any failing statement of a new test is taken out: the code is
+    /// right by the task's word.
     async fn run_tests_without_guesses(
         &self,
         work: &Work,
     ) -> Result<Vec<&'static str>, AttemptError> {
+        let protected_code = work.tests_of_protected_code();
         for _ in 0..MAX_GUESSES_TAKEN_OUT {
             let output = match self.run_tests(work).await {
-                Err(AttemptError::Tests(output)) if work.generated_test => output,
+                Err(AttemptError::Tests(output)) if work.generated_test || protected_code => output,
                 other => return other,
             };
-            let guess = work.own_tests().find_map(|path| {
+            let candidates: Vec<&str> = if protected_code {
+                work.written
+                    .iter()
+                    .filter(|f| is_test_file(f) && !work.base_files.contains(f))
+                    .map(String::as_str)
+                    .collect()
+            } else {
+                work.own_tests().collect()
+            };
+            let guess = candidates.into_iter().find_map(|path| {
                 let line = failure_line(&output, path)?;
                 let source = std::fs::read_to_string(self.worktree.join(path)).ok()?;
                 let statement = failing_statement(Language::of(path)?, &source, line)?;
-                (!backed_by_task(&statement.text, &self.task.description))
+                (protected_code || !backed_by_task(&statement.text, &self.task.description))
                     .then(|| (path.to_owned(), statement))
             });
             let Some((path, statement)) = guess else {
@@ -747,14 +797,21 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                     content: statement.without,
                 })],
             )?;
+            let why = if protected_code {
+                let protected: Vec<&str> = work.protected.paths().collect();
+                format!(
+                    "as the task says not to change {} and the code disagrees with it",
+                    protected.join(", ")
+                )
+            } else {
+                "as a guess of the model's that the code disagrees with and no example of the \
+                 task backs"
+                    .to_owned()
+            };
             self.log(
                 LogLevel::Info,
                 "check",
-                format!(
-                    "took out of {path}, as a guess of the model's that the code disagrees with \
-                     and no example of the task backs:\n{}",
-                    statement.text
-                ),
+                format!("took out of {path}, {why}:\n{}", statement.text),
             )
             .await;
         }
@@ -977,8 +1034,30 @@ mod tests {
             generated_test: true,
             tests: TestBaseline::default(),
             code: CodeBaseline::default(),
+            protected: Protected::default(),
         };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("calc.py"),
+            "def add(a, b):\n    return a + b\n",
+        )
+        .unwrap();
         let failing = AttemptError::Tests("assert 0 == -100".to_owned());
+        assert!(
+            !work
+                .explain(&failing)
+                .contains("The task says not to change")
+        );
+        work.protected = Protected::read(dir.path(), "Test it. Do not change `calc.py`.");
+        assert!(
+            work.explain(&failing).ends_with(
+                "The task says not to change calc.py: where a test disagrees with it, the test \
+                 is wrong. Correct the test."
+            ),
+            "{}",
+            work.explain(&failing)
+        );
+        work.protected = Protected::default();
         let told = work.explain(&failing);
         assert!(
             told.starts_with("tests failed:\nassert 0 == -100"),

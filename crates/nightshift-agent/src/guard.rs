@@ -9,11 +9,13 @@
 //! So are the definitions of each source file ([`CodeBaseline`]): a small model rewriting a whole
 //! file in a repair round drops functions it was not asked about (`spread` gone from `stats.py`
 //! while fixing `average`), which breaks their callers and the checks no test of the task makes.
+//! Top-level definitions an answer left out are put back as they were; what cannot be put back
+//! goes to the model.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use nightshift_lang::{Language, symbols};
+use nightshift_lang::{Language, import_instead_of_copies, mentions, restore_definitions, symbols};
 
 /// Whether `path` holds tests: a test file by its ecosystem's conventions
 /// ([`crate::check::is_test_file`]), or a Rust source with tests of its own.
@@ -150,42 +152,239 @@ impl CodeBaseline {
         Self { files }
     }
 
-    /// Checks the files of the baseline among `written` under `root`: `Err` names each
-    /// definition gone that `task` does not mention, and shows the file as it was, so the model
-    /// can put it back. Nothing is undone: the rest of the edit may be what the task needs.
-    pub fn verify(&self, root: &Path, written: &[String], task: &str) -> Result<(), String> {
+    /// Checks the files of the baseline among `written` under `root` for definitions gone that
+    /// `task` does not mention. Top-level ones are put back as they were
+    /// ([`restore_definitions`]: the answer gave only what it changed), and each file so mended
+    /// is named in the `Ok` notes. `Err` names each definition that could not be put back (a
+    /// method, a file that no longer parses) and shows the file as it was, so the model can.
+    /// The rest of the edit is kept either way: it may be what the task needs.
+    pub fn verify(
+        &self,
+        root: &Path,
+        written: &[String],
+        task: &str,
+    ) -> Result<Vec<String>, String> {
+        let mut notes = Vec::new();
         let mut problems = Vec::new();
         for (path, before, original) in &self.files {
-            if !written.contains(path) {
+            let Some(language) = Language::of(path).filter(|_| written.contains(path)) else {
+                continue;
+            };
+            let now = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+            let gone = |content: &str| -> Vec<String> {
+                before
+                    .difference(&defined(language, content))
+                    .filter(|name| !mentions(task, name))
+                    .cloned()
+                    .collect()
+            };
+            let missing = gone(&now);
+            if missing.is_empty() {
                 continue;
             }
-            let now = std::fs::read_to_string(root.join(path)).unwrap_or_default();
-            let now = Language::of(path)
-                .map(|l| defined(l, &now))
-                .unwrap_or_default();
-            let gone: Vec<&str> = before
-                .difference(&now)
-                .map(String::as_str)
-                .filter(|name| !mentions(task, name))
-                .collect();
-            if !gone.is_empty() {
-                problems.push(format!(
-                    "{path}: your answer deletes {}, which the task does not ask to remove. Keep \
-                     them as they were; {path} was:\n```{path}\n{}```",
-                    gone.iter()
-                        .map(|name| format!("`{name}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    original
+            let names: Vec<&str> = missing.iter().map(String::as_str).collect();
+            let mended = restore_definitions(language, original, &now, &names)
+                .filter(|restored| gone(&restored.source).is_empty());
+            if let Some(restored) = mended
+                && std::fs::write(root.join(path), &restored.source).is_ok()
+            {
+                let imports = if restored.imports.is_empty() {
+                    String::new()
+                } else {
+                    format!(", with {}", quoted(&restored.imports))
+                };
+                notes.push(format!(
+                    "{path}: put back what the answer left out, as it was: {}{imports}",
+                    quoted(&restored.definitions)
                 ));
+                continue;
             }
+            problems.push(format!(
+                "{path}: your answer deletes {}, which the task does not ask to remove. Keep \
+                 them as they were; {path} was:\n```{path}\n{}```",
+                quoted(&missing),
+                original
+            ));
         }
         if problems.is_empty() {
-            Ok(())
+            Ok(notes)
         } else {
             Err(problems.join("\n"))
         }
     }
+}
+
+/// The files the task says not to change ("Do not change `fizzbuzz.py`."), as the attempt found
+/// them. An answer that writes one anyway — a small model asked for tests "fixes" the code to
+/// match its wrong test — has that file put back; the rest of the answer stands.
+#[derive(Debug, Clone, Default)]
+pub struct Protected {
+    /// Path, original content.
+    files: Vec<(String, String)>,
+}
+
+impl Protected {
+    /// Reads the files under `root` that `task` says not to change.
+    pub fn read(root: &Path, task: &str) -> Self {
+        let files = protected_files(task)
+            .into_iter()
+            .filter_map(|path| {
+                let content = std::fs::read_to_string(root.join(&path)).ok()?;
+                Some((path, content))
+            })
+            .collect();
+        Self { files }
+    }
+
+    /// The protected files.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|(path, _)| path.as_str())
+    }
+
+    /// Puts back each protected file among `written` that the answer changed; one note for each.
+    pub fn restore(&self, root: &Path, written: &[String]) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (path, original) in &self.files {
+            if !written.contains(path) {
+                continue;
+            }
+            let now = std::fs::read_to_string(root.join(path)).ok();
+            if now.as_deref() == Some(original) {
+                continue;
+            }
+            notes.push(match std::fs::write(root.join(path), original) {
+                Ok(()) => format!("{path}: put back as it was: the task says not to change it"),
+                Err(err) => format!(
+                    "{path}: the task says not to change it, and it could not be put back: {err}"
+                ),
+            });
+        }
+        notes
+    }
+}
+
+/// The files `task` says not to change: the paths right after "do not change" (modify, edit,
+/// touch; "don't" too), several joined by "and", "or" or commas. A file named elsewhere in the
+/// sentence ("In stats.py, do not change the signature") is not protected.
+pub fn protected_files(task: &str) -> Vec<String> {
+    const VERBS: [&str; 4] = ["change", "modify", "edit", "touch"];
+    let mut found = Vec::new();
+    let words: Vec<&str> = task.split_whitespace().collect();
+    for (at, pair) in words.windows(2).enumerate() {
+        let negation =
+            pair[0].eq_ignore_ascii_case("not") || pair[0].to_lowercase().ends_with("n't");
+        if !negation || !VERBS.contains(&pair[1].to_lowercase().as_str()) {
+            continue;
+        }
+        let mut rest = words[at + 2..].iter().peekable();
+        if rest.peek().is_some_and(|w| w.eq_ignore_ascii_case("the")) {
+            rest.next();
+        }
+        if rest
+            .peek()
+            .is_some_and(|w| w.eq_ignore_ascii_case("file") || w.eq_ignore_ascii_case("files"))
+        {
+            rest.next();
+        }
+        for word in rest {
+            if ["and", "or", ","].contains(&word.to_lowercase().as_str()) {
+                continue;
+            }
+            let paths = crate::reply::mentioned_files(word);
+            let [path] = paths.as_slice() else {
+                break;
+            };
+            if !found.contains(path) {
+                found.push(path.clone());
+            }
+            if word.ends_with(['.', ';', ':']) {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// `a`, `b`
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl CodeBaseline {
+    /// In each Python test file among `written`, replaces the copies it holds of the
+    /// baseline's functions and classes by an import of the real ones
+    /// ([`import_instead_of_copies`]): a test of a pasted copy passes whatever the code does.
+    /// Only a test beside the module, or at the repository's root, where pytest imports it
+    /// from. One note per file changed.
+    pub fn import_instead_of_copies(&self, root: &Path, written: &[String]) -> Vec<String> {
+        let mut notes = Vec::new();
+        for test in written.iter().filter(|path| {
+            crate::check::is_test_file(path) && Language::of(path) == Some(Language::Python)
+        }) {
+            let Ok(mut source) = std::fs::read_to_string(root.join(test)) else {
+                continue;
+            };
+            let mut replaced = Vec::new();
+            for (path, _, content) in &self.files {
+                let Some(module) = python_module(path, test) else {
+                    continue;
+                };
+                let top: Vec<String> = symbols(Language::Python, content)
+                    .into_iter()
+                    .filter(|symbol| symbol.depth == 0)
+                    .map(|symbol| symbol.name)
+                    .collect();
+                let top: Vec<&str> = top.iter().map(String::as_str).collect();
+                if let Some(imported) = import_instead_of_copies(&source, &module, &top) {
+                    source = imported.source;
+                    replaced.push(format!("{} from {path}", quoted(&imported.names)));
+                }
+            }
+            if replaced.is_empty() {
+                continue;
+            }
+            notes.push(match std::fs::write(root.join(test), &source) {
+                Ok(()) => format!(
+                    "{test}: took out its own copies of the code and imports it instead: {}. A \
+                     test must check the code, not a copy of it",
+                    replaced.join("; ")
+                ),
+                Err(err) => {
+                    format!("{test}: holds copies of the code, and could not be changed: {err}")
+                }
+            });
+        }
+        notes
+    }
+}
+
+/// The name `test` imports the Python module at `path` by: the dotted path from the
+/// repository's root for a test there, the file's stem for a test beside it; `None` otherwise,
+/// or for a file that is no module.
+fn python_module(path: &str, test: &str) -> Option<String> {
+    let stem = path.strip_suffix(".py")?;
+    let (test_dir, _) = test.rsplit_once('/').unwrap_or(("", test));
+    let (dir, name) = stem.rsplit_once('/').unwrap_or(("", stem));
+    let dotted = if test_dir.is_empty() {
+        stem.strip_suffix("/__init__")
+            .unwrap_or(stem)
+            .replace('/', ".")
+    } else if dir == test_dir && name != "__init__" {
+        name.to_owned()
+    } else {
+        return None;
+    };
+    let identifier = |part: &str| {
+        part.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    (dotted != "__init__" && dotted.split('.').all(identifier)).then_some(dotted)
 }
 
 /// The names `content` defines, at any depth.
@@ -194,16 +393,6 @@ fn defined(language: Language, content: &str) -> BTreeSet<String> {
         .into_iter()
         .map(|symbol| symbol.name)
         .collect()
-}
-
-/// Whether `text` mentions `name` as a whole word.
-fn mentions(text: &str, name: &str) -> bool {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(name).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].chars().next();
-        !before.is_some_and(word) && !after.is_some_and(word)
-    })
 }
 
 /// Adds to `problems` what the test file at `path` lost since `before`.
@@ -250,36 +439,145 @@ mod tests {
     }
 
     #[test]
-    fn deleting_definitions_the_task_does_not_name_is_refused_with_the_original() {
+    fn definitions_an_answer_left_out_are_put_back_and_what_cannot_be_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let stats = "def total(xs):\n    return sum(xs)\n\n\ndef average(xs):\n    return 0\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n";
+        let shapes = "class Box:\n    def area(self):\n        return 1\n\n    def grow(self):\n        pass\n";
         std::fs::write(dir.path().join("stats.py"), stats).unwrap();
-        std::fs::write(dir.path().join("other.py"), "def keep():\n    pass\n").unwrap();
-        let names = ["stats.py".to_owned(), "other.py".to_owned()];
+        std::fs::write(dir.path().join("shapes.py"), shapes).unwrap();
+        let names = ["stats.py".to_owned(), "shapes.py".to_owned()];
         let base = CodeBaseline::read(dir.path(), &names);
-        let task = "Fix `average()` in stats.py; total_sum is unrelated.";
+        let task = "Fix `average()` in stats.py and `area` in shapes.py; total_sum is unrelated.";
         // Changing a function and adding one is fine.
         let fixed = stats.replace("return 0", "return sum(xs) / len(xs)")
             + "\n\ndef mean(xs):\n    return average(xs)\n";
         std::fs::write(dir.path().join("stats.py"), &fixed).unwrap();
-        assert_eq!(base.verify(dir.path(), &names, task), Ok(()));
-        // Dropping what the task does not name is not; the file is shown as it was.
+        assert_eq!(base.verify(dir.path(), &names, task), Ok(vec![]));
+        // An answer with only the function it changed: the others go back as they were.
+        let partial = "def average(xs):\n    return sum(xs) / len(xs)\n";
+        std::fs::write(dir.path().join("stats.py"), partial).unwrap();
+        assert_eq!(
+            base.verify(dir.path(), &names, task),
+            Ok(vec![
+                "stats.py: put back what the answer left out, as it was: `total`, `spread`"
+                    .to_owned()
+            ])
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("stats.py")).unwrap(),
+            stats.replace("return 0", "return sum(xs) / len(xs)")
+        );
+        // A method dropped is not put back but refused, with the file as it was.
         std::fs::write(
-            dir.path().join("stats.py"),
-            "def average(xs):\n    return sum(xs) / len(xs)\n",
+            dir.path().join("shapes.py"),
+            "class Box:\n    def area(self):\n        return 2\n",
         )
         .unwrap();
         let err = base.verify(dir.path(), &names, task).unwrap_err();
         assert!(
-            err.starts_with("stats.py: your answer deletes `spread`, `total`, which"),
+            err.starts_with("shapes.py: your answer deletes `grow`, which"),
             "{err}"
         );
-        assert!(err.contains(&format!("```stats.py\n{stats}```")), "{err}");
+        assert!(err.contains(&format!("```shapes.py\n{shapes}```")), "{err}");
         // Unless the task names it; and files not written are not looked at.
-        let rename = "Replace total and spread in stats.py by average.";
-        assert_eq!(base.verify(dir.path(), &names, rename), Ok(()));
-        std::fs::write(dir.path().join("other.py"), "").unwrap();
-        assert!(base.verify(dir.path(), &names[..1], rename).is_ok());
+        let rename = "Drop total, spread and grow, use average.";
+        std::fs::write(dir.path().join("stats.py"), partial).unwrap();
+        assert_eq!(base.verify(dir.path(), &names, rename), Ok(vec![]));
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("stats.py")).unwrap(),
+            partial
+        );
+        std::fs::write(dir.path().join("shapes.py"), "").unwrap();
+        assert!(base.verify(dir.path(), &names[..1], task).is_ok());
+    }
+
+    #[test]
+    fn the_files_a_task_says_not_to_change_are_those_right_after_the_words() {
+        assert_eq!(
+            protected_files("Write tests in `test_fizzbuzz.py`. Do not change `fizzbuzz.py`."),
+            ["fizzbuzz.py"]
+        );
+        assert_eq!(
+            protected_files(
+                "Don't modify the file config/app.toml, or lib/a.py and `lib/b.py`; thanks"
+            ),
+            ["config/app.toml", "lib/a.py", "lib/b.py"]
+        );
+        // Not a file right after the verb: nothing is protected.
+        assert!(protected_files("In stats.py, do not change the signature of `total`.").is_empty());
+        assert!(protected_files("`median` must not modify the array passed to it.").is_empty());
+        assert!(protected_files("Change stats.py so that it does not crash.").is_empty());
+    }
+
+    #[test]
+    fn a_protected_file_the_answer_changed_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fizzbuzz.py"), "def f():\n    return 1\n").unwrap();
+        std::fs::write(dir.path().join("other.py"), "x = 1\n").unwrap();
+        let guard = Protected::read(
+            dir.path(),
+            "Add tests. Do not change `fizzbuzz.py` or `gone.py`.",
+        );
+        let written = ["fizzbuzz.py".to_owned(), "other.py".to_owned()];
+        assert!(
+            guard.restore(dir.path(), &written).is_empty(),
+            "unchanged: nothing to say"
+        );
+        std::fs::write(dir.path().join("fizzbuzz.py"), "def f():\n    return 2\n").unwrap();
+        std::fs::write(dir.path().join("other.py"), "x = 2\n").unwrap();
+        assert_eq!(
+            guard.restore(dir.path(), &written),
+            ["fizzbuzz.py: put back as it was: the task says not to change it"]
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("fizzbuzz.py")).unwrap(),
+            "def f():\n    return 1\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("other.py")).unwrap(),
+            "x = 2\n"
+        );
+    }
+
+    #[test]
+    fn a_test_of_a_pasted_copy_imports_the_real_code_instead() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("games")).unwrap();
+        let module = "def fizzbuzz(n):\n    return str(n)\n";
+        std::fs::write(dir.path().join("games/fizzbuzz.py"), module).unwrap();
+        let names = ["games/fizzbuzz.py".to_owned()];
+        let base = CodeBaseline::read(dir.path(), &names);
+        let copy = "import pytest\n\n\ndef fizzbuzz(n):\n    return \"Fizz\"\n\n\ndef test_fizz():\n    assert fizzbuzz(3) == \"Fizz\"\n";
+        std::fs::create_dir_all(dir.path().join("tests")).unwrap();
+        let written = [
+            "test_games.py".to_owned(),
+            "games/test_fizzbuzz.py".to_owned(),
+            "tests/test_fizzbuzz.py".to_owned(),
+            "games/fizzbuzz.py".to_owned(),
+        ];
+        for test in &written[..3] {
+            std::fs::write(dir.path().join(test), copy).unwrap();
+        }
+        let notes = base.import_instead_of_copies(dir.path(), &written);
+        assert_eq!(
+            notes,
+            [
+                "test_games.py: took out its own copies of the code and imports it instead: `fizzbuzz` from games/fizzbuzz.py. A test must check the code, not a copy of it",
+                "games/test_fizzbuzz.py: took out its own copies of the code and imports it instead: `fizzbuzz` from games/fizzbuzz.py. A test must check the code, not a copy of it",
+            ]
+        );
+        let read = |path: &str| std::fs::read_to_string(dir.path().join(path)).unwrap();
+        assert!(
+            read("test_games.py")
+                .starts_with("import pytest\nfrom games.fizzbuzz import fizzbuzz\n")
+        );
+        assert!(
+            read("games/test_fizzbuzz.py")
+                .starts_with("import pytest\nfrom fizzbuzz import fizzbuzz\n")
+        );
+        // Where pytest would not find the module by that name, the test is left as it is.
+        assert_eq!(read("tests/test_fizzbuzz.py"), copy);
+        assert_eq!(read("games/fizzbuzz.py"), module);
     }
 
     #[test]

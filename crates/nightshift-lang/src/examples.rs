@@ -7,9 +7,7 @@
 //! guess. [`backed_by_task`] tells them apart by their literals, and [`failing_statement`] finds
 //! the statement of a test that a failure points at, so the caller can take a failing guess out.
 
-use std::ops::Range;
-
-use crate::Language;
+use crate::{Language, whole_lines};
 
 /// A statement of a test function, as [`failing_statement`] finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,15 +96,6 @@ fn count_tests(source: &str, node: tree_sitter::Node<'_>) -> usize {
     count
 }
 
-/// `range` widened to the whole lines it spans, their newline included.
-fn whole_lines(source: &str, range: Range<usize>) -> Range<usize> {
-    let start = source[..range.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = source[range.end..]
-        .find('\n')
-        .map_or(source.len(), |i| range.end + i + 1);
-    start..end
-}
-
 /// A string or number written in code or prose.
 #[derive(Debug, Clone, PartialEq)]
 enum Literal {
@@ -117,19 +106,58 @@ enum Literal {
 /// Whether the test statement `statement` is built from an example the task text gives: its
 /// literals — strings and numbers, numbers by value (`10` is `10.0`) — appear in that order
 /// within one line of the task; a statement with no literal at all must appear in the task as
-/// written, spaces aside (`from_roman(to_roman(n)) == n`).
+/// written, spaces aside (`from_roman(to_roman(n)) == n`). So is one that makes a call the
+/// task writes out, literal arguments and all: in "`days_in_month(1900, 2)` returns `29`, but
+/// 1900 is no leap year", the task says what `days_in_month(1900, 2) == 28` checks, though
+/// not in those words.
 pub fn backed_by_task(statement: &str, task: &str) -> bool {
+    let squeeze = |text: &str| -> String { text.split_whitespace().collect() };
     let wanted = literals(statement);
     if wanted.is_empty() {
-        let squeeze = |text: &str| -> String { text.split_whitespace().collect() };
         let body = statement.trim().strip_prefix("assert").unwrap_or(statement);
         let body = squeeze(body);
         return !body.is_empty() && squeeze(task).contains(&body);
+    }
+    let task_squeezed = squeeze(task);
+    if calls_with_literals(statement)
+        .iter()
+        .any(|call| task_squeezed.contains(&squeeze(call)))
+    {
+        return true;
     }
     task.lines().any(|line| {
         let mut given = literals(line).into_iter();
         wanted.iter().all(|w| given.any(|g| g == *w))
     })
+}
+
+/// The calls in the Python statement `statement` with a string or number among their
+/// arguments, as written: `days_in_month(1900, 2)`.
+fn calls_with_literals(statement: &str) -> Vec<&str> {
+    let Some(tree) = Language::Python.parse(statement) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call"
+            && let Some(arguments) = node.child_by_field_name("arguments")
+        {
+            let mut cursor = arguments.walk();
+            let literal = arguments.named_children(&mut cursor).any(|arg| {
+                matches!(
+                    arg.kind(),
+                    "integer" | "float" | "string" | "unary_operator"
+                )
+            });
+            if literal {
+                found.push(&statement[node.byte_range()]);
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found
 }
 
 /// The string and number literals of `text`, in order. A quote opens a string only where a
@@ -208,6 +236,12 @@ mod tests {
         let roman = "and `from_roman(to_roman(n)) == n` for every n";
         assert!(backed_by_task("assert from_roman(to_roman(n))==n", roman));
         assert!(!backed_by_task("assert to_roman(n) == n", roman));
+        // A call the task writes out: what it should give is the task's to say.
+        let leap = "`days_in_month(1900, 2)` returns `29`, but 1900 is not a leap year.";
+        assert!(backed_by_task("assert days_in_month(1900, 2) == 28", leap));
+        assert!(backed_by_task("assert days_in_month(1900,2) != 29", leap));
+        assert!(!backed_by_task("assert days_in_month(2100, 2) == 28", leap));
+        assert!(!backed_by_task("assert days_in_month(year, 2) == 28", leap));
     }
 
     #[test]

@@ -2,20 +2,26 @@
 //! ([`Language::of`]), where its syntax is broken ([`syntax_errors`], with lines and columns the
 //! model is shown), which top-level symbols it defines ([`symbols`], for the repository map
 //! in the prompt), which parts of a test check the code a task is about ([`narrow_test`]), which
-//! asserts the task's own examples back ([`backed_by_task`], [`failing_statement`]), and how a
-//! Rust integration test reaches its crate ([`reroot_integration_test`]).
+//! asserts the task's own examples back ([`backed_by_task`], [`failing_statement`]), how a
+//! Rust integration test reaches its crate ([`reroot_integration_test`]), which definitions a
+//! whole-file answer left out, to put back ([`restore_definitions`]), and which parts of a test
+//! are copies of the code it should import ([`import_instead_of_copies`]).
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
+mod copies;
 mod examples;
 mod narrow;
 mod reroot;
+mod restore;
 mod symbols;
 mod syntax;
 
+pub use copies::{Imported, import_instead_of_copies};
 pub use examples::{TestStatement, backed_by_task, failing_statement};
 pub use narrow::{Narrowed, narrow_test};
 pub use reroot::{Rerooted, reroot_integration_test};
+pub use restore::{Restored, restore_definitions};
 pub use symbols::{Symbol, symbols};
 pub use syntax::{SyntaxError, syntax_errors};
 
@@ -81,6 +87,26 @@ impl Language {
         parser.set_language(&self.grammar()).ok()?;
         parser.parse(source, None)
     }
+}
+
+/// Whether `text` has `name` in it as a whole word (`total` in "keep total()", not in
+/// "subtotal").
+pub fn mentions(text: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+/// `range` widened to the whole lines it spans, their newline included.
+fn whole_lines(source: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = source[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = source[range.end..]
+        .find('\n')
+        .map_or(source.len(), |i| range.end + i + 1);
+    start..end
 }
 
 #[cfg(test)]

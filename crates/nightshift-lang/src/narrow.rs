@@ -165,10 +165,8 @@ impl Narrowing<'_> {
     /// the definition inside its decorators) gives the line reported.
     fn cut_lines(&mut self, node: tree_sitter::Node<'_>, shown: tree_sitter::Node<'_>) -> bool {
         let range = node.byte_range();
-        let line_start = self.source[..range.start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.source[range.end..]
-            .find('\n')
-            .map_or(self.source.len(), |i| range.end + i + 1);
+        let lines = crate::whole_lines(self.source, range.clone());
+        let (line_start, line_end) = (lines.start, lines.end);
         let before = &self.source[line_start..range.start];
         let after = self.source[range.end..line_end].trim();
         if !before.trim().is_empty() || !(after.is_empty() || after.starts_with('#')) {

@@ -150,9 +150,7 @@ fn identifiers(node: tree_sitter::Node<'_>) -> impl Iterator<Item = tree_sitter:
 
 /// The whole line holding byte `at`, without its newline.
 fn line_of(source: &str, at: usize) -> &str {
-    let start = source[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = source[at..].find('\n').map_or(source.len(), |i| at + i);
-    &source[start..end]
+    source[crate::whole_lines(source, at..at)].trim_end_matches('\n')
 }
 
 #[cfg(test)]

