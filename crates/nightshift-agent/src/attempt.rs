@@ -257,9 +257,14 @@ impl Work {
 
     /// The test files the model wrote because the task brought none.
     fn own_tests(&self) -> impl Iterator<Item = &str> {
+        self.new_tests().filter(|_| self.generated_test)
+    }
+
+    /// The test files the model wrote that the repository did not have.
+    fn new_tests(&self) -> impl Iterator<Item = &str> {
         self.written
             .iter()
-            .filter(|f| self.generated_test && is_test_file(f) && !self.base_files.contains(f))
+            .filter(|f| is_test_file(f) && !self.base_files.contains(f))
             .map(String::as_str)
     }
 
@@ -772,11 +777,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 other => return other,
             };
             let candidates: Vec<&str> = if protected_code {
-                work.written
-                    .iter()
-                    .filter(|f| is_test_file(f) && !work.base_files.contains(f))
-                    .map(String::as_str)
-                    .collect()
+                work.new_tests().collect()
             } else {
                 work.own_tests().collect()
             };
