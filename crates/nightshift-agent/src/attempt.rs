@@ -15,8 +15,9 @@ use tokio::sync::Mutex;
 use crate::apply::{self, ApplyError};
 use crate::check::{self, is_test_file};
 use crate::edit::{Edit, EditFormat, FileEdit};
-use crate::guard::{CodeBaseline, Protected, TestBaseline};
+use crate::guard::{self, CodeBaseline, Protected, TestBaseline};
 use crate::prompt::{self, Budget};
+use crate::regression::{self, Failure, OriginalCode, first_failure};
 use crate::reply::{self, ReplyError};
 use crate::repo_map;
 
@@ -675,9 +676,12 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             .ask(purpose, round, request, self.settings.edit_format)
             .await?;
         work.author = author;
-        let edits = reply::parse(&reply.text, &work.mentioned).inspect_err(|err| {
+        let mut edits = reply::parse(&reply.text, &work.mentioned).inspect_err(|err| {
             tracing::info!(task_id = self.task.id, %err, "reply without edits");
         })?;
+        for note in guard::onto_test_twins(&self.worktree, &work.base_files, &mut edits) {
+            self.log(LogLevel::Info, "edit", note).await;
+        }
         let written = self.write(&edits).await?;
         work.add(written);
         for note in work.protected.restore(&self.worktree, &work.written) {
@@ -763,9 +767,10 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     /// that no example of the task backs (`nightshift_lang::backed_by_task`) — a guess of the
     /// model's that the code disagrees with — the statement is taken out, logged, and the tests
     /// run again. A failing statement the task's examples back is a real failure, as is any
-    /// failure of a test the model did not write. When the answer writes only tests, of code the
-    /// task says not to change, any failing statement of a new test is taken out: the code is
-    /// right by the task's word.
+    /// failure of a test the model did not write, and one that held on the code as the attempt
+    /// found it (a regression, [`regression`]). When the answer writes only tests, of code the
+    /// task says not to change, any failing statement the answer added to a test is taken out:
+    /// the code is right by the task's word.
     async fn run_tests_without_guesses(
         &self,
         work: &Work,
@@ -777,20 +782,40 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 other => return other,
             };
             let candidates: Vec<&str> = if protected_code {
-                work.new_tests().collect()
+                work.written
+                    .iter()
+                    .filter(|f| is_test_file(f))
+                    .map(String::as_str)
+                    .collect()
             } else {
                 work.own_tests().collect()
             };
             let guess = candidates.into_iter().find_map(|path| {
-                let line = failure_line(&output, path)?;
+                let failure = first_failure(&output, path)?;
                 let source = std::fs::read_to_string(self.worktree.join(path)).ok()?;
-                let statement = failing_statement(Language::of(path)?, &source, line)?;
-                (protected_code || !backed_by_task(&statement.text, &self.task.description))
-                    .then(|| (path.to_owned(), statement))
+                let statement = failing_statement(Language::of(path)?, &source, failure.line)?;
+                // Only what this attempt wrote: the repository's own tests stand.
+                let added = work
+                    .tests
+                    .original(path)
+                    .is_none_or(|before| !before.contains(statement.text.trim()));
+                let guessed =
+                    protected_code || !backed_by_task(&statement.text, &self.task.description);
+                (added && guessed).then(|| (path.to_owned(), failure, statement))
             });
-            let Some((path, statement)) = guess else {
+            let Some((path, failure, statement)) = guess else {
                 return Err(AttemptError::Tests(output));
             };
+            if !protected_code && self.held_before(work, &path, &failure).await? {
+                let broke = format!(
+                    "`{}` (line {} of {path}) held on the code as it was before your change, and \
+                     fails now: your change broke what it checks.",
+                    statement.text.trim(),
+                    failure.line
+                );
+                self.log(LogLevel::Error, "check", broke.clone()).await;
+                return Err(AttemptError::Tests(format!("{output}\n{broke}")));
+            }
             apply::apply(
                 &self.worktree,
                 &[Edit::Whole(FileEdit {
@@ -817,6 +842,43 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             .await;
         }
         self.run_tests(work).await
+    }
+
+    /// Whether the statement of the model's test that `failure` points at held on the code as
+    /// the attempt found it ([`regression::held_before`]): then the answer broke it, and it is
+    /// no guess to take out.
+    async fn held_before(
+        &self,
+        work: &Work,
+        test: &str,
+        failure: &Failure,
+    ) -> Result<bool, AttemptError> {
+        let pytest = check::test_commands(
+            &self.worktree,
+            &work.files(),
+            &self.settings.python,
+            &self.settings.test_command,
+        )
+        .into_iter()
+        .find(|command| command.name == "pytest");
+        let Some(pytest) = pytest else {
+            return Ok(false);
+        };
+        let code = OriginalCode {
+            baseline: &work.code,
+            base_files: &work.base_files,
+            written: &work.written,
+        };
+        Ok(regression::held_before(
+            &self.settings.sandbox,
+            &pytest,
+            &self.worktree,
+            &code,
+            test,
+            failure,
+            self.settings.test_timeout,
+        )
+        .await?)
     }
 
     /// Fits the tests the model wrote for the task to it, and logs what changed:
@@ -952,19 +1014,6 @@ pub fn first_answer(log: &[LogEntry]) -> Option<&str> {
         .map(|(_, text)| text)
 }
 
-/// The line of the test file `path` at which the test output `output` says the first failure
-/// happened: pytest's `path:line: in test_name` frame (`--tb=short`).
-fn failure_line(output: &str, path: &str) -> Option<usize> {
-    output.lines().find_map(|line| {
-        let rest = line.trim_start().strip_prefix(path)?.strip_prefix(':')?;
-        let (number, rest) = rest.split_once(':')?;
-        let function = rest.trim_start().strip_prefix("in ")?;
-        (function != "<module>")
-            .then(|| number.parse().ok())
-            .flatten()
-    })
-}
-
 /// Temperature and seed of a request in `round` of `attempt`: the first answer is the model's
 /// most likely one (greedy); every later request samples, with a seed of its own, because a
 /// repair or a retry decoded greedily tends to give back the answer that just failed.
@@ -1012,16 +1061,6 @@ mod tests {
         let mut seeds: Vec<u32> = later.iter().map(|&(_, s)| s).collect();
         seeds.dedup();
         assert_eq!(seeds.len(), later.len(), "each request has its own seed");
-    }
-
-    #[test]
-    fn the_failing_line_of_a_test_is_read_from_pytest_output() {
-        let output = "pytest:\nF   [100%]\n____ test_clamp ____\ntest_mathutils.py:11: in test_clamp\n    assert clamp(0, 10, 0) == 0\nmathutils.py:21: in clamp\n    raise ValueError(\"low\")\n";
-        assert_eq!(failure_line(output, "test_mathutils.py"), Some(11));
-        assert_eq!(failure_line(output, "mathutils.py"), Some(21));
-        assert_eq!(failure_line(output, "test_other.py"), None);
-        let collection = "test_stats.py:2: in <module>\n    from stats import spread\n";
-        assert_eq!(failure_line(collection, "test_stats.py"), None);
     }
 
     #[test]

@@ -17,6 +17,8 @@ use std::path::Path;
 
 use nightshift_lang::{Language, import_instead_of_copies, mentions, restore_definitions, symbols};
 
+use crate::edit::Edit;
+
 /// Whether `path` holds tests: a test file by its ecosystem's conventions
 /// ([`crate::check::is_test_file`]), or a Rust source with tests of its own.
 pub fn holds_tests(path: &str, content: &str) -> bool {
@@ -102,6 +104,14 @@ impl TestBaseline {
         Self { files }
     }
 
+    /// The content of the test file `path` when the attempt began; `None` if it had none there.
+    pub fn original(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(p, ..)| p == path)
+            .map(|(.., content)| content.as_str())
+    }
+
     /// Compares the tests under `root` now with the baseline; `Err` says what was taken away,
     /// and the offending test files are put back as they were: the edit is refused, not kept.
     pub fn verify(&self, root: &Path) -> Result<(), String> {
@@ -150,6 +160,15 @@ impl CodeBaseline {
             })
             .collect();
         Self { files }
+    }
+
+    /// The content of the source file `path` when the attempt began; `None` if it is none of
+    /// the baseline's.
+    pub fn original(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(p, ..)| p == path)
+            .map(|(.., content)| content.as_str())
     }
 
     /// Checks the files of the baseline among `written` under `root` for definitions gone that
@@ -306,6 +325,67 @@ pub fn protected_files(task: &str) -> Vec<String> {
 }
 
 /// `a`, `b`
+/// Points a new Python test file named like one the repository has in another directory
+/// (`test_stack.py` beside `tests/test_stack.py`) at that one: pytest cannot collect two test
+/// modules of one name ("import file mismatch"), and a small model asked to add tests to
+/// `tests/test_stack.py` writes them to `test_stack.py` as often as not. The whole-file edit goes
+/// to the existing file, with the definitions it left out of it put back as they were
+/// ([`restore_definitions`]), so its tests are added, not swapped. Returns a note per edit so
+/// pointed.
+pub fn onto_test_twins(root: &Path, base_files: &[String], edits: &mut [Edit]) -> Vec<String> {
+    let name = |path: &str| Path::new(path).file_name().map(|n| n.to_owned());
+    let mut notes = Vec::new();
+    for at in 0..edits.len() {
+        let Edit::Whole(edit) = &edits[at] else {
+            continue;
+        };
+        let path = edit.path.trim_start_matches("./");
+        if Language::of(path) != Some(Language::Python)
+            || !crate::check::is_test_file(path)
+            || base_files.iter().any(|f| f == path)
+        {
+            continue;
+        }
+        let mut twins = base_files
+            .iter()
+            .filter(|f| name(f) == name(path) && crate::check::is_test_file(f));
+        let (Some(twin), None) = (twins.next(), twins.next()) else {
+            continue;
+        };
+        if edits
+            .iter()
+            .any(|e| e.path().trim_start_matches("./") == twin)
+        {
+            continue; // the answer writes the twin itself
+        }
+        let Ok(before) = std::fs::read_to_string(root.join(twin)) else {
+            continue;
+        };
+        let Edit::Whole(edit) = &mut edits[at] else {
+            continue;
+        };
+        let gone: Vec<String> = defined(Language::Python, &before)
+            .difference(&defined(Language::Python, &edit.content))
+            .cloned()
+            .collect();
+        let names: Vec<&str> = gone.iter().map(String::as_str).collect();
+        let kept = match restore_definitions(Language::Python, &before, &edit.content, &names) {
+            Some(restored) => {
+                edit.content = restored.source;
+                format!(", keeping {} of it", quoted(&restored.definitions))
+            }
+            None => String::new(),
+        };
+        notes.push(format!(
+            "{} is a second test module named like {twin}, which pytest cannot collect beside it: \
+             wrote it to {twin}{kept}",
+            edit.path
+        ));
+        edit.path = twin.clone();
+    }
+    notes
+}
+
 fn quoted(names: &[String]) -> String {
     names
         .iter()
@@ -425,6 +505,7 @@ fn compare(root: &Path, path: &str, before: Counts, problems: &mut Vec<String>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edit::FileEdit;
 
     const ORIGINAL: &str = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_neg():\n    assert add(-1, -2) == -3\n";
 
@@ -537,6 +618,55 @@ mod tests {
             std::fs::read_to_string(dir.path().join("other.py")).unwrap(),
             "x = 2\n"
         );
+    }
+
+    #[test]
+    fn a_new_test_module_named_like_an_existing_one_is_written_to_that_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tests")).unwrap();
+        let existing = "from stack import Stack\n\n\ndef test_push():\n    s = Stack()\n    s.push(1)\n    assert len(s) == 1\n";
+        std::fs::write(dir.path().join("tests/test_stack.py"), existing).unwrap();
+        let base_files = vec!["stack.py".to_owned(), "tests/test_stack.py".to_owned()];
+        let whole = |path: &str, content: &str| {
+            Edit::Whole(FileEdit {
+                path: path.to_owned(),
+                content: content.to_owned(),
+            })
+        };
+        let answer = "from stack import Stack\n\n\ndef test_pop():\n    s = Stack()\n    s.push(1)\n    assert s.pop() == 1\n";
+        let mut edits = vec![
+            whole("./test_stack.py", answer),
+            whole("stack.py", "x = 1\n"),
+        ];
+        let notes = onto_test_twins(dir.path(), &base_files, &mut edits);
+        assert_eq!(
+            notes,
+            [
+                "./test_stack.py is a second test module named like tests/test_stack.py, which \
+              pytest cannot collect beside it: wrote it to tests/test_stack.py, keeping \
+              `test_push` of it"
+            ]
+        );
+        let Edit::Whole(moved) = &edits[0] else {
+            panic!("{edits:?}")
+        };
+        assert_eq!(moved.path, "tests/test_stack.py");
+        assert!(
+            moved.content.contains("def test_push") && moved.content.contains("def test_pop"),
+            "{}",
+            moved.content
+        );
+        assert_eq!(edits[1].path(), "stack.py", "other edits stand");
+
+        // Not moved: the answer writes the existing one too, or a name no test has yet.
+        let mut both = vec![
+            whole("test_stack.py", answer),
+            whole("tests/test_stack.py", answer),
+        ];
+        assert!(onto_test_twins(dir.path(), &base_files, &mut both).is_empty());
+        let mut fresh = vec![whole("test_queue.py", answer)];
+        assert!(onto_test_twins(dir.path(), &base_files, &mut fresh).is_empty());
+        assert_eq!(fresh[0].path(), "test_queue.py");
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! - [`check`] validates syntax (Python's parser; tree-sitter for Rust, JS/TS and Go) and runs the
 //!   project's tests with a time limit, in the sandbox
 //!   (`nightshift-sandbox`: no network, writes only to the worktree, limits, whole-tree kills).
+//! - [`regression`] tells a fault the answer brought in from a wrong guess in the model's own
+//!   test: an assert that held on the code as the attempt found it and fails now.
 //! - [`attempt`] strings them together and commits.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -21,6 +23,7 @@ pub mod check;
 pub mod edit;
 pub mod guard;
 pub mod prompt;
+pub mod regression;
 pub mod reply;
 pub mod repo_map;
 

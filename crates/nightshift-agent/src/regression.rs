@@ -1,0 +1,232 @@
+//! Telling a fault the answer brought in from a wrong guess of the model's.
+//!
+//! A failing assert of the test the model wrote for its task is one of two things: a value the
+//! model guessed wrong, or a fault of the code. Taken out as a guess, an assert that caught a real
+//! fault lets wrong code land. Run against the code as the attempt found it, the two part: an
+//! assert that held there and fails now checks behaviour the answer broke — a regression, which
+//! goes back to the model. One that failed there too, or could not run there (the function is
+//! new), tells nothing either way.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use nightshift_sandbox::Sandbox;
+
+use crate::check::{self, TestCommand, is_test_file};
+use crate::guard::CodeBaseline;
+
+/// Where a test failed: the line of the test file and the test function it is in, from the
+/// first frame pytest reports in that file (`test_x.py:11: in test_clamp`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// 1-based line in the test file.
+    pub line: usize,
+    /// The test function.
+    pub function: String,
+}
+
+/// The first failure pytest's `--tb=short` output reports in `path`; `None` if it reports none
+/// there, or only one at module level (a collection error: no test ran).
+pub fn first_failure(output: &str, path: &str) -> Option<Failure> {
+    failures(output, path).next()
+}
+
+/// Every frame pytest's output reports in `path` that is inside a function, in order.
+fn failures<'a>(output: &'a str, path: &'a str) -> impl Iterator<Item = Failure> + 'a {
+    output.lines().filter_map(move |line| {
+        let rest = line.trim_start().strip_prefix(path)?.strip_prefix(':')?;
+        let (number, rest) = rest.split_once(':')?;
+        let function = rest.trim_start().strip_prefix("in ")?.trim();
+        (function != "<module>").then_some(Failure {
+            line: number.parse().ok()?,
+            function: function.to_owned(),
+        })
+    })
+}
+
+/// Whether `failure` of the test file `test` would have held on the code as the attempt found
+/// it: the test function is run alone there (`pytest -k`), and held if it passes, or fails only
+/// past the line (the failing statement ran and held). `false` when the code was not changed,
+/// when `pytest` is not among the project's test commands, or when the run tells nothing.
+pub async fn held_before(
+    sandbox: &Sandbox,
+    pytest: &TestCommand,
+    root: &Path,
+    code: &OriginalCode<'_>,
+    test: &str,
+    failure: &Failure,
+    limit: Duration,
+) -> std::io::Result<bool> {
+    let Some(_swapped) = code.swap_in(root)? else {
+        return Ok(false);
+    };
+    let mut argv = pytest.argv.clone();
+    // No bytecode: the files are put back right after, possibly within the second and at the
+    // same size, which a cached .pyc of the old code would not notice.
+    argv.insert(1, "-B".to_owned());
+    argv.extend([test.to_owned(), "-k".to_owned(), failure.function.clone()]);
+    let command = TestCommand {
+        name: pytest.name,
+        argv,
+    };
+    let run = check::run_tests(sandbox, &command, root, limit).await?;
+    Ok(match run.code {
+        _ if run.timed_out => false,
+        Some(0) => true,
+        // Tests failed, none of them collection errors: held if this function did not fail at or
+        // before the line.
+        Some(1) => failures(&run.output, test)
+            .filter(|f| f.function == failure.function)
+            .all(|f| f.line > failure.line),
+        _ => false,
+    })
+}
+
+/// The source files an answer wrote, as the attempt found them.
+pub struct OriginalCode<'a> {
+    /// The source files of the repository when the attempt began.
+    pub baseline: &'a CodeBaseline,
+    /// Every file of the repository when the attempt began.
+    pub base_files: &'a [String],
+    /// The files the answer wrote.
+    pub written: &'a [String],
+}
+
+impl OriginalCode<'_> {
+    /// Puts the original of every source file written back (a new one is moved away) until the
+    /// returned guard is dropped, which puts the answer back. `None`: no source file was written.
+    fn swap_in(&self, root: &Path) -> std::io::Result<Option<Swapped>> {
+        let mut swapped = Swapped {
+            root: root.to_owned(),
+            answer: Vec::new(),
+        };
+        for path in self.written.iter().filter(|f| !is_test_file(f)) {
+            let original = self.baseline.original(path);
+            let new = !self.base_files.contains(path);
+            if original.is_none() && !(new && nightshift_lang::Language::of(path).is_some()) {
+                continue; // not code nightshift reads
+            }
+            let file = root.join(path);
+            let answer = std::fs::read_to_string(&file)?;
+            swapped.answer.push((file.clone(), answer));
+            match original {
+                Some(original) => std::fs::write(&file, original)?,
+                None => std::fs::remove_file(&file)?,
+            }
+        }
+        Ok((!swapped.answer.is_empty()).then_some(swapped))
+    }
+}
+
+/// The answer's files, put back on drop — also when the run is cancelled halfway.
+struct Swapped {
+    root: PathBuf,
+    /// Path, the answer's content.
+    answer: Vec<(PathBuf, String)>,
+}
+
+impl Drop for Swapped {
+    fn drop(&mut self) {
+        for (file, content) in &self.answer {
+            if let Err(err) = std::fs::write(file, content) {
+                tracing::error!(
+                    "could not put back {} in {}: {err}",
+                    file.display(),
+                    self.root.display()
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nightshift_sandbox::{Limits, Mode};
+
+    use super::*;
+
+    #[test]
+    fn failures_are_read_from_pytest_output_with_their_function() {
+        let output = "pytest:\nF   [100%]\n____ test_clamp ____\ntest_mathutils.py:11: in test_clamp\n    assert clamp(0, 10, 0) == 0\nmathutils.py:21: in clamp\n    raise ValueError(\"low\")\n";
+        let at = |line, function: &str| Failure {
+            line,
+            function: function.to_owned(),
+        };
+        assert_eq!(
+            first_failure(output, "test_mathutils.py"),
+            Some(at(11, "test_clamp"))
+        );
+        assert_eq!(first_failure(output, "mathutils.py"), Some(at(21, "clamp")));
+        assert_eq!(first_failure(output, "test_other.py"), None);
+        let collection = "test_stats.py:2: in <module>\n    from stats import spread\n";
+        assert_eq!(first_failure(collection, "test_stats.py"), None);
+    }
+
+    /// The repository of a bug-fix task, an answer to it, and the model's test for it.
+    fn answered(dir: &Path, answer: &str) -> (CodeBaseline, Vec<String>) {
+        let original = "def search(items, x):\n    for i in range(len(items) - 1):\n        if items[i] == x:\n            return i\n    return -1\n";
+        std::fs::write(dir.join("search.py"), original).unwrap();
+        let base_files = vec!["search.py".to_owned()];
+        let baseline = CodeBaseline::read(dir, &base_files);
+        std::fs::write(dir.join("search.py"), answer).unwrap();
+        std::fs::write(
+            dir.join("test_search.py"),
+            "from search import search\n\n\ndef test_search():\n    assert search([1, 2, 3], 1) == 0\n    assert search([1, 2, 3], 3) == 2\n    assert search([1, 2, 3], 9) == -1\n",
+        )
+        .unwrap();
+        (baseline, base_files)
+    }
+
+    async fn verdict(answer: &str) -> (bool, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let (baseline, base_files) = answered(dir.path(), answer);
+        let written = vec!["search.py".to_owned(), "test_search.py".to_owned()];
+        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
+            .await
+            .unwrap();
+        let pytest = check::test_commands(dir.path(), &written, "python3", "")
+            .into_iter()
+            .find(|c| c.name == "pytest")
+            .unwrap();
+        let run = check::run_tests(&sandbox, &pytest, dir.path(), Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(!run.success(), "{}", run.output);
+        let failure = first_failure(&run.output, "test_search.py").unwrap();
+        let code = OriginalCode {
+            baseline: &baseline,
+            base_files: &base_files,
+            written: &written,
+        };
+        let held = held_before(
+            &sandbox,
+            &pytest,
+            dir.path(),
+            &code,
+            "test_search.py",
+            &failure,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+        let now = std::fs::read_to_string(dir.path().join("search.py")).unwrap();
+        assert_eq!(now, answer, "the answer is put back after the run");
+        (held, format!("{failure:?}"))
+    }
+
+    #[tokio::test]
+    async fn an_assert_that_held_before_the_answer_and_fails_after_it_is_a_regression() {
+        // The answer breaks the first item while it fixes the last: line 5 held on the original.
+        let broke = "def search(items, x):\n    for i in range(1, len(items)):\n        if items[i] == x:\n            return i\n    return -1\n";
+        let (held, failure) = verdict(broke).await;
+        assert!(held, "{failure}");
+    }
+
+    #[tokio::test]
+    async fn an_assert_that_failed_before_the_answer_too_is_no_regression() {
+        // The answer leaves the bug in and adds nothing: line 6 failed on the original as well.
+        let same_bug = "def search(items, x):\n    for i in range(len(items) - 1):\n        if items[i] == x:\n            return i\n    return -1 \n";
+        let (held, failure) = verdict(same_bug).await;
+        assert!(!held, "{failure}");
+    }
+}
