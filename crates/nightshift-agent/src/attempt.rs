@@ -428,6 +428,36 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         }
     }
 
+    /// Adds `import pytest` to each Python test among `files` that uses pytest without
+    /// importing it ([`check::with_pytest_import`]), and logs it.
+    async fn import_pytest(&self, files: &[String]) -> Result<(), AttemptError> {
+        for path in files
+            .iter()
+            .filter(|f| check::is_python(f) && is_test_file(f))
+        {
+            let Some(content) = std::fs::read_to_string(self.worktree.join(path))
+                .ok()
+                .and_then(|content| check::with_pytest_import(&content))
+            else {
+                continue;
+            };
+            apply::apply(
+                &self.worktree,
+                &[Edit::Whole(FileEdit {
+                    path: path.clone(),
+                    content,
+                })],
+            )?;
+            self.log(
+                LogLevel::Info,
+                "edit",
+                format!("{path}: added `import pytest`, which it uses without importing it"),
+            )
+            .await;
+        }
+        Ok(())
+    }
+
     async fn check_syntax(&self, files: &[String]) -> Result<(), AttemptError> {
         let verdict = check::syntax(
             &self.settings.sandbox,
@@ -684,6 +714,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         }
         let written = self.write(&edits).await?;
         work.add(written);
+        self.import_pytest(&work.written).await?;
         for note in work.protected.restore(&self.worktree, &work.written) {
             self.log(LogLevel::Info, "edit", note).await;
         }
@@ -744,6 +775,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 return Err(ReplyError::NoTestFile.into());
             }
             let test_files = self.write(&tests).await?;
+            self.import_pytest(&test_files).await?;
             work.add(test_files.clone());
             work.generated_test = true;
             self.check_syntax(&test_files).await?;

@@ -277,6 +277,62 @@ pub fn test_commands(
     commands
 }
 
+/// `content` of a Python test with `import pytest` added, if it uses `pytest.` (`pytest.raises`,
+/// `pytest.mark`) without importing it: a slip small models make often, and one that fails the
+/// test with a `NameError` whatever the code does. The import goes first, after a module
+/// docstring, comments and `from __future__` imports. `None`: nothing to add.
+pub fn with_pytest_import(content: &str) -> Option<String> {
+    let imports = content.lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with("import pytest") || line.starts_with("from pytest ")
+    });
+    if imports || !content.contains("pytest.") {
+        return None;
+    }
+    let lines: Vec<&str> = content.split_inclusive('\n').collect();
+    let mut at = 0;
+    let mut in_docstring = None;
+    while let Some(line) = lines.get(at) {
+        let trimmed = line.trim();
+        if let Some(quote) = in_docstring {
+            at += 1;
+            if trimmed.ends_with(quote) {
+                in_docstring = None;
+            }
+            continue;
+        }
+        let opening = ["\"\"\"", "'''"]
+            .into_iter()
+            .find(|q| trimmed.starts_with(q));
+        if let Some(quote) = opening.filter(|_| {
+            at == 0
+                || lines[..at].iter().all(|l| {
+                    let l = l.trim();
+                    l.is_empty() || l.starts_with('#')
+                })
+        }) {
+            at += 1;
+            if !(trimmed.len() >= 6 && trimmed.ends_with(quote)) {
+                in_docstring = Some(quote);
+            }
+            continue;
+        }
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("from __future__")
+        {
+            at += 1;
+            continue;
+        }
+        break;
+    }
+    let mut out: String = lines[..at].concat();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str("import pytest\n");
+    out.push_str(&lines[at..].concat());
+    Some(out)
+}
+
 /// Runs one test command in `root`, in the sandbox.
 pub async fn run_tests(
     sandbox: &Sandbox,
@@ -293,6 +349,22 @@ mod tests {
     use nightshift_sandbox::{Limits, Mode};
 
     use super::*;
+
+    #[test]
+    fn a_test_using_pytest_without_importing_it_gets_the_import() {
+        let bare = "from stack import Stack\n\n\ndef test_pop():\n    with pytest.raises(IndexError):\n        Stack().pop()\n";
+        assert_eq!(
+            with_pytest_import(bare).unwrap(),
+            format!("import pytest\n{bare}")
+        );
+        let headed = "\"\"\"Tests of the stack.\n\nMore.\n\"\"\"\n# a comment\nfrom __future__ import annotations\nimport stack\n\npytest.raises\n";
+        assert_eq!(
+            with_pytest_import(headed).unwrap(),
+            "\"\"\"Tests of the stack.\n\nMore.\n\"\"\"\n# a comment\nfrom __future__ import annotations\nimport pytest\nimport stack\n\npytest.raises\n"
+        );
+        assert_eq!(with_pytest_import("import pytest\npytest.raises\n"), None);
+        assert_eq!(with_pytest_import("def test_a():\n    assert 1\n"), None);
+    }
 
     #[tokio::test]
     async fn syntax_errors_carry_file_and_line() {
