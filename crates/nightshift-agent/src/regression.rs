@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use nightshift_lang::{Language, failing_statement};
 use nightshift_sandbox::Sandbox;
 
 use crate::check::{self, TestCommand, is_test_file};
@@ -44,10 +45,16 @@ fn failures<'a>(output: &'a str, path: &'a str) -> impl Iterator<Item = Failure>
     })
 }
 
+/// Most statements taken out ahead of the failing one, to run it on the original code alone.
+const MAX_AHEAD_TAKEN_OUT: usize = 8;
+
 /// Whether `failure` of the test file `test` would have held on the code as the attempt found
-/// it: the test function is run alone there (`pytest -k`), and held if it passes, or fails only
-/// past the line (the failing statement ran and held). `false` when the code was not changed,
-/// when `pytest` is not among the project's test commands, or when the run tells nothing.
+/// it. Its test function is run alone there (`pytest -k`): it held if the function passes, or
+/// fails only past the line (the failing statement ran and held). A statement ahead of it that
+/// fails there (the task's own example of the bug, say) is taken out of a copy of the test and
+/// the function run again, so the statement is judged by itself. `false` when no source file was
+/// written, or when the runs tell nothing. The test and the code are as the answer left them
+/// afterwards.
 pub async fn held_before(
     sandbox: &Sandbox,
     pytest: &TestCommand,
@@ -57,9 +64,12 @@ pub async fn held_before(
     failure: &Failure,
     limit: Duration,
 ) -> std::io::Result<bool> {
-    let Some(_swapped) = code.swap_in(root)? else {
+    let Some(mut swapped) = code.swap_in(root)? else {
         return Ok(false);
     };
+    let file = root.join(test);
+    let mut source = std::fs::read_to_string(&file)?;
+    swapped.answer.push((file.clone(), source.clone()));
     let mut argv = pytest.argv.clone();
     // No bytecode: the files are put back right after, possibly within the second and at the
     // same size, which a cached .pyc of the old code would not notice.
@@ -69,17 +79,30 @@ pub async fn held_before(
         name: pytest.name,
         argv,
     };
-    let run = check::run_tests(sandbox, &command, root, limit).await?;
-    Ok(match run.code {
-        _ if run.timed_out => false,
-        Some(0) => true,
-        // Tests failed, none of them collection errors: held if this function did not fail at or
-        // before the line.
-        Some(1) => failures(&run.output, test)
-            .filter(|f| f.function == failure.function)
-            .all(|f| f.line > failure.line),
-        _ => false,
-    })
+    let mut line = failure.line;
+    for _ in 0..=MAX_AHEAD_TAKEN_OUT {
+        let run = check::run_tests(sandbox, &command, root, limit).await?;
+        let first = match run.code {
+            _ if run.timed_out => return Ok(false),
+            Some(0) => return Ok(true),
+            // Tests failed, none of them collection errors.
+            Some(1) => failures(&run.output, test).find(|f| f.function == failure.function),
+            _ => return Ok(false),
+        };
+        let ahead = match first {
+            None => return Ok(true), // this function passed; another matching `-k` failed
+            Some(f) if f.line > line => return Ok(true),
+            Some(f) if f.line == line => return Ok(false),
+            Some(f) => f.line,
+        };
+        let Some(statement) = failing_statement(Language::Python, &source, ahead) else {
+            return Ok(false);
+        };
+        line -= source.lines().count() - statement.without.lines().count();
+        source = statement.without;
+        std::fs::write(&file, &source)?;
+    }
+    Ok(false)
 }
 
 /// The source files an answer wrote, as the attempt found them.
@@ -103,7 +126,7 @@ impl OriginalCode<'_> {
         for path in self.written.iter().filter(|f| !is_test_file(f)) {
             let original = self.baseline.original(path);
             let new = !self.base_files.contains(path);
-            if original.is_none() && !(new && nightshift_lang::Language::of(path).is_some()) {
+            if original.is_none() && !(new && Language::of(path).is_some()) {
                 continue; // not code nightshift reads
             }
             let file = root.join(path);
@@ -211,6 +234,8 @@ mod tests {
         .unwrap();
         let now = std::fs::read_to_string(dir.path().join("search.py")).unwrap();
         assert_eq!(now, answer, "the answer is put back after the run");
+        let test = std::fs::read_to_string(dir.path().join("test_search.py")).unwrap();
+        assert!(test.contains("== -1"), "the test is put back too: {test}");
         (held, format!("{failure:?}"))
     }
 
@@ -220,6 +245,16 @@ mod tests {
         let broke = "def search(items, x):\n    for i in range(1, len(items)):\n        if items[i] == x:\n            return i\n    return -1\n";
         let (held, failure) = verdict(broke).await;
         assert!(held, "{failure}");
+    }
+
+    #[tokio::test]
+    async fn an_assert_behind_one_that_fails_on_the_original_is_judged_by_itself() {
+        // The answer fixes the last item and breaks "absent gives -1" (line 7); line 6, the
+        // task's example of the bug, fails on the original and is taken out of the copy run there.
+        let broke = "def search(items, x):\n    for i in range(len(items)):\n        if items[i] == x:\n            return i\n    return len(items)\n";
+        let (held, failure) = verdict(broke).await;
+        assert!(held, "{failure}");
+        assert!(failure.contains("line: 7"), "{failure}");
     }
 
     #[tokio::test]
