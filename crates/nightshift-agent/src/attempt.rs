@@ -441,13 +441,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             else {
                 continue;
             };
-            apply::apply(
-                &self.worktree,
-                &[Edit::Whole(FileEdit {
-                    path: path.clone(),
-                    content,
-                })],
-            )?;
+            self.rewrite(path, content)?;
             self.log(
                 LogLevel::Info,
                 "edit",
@@ -456,6 +450,19 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             .await;
         }
         Ok(())
+    }
+
+    /// Writes `content` as the whole of the file `path` of the worktree (a mend of the attempt's
+    /// own, logged by the caller).
+    fn rewrite(&self, path: &str, content: String) -> Result<(), ApplyError> {
+        apply::apply(
+            &self.worktree,
+            &[Edit::Whole(FileEdit {
+                path: path.to_owned(),
+                content,
+            })],
+        )
+        .map(drop)
     }
 
     async fn check_syntax(&self, files: &[String]) -> Result<(), AttemptError> {
@@ -848,13 +855,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 self.log(LogLevel::Error, "check", broke.clone()).await;
                 return Err(AttemptError::Tests(format!("{output}\n{broke}")));
             }
-            apply::apply(
-                &self.worktree,
-                &[Edit::Whole(FileEdit {
-                    path: path.clone(),
-                    content: statement.without,
-                })],
-            )?;
+            self.rewrite(&path, statement.without)?;
             let why = if protected_code {
                 let protected: Vec<&str> = work.protected.paths().collect();
                 format!(
@@ -959,13 +960,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             let Some((content, note)) = fitted else {
                 continue;
             };
-            apply::apply(
-                &self.worktree,
-                &[Edit::Whole(FileEdit {
-                    path: path.to_owned(),
-                    content,
-                })],
-            )?;
+            self.rewrite(path, content)?;
             self.log(LogLevel::Info, "check", note).await;
         }
         Ok(())
