@@ -14,6 +14,7 @@ use tokio::sync::Mutex;
 
 use crate::apply::{self, ApplyError};
 use crate::check::{self, is_test_file};
+use crate::contract;
 use crate::edit::{Edit, EditFormat, FileEdit};
 use crate::guard::{self, CodeBaseline, Protected, TestBaseline};
 use crate::prompt::{self, Budget};
@@ -83,6 +84,9 @@ pub enum AttemptError {
     /// The edits deleted, skipped or weakened existing tests.
     #[error("the change takes tests away:\n{0}")]
     TestIntegrity(String),
+    /// The code does not define what the task asks for by name, where it asks.
+    #[error("the change does not do what the task asks:\n{0}")]
+    Unmet(String),
     /// The edits deleted definitions the task does not name.
     #[error("the change deletes code:\n{0}")]
     RemovedCode(String),
@@ -121,6 +125,7 @@ impl AttemptError {
             // Retries sample differently, so a bad reply may be followed by a good one.
             Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Tests(_) => true,
             Self::NoChange
+            | Self::Unmet(_)
             | Self::TestIntegrity(_)
             | Self::RemovedCode(_)
             | Self::Conflict(_)
@@ -136,6 +141,7 @@ impl AttemptError {
             | Self::NoChange
             | Self::Syntax(_)
             | Self::Tests(_)
+            | Self::Unmet(_)
             | Self::TestIntegrity(_)
             | Self::RemovedCode(_)
             | Self::Conflict(_) => true,
@@ -486,6 +492,28 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         Ok(())
     }
 
+    /// Whether the code defines what the task asks for by name, where it asks
+    /// ([`contract::unmet`]); the tests are not looked at.
+    async fn check_contract(&self, work: &Work) -> Result<(), AttemptError> {
+        let sources: Vec<String> = work
+            .files()
+            .into_iter()
+            .filter(|f| !is_test_file(f))
+            .collect();
+        let unmet = contract::unmet(&self.worktree, &sources, &self.task.description);
+        if unmet.is_empty() {
+            return Ok(());
+        }
+        let reason = unmet.join("\n");
+        self.log(
+            LogLevel::Error,
+            "check",
+            format!("not what the task asks:\n{reason}"),
+        )
+        .await;
+        Err(AttemptError::Unmet(reason))
+    }
+
     /// Runs the attempt to a landed commit: the first answer, then up to `repair_rounds`
     /// rounds in which the model sees what failed — a check, or the change failing to merge —
     /// and the files as they now are.
@@ -716,7 +744,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let mut edits = reply::parse(&reply.text, &work.mentioned).inspect_err(|err| {
             tracing::info!(task_id = self.task.id, %err, "reply without edits");
         })?;
-        for note in guard::onto_test_twins(&self.worktree, &work.base_files, &mut edits) {
+        let mut notes = guard::onto_test_twins(&self.worktree, &work.base_files, &mut edits);
+        notes.extend(guard::onto_language_twins(&work.base_files, &mut edits));
+        for note in notes {
             self.log(LogLevel::Info, "edit", note).await;
         }
         let written = self.write(&edits).await?;
@@ -750,7 +780,8 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             }
         }
         self.check_syntax(&work.written).await?;
-        let mut checks = vec!["tests-intact", "syntax"];
+        self.check_contract(work).await?;
+        let mut checks = vec!["tests-intact", "syntax", "asked-definitions"];
 
         let has_tests = work.files().iter().any(|f| is_test_file(f));
         let plan = (!has_tests)

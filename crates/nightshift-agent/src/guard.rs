@@ -15,7 +15,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use nightshift_lang::{Language, import_instead_of_copies, mentions, restore_definitions, symbols};
+use nightshift_lang::{
+    Language, import_instead_of_copies, mentions, restore_definitions, symbols, syntax_errors,
+};
 
 use crate::edit::Edit;
 
@@ -324,7 +326,6 @@ pub fn protected_files(task: &str) -> Vec<String> {
     found
 }
 
-/// `a`, `b`
 /// Points a new Python test file named like one the repository has in another directory
 /// (`test_stack.py` beside `tests/test_stack.py`) at that one: pytest cannot collect two test
 /// modules of one name ("import file mismatch"), and a small model asked to add tests to
@@ -382,6 +383,62 @@ pub fn onto_test_twins(root: &Path, base_files: &[String], edits: &mut [Edit]) -
             edit.path
         ));
         edit.path = twin.clone();
+    }
+    notes
+}
+
+/// Points a new file whose content is in the language of an existing file of the same name
+/// (JavaScript written to `lib/stats.py` beside `lib/stats.js`) at that file: a small model
+/// shown a worked example in Python names the file it fixes `.py` whatever its language (seen
+/// with Qwen2.5-Coder-1.5B on a JavaScript bug). Only when the content parses as the existing
+/// file's language and not as its own path's, so a real new file in another language (a
+/// `stats.py` port of `stats.js`) stays where it was written. Returns a note per edit so
+/// pointed.
+pub fn onto_language_twins(base_files: &[String], edits: &mut [Edit]) -> Vec<String> {
+    let stem = |path: &str| {
+        let path = Path::new(path);
+        (
+            path.parent().map(Path::to_path_buf),
+            path.file_stem().map(|s| s.to_owned()),
+        )
+    };
+    let mut notes = Vec::new();
+    for at in 0..edits.len() {
+        let Edit::Whole(edit) = &edits[at] else {
+            continue;
+        };
+        let path = edit.path.trim_start_matches("./");
+        let Some(own) = Language::of(path) else {
+            continue;
+        };
+        if base_files.iter().any(|f| f == path) {
+            continue;
+        }
+        let parses = |language: Language| syntax_errors(language, &edit.content).is_empty();
+        let mut twins = base_files.iter().filter(|f| {
+            stem(f) == stem(path)
+                && Language::of(f).is_some_and(|l| !l.same_family(own) && parses(l))
+        });
+        let (Some(twin), None) = (twins.next(), twins.next()) else {
+            continue;
+        };
+        if parses(own)
+            || edits
+                .iter()
+                .any(|e| e.path().trim_start_matches("./") == twin)
+        {
+            continue;
+        }
+        let twin = twin.clone();
+        let Edit::Whole(edit) = &mut edits[at] else {
+            continue;
+        };
+        notes.push(format!(
+            "{} is new and its content is not {} but the language of {twin}: wrote it to {twin}",
+            edit.path,
+            own.name()
+        ));
+        edit.path = twin;
     }
     notes
 }
@@ -667,6 +724,36 @@ mod tests {
         let mut fresh = vec![whole("test_queue.py", answer)];
         assert!(onto_test_twins(dir.path(), &base_files, &mut fresh).is_empty());
         assert_eq!(fresh[0].path(), "test_queue.py");
+    }
+
+    #[test]
+    fn code_written_under_another_language_s_name_goes_to_the_file_it_is_written_for() {
+        let base_files = vec!["lib/stats.js".to_owned(), "lib/stats.test.js".to_owned()];
+        let whole = |path: &str, content: &str| {
+            Edit::Whole(FileEdit {
+                path: path.to_owned(),
+                content: content.to_owned(),
+            })
+        };
+        let script = "// Tiny statistics helpers.\nexport function median(values) {\n  return values[0];\n}\n";
+        let mut edits = vec![whole("lib/stats.py", script)];
+        assert_eq!(
+            onto_language_twins(&base_files, &mut edits),
+            [
+                "lib/stats.py is new and its content is not Python but the language of \
+              lib/stats.js: wrote it to lib/stats.js"
+            ]
+        );
+        assert_eq!(edits[0].path(), "lib/stats.js");
+
+        // Left where written: Python in a .py file (a port), a name no file has, or an answer
+        // that writes the existing file too.
+        let port = "def median(values):\n    return values[0]\n";
+        let mut kept = vec![whole("lib/stats.py", port), whole("lib/other.py", script)];
+        assert!(onto_language_twins(&base_files, &mut kept).is_empty());
+        let mut both = vec![whole("lib/stats.py", script), whole("lib/stats.js", script)];
+        assert!(onto_language_twins(&base_files, &mut both).is_empty());
+        assert_eq!(both[0].path(), "lib/stats.py");
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! - [`apply`] writes them — all or none, only inside the worktree, never through `..`, `.git/`
 //!   or a symlink that leaves it.
 //! - [`guard`] refuses edits that delete, skip or weaken the tests the attempt found.
+//! - [`contract`] checks that the code defines what the task asks for by name, where it asks
+//!   (a function `slugify(title)` in `blog.py`, not a method of a class there).
 //! - [`check`] validates syntax (Python's parser; tree-sitter for Rust, JS/TS and Go) and runs the
 //!   project's tests with a time limit, in the sandbox
 //!   (`nightshift-sandbox`: no network, writes only to the worktree, limits, whole-tree kills).
@@ -20,6 +22,7 @@
 pub mod apply;
 pub mod attempt;
 pub mod check;
+pub mod contract;
 pub mod edit;
 pub mod guard;
 pub mod prompt;

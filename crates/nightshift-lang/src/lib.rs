@@ -5,10 +5,12 @@
 //! asserts the task's own examples back ([`backed_by_task`], [`failing_statement`]), how a
 //! Rust integration test reaches its crate ([`reroot_integration_test`]), which definitions a
 //! whole-file answer left out, to put back ([`restore_definitions`]), and which parts of a test
-//! are copies of the code it should import ([`import_instead_of_copies`]).
+//! are copies of the code it should import ([`import_instead_of_copies`]); and which
+//! definitions a task asks for by name, in which file ([`asked_definitions`]).
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
+mod asked;
 mod copies;
 mod examples;
 mod narrow;
@@ -17,6 +19,7 @@ mod restore;
 mod symbols;
 mod syntax;
 
+pub use asked::{Asked, asked_definitions};
 pub use copies::{Imported, import_instead_of_copies};
 pub use examples::{TestStatement, backed_by_task, failing_statement};
 pub use narrow::{Narrowed, narrow_test};
@@ -67,6 +70,13 @@ impl Language {
             Self::Tsx => "TSX",
             Self::Go => "Go",
         }
+    }
+
+    /// Whether code in `self` and in `other` can define a name for each other: JavaScript,
+    /// TypeScript and TSX are one family.
+    pub fn same_family(self, other: Self) -> bool {
+        let script = |l: Self| matches!(l, Self::JavaScript | Self::TypeScript | Self::Tsx);
+        self == other || (script(self) && script(other))
     }
 
     fn grammar(self) -> tree_sitter::Language {

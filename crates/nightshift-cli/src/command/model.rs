@@ -1,6 +1,6 @@
 //! `nightshift model fetch|check`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
@@ -72,9 +72,19 @@ impl Cmd {
                 let (spec, path) = target(model.as_deref(), path)?;
                 let path = &path;
                 eprintln!("fetching {} into {}", spec.name, path.display());
+                // On a terminal, one line redrawn as the bytes come; in a log (CI, a pipe), one
+                // line per part.
+                let live = std::io::stderr().is_terminal();
                 let mut last_percent = None;
+                let mut last_part = 0;
                 let mut show = |progress: Progress| match progress {
                     Progress::AlreadyPresent => eprintln!("already present and verified"),
+                    Progress::Downloading { part, parts, .. } if !live => {
+                        if part != last_part {
+                            last_part = part;
+                            eprintln!("part {part}/{parts}");
+                        }
+                    }
                     Progress::Downloading {
                         part,
                         parts,
@@ -92,7 +102,8 @@ impl Cmd {
                             std::io::stderr().flush().ok();
                         }
                     }
-                    Progress::Verifying => eprintln!("\nverifying sha256"),
+                    Progress::Verifying if live => eprintln!("\nverifying sha256"),
+                    Progress::Verifying => eprintln!("verifying sha256"),
                     Progress::Done => {
                         eprintln!("done: {} bytes, sha256 {}", spec.bytes, spec.sha256)
                     }

@@ -1,0 +1,187 @@
+//! Whether the code defines what the task asks for by name, where it asks for it
+//! ([`nightshift_lang::asked_definitions`]): "Add a function `slugify(title)` to `blog.py`" is
+//! not done by a method `Post.slugify`, nor by a new `slugify.py`. Checked after the syntax and
+//! before any test, so the model hears of it in words, not from an `ImportError` of a test it
+//! wrote to match.
+
+use std::path::Path;
+
+use nightshift_lang::{Asked, Language, Symbol, asked_definitions, symbols};
+
+/// Where a name is defined in the files looked at.
+struct Found<'a> {
+    path: &'a str,
+    symbol: Symbol,
+}
+
+/// What of `task`'s asked definitions the `files` under `root` do not hold where it asks: one
+/// sentence each, for the model; empty when all are there. Files in no language nightshift
+/// parses, and unreadable ones, are not looked at.
+pub fn unmet(root: &Path, files: &[String], task: &str) -> Vec<String> {
+    let asked = asked_definitions(task);
+    if asked.is_empty() {
+        return Vec::new();
+    }
+    let parsed: Vec<(&str, Language, Vec<Symbol>)> = files
+        .iter()
+        .filter_map(|path| {
+            let language = Language::of(path)?;
+            let source = std::fs::read_to_string(root.join(path)).ok()?;
+            Some((path.as_str(), language, symbols(language, &source)))
+        })
+        .collect();
+    asked
+        .iter()
+        .filter_map(|wanted| {
+            let found: Vec<Found<'_>> = parsed
+                .iter()
+                .filter(|(_, language, _)| wanted.language.is_none_or(|l| l.same_family(*language)))
+                .flat_map(|(path, _, symbols)| {
+                    symbols
+                        .iter()
+                        .filter(|s| s.name == wanted.name)
+                        .map(|symbol| Found {
+                            path,
+                            symbol: symbol.clone(),
+                        })
+                })
+                .collect();
+            complaint(wanted, &found)
+        })
+        .collect()
+}
+
+/// Why `found` does not meet `wanted`, or `None` when it does.
+fn complaint(wanted: &Asked, found: &[Found<'_>]) -> Option<String> {
+    let in_place = |f: &&Found<'_>| wanted.file.as_deref().is_none_or(|file| f.path == file);
+    if found.iter().filter(in_place).any(|f| f.symbol.depth == 0) {
+        return None;
+    }
+    let what = if wanted.class {
+        "a class"
+    } else {
+        "a function"
+    };
+    let asked = format!("The task asks for {what} `{}`", wanted.written);
+    let place = wanted
+        .file
+        .as_deref()
+        .map(|file| format!(" in {file}"))
+        .unwrap_or_default();
+    let fix = match wanted.file.as_deref() {
+        Some(file) => format!("Define `{}` at the top level of {file}.", wanted.name),
+        None => format!("Define `{}` at the top level of a module.", wanted.name),
+    };
+    let seen = if let Some(nested) = found.iter().find(in_place) {
+        format!(
+            "{}, line {}, has `{}` only inside a class or block, not at the top level of the \
+             file, so it cannot be imported as {what}",
+            nested.path, nested.symbol.line, wanted.name
+        )
+    } else if let Some(elsewhere) = found.first() {
+        format!(
+            "`{}` is defined in {}, not{place}",
+            wanted.name, elsewhere.path
+        )
+    } else {
+        format!("no file{place} defines `{}`", wanted.name)
+    };
+    Some(format!("{asked}{place}, but {seen}. {fix}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    const SLUGIFY: &str = "Add a function `slugify(title)` to `blog.py` that turns a title into \
+                           a slug.";
+
+    fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, content).unwrap();
+        }
+        let paths = files.iter().map(|(p, _)| (*p).to_owned()).collect();
+        (dir, paths)
+    }
+
+    #[test]
+    fn a_top_level_function_in_the_named_file_meets_the_task() {
+        let (dir, files) = repo(&[(
+            "blog.py",
+            "class Post:\n    pass\n\n\ndef slugify(title):\n    return title\n",
+        )]);
+        assert_eq!(unmet(dir.path(), &files, SLUGIFY), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_method_of_the_same_name_does_not() {
+        let (dir, files) = repo(&[(
+            "blog.py",
+            "class Post:\n    def slugify(self, title):\n        return title\n",
+        )]);
+        assert_eq!(
+            unmet(dir.path(), &files, SLUGIFY),
+            vec![
+                "The task asks for a function `slugify(title)` in blog.py, but blog.py, line 2, \
+                 has `slugify` only inside a class or block, not at the top level of the file, \
+                 so it cannot be imported as a function. Define `slugify` at the top level of \
+                 blog.py."
+                    .to_owned()
+            ]
+        );
+    }
+
+    #[test]
+    fn nor_one_in_another_file_nor_none() {
+        let (dir, files) = repo(&[
+            ("blog.py", "class Post:\n    pass\n"),
+            ("slugify.py", "def slugify(title):\n    return title\n"),
+        ]);
+        let complaints = unmet(dir.path(), &files, SLUGIFY);
+        assert_eq!(complaints.len(), 1);
+        assert!(
+            complaints[0].contains("`slugify` is defined in slugify.py, not in blog.py"),
+            "{complaints:?}"
+        );
+        let (dir, files) = repo(&[("blog.py", "class Post:\n    pass\n")]);
+        let complaints = unmet(dir.path(), &files, SLUGIFY);
+        assert!(
+            complaints[0].contains("but no file in blog.py defines `slugify`"),
+            "{complaints:?}"
+        );
+    }
+
+    #[test]
+    fn other_languages_and_classes() {
+        let task = "In the crate, add a public function\n\n    pub fn reverse_words(s: &str) -> \
+                    String\n\nthat reverses the words.";
+        let (dir, files) = repo(&[(
+            "src/lib.rs",
+            "pub fn reverse_words(s: &str) -> String { s.to_owned() }\n",
+        )]);
+        assert_eq!(unmet(dir.path(), &files, task), Vec::<String>::new());
+        let (dir, files) = repo(&[(
+            "src/lib.rs",
+            "pub struct W;\nimpl W {\n    pub fn reverse_words(s: &str) -> String { s.to_owned() }\n}\n",
+        )]);
+        assert_eq!(unmet(dir.path(), &files, task).len(), 1);
+
+        let task = "Add an exported function `capitalizeWords(str)` to `src/strings.js`.";
+        let (dir, files) = repo(&[(
+            "src/strings.js",
+            "export const capitalizeWords = (str) => str;\n",
+        )]);
+        assert_eq!(unmet(dir.path(), &files, task), Vec::<String>::new());
+
+        let task = "Add a class `LRUCache` to `cache.py`: a fixed-size cache.";
+        let (dir, files) = repo(&[("cache.py", "class LRUCache:\n    pass\n")]);
+        assert_eq!(unmet(dir.path(), &files, task), Vec::<String>::new());
+        let (dir, files) = repo(&[("cache.py", "def make_cache():\n    pass\n")]);
+        assert!(unmet(dir.path(), &files, task)[0].starts_with("The task asks for a class"));
+    }
+}

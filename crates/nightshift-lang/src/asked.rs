@@ -1,0 +1,357 @@
+//! The definitions a task asks for by name, and the file it asks for each in.
+//!
+//! "Add a function `slugify(title)` to `blog.py`" asks for a function `slugify` at the top level
+//! of `blog.py`: code that imports it (`from blog import slugify`) needs it there, not as a
+//! method of the class the file already holds, nor in a new `slugify.py`. A small model gets
+//! that wrong often enough (Qwen2.5-Coder-1.5B wrote `Post.slugify(self, title)`) that the
+//! caller checks it, by name, before any test runs.
+//!
+//! A task asks for a definition in a sentence that writes it out as a declaration
+//! (`pub fn celsius_to_fahrenheit(c: f64) -> f64`, `def parse(text)`, an indented line of code),
+//! or that says to add, create, write or implement it and names it with its parameters
+//! (`` `top_words(text, n)` ``) or after the word "class" (`` class `LRUCache` ``). A sentence
+//! that removes or renames is no request, and one about methods or classes does not ask for a
+//! function by its call (`` `get(key, default=None)` `` of a class the task describes).
+
+use crate::Language;
+
+/// What a task asks to exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    /// The name to define.
+    pub name: String,
+    /// How the task writes it: `slugify(title)`, `class LRUCache`, `pub fn f(c: f64) -> f64`.
+    pub written: String,
+    /// A class (a type), not a function.
+    pub class: bool,
+    /// The file the task asks for it in, when its sentence names one source file.
+    pub file: Option<String>,
+    /// The language its declaration is written in, when it is one.
+    pub language: Option<Language>,
+}
+
+/// Words that make a sentence a request to add something.
+const CREATE: &[&str] = &[
+    "add",
+    "adds",
+    "create",
+    "write",
+    "implement",
+    "define",
+    "provide",
+    "introduce",
+];
+/// Words that make a sentence something else: the names in it are not asked for.
+const NOT_CREATE: &[&str] = &[
+    "remove",
+    "removes",
+    "delete",
+    "deletes",
+    "drop",
+    "rename",
+    "renames",
+    "replace",
+    "deprecate",
+];
+
+/// The definitions `task` asks for, in its order, each name once.
+pub fn asked_definitions(task: &str) -> Vec<Asked> {
+    let mut asked: Vec<Asked> = Vec::new();
+    for sentence in sentences(task) {
+        let words = words(sentence);
+        let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+        if has(NOT_CREATE) {
+            continue;
+        }
+        let creates = has(CREATE);
+        let about_members = words.iter().any(|w| w.starts_with("method"));
+        let spans = code_spans(sentence);
+        let files: Vec<&str> = spans
+            .iter()
+            .map(|span| span.text)
+            .filter(|text| is_source_path(text))
+            .collect();
+        let file = match files.as_slice() {
+            [one] => Some((*one).to_owned()),
+            _ => None,
+        };
+        for span in &spans {
+            let found = if let Some((name, language)) = declaration(span.text) {
+                Some((name, false, Some(language)))
+            } else if !creates || about_members {
+                None
+            } else if span.after_class {
+                identifier_prefix(span.text).map(|name| (name, true, None))
+            } else if words.iter().any(|w| w == "class" || w == "classes") {
+                None // `Triangle(a, b, c)` beside "a class": a constructor call, no function
+            } else {
+                signature(span.text).map(|name| (name, false, None))
+            };
+            let Some((name, class, language)) = found else {
+                continue;
+            };
+            if asked.iter().any(|a| a.name == name) {
+                continue;
+            }
+            let written = if class {
+                format!("class {name}")
+            } else {
+                span.text.trim().to_owned()
+            };
+            asked.push(Asked {
+                name: name.to_owned(),
+                written,
+                class,
+                file: file.clone(),
+                language,
+            });
+        }
+    }
+    asked
+}
+
+/// The task's sentences: a blank line, a list item, an indented line of code and a full stop
+/// outside backticks each end one.
+fn sentences(task: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = None::<usize>;
+    let mut offset = 0;
+    for line in task.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indented = line.starts_with("    ") || line.starts_with('\t');
+        let item = trimmed.starts_with("- ")
+            || trimmed.starts_with("* ")
+            || trimmed
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if (trimmed.is_empty() || indented || item)
+            && let Some(s) = start.take()
+        {
+            out.push(&task[s..offset]);
+        }
+        if indented && !trimmed.is_empty() {
+            out.push(line.trim());
+        } else if !trimmed.is_empty() && start.is_none() {
+            start = Some(offset);
+        }
+        offset += line.len();
+    }
+    if let Some(s) = start {
+        out.push(&task[s..]);
+    }
+    out.into_iter().flat_map(split_at_full_stops).collect()
+}
+
+/// `text` cut after every `.` outside backticks that a space or line end follows.
+fn split_at_full_stops(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut in_code = false;
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'`' => in_code = !in_code,
+            b'.' if !in_code && bytes.get(i + 1).is_none_or(u8::is_ascii_whitespace) => {
+                out.push(&text[start..=i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[start..]);
+    out.retain(|s| !s.trim().is_empty());
+    out
+}
+
+/// Lower-case words of prose, code spans left out.
+fn words(sentence: &str) -> Vec<String> {
+    let prose: String = sentence.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+    prose
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A span of code in a sentence: between backticks, or the whole of an indented line.
+struct Span<'a> {
+    text: &'a str,
+    /// The word right before it is "class".
+    after_class: bool,
+}
+
+fn code_spans(sentence: &str) -> Vec<Span<'_>> {
+    let parts: Vec<&str> = sentence.split('`').collect();
+    if parts.len() == 1 {
+        return vec![Span {
+            text: sentence,
+            after_class: false,
+        }];
+    }
+    parts
+        .iter()
+        .enumerate()
+        .skip(1)
+        .step_by(2)
+        .take_while(|(i, _)| i + 1 < parts.len()) // an unclosed span is no span
+        .map(|(i, text)| Span {
+            text,
+            after_class: parts[i - 1]
+                .split_whitespace()
+                .last()
+                .is_some_and(|w| w.eq_ignore_ascii_case("class")),
+        })
+        .collect()
+}
+
+/// A path of a source file nightshift parses: `blog.py`, `src/strings.js`.
+fn is_source_path(text: &str) -> bool {
+    !text.contains(char::is_whitespace) && !text.contains('(') && Language::of(text).is_some()
+}
+
+/// The name a declaration defines, and its language: `def f(x)`, `pub fn f(x: u8) -> u8`,
+/// `export function f(x)`, `func F(x int) int`. Not a method's: one taking `self`, a Go
+/// receiver.
+fn declaration(text: &str) -> Option<(&str, Language)> {
+    let mut rest = text.trim();
+    for prefix in ["export ", "pub(crate) ", "pub ", "async "] {
+        rest = rest.strip_prefix(prefix).unwrap_or(rest).trim_start();
+    }
+    let (language, rest) = [
+        ("def ", Language::Python),
+        ("fn ", Language::Rust),
+        ("function ", Language::JavaScript),
+        ("func ", Language::Go),
+    ]
+    .into_iter()
+    .find_map(|(keyword, language)| Some((language, rest.strip_prefix(keyword)?)))?;
+    let name = identifier_prefix(rest)?;
+    let params = rest[name.len()..].trim_start().strip_prefix('(')?;
+    let params = params.split(')').next().unwrap_or_default();
+    let is_self = |p: &str| {
+        let p = p.trim().trim_start_matches('&').trim_start_matches("mut ");
+        p == "self" || p.starts_with("self:")
+    };
+    if params.split(',').next().is_some_and(is_self) {
+        return None;
+    }
+    Some((name, language))
+}
+
+/// The name of a call written with parameters, not arguments: `top_words(text, n)`,
+/// `get(key, default=None)`, `average()`; not `clamp(15, 0, 10)` nor `str.isalnum()`.
+fn signature(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let name = identifier_prefix(text)?;
+    let params = text[name.len()..].strip_prefix('(')?.strip_suffix(')')?;
+    let parameter = |p: &str| {
+        let p = p.trim().trim_start_matches('*');
+        let name = p.split('=').next().unwrap_or_default().trim();
+        identifier_prefix(name) == Some(name)
+    };
+    (params.trim().is_empty() || params.split(',').all(parameter)).then_some(name)
+}
+
+/// The identifier `text` starts with.
+fn identifier_prefix(text: &str) -> Option<&str> {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    let name = &text[..end];
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        .then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn names(task: &str) -> Vec<(String, Option<String>, bool)> {
+        asked_definitions(task)
+            .into_iter()
+            .map(|a| (a.name, a.file, a.class))
+            .collect()
+    }
+
+    fn function(name: &str, file: Option<&str>) -> (String, Option<String>, bool) {
+        (name.to_owned(), file.map(str::to_owned), false)
+    }
+
+    #[test]
+    fn a_function_added_to_a_file() {
+        let task = "Add a function `slugify(title)` to `blog.py` that turns a post title into a \
+                    URL slug:\n\n- the result is lower-case;\n\nExamples: \
+                    `slugify(\"Hello, World!\") == \"hello-world\"`.";
+        assert_eq!(names(task), vec![function("slugify", Some("blog.py"))]);
+        let task = "In `mathutils.py`, add a function `clamp(value, low, high)` that limits \
+                    `value` to the inclusive range [low, high].";
+        assert_eq!(names(task), vec![function("clamp", Some("mathutils.py"))]);
+        let task = "`durations.py` has `format_duration(seconds)`, which turns 5400 into \
+                    `\"1h30m\"`. Add the inverse, `parse_duration(text)`, to `durations.py`.";
+        assert_eq!(
+            names(task),
+            vec![function("parse_duration", Some("durations.py"))]
+        );
+    }
+
+    #[test]
+    fn declarations_as_written() {
+        let task = "In the `wordtools` crate (`src/lib.rs`), add a public function\n\n    pub fn \
+                    reverse_words(s: &str) -> String\n\nthat returns the words reversed.";
+        let asked = asked_definitions(task);
+        assert_eq!(asked.len(), 1);
+        assert_eq!(asked[0].name, "reverse_words");
+        assert_eq!(asked[0].language, Some(Language::Rust));
+        assert_eq!(asked[0].written, "pub fn reverse_words(s: &str) -> String");
+        let task = "1. Add `pub fn celsius_to_fahrenheit(c: f64) -> f64` to `src/convert.rs` \
+                    (F = C * 9 / 5 + 32), next to the existing `fahrenheit_to_celsius`.";
+        assert_eq!(
+            names(task),
+            vec![function("celsius_to_fahrenheit", Some("src/convert.rs"))]
+        );
+        // A method is no top-level definition.
+        assert_eq!(names("Add `pub fn area(&self) -> f64` to `Shape`."), vec![]);
+    }
+
+    #[test]
+    fn classes() {
+        let task = "Add a class `LRUCache` to `cache.py`: a fixed-size cache.\n\n- \
+                    `LRUCache(capacity)`: the maximum number of entries.\n- `get(key, \
+                    default=None)`: return the value stored for `key`.";
+        assert_eq!(
+            names(task),
+            vec![("LRUCache".to_owned(), Some("cache.py".to_owned()), true)]
+        );
+        let task = "1. Create `shapes/triangle.py` with a class `Triangle(Shape)` (subclass of \
+                    `Shape` from `shapes/base.py`) built from three side lengths: `Triangle(a, \
+                    b, c)`.";
+        assert_eq!(names(task), vec![("Triangle".to_owned(), None, true)]);
+    }
+
+    #[test]
+    fn what_is_not_asked() {
+        // Bug reports, examples, calls with arguments, renames, removals, methods.
+        for task in [
+            "`average()` in `stats.py` gives wrong results: `average([10, 20])` returns `10.0`.",
+            "Fix `count_vowels` so it counts the vowels.",
+            "Rename the function `calc_tax(amount)` in `tax.py` to `compute_tax`.",
+            "Remove `legacy(x)` from `util.py`.",
+            "Add a method `area()` to the class `Shape`.",
+            "Add tests: `is_valid(...)` is `True`, `clamp(15, 0, 10) == 10`.",
+            "It splits `text` into words with the existing `tokenize()` function.",
+            "Write pytest tests for `passwords.py`; use `str.isalnum()`.",
+        ] {
+            assert_eq!(names(task), vec![], "{task}");
+        }
+    }
+
+    #[test]
+    fn a_sentence_naming_several_files_names_none() {
+        let task = "Add `helper(x)` to `a.py` or `b.py`.";
+        assert_eq!(names(task), vec![function("helper", None)]);
+    }
+}
