@@ -32,6 +32,28 @@ pub fn first_failure(output: &str, path: &str) -> Option<Failure> {
     failures(output, path).next()
 }
 
+/// The parametrized cases of `path` that pytest's summary reports failing, by test function:
+/// `FAILED test_fizzbuzz.py::test_fizzbuzz[6-6] - …` gives `("test_fizzbuzz", ["6-6"])`.
+pub fn failing_cases<'a>(output: &'a str, path: &str) -> Vec<(&'a str, Vec<&'a str>)> {
+    let prefix = format!("FAILED {path}::");
+    let mut found: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in output.lines() {
+        let Some(test) = line.strip_prefix(prefix.as_str()) else {
+            continue;
+        };
+        let test = test.split(" - ").next().unwrap_or(test).trim_end();
+        let test = test.rsplit("::").next().unwrap_or(test);
+        let Some((function, id)) = test.strip_suffix(']').and_then(|t| t.split_once('[')) else {
+            continue;
+        };
+        match found.iter_mut().find(|(f, _)| *f == function) {
+            Some((_, ids)) => ids.push(id),
+            None => found.push((function, vec![id])),
+        }
+    }
+    found
+}
+
 /// Every frame pytest's output reports in `path` that is inside a function, in order.
 fn failures<'a>(output: &'a str, path: &'a str) -> impl Iterator<Item = Failure> + 'a {
     output.lines().filter_map(move |line| {
@@ -167,6 +189,22 @@ mod tests {
     use nightshift_sandbox::{Limits, Mode};
 
     use super::*;
+
+    #[test]
+    fn failing_cases_are_read_from_the_summary() {
+        let output = "FAILED test_fizzbuzz.py::test_fizzbuzz[6-6] - AssertionError: assert\n\
+                      FAILED test_fizzbuzz.py::test_fizzbuzz[14-Buzz] - AssertionError\n\
+                      FAILED test_fizzbuzz.py::TestSeq::test_seq[x y-1]\n\
+                      FAILED test_fizzbuzz.py::test_plain - assert False\n\
+                      FAILED other.py::test_fizzbuzz[1-1] - assert False\n";
+        assert_eq!(
+            failing_cases(output, "test_fizzbuzz.py"),
+            [
+                ("test_fizzbuzz", vec!["6-6", "14-Buzz"]),
+                ("test_seq", vec!["x y-1"])
+            ]
+        );
+    }
 
     #[test]
     fn failures_are_read_from_pytest_output_with_their_function() {

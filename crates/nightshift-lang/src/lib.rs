@@ -6,11 +6,13 @@
 //! Rust integration test reaches its crate ([`reroot_integration_test`]), which definitions a
 //! whole-file answer left out, to put back ([`restore_definitions`]), and which parts of a test
 //! are copies of the code it should import ([`import_instead_of_copies`]); and which
-//! definitions a task asks for by name, in which file ([`asked_definitions`]).
+//! definitions a task asks for by name, in which file ([`asked_definitions`]); and which rows of
+//! a parametrized test fail, to take out alone ([`without_cases`]).
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
 mod asked;
+mod cases;
 mod copies;
 mod examples;
 mod narrow;
@@ -20,6 +22,7 @@ mod symbols;
 mod syntax;
 
 pub use asked::{Asked, asked_definitions};
+pub use cases::{Cases, without_cases};
 pub use copies::{Imported, import_instead_of_copies};
 pub use examples::{TestStatement, backed_by_task, failing_statement};
 pub use narrow::{Narrowed, narrow_test};
