@@ -564,6 +564,14 @@ mod tests {
     use super::*;
     use crate::edit::FileEdit;
 
+    /// A whole-file edit.
+    fn whole(path: &str, content: &str) -> Edit {
+        Edit::Whole(FileEdit {
+            path: path.to_owned(),
+            content: content.to_owned(),
+        })
+    }
+
     const ORIGINAL: &str = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_neg():\n    assert add(-1, -2) == -3\n";
 
     fn baseline(dir: &Path, files: &[(&str, &str)]) -> TestBaseline {
@@ -684,12 +692,6 @@ mod tests {
         let existing = "from stack import Stack\n\n\ndef test_push():\n    s = Stack()\n    s.push(1)\n    assert len(s) == 1\n";
         std::fs::write(dir.path().join("tests/test_stack.py"), existing).unwrap();
         let base_files = vec!["stack.py".to_owned(), "tests/test_stack.py".to_owned()];
-        let whole = |path: &str, content: &str| {
-            Edit::Whole(FileEdit {
-                path: path.to_owned(),
-                content: content.to_owned(),
-            })
-        };
         let answer = "from stack import Stack\n\n\ndef test_pop():\n    s = Stack()\n    s.push(1)\n    assert s.pop() == 1\n";
         let mut edits = vec![
             whole("./test_stack.py", answer),
@@ -729,12 +731,6 @@ mod tests {
     #[test]
     fn code_written_under_another_language_s_name_goes_to_the_file_it_is_written_for() {
         let base_files = vec!["lib/stats.js".to_owned(), "lib/stats.test.js".to_owned()];
-        let whole = |path: &str, content: &str| {
-            Edit::Whole(FileEdit {
-                path: path.to_owned(),
-                content: content.to_owned(),
-            })
-        };
         let script = "// Tiny statistics helpers.\nexport function median(values) {\n  return values[0];\n}\n";
         let mut edits = vec![whole("lib/stats.py", script)];
         assert_eq!(
