@@ -746,6 +746,11 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             tracing::info!(task_id = self.task.id, %err, "reply without edits");
         })?;
         let mut notes = guard::onto_test_twins(&self.worktree, &work.base_files, &mut edits);
+        notes.extend(guard::onto_named_files(
+            &work.base_files,
+            &work.mentioned,
+            &mut edits,
+        ));
         notes.extend(guard::onto_language_twins(&work.base_files, &mut edits));
         for note in notes {
             self.log(LogLevel::Info, "edit", note).await;

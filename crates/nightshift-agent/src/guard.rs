@@ -387,6 +387,47 @@ pub fn onto_test_twins(root: &Path, base_files: &[String], edits: &mut [Edit]) -
     notes
 }
 
+/// Points a new file named like a file the task names, in another directory (`strings.js` for
+/// the task's `src/strings.js`), at the task's file: a small model drops the directory often
+/// enough (Qwen2.5-Coder-0.5B, four rounds running, though told where the function belongs).
+/// Not when the task names the written path too, or several files of that name, or when the
+/// answer writes the task's file itself. What the whole-file answer leaves out of an existing
+/// file is put back afterwards, as for any answer ([`CodeBaseline::verify`]). Returns a note
+/// per edit so pointed.
+pub fn onto_named_files(
+    base_files: &[String],
+    mentioned: &[String],
+    edits: &mut [Edit],
+) -> Vec<String> {
+    let name = |path: &str| Path::new(path).file_name().map(|n| n.to_owned());
+    let mut notes = Vec::new();
+    for at in 0..edits.len() {
+        let path = edits[at].path().trim_start_matches("./").to_owned();
+        if base_files.contains(&path) || mentioned.contains(&path) {
+            continue;
+        }
+        let mut named = mentioned.iter().filter(|m| name(m) == name(&path));
+        let (Some(target), None) = (named.next(), named.next()) else {
+            continue;
+        };
+        if edits
+            .iter()
+            .any(|e| e.path().trim_start_matches("./") == target)
+        {
+            continue;
+        }
+        let Edit::Whole(edit) = &mut edits[at] else {
+            continue;
+        };
+        notes.push(format!(
+            "{} is not a file of the repository, and the task names {target}: wrote it to {target}",
+            edit.path
+        ));
+        edit.path = target.clone();
+    }
+    notes
+}
+
 /// Points a new file whose content is in the language of an existing file of the same name
 /// (JavaScript written to `lib/stats.py` beside `lib/stats.js`) at that file: a small model
 /// shown a worked example in Python names the file it fixes `.py` whatever its language (seen
@@ -726,6 +767,31 @@ mod tests {
         let mut fresh = vec![whole("test_queue.py", answer)];
         assert!(onto_test_twins(dir.path(), &base_files, &mut fresh).is_empty());
         assert_eq!(fresh[0].path(), "test_queue.py");
+    }
+
+    #[test]
+    fn a_file_the_task_names_written_without_its_directory_goes_to_the_named_one() {
+        let base_files = vec!["src/strings.js".to_owned(), "README.md".to_owned()];
+        let mentioned = vec!["src/strings.js".to_owned()];
+        let code = "export function capitalizeWords(str) {\n  return str;\n}\n";
+        let mut edits = vec![whole("strings.js", code), whole("README.md", "# x\n")];
+        assert_eq!(
+            onto_named_files(&base_files, &mentioned, &mut edits),
+            [
+                "strings.js is not a file of the repository, and the task names src/strings.js: \
+              wrote it to src/strings.js"
+            ]
+        );
+        assert_eq!(edits[0].path(), "src/strings.js");
+        assert_eq!(edits[1].path(), "README.md");
+
+        // Left where written: a path the task names too, or an answer writing both.
+        let both_named = vec!["src/strings.js".to_owned(), "strings.js".to_owned()];
+        let mut kept = vec![whole("strings.js", code)];
+        assert!(onto_named_files(&base_files, &both_named, &mut kept).is_empty());
+        let mut both = vec![whole("strings.js", code), whole("src/strings.js", code)];
+        assert!(onto_named_files(&base_files, &mentioned, &mut both).is_empty());
+        assert_eq!(both[0].path(), "strings.js");
     }
 
     #[test]
