@@ -1,12 +1,12 @@
 //! Whether the code defines what the task asks for by name, where it asks for it
-//! ([`nightshift_lang::asked_definitions`]): "Add a function `slugify(title)` to `blog.py`" is
+//! ([`asked_definitions`](nightshift_lang::asked_definitions)): "Add a function `slugify(title)` to `blog.py`" is
 //! not done by a method `Post.slugify`, nor by a new `slugify.py`. Checked after the syntax and
 //! before any test, so the model hears of it in words, not from an `ImportError` of a test it
 //! wrote to match.
 
 use std::path::Path;
 
-use nightshift_lang::{Asked, Language, Symbol, asked_definitions, symbols};
+use nightshift_lang::{Asked, Language, Symbol, symbols};
 
 /// Where a name is defined in the files looked at.
 struct Found<'a> {
@@ -14,11 +14,10 @@ struct Found<'a> {
     symbol: Symbol,
 }
 
-/// What of `task`'s asked definitions the `files` under `root` do not hold where it asks: one
-/// sentence each, for the model; empty when all are there. Files in no language nightshift
-/// parses, and unreadable ones, are not looked at.
-pub fn unmet(root: &Path, files: &[String], task: &str) -> Vec<String> {
-    let asked = asked_definitions(task);
+/// What of the `asked` definitions (a task's, [`asked_definitions`](nightshift_lang::asked_definitions)) the `files` under `root`
+/// do not hold where the task asks: one sentence each, for the model; empty when all are
+/// there. Files in no language nightshift parses, and unreadable ones, are not looked at.
+pub fn unmet(root: &Path, files: &[String], asked: &[Asked]) -> Vec<String> {
     if asked.is_empty() {
         return Vec::new();
     }
@@ -91,9 +90,14 @@ fn complaint(wanted: &Asked, found: &[Found<'_>]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use nightshift_lang::asked_definitions;
     use pretty_assertions::assert_eq;
 
     use super::*;
+
+    fn unmet(root: &Path, files: &[String], task: &str) -> Vec<String> {
+        super::unmet(root, files, &asked_definitions(task))
+    }
 
     const SLUGIFY: &str = "Add a function `slugify(title)` to `blog.py` that turns a title into \
                            a slug.";
