@@ -334,7 +334,6 @@ pub fn protected_files(task: &str) -> Vec<String> {
 /// ([`restore_definitions`]), so its tests are added, not swapped. Returns a note per edit so
 /// pointed.
 pub fn onto_test_twins(root: &Path, base_files: &[String], edits: &mut [Edit]) -> Vec<String> {
-    let name = |path: &str| Path::new(path).file_name().map(|n| n.to_owned());
     let mut notes = Vec::new();
     for at in 0..edits.len() {
         let Edit::Whole(edit) = &edits[at] else {
@@ -349,14 +348,11 @@ pub fn onto_test_twins(root: &Path, base_files: &[String], edits: &mut [Edit]) -
         }
         let mut twins = base_files
             .iter()
-            .filter(|f| name(f) == name(path) && crate::check::is_test_file(f));
+            .filter(|f| file_name(f) == file_name(path) && crate::check::is_test_file(f));
         let (Some(twin), None) = (twins.next(), twins.next()) else {
             continue;
         };
-        if edits
-            .iter()
-            .any(|e| e.path().trim_start_matches("./") == twin)
-        {
+        if writes(edits, twin) {
             continue; // the answer writes the twin itself
         }
         let Ok(before) = std::fs::read_to_string(root.join(twin)) else {
@@ -399,21 +395,19 @@ pub fn onto_named_files(
     mentioned: &[String],
     edits: &mut [Edit],
 ) -> Vec<String> {
-    let name = |path: &str| Path::new(path).file_name().map(|n| n.to_owned());
     let mut notes = Vec::new();
     for at in 0..edits.len() {
         let path = edits[at].path().trim_start_matches("./").to_owned();
         if base_files.contains(&path) || mentioned.contains(&path) {
             continue;
         }
-        let mut named = mentioned.iter().filter(|m| name(m) == name(&path));
+        let mut named = mentioned
+            .iter()
+            .filter(|m| file_name(m) == file_name(&path));
         let (Some(target), None) = (named.next(), named.next()) else {
             continue;
         };
-        if edits
-            .iter()
-            .any(|e| e.path().trim_start_matches("./") == target)
-        {
+        if writes(edits, target) {
             continue;
         }
         let Edit::Whole(edit) = &mut edits[at] else {
@@ -463,11 +457,7 @@ pub fn onto_language_twins(base_files: &[String], edits: &mut [Edit]) -> Vec<Str
         let (Some(twin), None) = (twins.next(), twins.next()) else {
             continue;
         };
-        if parses(own)
-            || edits
-                .iter()
-                .any(|e| e.path().trim_start_matches("./") == twin)
-        {
+        if parses(own) || writes(edits, twin) {
             continue;
         }
         let twin = twin.clone();
@@ -482,6 +472,17 @@ pub fn onto_language_twins(base_files: &[String], edits: &mut [Edit]) -> Vec<Str
         edit.path = twin;
     }
     notes
+}
+
+/// Whether `edits` write `path`.
+fn writes(edits: &[Edit], path: &str) -> bool {
+    edits
+        .iter()
+        .any(|e| e.path().trim_start_matches("./") == path)
+}
+
+fn file_name(path: &str) -> Option<&std::ffi::OsStr> {
+    Path::new(path).file_name()
 }
 
 fn quoted(names: &[String]) -> String {
