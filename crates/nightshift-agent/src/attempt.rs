@@ -53,10 +53,34 @@ pub struct AttemptSettings {
     pub context_tokens: u32,
     /// Rounds after the first answer in which the model is shown a failure and fixes it.
     pub repair_rounds: u32,
+    /// What those rounds ask of the model.
+    pub repair_strategy: RepairStrategy,
     /// Where generated code runs.
     pub sandbox: Sandbox,
     /// The project's test command; empty: detected from its files.
     pub test_command: String,
+}
+
+/// What a round after a failed check asks of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepairStrategy {
+    /// Shows the failure and the files as the answer left them, to fix.
+    Repair,
+    /// Puts the files back as the attempt found them and asks the task again, sampled anew: the
+    /// failure is not shown. Small models repair badly — their fix repeats the fault — while a
+    /// fresh sample, filtered by the same checks, often passes (Olausson et al., "Is
+    /// Self-Repair a Silver Bullet for Code Generation?", ICLR 2024).
+    Resample,
+}
+
+impl RepairStrategy {
+    /// Its name, as the configuration spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Repair => "repair",
+            Self::Resample => "resample",
+        }
+    }
 }
 
 /// Why an attempt failed.
@@ -162,6 +186,8 @@ enum Purpose {
     Code,
     /// A fix of a failed answer.
     Repair,
+    /// A fresh answer to the task after one failed ([`RepairStrategy::Resample`]).
+    Resample,
     /// A test for a task that brought none.
     Test,
 }
@@ -171,6 +197,7 @@ impl Purpose {
         match self {
             Self::Code => "code",
             Self::Repair => "repair",
+            Self::Resample => "resample",
             Self::Test => "test",
         }
     }
@@ -179,7 +206,7 @@ impl Purpose {
     fn grammar(self) -> &'static str {
         match self {
             Self::Repair => reply::REPAIR_GRAMMAR,
-            Self::Code | Self::Test => reply::EDIT_GRAMMAR,
+            Self::Code | Self::Resample | Self::Test => reply::EDIT_GRAMMAR,
         }
     }
 }
@@ -226,6 +253,13 @@ impl Work {
                 self.written.push(file);
             }
         }
+    }
+
+    /// Forgets what the rounds so far wrote, once their files are put back
+    /// ([`Repo::discard`]): the next answer starts from the files as the attempt found them.
+    fn restart(&mut self) {
+        self.written.clear();
+        self.generated_test = false;
     }
 
     /// What the model is told of a failure. When the failing test is one it wrote itself, it is
@@ -596,15 +630,11 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let mut request = prompt::code_request(format, task, &context);
         let last_round = 1 + self.settings.repair_rounds;
         let mut round = 1;
+        let mut purpose = Purpose::Code;
         loop {
             let outcome = match unlanded.take() {
                 Some(commit) => self.merge(commit, vec!["earlier attempt"], &mut work).await,
                 None => {
-                    let purpose = if round == 1 {
-                        Purpose::Code
-                    } else {
-                        Purpose::Repair
-                    };
                     self.log(
                         LogLevel::Info,
                         "round",
@@ -625,6 +655,36 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             };
             match outcome {
                 Ok(landed) => return Ok(landed),
+                // A conflict is repaired whatever the strategy: the answer has to be made anew
+                // on top of the newer commits, which the model has not seen.
+                Err(err)
+                    if round < last_round
+                        && err.is_repairable()
+                        && self.settings.repair_strategy == RepairStrategy::Resample
+                        && !matches!(err, AttemptError::Conflict(_)) =>
+                {
+                    self.log(
+                        LogLevel::Warn,
+                        "repair",
+                        format!(
+                            "round {round} of {last_round} failed; the files go back to how the \
+                             attempt found them, and the task is asked again:\n{err}"
+                        ),
+                    )
+                    .await;
+                    self.repo.discard(&self.worktree, &work.written).await?;
+                    work.restart();
+                    let fresh = prompt::gather(
+                        &self.worktree,
+                        &work.base_files,
+                        task,
+                        &work.mentioned,
+                        budget,
+                    );
+                    request = prompt::code_request(format, task, &fresh);
+                    purpose = Purpose::Resample;
+                    round += 1;
+                }
                 Err(err) if round < last_round && err.is_repairable() => {
                     self.log(
                         LogLevel::Warn,
@@ -637,6 +697,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                     let current =
                         prompt::gather(&self.worktree, &work.files(), task, &work.written, budget);
                     request = prompt::repair_request(format, task, &current, &work.explain(&err));
+                    purpose = Purpose::Repair;
                     round += 1;
                 }
                 Err(err) => return Err(err),

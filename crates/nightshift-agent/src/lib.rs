@@ -30,5 +30,5 @@ pub mod regression;
 pub mod reply;
 pub mod repo_map;
 
-pub use attempt::{Attempt, AttemptError, AttemptSettings, Landed};
+pub use attempt::{Attempt, AttemptError, AttemptSettings, Landed, RepairStrategy};
 pub use edit::EditFormat;

@@ -17,7 +17,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use settings::{EditFormatChoice, ModelType, SETTINGS, SandboxMode, Setting};
+pub use settings::{
+    EditFormatChoice, ModelType, RepairStrategyChoice, SETTINGS, SandboxMode, Setting,
+};
 
 /// Name of the configuration file looked up in the target repository.
 pub const CONFIG_FILE_NAME: &str = "nightshift.toml";
@@ -152,6 +154,8 @@ pub struct Config {
     pub constrained_output: bool,
     /// How the model writes edits.
     pub edit_format: EditFormatChoice,
+    /// What a round after a failed check asks of the model.
+    pub repair_strategy: RepairStrategyChoice,
     /// The project's test command; empty means detected.
     pub test_command: String,
     /// How generated code is confined.
@@ -279,6 +283,7 @@ impl Config {
             repair_rounds: get("repair_rounds").number(0, 20)?,
             constrained_output: get("constrained_output").boolean()?,
             edit_format: get("edit_format").parse_with(EditFormatChoice::parse)?,
+            repair_strategy: get("repair_strategy").parse_with(RepairStrategyChoice::parse)?,
             test_command: raw["test_command"].0.trim().to_owned(),
             sandbox: get("sandbox").parse_with(SandboxMode::parse)?,
             sandbox_memory_mb: get("sandbox_memory_mb").number(64, 1 << 20)?,

@@ -60,6 +60,37 @@ impl SandboxMode {
     }
 }
 
+/// What a round after a failed check asks of the model (`repair_strategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepairStrategyChoice {
+    /// A fresh answer for models named with at most 1B parameters, a repair for larger ones.
+    Auto,
+    /// The failure and the files as they are, to fix.
+    Repair,
+    /// The task again, from the files as the attempt found them, sampled anew.
+    Resample,
+}
+
+impl RepairStrategyChoice {
+    /// Its spelling in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Repair => "repair",
+            Self::Resample => "resample",
+        }
+    }
+
+    pub(crate) fn parse(value: &str) -> Result<Self, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "repair" => Ok(Self::Repair),
+            "resample" => Ok(Self::Resample),
+            _ => Err("expected auto, repair or resample".to_owned()),
+        }
+    }
+}
+
 /// How the model is asked to write its edits (`edit_format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditFormatChoice {
@@ -265,6 +296,12 @@ pub const SETTINGS: &[Setting] = &[
         None,
         "auto",
         "how the model writes edits: whole (files), search-replace (blocks), or auto (whole for in-process and small models)",
+    ),
+    setting(
+        "repair_strategy",
+        None,
+        "auto",
+        "what a round after a failed check asks: repair (the failure and the files shown), resample (a fresh answer to the task), or auto (resample for models of at most 1B parameters, repair for the rest)",
     ),
     setting(
         "test_command",

@@ -440,6 +440,52 @@ impl Repo {
         Ok(Some(Rebased { commit, base: tip }))
     }
 
+    /// Puts `files` of `worktree` back as its `HEAD` has them: a file `HEAD` holds is checked out
+    /// again, any other (a new file) is deleted. The worktree's other files stay as they are.
+    pub async fn discard(&self, worktree: &Path, files: &[String]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let born = git(worktree, &["rev-parse", "--verify", "--quiet", "HEAD"])
+            .await
+            .is_ok();
+        let mut held = Vec::new();
+        if born {
+            let mut ls = vec!["ls-tree", "-r", "-z", "--name-only", "HEAD", "--"];
+            ls.extend(files.iter().map(String::as_str));
+            held = git(worktree, &ls)
+                .await?
+                .split('\0')
+                .filter(|path| !path.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        let new: Vec<&str> = files
+            .iter()
+            .filter(|f| !held.contains(f))
+            .map(String::as_str)
+            .collect();
+        if !held.is_empty() {
+            let mut checkout = vec!["checkout", "HEAD", "--"];
+            checkout.extend(held.iter().map(String::as_str));
+            git(worktree, &checkout).await?;
+        }
+        if !new.is_empty() {
+            let mut unstage = vec!["rm", "--quiet", "--cached", "--ignore-unmatch", "--"];
+            unstage.extend(new.iter().copied());
+            git(worktree, &unstage).await?;
+            for path in new {
+                match tokio::fs::remove_file(worktree.join(path)).await {
+                    Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(err.into());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Undoes the worktree's last commit, keeping its changes in the files: `HEAD` back to
     /// `base` (after checks failed on a rebased commit, so the next round commits anew).
     pub async fn uncommit(&self, worktree: &Path, base: &str) -> Result<()> {
@@ -637,6 +683,53 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(branches, "", "merged task branches are deleted");
+    }
+
+    #[tokio::test]
+    async fn discard_puts_back_changed_files_and_deletes_new_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        tokio::fs::create_dir(&root).await.unwrap();
+        git(&root, &["init", "-q", "-b", "main"]).await.unwrap();
+        let repo = Repo::open(&root, "").await.unwrap();
+
+        // On an unborn branch every file is new.
+        let wt0 = dir.path().join("wt/task-0");
+        repo.add_worktree(&wt0, &task_branch(0)).await.unwrap();
+        tokio::fs::write(wt0.join("new.py"), "x = 1\n")
+            .await
+            .unwrap();
+        repo.discard(&wt0, &["new.py".into()]).await.unwrap();
+        assert!(!wt0.join("new.py").exists());
+
+        user_commit(&root, "a.py", "A = 1\n").await;
+        user_commit(&root, "b.py", "B = 2\n").await;
+        let wt = dir.path().join("wt/task-1");
+        repo.add_worktree(&wt, &task_branch(1)).await.unwrap();
+        tokio::fs::write(wt.join("a.py"), "A = 10\n").await.unwrap();
+        tokio::fs::write(wt.join("b.py"), "B = 20\n").await.unwrap();
+        tokio::fs::create_dir(wt.join("tests")).await.unwrap();
+        tokio::fs::write(wt.join("tests/test_a.py"), "def test(): pass\n")
+            .await
+            .unwrap();
+        // A new file staged, as a commit that did not happen leaves it.
+        git(&wt, &["add", "tests/test_a.py"]).await.unwrap();
+
+        repo.discard(&wt, &["a.py".into(), "tests/test_a.py".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            tokio::fs::read_to_string(wt.join("a.py")).await.unwrap(),
+            "A = 1\n"
+        );
+        assert!(!wt.join("tests/test_a.py").exists());
+        assert_eq!(
+            tokio::fs::read_to_string(wt.join("b.py")).await.unwrap(),
+            "B = 20\n",
+            "a file not named stays as it is"
+        );
+        let status = git(&wt, &["status", "--porcelain"]).await.unwrap();
+        assert_eq!(status.trim(), "M b.py");
     }
 
     #[tokio::test]

@@ -105,6 +105,7 @@ struct Report<'a> {
     suite: String,
     model: String,
     repair_rounds: u32,
+    repair_strategy: &'static str,
     max_retries: u32,
     first_passed: usize,
     passed: usize,
@@ -127,10 +128,12 @@ impl Cmd {
             .unwrap_or_else(|| usize::try_from(ctx.config.worker_count).unwrap_or(1))
             .max(1);
         eprintln!(
-            "{} tasks from {}, {jobs} at once, model chain {}",
+            "{} tasks from {}, {jobs} at once, model chain {}, {} rounds after the first: {}",
             tasks.len(),
             self.suite.display(),
-            model.model()
+            model.model(),
+            ctx.config.repair_rounds,
+            super::serve::repair_strategy(&ctx.config).as_str()
         );
         let check_timeout = Duration::from_secs(self.check_timeout);
         let mut outcomes: Vec<Outcome> = futures::stream::iter(&tasks)
@@ -175,6 +178,7 @@ impl Cmd {
             suite: self.suite.display().to_string(),
             model: model.model(),
             repair_rounds: ctx.config.repair_rounds,
+            repair_strategy: super::serve::repair_strategy(&ctx.config).as_str(),
             max_retries: ctx.config.max_retries,
             first_passed: outcomes.iter().filter(|o| o.first_passed).count(),
             passed: outcomes.iter().filter(|o| o.passed).count(),

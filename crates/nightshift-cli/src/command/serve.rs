@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use nightshift_agent::{AttemptSettings, EditFormat};
-use nightshift_config::{Config, EditFormatChoice, ModelType, SandboxMode};
+use nightshift_agent::{AttemptSettings, EditFormat, RepairStrategy};
+use nightshift_config::{Config, EditFormatChoice, ModelType, RepairStrategyChoice, SandboxMode};
 use nightshift_daemon::{Daemon, DaemonSettings};
 use nightshift_git::Repo;
 use nightshift_sandbox::{Limits, Mode, Sandbox, Unavailable};
@@ -102,6 +102,7 @@ pub(crate) fn daemon_settings(config: &Config, repo: &Repo, sandbox: Sandbox) ->
             repair_rounds: config.repair_rounds,
             constrained_output: config.constrained_output,
             edit_format: edit_format(config),
+            repair_strategy: repair_strategy(config),
             context_tokens: config.context_tokens,
             sandbox,
             test_command: config.test_command.clone(),
@@ -124,6 +125,32 @@ pub(crate) fn edit_format(config: &Config) -> EditFormat {
                 EditFormat::Whole
             } else {
                 EditFormat::SearchReplace
+            }
+        }
+    }
+}
+
+/// What the configuration asks a round after a failed check to do. `auto` asks models of at most
+/// 1B parameters — by their name, or the GGUF file's name for the in-process model — for a fresh
+/// answer: measured on the eval suite, the 0.5B's repairs repeat the fault (evals/README.md).
+pub(crate) fn repair_strategy(config: &Config) -> RepairStrategy {
+    match config.repair_strategy {
+        RepairStrategyChoice::Repair => RepairStrategy::Repair,
+        RepairStrategyChoice::Resample => RepairStrategy::Resample,
+        RepairStrategyChoice::Auto => {
+            let name = if config.model_type == ModelType::Gpt4all {
+                config
+                    .model_path
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            } else {
+                config.model_name.clone()
+            };
+            if parameters_billions(&name).is_some_and(|b| b <= 1.0) {
+                RepairStrategy::Resample
+            } else {
+                RepairStrategy::Repair
             }
         }
     }
@@ -169,7 +196,46 @@ async fn stop_on_signal(shutdown: CancellationToken) {
 
 #[cfg(test)]
 mod tests {
-    use super::parameters_billions;
+    use nightshift_agent::RepairStrategy;
+    use nightshift_config::{Config, Layers};
+
+    use super::{parameters_billions, repair_strategy};
+
+    fn config(flags: &[(&str, &str)]) -> Config {
+        Config::load(&Layers {
+            flags: flags
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned(), format!("-c {k}")))
+                .collect(),
+            ..Layers::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn small_models_resample_and_larger_ones_repair() {
+        let local = |path| config(&[("model_type", "gpt4all"), ("model_path", path)]);
+        assert_eq!(
+            repair_strategy(&local("/m/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")),
+            RepairStrategy::Resample
+        );
+        assert_eq!(
+            repair_strategy(&local("/m/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")),
+            RepairStrategy::Repair
+        );
+        let ollama = |name| config(&[("model_type", "ollama"), ("model_name", name)]);
+        assert_eq!(
+            repair_strategy(&ollama("qwen2.5-coder:0.5b")),
+            RepairStrategy::Resample
+        );
+        assert_eq!(repair_strategy(&ollama("gpt-4o")), RepairStrategy::Repair);
+        let chosen = config(&[
+            ("model_type", "ollama"),
+            ("model_name", "qwen2.5-coder:0.5b"),
+            ("repair_strategy", "repair"),
+        ]);
+        assert_eq!(repair_strategy(&chosen), RepairStrategy::Repair);
+    }
 
     #[test]
     fn parameter_counts_from_model_names() {

@@ -1,7 +1,7 @@
 //! `nightshift status`.
 
 use clap::Args;
-use nightshift_agent::EditFormat;
+use nightshift_agent::{EditFormat, RepairStrategy};
 use nightshift_daemon::PRESENCE_KEY;
 use nightshift_model::Availability;
 use nightshift_store::{CommitLog, ModelStatsLog, SystemState, TaskQueue, now_ms};
@@ -56,6 +56,10 @@ impl Cmd {
             EditFormat::Whole => "whole files",
             EditFormat::SearchReplace => "search/replace blocks",
         };
+        let repair_strategy = match super::serve::repair_strategy(&ctx.config) {
+            RepairStrategy::Repair => "repair (the failure shown)",
+            RepairStrategy::Resample => "resample (the task asked again)",
+        };
         let totals = store.totals_by_model().await?;
         let commits = store.commits(5).await?;
         if self.json {
@@ -73,6 +77,7 @@ impl Cmd {
                     "detail": sandbox.as_ref().unwrap_or_else(|problem| problem),
                 },
                 "edit_format": edit_format,
+                "repair_strategy": repair_strategy,
                 "model_totals": totals,
                 "recent_commits": commits,
             });
@@ -121,6 +126,10 @@ impl Cmd {
         println!(
             "edits:   {edit_format} (edit_format = {})",
             ctx.config.edit_format.as_str()
+        );
+        println!(
+            "repairs: {repair_strategy} (repair_strategy = {})",
+            ctx.config.repair_strategy.as_str()
         );
         for c in &commits {
             println!(

@@ -126,6 +126,68 @@ fn with_no_repair_rounds_the_first_failure_ends_the_attempt() {
 }
 
 #[test]
+fn resampling_puts_the_files_back_and_asks_the_task_again() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(
+        &[
+            ("calc.py", "def add(a, b):\n    return a - b\n"),
+            (
+                "test_calc.py",
+                "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+            ),
+        ],
+        "buggy add",
+    );
+    // First answer: still wrong, and a stray new file; the fresh answer: the fix.
+    let wrong = "```python calc.py\ndef add(a, b):\n    return a * b\n```\n\n```python helper.py\nX = 1\n```";
+    let requests = script(
+        &mut repo,
+        &[wrong, FIXED],
+        "Fix add in calc.py: it subtracts.",
+    );
+    repo.set("NIGHTSHIFT_REPAIR_STRATEGY", "resample");
+    let (tasks, log) = work_off(&repo);
+    let shown = repo.show(1);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
+    let purposes: Vec<&str> = shown["model_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["purpose"].as_str().unwrap())
+        .collect();
+    assert_eq!(purposes, ["code", "resample"]);
+
+    // The second request is the first one again: the files as the attempt found them, no
+    // failure; only the sampling differs.
+    let requests = requests.lock().unwrap().clone();
+    let body = |i: usize| serde_json::from_str::<serde_json::Value>(&requests[i]).unwrap();
+    let (first, second) = (body(0), body(1));
+    assert_eq!(first["messages"], second["messages"]);
+    assert!(
+        requests[1].contains("return a - b") && !requests[1].contains("return a * b"),
+        "{}",
+        requests[1]
+    );
+    assert_eq!(first["temperature"], 0.0);
+    assert!(second["temperature"].as_f64().unwrap() > 0.0, "{second}");
+
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("round 1 of 4 failed; the files go back to how the attempt found them"),
+        "{logs}"
+    );
+    assert!(logs.contains("round 2 of 4: resample"), "{logs}");
+    let files = git_out(repo.path(), &["show", "--format=", "--name-only", "main"]);
+    assert_eq!(files.trim(), "calc.py", "the stray file of round 1 is gone");
+    assert!(git_out(repo.path(), &["show", "main:calc.py"]).contains("return a + b"));
+    let status = repo.ok(&["status"]);
+    assert!(
+        status.contains("repairs: resample (the task asked again) (repair_strategy = resample)"),
+        "{status}"
+    );
+}
+
+#[test]
 fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
     let mut repo = TestRepo::new();
     let test = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
