@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use nightshift_git::{Commit, GitError, Repo, Start, TASK_TRAILER, task_branch};
 use nightshift_lang::{
-    Language, backed_by_task, failing_statement, narrow_test, reroot_integration_test,
-    without_cases,
+    Language, backed_by_task, failing_statement, import_missing, narrow_test,
+    reroot_integration_test, symbols, without_broken_lines, without_cases,
 };
 use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
 use nightshift_sandbox::Sandbox;
@@ -471,22 +471,100 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
 
     /// Adds `import pytest` to each Python test among `files` that uses pytest without
     /// importing it ([`check::with_pytest_import`]), and logs it.
-    async fn import_pytest(&self, files: &[String]) -> Result<(), AttemptError> {
-        for path in files
-            .iter()
-            .filter(|f| check::is_python(f) && is_test_file(f))
-        {
-            let Some(content) = std::fs::read_to_string(self.worktree.join(path))
+    /// Takes out of the tests the model wrote for itself, `tests`, the assert lines that break
+    /// their syntax on their own ([`nightshift_lang::without_broken_lines`]): a value copied
+    /// from the task as `3.333...`, a reply cut short mid-assert. The rest of such a test still
+    /// checks the code; the line was a guess that could not run. Logged.
+    async fn take_out_broken_lines(&self, tests: &[String]) -> Result<(), AttemptError> {
+        for test in tests {
+            let Some(language) = Language::of(test) else {
+                continue;
+            };
+            let Some(mended) = std::fs::read_to_string(self.worktree.join(test))
                 .ok()
-                .and_then(|content| check::with_pytest_import(&content))
+                .and_then(|source| without_broken_lines(language, &source))
             else {
                 continue;
             };
-            self.rewrite(path, content)?;
+            self.rewrite(test, mended.source)?;
             self.log(
                 LogLevel::Info,
                 "edit",
-                format!("{path}: added `import pytest`, which it uses without importing it"),
+                format!(
+                    "took out of {test}, lines of the test the model wrote for itself that do not parse on their own:\n{}",
+                    mended.removed.join("\n")
+                ),
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Mends the imports of the Python and JavaScript tests among `tests`: `import pytest` when
+    /// one uses `pytest.` without it ([`check::with_pytest_import`]), and `from module import
+    /// name` for what it calls that a module among `files` defines at its top level but it never
+    /// imports ([`nightshift_lang::import_missing`]); Node's `test` and `assert` imported as they
+    /// exist ([`check::with_node_test_imports`]). Each slip fails the test whatever the code does.
+    /// Logged.
+    async fn mend_imports(&self, tests: &[String], files: &[String]) -> Result<(), AttemptError> {
+        let read = |path: &str| std::fs::read_to_string(self.worktree.join(path)).ok();
+        let modules: Vec<(&str, Vec<String>)> = files
+            .iter()
+            .filter(|f| check::is_python(f) && !is_test_file(f))
+            .filter_map(|path| {
+                let top = symbols(Language::Python, &read(path)?)
+                    .into_iter()
+                    .filter(|symbol| symbol.depth == 0)
+                    .map(|symbol| symbol.name)
+                    .collect();
+                Some((path.as_str(), top))
+            })
+            .collect();
+        for test in tests.iter().filter(|f| is_test_file(f)) {
+            let language = Language::of(test);
+            let Some(original) = read(test)
+                .filter(|_| matches!(language, Some(Language::Python | Language::JavaScript)))
+            else {
+                continue;
+            };
+            let mut content = original.clone();
+            let mut added = Vec::new();
+            if language == Some(Language::JavaScript) {
+                if let Some(mended) = check::with_node_test_imports(&content) {
+                    content = mended;
+                    added.push("the imports of `node:test` and `node:assert/strict`".to_owned());
+                }
+            } else if let Some(mended) = check::with_pytest_import(&content) {
+                content = mended;
+                added.push("`import pytest`".to_owned());
+            }
+            for (path, top) in modules
+                .iter()
+                .filter(|_| language == Some(Language::Python))
+            {
+                let Some(module) = guard::python_module(path, test) else {
+                    continue;
+                };
+                let top: Vec<&str> = top.iter().map(String::as_str).collect();
+                if let Some(imported) = import_missing(&content, &module, &top) {
+                    content = imported.source;
+                    added.push(format!(
+                        "`from {module} import {}`",
+                        imported.names.join(", ")
+                    ));
+                }
+            }
+            if content == original {
+                continue;
+            }
+            self.rewrite(test, content)?;
+            self.log(
+                LogLevel::Info,
+                "edit",
+                format!(
+                    "{test}: mended its imports: {}, which it uses without importing them",
+                    added.join(" and ")
+                ),
             )
             .await;
         }
@@ -823,9 +901,20 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         }
         let written = self.write(&edits).await?;
         work.add(written);
-        self.import_pytest(&work.written).await?;
+        self.mend_imports(&work.written, &work.files()).await?;
         for note in work.protected.restore(&self.worktree, &work.written) {
             self.log(LogLevel::Info, "edit", note).await;
+        }
+        // Before a test is written for it: an answer that gives the files back as they were
+        // would otherwise land the model's test alone, and a bug-fix task with its bug.
+        if !self.repo.changed(&self.worktree, &work.written).await? {
+            self.log(
+                LogLevel::Error,
+                "edit",
+                "the answer changed no file".to_owned(),
+            )
+            .await;
+            return Err(AttemptError::NoChange);
         }
         if let Err(reason) = work.tests.verify(&self.worktree) {
             self.log(
@@ -887,7 +976,8 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 return Err(ReplyError::NoTestFile.into());
             }
             let test_files = self.write(&tests).await?;
-            self.import_pytest(&test_files).await?;
+            self.take_out_broken_lines(&test_files).await?;
+            self.mend_imports(&test_files, &work.files()).await?;
             work.add(test_files.clone());
             work.generated_test = true;
             self.check_syntax(&test_files).await?;

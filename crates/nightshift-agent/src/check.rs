@@ -333,6 +333,83 @@ pub fn with_pytest_import(content: &str) -> Option<String> {
     Some(out)
 }
 
+/// `content` of a JavaScript test for Node's runner with its imports of `node:test` and
+/// `node:assert` made right, if they are wrong: `test(…)`, `describe(…)` or `it(…)` called with
+/// no import of them, `assert` used with none, or imported as a named export
+/// (`import { assert } from 'node:assert/strict'`, which does not exist). The imports take the
+/// file's module form: `import` unless it uses `require(`. `None`: nothing to mend.
+pub fn with_node_test_imports(content: &str) -> Option<String> {
+    let commonjs = content.contains("require(");
+    let mut lines: Vec<String> = Vec::new();
+    let mut changed = false;
+    for line in content.lines() {
+        let trimmed = line.trim();
+        // `import { assert } from 'node:assert…'`, `import { assert } from "assert"`.
+        let named_assert = trimmed.starts_with("import {")
+            && trimmed.contains("assert")
+            && (trimmed.contains("'node:assert")
+                || trimmed.contains("\"node:assert")
+                || trimmed.contains("'assert")
+                || trimmed.contains("\"assert"))
+            && trimmed
+                .split_once('}')
+                .is_some_and(|(names, _)| names.split(['{', ',']).any(|n| n.trim() == "assert"));
+        if named_assert {
+            changed = true;
+            continue;
+        }
+        lines.push(line.to_owned());
+    }
+    let body = lines.join("\n");
+    let binds = |name: &str| {
+        body.lines().any(|line| {
+            let line = line.trim();
+            (line.starts_with("import ") || line.contains("require("))
+                && nightshift_lang::mentions(line, name)
+        })
+    };
+    let calls = |name: &str| {
+        body.match_indices(&format!("{name}(")).any(|(at, _)| {
+            !body[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '$')
+        })
+    };
+    let runner: Vec<&str> = ["test", "describe", "it"]
+        .into_iter()
+        .filter(|name| calls(name) && !binds(name))
+        .collect();
+    let uses_assert = body.contains("assert.") || calls("assert");
+    let mut header = Vec::new();
+    if !runner.is_empty() {
+        header.push(if commonjs {
+            format!("const {{ {} }} = require('node:test');", runner.join(", "))
+        } else {
+            format!("import {{ {} }} from 'node:test';", runner.join(", "))
+        });
+    }
+    if uses_assert && !binds("assert") {
+        header.push(if commonjs {
+            "const assert = require('node:assert/strict');".to_owned()
+        } else {
+            "import assert from 'node:assert/strict';".to_owned()
+        });
+    }
+    if header.is_empty() && !changed {
+        return None;
+    }
+    let mut out = header.join("\n");
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&body);
+    if content.ends_with('\n') {
+        out.push('\n');
+    }
+    Some(out)
+}
+
 /// Runs one test command in `root`, in the sandbox.
 pub async fn run_tests(
     sandbox: &Sandbox,
@@ -364,6 +441,29 @@ mod tests {
         );
         assert_eq!(with_pytest_import("import pytest\npytest.raises\n"), None);
         assert_eq!(with_pytest_import("def test_a():\n    assert 1\n"), None);
+    }
+
+    #[test]
+    fn a_node_test_gets_the_imports_of_the_runner_and_assert_it_lacks() {
+        let wrong = "import { assert } from 'node:assert/strict';\nimport { capitalizeWords } from './strings.js';\n\ntest('caps', () => {\n  assert.strictEqual(capitalizeWords('a b'), 'A B');\n});\n";
+        assert_eq!(
+            with_node_test_imports(wrong).unwrap(),
+            "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { capitalizeWords } from './strings.js';\n\ntest('caps', () => {\n  assert.strictEqual(capitalizeWords('a b'), 'A B');\n});\n"
+        );
+        let commonjs = "const { median } = require('./stats.js');\n\ndescribe('median', () => {\n  it('sorts', () => {\n    assert.equal(median([3, 1, 2]), 2);\n  });\n});\n";
+        assert_eq!(
+            with_node_test_imports(commonjs).unwrap(),
+            format!(
+                "const {{ describe, it }} = require('node:test');\nconst assert = require('node:assert/strict');\n{commonjs}"
+            )
+        );
+        for right in [
+            "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\n\ntest('a', () => {\n  assert.ok(true);\n});\n",
+            "import test from 'node:test';\nimport { strict as assert } from 'node:assert';\n\ntest('a', () => assert.ok(true));\n",
+            "const test = require('node:test');\nconst assert = require('assert');\ntest('a', () => { assert(latest()); });\n",
+        ] {
+            assert_eq!(with_node_test_imports(right), None, "{right}");
+        }
     }
 
     #[tokio::test]

@@ -544,7 +544,7 @@ impl CodeBaseline {
 /// The name `test` imports the Python module at `path` by: the dotted path from the
 /// repository's root for a test there, the file's stem for a test beside it; `None` otherwise,
 /// or for a file that is no module.
-fn python_module(path: &str, test: &str) -> Option<String> {
+pub(crate) fn python_module(path: &str, test: &str) -> Option<String> {
     let stem = path.strip_suffix(".py")?;
     let (test_dir, _) = test.rsplit_once('/').unwrap_or(("", test));
     let (dir, name) = stem.rsplit_once('/').unwrap_or(("", stem));

@@ -1,7 +1,9 @@
-//! Tests that check a copy of the code. Asked for tests of `fizzbuzz.py`, a small model often
+//! Tests that do not reach the code. Asked for tests of `fizzbuzz.py`, a small model often
 //! pastes `fizzbuzz` itself into `test_fizzbuzz.py` and tests that copy: the tests pass whatever
 //! the module does. [`import_instead_of_copies`] takes such copies out and imports the real
-//! definitions in their place. Python only.
+//! definitions in their place. As often it calls `count_vowels` with no import at all, and the
+//! test fails with a `NameError` whatever the code does: [`import_missing`] adds the import.
+//! Python only.
 
 use crate::restore::items;
 use crate::{Language, whole_lines};
@@ -36,19 +38,7 @@ pub fn import_instead_of_copies(test: &str, module: &str, defined: &[&str]) -> O
     }
     let names: Vec<String> = copies.iter().flat_map(|item| item.names.clone()).collect();
     let import = format!("from {module} import {}\n", names.join(", "));
-    // After the last import; with none, before the first statement that is not the docstring.
-    let at = found
-        .iter()
-        .rev()
-        .find(|item| item.import)
-        .map(|item| item.lines.end)
-        .or_else(|| {
-            found
-                .iter()
-                .find(|item| item.import || !item.names.is_empty() || item.callable)
-                .map(|item| item.lines.start)
-        })
-        .unwrap_or(0);
+    let at = import_at(&found);
     let mut source = String::with_capacity(test.len());
     let mut done = 0;
     let mut cuts: Vec<std::ops::Range<usize>> = copies
@@ -71,6 +61,114 @@ pub fn import_instead_of_copies(test: &str, module: &str, defined: &[&str]) -> O
     crate::syntax_errors(Language::Python, &source)
         .is_empty()
         .then_some(Imported { source, names })
+}
+
+/// `test` with `from module import …` added for the names of `defined` that it calls but does
+/// not define, assign or import anywhere. `None` if none is missing, if it imports `*` from
+/// anywhere, or if it does not parse cleanly.
+pub fn import_missing(test: &str, module: &str, defined: &[&str]) -> Option<Imported> {
+    let found = items(Language::Python, test)?;
+    let tree = Language::Python.parse(test)?;
+    let mut called = Vec::new();
+    let mut bound = Vec::new();
+    names_in(tree.root_node(), test, &mut called, &mut bound);
+    let imports: Vec<&str> = found
+        .iter()
+        .filter(|item| item.import)
+        .map(|item| &test[item.lines.clone()])
+        .collect();
+    if imports.iter().any(|text| text.contains('*')) {
+        return None;
+    }
+    let names: Vec<String> = defined
+        .iter()
+        .filter(|name| {
+            called.contains(name)
+                && !bound.contains(name)
+                && !name.starts_with("test")
+                && !imports.iter().any(|text| crate::mentions(text, name))
+                && !found
+                    .iter()
+                    .any(|item| item.names.iter().any(|n| n == *name))
+        })
+        .map(|name| (*name).to_owned())
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let at = import_at(&found);
+    let mut source = String::with_capacity(test.len() + 64);
+    source.push_str(&test[..at]);
+    source.push_str(&format!("from {module} import {}\n", names.join(", ")));
+    source.push_str(&test[at..]);
+    crate::syntax_errors(Language::Python, &source)
+        .is_empty()
+        .then_some(Imported { source, names })
+}
+
+/// Where an import goes: after the last import; with none, before the first statement that is
+/// not the docstring.
+fn import_at(found: &[crate::restore::Item]) -> usize {
+    found
+        .iter()
+        .rev()
+        .find(|item| item.import)
+        .map(|item| item.lines.end)
+        .or_else(|| {
+            found
+                .iter()
+                .find(|item| item.import || !item.names.is_empty() || item.callable)
+                .map(|item| item.lines.start)
+        })
+        .unwrap_or(0)
+}
+
+/// The names `node` calls (`f` of `f(…)`), and those it binds anywhere: defines, assigns, takes
+/// as a parameter, or names in a `for`, `with … as` or `except … as`.
+fn names_in<'s>(
+    node: tree_sitter::Node<'_>,
+    source: &'s str,
+    called: &mut Vec<&'s str>,
+    bound: &mut Vec<&'s str>,
+) {
+    let text = |n: tree_sitter::Node<'_>| &source[n.byte_range()];
+    let field = |name: &str| node.child_by_field_name(name);
+    match node.kind() {
+        "call" => {
+            if let Some(function) = field("function").filter(|f| f.kind() == "identifier") {
+                called.push(text(function));
+            }
+        }
+        "function_definition" | "class_definition" => {
+            if let Some(name) = field("name") {
+                bound.push(text(name));
+            }
+        }
+        "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
+            if let Some(left) = field("left") {
+                identifiers(left, source, bound);
+            }
+        }
+        "parameters" | "lambda_parameters" | "as_pattern_target" | "named_expression" => {
+            identifiers(node, source, bound);
+        }
+        _ => {}
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        names_in(child, source, called, bound);
+    }
+}
+
+/// Every identifier under `node`, `node` included.
+fn identifiers<'s>(node: tree_sitter::Node<'_>, source: &'s str, out: &mut Vec<&'s str>) {
+    if node.kind() == "identifier" {
+        out.push(&source[node.byte_range()]);
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        identifiers(child, source, out);
+    }
 }
 
 /// `lines` and the blank lines after it.
@@ -103,6 +201,46 @@ mod tests {
             "import pytest\nfrom games.fizzbuzz import fizzbuzz, fizzbuzz_sequence\n\ndef helper():\n    return 3\n\n\ndef test_fizz():\n    assert fizzbuzz(helper()) == \"Fizz\"\n"
         );
         assert_eq!(imported.names, ["fizzbuzz", "fizzbuzz_sequence"]);
+    }
+
+    #[test]
+    fn a_called_name_the_test_never_imports_is_imported() {
+        let test = "import pytest\n\n\ndef test_count_vowels():\n    assert count_vowels(\"HELLO World\") == 3\n    assert count_consonants(\"ab\") == 1\n";
+        let imported = import_missing(
+            test,
+            "letters",
+            &["VOWELS", "count_vowels", "count_consonants"],
+        )
+        .unwrap();
+        assert_eq!(
+            imported.source,
+            "import pytest\nfrom letters import count_vowels, count_consonants\n\n\ndef test_count_vowels():\n    assert count_vowels(\"HELLO World\") == 3\n    assert count_consonants(\"ab\") == 1\n"
+        );
+        assert_eq!(imported.names, ["count_vowels", "count_consonants"]);
+        // With no import at all, before the first definition, after the docstring.
+        let bare = "\"\"\"Tests.\"\"\"\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n";
+        assert_eq!(
+            import_missing(bare, "calc", &["clamp"]).unwrap().source,
+            "\"\"\"Tests.\"\"\"\n\nfrom calc import clamp\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n"
+        );
+    }
+
+    #[test]
+    fn a_name_the_test_imports_defines_or_binds_is_left_alone() {
+        let defined = ["clamp"];
+        for test in [
+            "from calc import clamp\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n",
+            "from calc import (\n    clamp,\n)\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n",
+            "from calc import *\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n",
+            "import calc\n\ndef test_clamp():\n    assert calc.clamp(5, 0, 3) == 3\n",
+            "def clamp(v, lo, hi):\n    return v\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n",
+            "def test_clamp():\n    clamp = lambda v, lo, hi: v\n    assert clamp(5, 0, 3) == 5\n",
+            "def test_clamp(clamp):\n    assert clamp(5, 0, 3) == 3\n",
+            "def test_clamp():\n    assert max(5, 0) == 5\n",
+            "def test_clamp(:\n    assert clamp(5, 0, 3) == 3\n",
+        ] {
+            assert_eq!(import_missing(test, "calc", &defined), None, "{test}");
+        }
     }
 
     #[test]

@@ -5,13 +5,16 @@
 //! asserts the task's own examples back ([`backed_by_task`], [`failing_statement`]), how a
 //! Rust integration test reaches its crate ([`reroot_integration_test`]), which definitions a
 //! whole-file answer left out, to put back ([`restore_definitions`]), and which parts of a test
-//! are copies of the code it should import ([`import_instead_of_copies`]); and which
-//! definitions a task asks for by name, in which file ([`asked_definitions`]); and which rows of
-//! a parametrized test fail, to take out alone ([`without_cases`]).
+//! are copies of the code it should import ([`import_instead_of_copies`]) or call it without an
+//! import ([`import_missing`]); which lines of a test break its syntax alone, to take out
+//! ([`without_broken_lines`]); and which definitions a task asks for by name, in which file
+//! ([`asked_definitions`]); and which rows of a parametrized test fail, to take out alone
+//! ([`without_cases`]).
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
 mod asked;
+mod broken;
 mod cases;
 mod copies;
 mod examples;
@@ -22,8 +25,9 @@ mod symbols;
 mod syntax;
 
 pub use asked::{Asked, asked_definitions};
+pub use broken::{Mended, without_broken_lines};
 pub use cases::{Cases, without_cases};
-pub use copies::{Imported, import_instead_of_copies};
+pub use copies::{Imported, import_instead_of_copies, import_missing};
 pub use examples::{TestStatement, backed_by_task, failing_statement};
 pub use narrow::{Narrowed, narrow_test};
 pub use reroot::{Rerooted, reroot_integration_test};

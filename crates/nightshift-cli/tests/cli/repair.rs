@@ -126,6 +126,25 @@ fn with_no_repair_rounds_the_first_failure_ends_the_attempt() {
 }
 
 #[test]
+fn a_generated_test_that_calls_the_code_without_importing_it_gets_the_import() {
+    let unimported = "```python test_calc.py\nimport pytest\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```";
+    let (repo, _) = scripted_repo(&[FIXED, unimported]);
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    assert_eq!(repo.show(1)["model_calls"].as_array().unwrap().len(), 2);
+    let test = git_out(repo.path(), &["show", "main:test_calc.py"]);
+    assert!(
+        test.starts_with("import pytest\nfrom calc import add\n"),
+        "{test}"
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("test_calc.py: mended its imports: `from calc import add`"),
+        "{logs}"
+    );
+}
+
+#[test]
 fn resampling_puts_the_files_back_and_asks_the_task_again() {
     let mut repo = TestRepo::new();
     repo.user_commit(
