@@ -783,6 +783,20 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         }
     }
 
+    /// [`AttemptError::NoChange`] unless one of `files` differs from the worktree's last commit.
+    async fn changes_some_file(&self, files: &[String]) -> Result<(), AttemptError> {
+        if self.repo.changed(&self.worktree, files).await? {
+            return Ok(());
+        }
+        self.log(
+            LogLevel::Error,
+            "edit",
+            "the answer changed no file".to_owned(),
+        )
+        .await;
+        Err(AttemptError::NoChange)
+    }
+
     /// Commits the files written so far.
     async fn commit(
         &self,
@@ -793,15 +807,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let mut written = work.written.clone();
         written.sort();
         written.dedup();
-        if !self.repo.changed(&self.worktree, &written).await? {
-            self.log(
-                LogLevel::Error,
-                "edit",
-                "the answer changed no file".to_owned(),
-            )
-            .await;
-            return Err(AttemptError::NoChange);
-        }
+        self.changes_some_file(&written).await?;
         let message = self.commit_message(checks, &work.author, round);
         Ok(self.repo.commit(&self.worktree, &written, &message).await?)
     }
@@ -907,15 +913,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         }
         // Before a test is written for it: an answer that gives the files back as they were
         // would otherwise land the model's test alone, and a bug-fix task with its bug.
-        if !self.repo.changed(&self.worktree, &work.written).await? {
-            self.log(
-                LogLevel::Error,
-                "edit",
-                "the answer changed no file".to_owned(),
-            )
-            .await;
-            return Err(AttemptError::NoChange);
-        }
+        self.changes_some_file(&work.written).await?;
         if let Err(reason) = work.tests.verify(&self.worktree) {
             self.log(
                 LogLevel::Error,

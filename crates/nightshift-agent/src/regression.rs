@@ -54,15 +54,35 @@ pub fn failing_cases<'a>(output: &'a str, path: &str) -> Vec<(&'a str, Vec<&'a s
     found
 }
 
-/// Every frame pytest's output reports in `path` that is inside a function, in order.
+/// Every frame the output reports in `path` that is inside a test, in order: pytest's
+/// (`test_x.py:11: in test_clamp`), and those of the stacks in Node's TAP output
+/// (`TestContext.<anonymous> (file:///…/src/x.test.js:21:10)`, under `not ok 4 - caps`: the
+/// test is the name `not ok` gives).
 fn failures<'a>(output: &'a str, path: &'a str) -> impl Iterator<Item = Failure> + 'a {
+    let node_frame = format!("/{path}:");
+    let mut node_test: Option<&'a str> = None;
     output.lines().filter_map(move |line| {
-        let rest = line.trim_start().strip_prefix(path)?.strip_prefix(':')?;
-        let (number, rest) = rest.split_once(':')?;
-        let function = rest.trim_start().strip_prefix("in ")?.trim();
-        (function != "<module>").then_some(Failure {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("not ok ") {
+            node_test = rest.split_once(" - ").map(|(_, name)| name.trim());
+            return None;
+        }
+        if let Some(rest) = trimmed.strip_prefix(path).and_then(|r| r.strip_prefix(':')) {
+            let (number, rest) = rest.split_once(':')?;
+            let function = rest.trim_start().strip_prefix("in ")?.trim();
+            return (function != "<module>").then_some(Failure {
+                line: number.parse().ok()?,
+                function: function.to_owned(),
+            });
+        }
+        let at = line.find(&node_frame)?;
+        if !line[..at].contains("file://") {
+            return None;
+        }
+        let (number, _) = line[at + node_frame.len()..].split_once(':')?;
+        Some(Failure {
             line: number.parse().ok()?,
-            function: function.to_owned(),
+            function: node_test?.to_owned(),
         })
     })
 }
@@ -221,6 +241,21 @@ mod tests {
         assert_eq!(first_failure(output, "test_other.py"), None);
         let collection = "test_stats.py:2: in <module>\n    from stats import spread\n";
         assert_eq!(first_failure(collection, "test_stats.py"), None);
+    }
+
+    #[test]
+    fn failures_are_read_from_node_test_output_with_their_test() {
+        let output = "npm test:\nTAP version 13\n# Subtest: caps(\"a b\")\nok 1 - caps(\"a b\")\n# Subtest: caps(\"1a\")\nnot ok 2 - caps(\"1a\")\n  ---\n  location: '/w/task-1/src/strings.test.js:20:1'\n  error: |-\n    Expected values to be strictly equal:\n  stack: |-\n    caps (file:///w/task-1/src/strings.js:4:9)\n    TestContext.<anonymous> (file:///w/task-1/src/strings.test.js:21:10)\n    Test.runInAsyncScope (node:async_hooks:206:9)\n  ...\n";
+        assert_eq!(
+            first_failure(output, "src/strings.test.js"),
+            Some(Failure {
+                line: 21,
+                function: "caps(\"1a\")".to_owned()
+            })
+        );
+        let failed_to_load =
+            "not ok 1 - /w/task-1/src/strings.test.js\n# file:///w/task-1/src/strings.test.js:3\n";
+        assert_eq!(first_failure(failed_to_load, "src/strings.test.js"), None);
     }
 
     /// The repository of a bug-fix task, an answer to it, and the model's test for it.

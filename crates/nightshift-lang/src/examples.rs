@@ -19,14 +19,24 @@ pub struct TestStatement {
     pub without: String,
 }
 
-/// The statement directly in the body of a test function (`def test…`, in a test class or not)
-/// that spans the 1-based `line` of the Python test `source`: the one a failure at that line
-/// points at. `None` outside a test function, for a file that does not parse, for another
-/// language, or when taking it out would leave the file without a test.
+/// The statement directly in the body of a test that spans the 1-based `line` of the test
+/// `source`: the one a failure at that line points at. A test is a Python function `def test…`
+/// (in a test class or not), or the function given to a JavaScript `test(…)` or `it(…)` call
+/// (Node's runner, Jest, Mocha). `None` outside a test, for a file that does not parse, for
+/// another language, or when taking it out would leave the file without a test.
 pub fn failing_statement(language: Language, source: &str, line: usize) -> Option<TestStatement> {
-    if language != Language::Python || line == 0 {
+    if line == 0 {
         return None;
     }
+    match language {
+        Language::Python => python_failing_statement(source, line),
+        Language::JavaScript => javascript_failing_statement(source, line),
+        _ => None,
+    }
+}
+
+fn python_failing_statement(source: &str, line: usize) -> Option<TestStatement> {
+    let language = Language::Python;
     let tree = language.parse(source)?;
     let root = tree.root_node();
     if root.has_error() {
@@ -74,6 +84,97 @@ pub fn failing_statement(language: Language, source: &str, line: usize) -> Optio
         text: source[statement.byte_range()].to_owned(),
         without,
     })
+}
+
+fn javascript_failing_statement(source: &str, line: usize) -> Option<TestStatement> {
+    let tree = Language::JavaScript.parse(source)?;
+    let root = tree.root_node();
+    if root.has_error() {
+        return None;
+    }
+    let row = line - 1;
+    let spans = |node: tree_sitter::Node<'_>| {
+        node.start_position().row <= row && row <= node.end_position().row
+    };
+    // The innermost `test(…)` / `it(…)` call around the line, and the body of its function.
+    let mut test = None;
+    let mut node = root;
+    loop {
+        let mut cursor = node.walk();
+        let Some(child) = node.named_children(&mut cursor).find(|&c| spans(c)) else {
+            break;
+        };
+        if let Some(body) = js_test_body(source, child) {
+            test = Some((child, body));
+        }
+        node = child;
+    }
+    let (call, body) = test?;
+    let mut cursor = body.walk();
+    let statements: Vec<_> = body
+        .named_children(&mut cursor)
+        .filter(|s| s.kind() != "comment")
+        .collect();
+    let statement = *statements.iter().find(|&&s| spans(s))?;
+    let cut = if statements.len() == 1 {
+        // The test has nothing else: the whole `test(…);` statement goes.
+        let whole = call
+            .parent()
+            .filter(|p| p.kind() == "expression_statement")
+            .unwrap_or(call);
+        if count_js_tests(source, root) <= 1 {
+            return None;
+        }
+        whole_lines(source, whole.byte_range())
+    } else {
+        whole_lines(source, statement.byte_range())
+    };
+    let mut without = String::with_capacity(source.len());
+    without.push_str(&source[..cut.start]);
+    without.push_str(&source[cut.end..]);
+    Some(TestStatement {
+        text: source[statement.byte_range()].to_owned(),
+        without,
+    })
+}
+
+/// The statement block of the function a `test(…)` or `it(…)` call `node` runs.
+fn js_test_body<'t>(source: &str, node: tree_sitter::Node<'t>) -> Option<tree_sitter::Node<'t>> {
+    if node.kind() != "call_expression" {
+        return None;
+    }
+    let function = node.child_by_field_name("function")?;
+    if !matches!(&source[function.byte_range()], "test" | "it") {
+        return None;
+    }
+    let arguments = node.child_by_field_name("arguments")?;
+    let mut cursor = arguments.walk();
+    let callback = arguments
+        .named_children(&mut cursor)
+        .filter(|a| {
+            matches!(
+                a.kind(),
+                "arrow_function" | "function_expression" | "function"
+            )
+        })
+        .last()?;
+    callback
+        .child_by_field_name("body")
+        .filter(|body| body.kind() == "statement_block")
+}
+
+/// `test(…)` and `it(…)` calls in the tree.
+fn count_js_tests(source: &str, node: tree_sitter::Node<'_>) -> usize {
+    let mut count = 0;
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if js_test_body(source, node).is_some() {
+            count += 1;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    count
 }
 
 fn is_test_name(source: &str, function: tree_sitter::Node<'_>) -> bool {
@@ -263,6 +364,28 @@ mod tests {
             found.without,
             "import pytest\nfrom m import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n    assert clamp(0, 10, 0) == 0\n\n\n"
         );
+    }
+
+    #[test]
+    fn in_javascript_the_statement_of_a_test_callback_is_found() {
+        let test = "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\n\ntest('caps', () => {\n  assert.strictEqual(caps('a b'), 'A B');\n  assert.strictEqual(caps('1a'), '1 A');\n});\n\ntest('empty', function () {\n  assert.strictEqual(caps(''), '');\n});\n";
+        let found = failing_statement(Language::JavaScript, test, 6).unwrap();
+        assert_eq!(found.text, "assert.strictEqual(caps('1a'), '1 A');");
+        assert_eq!(
+            found.without,
+            "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\n\ntest('caps', () => {\n  assert.strictEqual(caps('a b'), 'A B');\n});\n\ntest('empty', function () {\n  assert.strictEqual(caps(''), '');\n});\n"
+        );
+        // The only statement of a test: the whole test goes.
+        let found = failing_statement(Language::JavaScript, test, 10).unwrap();
+        assert_eq!(found.text, "assert.strictEqual(caps(''), '');");
+        assert_eq!(
+            found.without,
+            "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\n\ntest('caps', () => {\n  assert.strictEqual(caps('a b'), 'A B');\n  assert.strictEqual(caps('1a'), '1 A');\n});\n\n"
+        );
+        // Outside a test, or the last test of the file.
+        assert_eq!(failing_statement(Language::JavaScript, test, 1), None);
+        let one = "test('a', () => {\n  assert.ok(f());\n});\n";
+        assert_eq!(failing_statement(Language::JavaScript, one, 2), None);
     }
 
     #[test]

@@ -398,6 +398,45 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_drives_the_repair() {
 }
 
 #[test]
+fn a_made_up_node_test_assert_the_code_disagrees_with_is_taken_out() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(
+        &[
+            (
+                "package.json",
+                "{\"name\": \"s\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
+            ),
+            ("strings.js", "export const id = (s) => s;\n"),
+        ],
+        "strings",
+    );
+    let code = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
+    // The runner's imports are wrong (`{ assert }` is no export), and the second test guesses.
+    let test = "```javascript strings.test.js\nimport { assert } from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('example', () => {\n  assert.equal(shout('hi'), 'HI!');\n});\n\ntest('guess', () => {\n  assert.equal(shout('a b'), 'A-B!');\n});\n```";
+    script(
+        &mut repo,
+        &[code, test],
+        "Add an exported function shout(s) to strings.js: s upper-cased, then '!': `shout('hi') === 'HI!'`.",
+    );
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("strings.test.js: mended its imports"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("took out of strings.test.js, as a guess of the model's"),
+        "{logs}"
+    );
+    let landed = git_out(repo.path(), &["show", "main:strings.test.js"]);
+    assert_eq!(
+        landed,
+        "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('example', () => {\n  assert.equal(shout('hi'), 'HI!');\n});\n\n"
+    );
+}
+
+#[test]
 fn a_rust_test_written_as_a_unit_test_module_is_pointed_at_the_crate() {
     let mut repo = TestRepo::new();
     repo.user_commit(
