@@ -12,19 +12,54 @@ use std::time::Duration;
 use nightshift_lang::Language;
 use nightshift_sandbox::{Finished, Sandbox};
 
-/// Parses each file with Python's own parser and reports every error with its line.
+/// Parses each file with Python's own parser and reports every error with its line; then, in
+/// each file that parses, every call of a plain name that the file binds nowhere — no `def`,
+/// `class`, assignment, parameter, `import`, `for`, `with … as`, `except … as` — and that is no
+/// builtin: it raises `NameError` when it runs (`compute_tax(…)` in a module that only did
+/// `import tax`). A file with `from … import *` is not checked for names.
 const SYNTAX_SCRIPT: &str = r#"
-import ast, sys
+import ast, builtins, sys
 bad = 0
 for path in sys.argv[1:]:
     try:
         with open(path, encoding="utf-8") as f:
-            ast.parse(f.read(), path)
+            tree = ast.parse(f.read(), path)
     except SyntaxError as e:
         bad += 1
         print(f"{path}:{e.lineno}:{e.offset}: {e.msg}")
         if e.text:
             print("    " + e.text.rstrip())
+        continue
+    bound = set(dir(builtins))
+    calls = []
+    star = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                star = star or alias.name == "*"
+                bound.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            calls.append(node.func)
+    if star:
+        continue
+    for name in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
+        if name.id not in bound:
+            bad += 1
+            print(f"{path}:{name.lineno}:{name.col_offset + 1}: `{name.id}` is called, but "
+                  f"{path} neither defines nor imports it")
+            bound.add(name.id)
 sys.exit(1 if bad else 0)
 "#;
 
@@ -508,6 +543,29 @@ mod tests {
         .unwrap_err();
         assert!(bad.contains("bad.py:2:"), "{bad}");
         assert!(bad.contains("bad.go:4:"), "{bad}");
+
+        // A call of a name the file never binds, once per name; what it binds, in any of the
+        // ways Python binds names, and the builtins, are fine.
+        std::fs::write(
+            dir.path().join("report.py"),
+            "import tax\nfrom os import path as p\n\n\ndef summary(orders, rate, *rest, key=len):\n    total = sum(compute_tax(a, rate) for a in orders)\n    for i, o in enumerate(orders):\n        key(o)\n    with open(p.join('x')) as f:\n        f.read()\n    try:\n        helper()\n    except ValueError as err:\n        print(err)\n    return compute_tax(total, rate), tax.rate(), Later()\n\n\nclass Later:\n    pass\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("star.py"), "from m import *\nf()\n").unwrap();
+        let names = syntax(
+            &sandbox,
+            "python3",
+            dir.path(),
+            &["report.py".into(), "star.py".into()],
+            limit,
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+        assert_eq!(
+            names.trim(),
+            "report.py:6:17: `compute_tax` is called, but report.py neither defines nor imports it\nreport.py:12:9: `helper` is called, but report.py neither defines nor imports it"
+        );
         assert!(!bad.contains("ok."), "{bad}");
     }
 
