@@ -6,7 +6,7 @@ use std::time::Duration;
 use nightshift_git::{Commit, GitError, Repo, Start, TASK_TRAILER, task_branch};
 use nightshift_lang::{
     Language, backed_by_task, failing_statement, import_missing, narrow_test,
-    reroot_integration_test, symbols, without_broken_lines, without_cases,
+    reroot_integration_test, symbols, unchecked_examples, without_broken_lines, without_cases,
 };
 use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
 use nightshift_sandbox::Sandbox;
@@ -290,11 +290,16 @@ impl Work {
     /// Whether the answer changes only tests, of code the task says not to change: that code is
     /// then right by the task's word, and a test that disagrees with it is wrong.
     fn tests_of_protected_code(&self) -> bool {
+        self.protected.paths().next().is_some() && self.writes_only_tests()
+    }
+
+    /// Whether the answer changes only tests (and files in no language, or that the task says
+    /// not to change, which are put back).
+    fn writes_only_tests(&self) -> bool {
         let protected: Vec<&str> = self.protected.paths().collect();
-        !protected.is_empty()
-            && self.written.iter().all(|f| {
-                is_test_file(f) || Language::of(f).is_none() || protected.contains(&f.as_str())
-            })
+        self.written.iter().all(|f| {
+            is_test_file(f) || Language::of(f).is_none() || protected.contains(&f.as_str())
+        })
     }
 
     /// The test files the model wrote because the task brought none.
@@ -623,6 +628,47 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             return Ok(true);
         }
         let reason = unmet.join("\n");
+        self.log(
+            LogLevel::Error,
+            "check",
+            format!("not what the task asks:\n{reason}"),
+        )
+        .await;
+        Err(AttemptError::Unmet(reason))
+    }
+
+    /// When the answer writes only tests, as the task asks: whether they check each example
+    /// the task spells out ([`nightshift_lang::unchecked_examples`]) — after the rows the code
+    /// failed were taken out, some may be gone. `Ok(false)`: nothing to check (the answer
+    /// writes code, or the task spells out no example).
+    async fn check_examples_tested(&self, work: &Work) -> Result<bool, AttemptError> {
+        let task = self.task.description.as_str();
+        if work.generated_test
+            || !work.writes_only_tests()
+            || unchecked_examples(task, &[]).is_empty()
+        {
+            return Ok(false);
+        }
+        let tests: Vec<String> = work
+            .written
+            .iter()
+            .filter(|f| is_test_file(f))
+            .filter_map(|f| std::fs::read_to_string(self.worktree.join(f)).ok())
+            .collect();
+        let tests: Vec<&str> = tests.iter().map(String::as_str).collect();
+        let missing = unchecked_examples(task, &tests);
+        if missing.is_empty() {
+            return Ok(true);
+        }
+        let reason = format!(
+            "The task asks the tests to check {}, but none of the tests does. Add a test for each \
+             (with the values the task gives).",
+            missing
+                .iter()
+                .map(|example| format!("`{example}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         self.log(
             LogLevel::Error,
             "check",
@@ -992,6 +1038,9 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             self.log(LogLevel::Info, "check", note).await;
         }
         checks.extend(self.run_tests_without_guesses(work).await?);
+        if self.check_examples_tested(work).await? {
+            checks.push("examples-tested");
+        }
         Ok(checks)
     }
 

@@ -232,6 +232,23 @@ pub fn backed_by_task(statement: &str, task: &str) -> bool {
     })
 }
 
+/// The examples of `task` — code spans in backticks that compare with `==` — that no test among
+/// `tests` (their sources) checks: some literal of the example (its strings and numbers, numbers
+/// by value) appears in none of them. A task that asks for tests and spells out cases
+/// (`encode("abbb") == "1a3b"`) wants each checked; a test that lost the rows the code failed
+/// may have lost them. Examples without a literal are not looked at.
+pub fn unchecked_examples<'t>(task: &'t str, tests: &[&str]) -> Vec<&'t str> {
+    let pool: Vec<Literal> = tests.iter().flat_map(|source| literals(source)).collect();
+    task.lines()
+        .flat_map(|line| line.split('`').skip(1).step_by(2))
+        .filter(|span| span.contains("=="))
+        .filter(|span| {
+            let wanted = literals(span);
+            !wanted.is_empty() && !wanted.iter().all(|w| pool.contains(w))
+        })
+        .collect()
+}
+
 /// The calls in the Python statement `statement` with a string or number among their
 /// arguments, as written: `days_in_month(1900, 2)`.
 fn calls_with_literals(statement: &str) -> Vec<&str> {
@@ -364,6 +381,19 @@ mod tests {
             found.without,
             "import pytest\nfrom m import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n    assert clamp(0, 10, 0) == 0\n\n\n"
         );
+    }
+
+    #[test]
+    fn the_examples_of_a_task_no_test_checks_are_found() {
+        let task = "Create `tests/test_rle.py` with tests that cover at least:\n- `encode(\"aaabcc\") == \"3a1b2c\"` and `decode(\"3a1b2c\") == \"aaabcc\"`;\n- the last run: `encode(\"abbb\") == \"1a3b\"`;\n- `encode(\"a\" * 12) == \"12a\"`; the empty string `\"\"`, and `x == y`.";
+        let test = "from textcodec.rle import encode, decode\n\n@pytest.mark.parametrize('text, code', [('aaabcc', '3a1b2c'), ('a' * 12, '12a')])\ndef test_encode(text, code):\n    assert encode(text) == code\n";
+        // By literals: `decode` is not called, but its case's values are there.
+        assert_eq!(
+            unchecked_examples(task, &[test]),
+            ["encode(\"abbb\") == \"1a3b\""]
+        );
+        let more = "def test_last_run():\n    assert encode(\"abbb\") == \"1a3b\"\n";
+        assert!(unchecked_examples(task, &[test, more]).is_empty());
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub use asked::{Asked, asked_definitions};
 pub use broken::{Mended, without_broken_lines};
 pub use cases::{Cases, without_cases};
 pub use copies::{Imported, import_instead_of_copies, import_missing};
-pub use examples::{TestStatement, backed_by_task, failing_statement};
+pub use examples::{TestStatement, backed_by_task, failing_statement, unchecked_examples};
 pub use narrow::{Narrowed, narrow_test};
 pub use reroot::{Rerooted, reroot_integration_test};
 pub use restore::{Restored, restore_definitions};

@@ -398,6 +398,35 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_drives_the_repair() {
 }
 
 #[test]
+fn tests_asked_for_must_check_each_example_the_task_gives() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("calc.py", "def add(a, b):\n    return a + b\n")], "calc");
+    let partial = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```";
+    let both = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_opposites():\n    assert add(-1, 1) == 0\n```";
+    let requests = script(
+        &mut repo,
+        &[partial, both],
+        "Write pytest tests for `add` in a new file `test_calc.py`: `add(2, 3) == 5` and `add(-1, 1) == 0`. Do not change `calc.py`.",
+    );
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains(
+            "The task asks the tests to check `add(-1, 1) == 0`, but none of the tests does"
+        ),
+        "{}",
+        requests[1]
+    );
+    let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
+    assert!(
+        message.contains("Nightshift-Checks: tests-intact, syntax, pytest, examples-tested"),
+        "{message}"
+    );
+    assert!(git_out(repo.path(), &["show", "main:test_calc.py"]).contains("add(-1, 1) == 0"));
+}
+
+#[test]
 fn a_made_up_node_test_assert_the_code_disagrees_with_is_taken_out() {
     let mut repo = TestRepo::new();
     repo.user_commit(
