@@ -232,15 +232,29 @@ pub fn backed_by_task(statement: &str, task: &str) -> bool {
     })
 }
 
-/// The examples of `task` — code spans in backticks that compare with `==` — that no test among
-/// `tests` (their sources) checks: some literal of the example (its strings and numbers, numbers
-/// by value) appears in none of them. A task that asks for tests and spells out cases
+/// The examples of `task` — code spans in backticks that compare with `==`, not after "e.g." or
+/// "for example" on their line (those illustrate) — that no test among `tests` (their sources)
+/// checks: some literal of the example (its strings and numbers, numbers by value) appears in
+/// none of them. A task that asks for tests and spells out cases
 /// (`encode("abbb") == "1a3b"`) wants each checked; a test that lost the rows the code failed
 /// may have lost them. Examples without a literal are not looked at.
 pub fn unchecked_examples<'t>(task: &'t str, tests: &[&str]) -> Vec<&'t str> {
     let pool: Vec<Literal> = tests.iter().flat_map(|source| literals(source)).collect();
     task.lines()
-        .flat_map(|line| line.split('`').skip(1).step_by(2))
+        .flat_map(|line| {
+            line.split('`')
+                .enumerate()
+                .skip(1)
+                .step_by(2)
+                .filter(move |&(i, _)| {
+                    // "(e.g. `fizzbuzz(7) == "7"`)" illustrates; it does not ask.
+                    let before = line.split('`').take(i).collect::<String>().to_lowercase();
+                    !["e.g.", "for example", "for instance", "such as"]
+                        .iter()
+                        .any(|cue| before.contains(cue))
+                })
+                .map(|(_, span)| span)
+        })
         .filter(|span| span.contains("=="))
         .filter(|span| {
             let wanted = literals(span);
@@ -385,7 +399,7 @@ mod tests {
 
     #[test]
     fn the_examples_of_a_task_no_test_checks_are_found() {
-        let task = "Create `tests/test_rle.py` with tests that cover at least:\n- `encode(\"aaabcc\") == \"3a1b2c\"` and `decode(\"3a1b2c\") == \"aaabcc\"`;\n- the last run: `encode(\"abbb\") == \"1a3b\"`;\n- `encode(\"a\" * 12) == \"12a\"`; the empty string `\"\"`, and `x == y`.";
+        let task = "Create `tests/test_rle.py` with tests that cover at least:\n- `encode(\"aaabcc\") == \"3a1b2c\"` and `decode(\"3a1b2c\") == \"aaabcc\"`;\n- the last run: `encode(\"abbb\") == \"1a3b\"`;\n- `encode(\"a\" * 12) == \"12a\"`; the empty string `\"\"`, and `x == y`;\n- a single run (e.g. `encode(\"zz\") == \"2z\"`).";
         let test = "from textcodec.rle import encode, decode\n\n@pytest.mark.parametrize('text, code', [('aaabcc', '3a1b2c'), ('a' * 12, '12a')])\ndef test_encode(text, code):\n    assert encode(text) == code\n";
         // By literals: `decode` is not called, but its case's values are there.
         assert_eq!(
