@@ -64,25 +64,13 @@ fn python_failing_statement(source: &str, line: usize) -> Option<TestStatement> 
     let mut cursor = body.walk();
     let statements: Vec<_> = body.named_children(&mut cursor).collect();
     let statement = *statements.iter().find(|&&s| spans(s))?;
-    let cut = if statements.len() == 1 {
-        // The test has nothing else: it goes, decorators and all.
-        let whole = function
-            .parent()
-            .filter(|p| p.kind() == "decorated_definition")
-            .unwrap_or(function);
-        if count_tests(source, root) <= 1 {
-            return None;
-        }
-        whole_lines(source, whole.byte_range())
-    } else {
-        whole_lines(source, statement.byte_range())
-    };
-    let mut without = String::with_capacity(source.len());
-    without.push_str(&source[..cut.start]);
-    without.push_str(&source[cut.end..]);
-    Some(TestStatement {
-        text: source[statement.byte_range()].to_owned(),
-        without,
+    // Decorators and all.
+    let whole = function
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+        .unwrap_or(function);
+    taken_out(source, statement, statements.len() == 1, whole, || {
+        count_tests(source, root)
     })
 }
 
@@ -116,13 +104,27 @@ fn javascript_failing_statement(source: &str, line: usize) -> Option<TestStateme
         .filter(|s| s.kind() != "comment")
         .collect();
     let statement = *statements.iter().find(|&&s| spans(s))?;
-    let cut = if statements.len() == 1 {
-        // The test has nothing else: the whole `test(…);` statement goes.
-        let whole = call
-            .parent()
-            .filter(|p| p.kind() == "expression_statement")
-            .unwrap_or(call);
-        if count_js_tests(source, root) <= 1 {
+    // The whole `test(…);` statement.
+    let whole = call
+        .parent()
+        .filter(|p| p.kind() == "expression_statement")
+        .unwrap_or(call);
+    taken_out(source, statement, statements.len() == 1, whole, || {
+        count_js_tests(source, root)
+    })
+}
+
+/// `statement` taken out of `source` — or, when it is `alone` in its test, the `whole` test,
+/// unless that is the last of the file (`tests` counts them).
+fn taken_out(
+    source: &str,
+    statement: tree_sitter::Node<'_>,
+    alone: bool,
+    whole: tree_sitter::Node<'_>,
+    tests: impl FnOnce() -> usize,
+) -> Option<TestStatement> {
+    let cut = if alone {
+        if tests() <= 1 {
             return None;
         }
         whole_lines(source, whole.byte_range())
