@@ -315,6 +315,19 @@ impl Work {
             .map(String::as_str)
     }
 
+    /// The files the task names and those written so far: where a test's missing import may
+    /// come from, without reading the whole repository.
+    fn named_or_written(&self) -> Vec<String> {
+        let mut files = self.mentioned.clone();
+        files.extend(
+            self.written
+                .iter()
+                .filter(|f| !self.mentioned.contains(f))
+                .cloned(),
+        );
+        files
+    }
+
     /// Every file of the worktree: the repository's and the new ones.
     fn files(&self) -> Vec<String> {
         let mut files = self.base_files.clone();
@@ -953,7 +966,8 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         }
         let written = self.write(&edits).await?;
         work.add(written);
-        self.mend_imports(&work.written, &work.files()).await?;
+        self.mend_imports(&work.written, &work.named_or_written())
+            .await?;
         for note in work.protected.restore(&self.worktree, &work.written) {
             self.log(LogLevel::Info, "edit", note).await;
         }
@@ -1021,7 +1035,8 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             }
             let test_files = self.write(&tests).await?;
             self.take_out_broken_lines(&test_files).await?;
-            self.mend_imports(&test_files, &work.files()).await?;
+            self.mend_imports(&test_files, &work.named_or_written())
+                .await?;
             work.add(test_files.clone());
             work.generated_test = true;
             self.check_syntax(&test_files).await?;
