@@ -318,27 +318,20 @@ impl Work {
     /// The files the task names and those written so far: where a test's missing import may
     /// come from, without reading the whole repository.
     fn named_or_written(&self) -> Vec<String> {
-        let mut files = self.mentioned.clone();
-        files.extend(
-            self.written
-                .iter()
-                .filter(|f| !self.mentioned.contains(f))
-                .cloned(),
-        );
-        files
+        with_written(&self.mentioned, &self.written)
     }
 
     /// Every file of the worktree: the repository's and the new ones.
     fn files(&self) -> Vec<String> {
-        let mut files = self.base_files.clone();
-        files.extend(
-            self.written
-                .iter()
-                .filter(|f| !self.base_files.contains(f))
-                .cloned(),
-        );
-        files
+        with_written(&self.base_files, &self.written)
     }
+}
+
+/// `files`, then those of `written` not among them.
+fn with_written(files: &[String], written: &[String]) -> Vec<String> {
+    let mut all = files.to_vec();
+    all.extend(written.iter().filter(|f| !files.contains(f)).cloned());
+    all
 }
 
 /// One attempt; build it and call [`Attempt::run`].

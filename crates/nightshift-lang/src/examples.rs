@@ -47,19 +47,10 @@ fn python_failing_statement(source: &str, line: usize) -> Option<TestStatement> 
         node.start_position().row <= row && row <= node.end_position().row
     };
     // The innermost test function around the line.
-    let mut function = None;
-    let mut node = root;
-    loop {
-        let mut cursor = node.walk();
-        let Some(child) = node.named_children(&mut cursor).find(|&c| spans(c)) else {
-            break;
-        };
-        if child.kind() == "function_definition" && is_test_name(source, child) {
-            function = Some(child);
-        }
-        node = child;
-    }
-    let function = function?;
+    let function = around(root, spans)
+        .into_iter()
+        .rev()
+        .find(|node| node.kind() == "function_definition" && is_test_name(source, *node))?;
     let body = function.child_by_field_name("body")?;
     let mut cursor = body.walk();
     let statements: Vec<_> = body.named_children(&mut cursor).collect();
@@ -85,19 +76,10 @@ fn javascript_failing_statement(source: &str, line: usize) -> Option<TestStateme
         node.start_position().row <= row && row <= node.end_position().row
     };
     // The innermost `test(…)` / `it(…)` call around the line, and the body of its function.
-    let mut test = None;
-    let mut node = root;
-    loop {
-        let mut cursor = node.walk();
-        let Some(child) = node.named_children(&mut cursor).find(|&c| spans(c)) else {
-            break;
-        };
-        if let Some(body) = js_test_body(source, child) {
-            test = Some((child, body));
-        }
-        node = child;
-    }
-    let (call, body) = test?;
+    let (call, body) = around(root, spans)
+        .into_iter()
+        .rev()
+        .find_map(|node| js_test_body(source, node).map(|body| (node, body)))?;
     let mut cursor = body.walk();
     let statements: Vec<_> = body
         .named_children(&mut cursor)
@@ -112,6 +94,24 @@ fn javascript_failing_statement(source: &str, line: usize) -> Option<TestStateme
     taken_out(source, statement, statements.len() == 1, whole, || {
         count_js_tests(source, root)
     })
+}
+
+/// The named nodes under `root` that `spans` holds for, outermost first: each the first such
+/// child of the one before.
+fn around<'t>(
+    root: tree_sitter::Node<'t>,
+    spans: impl Fn(tree_sitter::Node<'t>) -> bool,
+) -> Vec<tree_sitter::Node<'t>> {
+    let mut chain = Vec::new();
+    let mut node = root;
+    loop {
+        let mut cursor = node.walk();
+        let Some(child) = node.named_children(&mut cursor).find(|&c| spans(c)) else {
+            return chain;
+        };
+        chain.push(child);
+        node = child;
+    }
 }
 
 /// `statement` taken out of `source` — or, when it is `alone` in its test, the `whole` test,
