@@ -1,20 +1,20 @@
 //! Writing a model's edits into a worktree — only inside it, all of them or none.
 //!
-//! Refused: empty and absolute paths, any `..` component, anything under `.git` (in any letter
-//! case: case-insensitive file systems would alias it), and any path whose existing part
-//! resolves, through symlinks, outside the root; an existing symlink at the target itself is
-//! refused too, since writing would follow it. The same checks hold for every edit format. Every
-//! path is checked and every new content computed (search blocks placed) before the first write,
-//! so a reply with one bad path or one search block that matches nothing writes nothing.
+//! Paths and files are checked by the one workspace writer ([`nightshift_workspace`]): refused
+//! are empty and absolute paths, any `..` component, anything under `.git`, the files that
+//! configure nightshift, git hooks or CI, and any path with a symlink on the way or at the
+//! target. The same checks hold for every edit format. Every path is checked and every new
+//! content computed (search blocks placed) before the first write, so a reply with one bad path
+//! or one search block that matches nothing writes nothing.
 
-use std::path::{Component, Path, PathBuf};
+use nightshift_workspace::{FsError, Workspace};
 
 use crate::edit::{self, Edit};
 
 /// Why an edit set was refused or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
-    /// A path that would write outside the repository, or into `.git`.
+    /// A path that would write outside the repository, into `.git`, or a protected file.
     #[error("refused to write {path:?}: {reason}")]
     Unsafe {
         /// The path as the model wrote it.
@@ -40,97 +40,31 @@ pub enum ApplyError {
     },
 }
 
-/// Checks one path and returns where it is inside `root`.
-pub fn resolve(root: &Path, path: &str) -> Result<PathBuf, ApplyError> {
-    let unsafe_path = |reason| ApplyError::Unsafe {
-        path: path.to_owned(),
-        reason,
-    };
-    let relative = Path::new(path.trim());
-    if relative.as_os_str().is_empty() {
-        return Err(unsafe_path("empty path"));
-    }
-    let mut clean = PathBuf::new();
-    for component in relative.components() {
-        match component {
-            Component::Normal(part) => {
-                if part.to_string_lossy().eq_ignore_ascii_case(".git") {
-                    return Err(unsafe_path("paths inside .git are never written"));
-                }
-                clean.push(part);
-            }
-            Component::CurDir => {}
-            Component::ParentDir => return Err(unsafe_path("`..` leaves the repository")),
-            Component::RootDir | Component::Prefix(_) => {
-                return Err(unsafe_path("absolute paths are outside the repository"));
-            }
+impl From<FsError> for ApplyError {
+    fn from(err: FsError) -> Self {
+        match err {
+            FsError::Refused { path, reason } => Self::Unsafe { path, reason },
+            FsError::Io { path, source } => Self::Io { path, source },
         }
     }
-    if clean.as_os_str().is_empty() {
-        return Err(unsafe_path("empty path"));
-    }
-    let root = root.canonicalize().map_err(|source| ApplyError::Io {
-        path: root.display().to_string(),
-        source,
-    })?;
-    let target = root.join(&clean);
-    if target
-        .symlink_metadata()
-        .is_ok_and(|meta| meta.file_type().is_symlink())
-    {
-        return Err(unsafe_path(
-            "the target is a symlink; writing would follow it",
-        ));
-    }
-    // The deepest existing ancestor must resolve inside the root: a symlinked directory on the
-    // way could otherwise lead anywhere.
-    let mut existing = target.parent();
-    while let Some(dir) = existing {
-        if dir.exists() {
-            let real = dir.canonicalize().map_err(|source| ApplyError::Io {
-                path: dir.display().to_string(),
-                source,
-            })?;
-            if !real.starts_with(&root) {
-                return Err(unsafe_path(
-                    "a symlink on the way leads outside the repository",
-                ));
-            }
-            if real.strip_prefix(&root).is_ok_and(|inner| {
-                inner
-                    .components()
-                    .next()
-                    .is_some_and(|c| c.as_os_str().to_string_lossy().eq_ignore_ascii_case(".git"))
-            }) {
-                return Err(unsafe_path("a symlink on the way leads into .git"));
-            }
-            break;
-        }
-        existing = dir.parent();
-    }
-    Ok(target)
 }
 
 /// Writes every edit, or none: paths are checked and new contents computed first (edits of one
-/// file apply in order), then every file is written beside its target and only once all are
-/// written renamed over them. Renaming, rather than writing in place, also means a hard link
-/// planted in the worktree never carries a write to the file it shares with. Returns the paths
-/// written, relative.
-pub fn apply(root: &Path, edits: &[Edit]) -> Result<Vec<String>, ApplyError> {
-    let targets = edits
-        .iter()
-        .map(|edit| resolve(root, edit.path()).map(|target| (edit, target)))
-        .collect::<Result<Vec<_>, _>>()?;
-    // (target, path as written, new content), one per file.
-    let mut files: Vec<(PathBuf, String, String)> = Vec::new();
-    for (edit, target) in targets {
-        let slot = files.iter().position(|(known, ..)| *known == target);
+/// file apply in order), then the workspace writes them all or none. Returns the paths
+/// written, relative and normalised.
+pub fn apply(root: &std::path::Path, edits: &[Edit]) -> Result<Vec<String>, ApplyError> {
+    let workspace = Workspace::open(root)?;
+    // (normalised path, new content), one per file.
+    let mut files: Vec<(String, String)> = Vec::new();
+    for edit in edits {
+        let path = nightshift_workspace::writable_path(edit.path())?;
+        let slot = files.iter().position(|(known, _)| *known == path);
         let content = match edit {
             Edit::Whole(whole) => whole.content.clone(),
             Edit::Replace(replacement) => {
                 let current = match slot {
-                    Some(i) => Some(files[i].2.clone()),
-                    None => read_current(&target, &replacement.path)?,
+                    Some(i) => Some(files[i].1.clone()),
+                    None => workspace.read(&path)?,
                 };
                 edit::splice(current.as_deref(), replacement).map_err(|detail| {
                     ApplyError::NoMatch {
@@ -141,61 +75,15 @@ pub fn apply(root: &Path, edits: &[Edit]) -> Result<Vec<String>, ApplyError> {
             }
         };
         match slot {
-            Some(i) => files[i].2 = content,
-            None => files.push((target, edit.path().to_owned(), content)),
+            Some(i) => files[i].1 = content,
+            None => files.push((path, content)),
         }
     }
-    let mut staged: Vec<PathBuf> = Vec::with_capacity(files.len());
-    let discard = |staged: &[PathBuf]| {
-        for temp in staged {
-            drop(std::fs::remove_file(temp));
-        }
-    };
-    for (n, (target, path, content)) in files.iter().enumerate() {
-        let temp = target.with_file_name(format!(".nightshift-edit-{n}.tmp"));
-        let written = target
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&temp, content));
-        if let Err(source) = written {
-            discard(&staged);
-            drop(std::fs::remove_file(&temp));
-            return Err(ApplyError::Io {
-                path: path.clone(),
-                source,
-            });
-        }
-        staged.push(temp);
-    }
-    let canonical_root = root.canonicalize().map_err(|source| ApplyError::Io {
-        path: root.display().to_string(),
-        source,
-    })?;
-    let mut written = Vec::with_capacity(files.len());
-    for (temp, (target, path, _)) in staged.iter().zip(&files) {
-        std::fs::rename(temp, target).map_err(|source| ApplyError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let relative = target
-            .strip_prefix(&canonical_root)
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|_| path.clone());
-        written.push(relative);
-    }
-    Ok(written)
-}
-
-/// A file's content before the edits; `None` if it does not exist yet.
-fn read_current(target: &Path, path: &str) -> Result<Option<String>, ApplyError> {
-    match std::fs::read_to_string(target) {
-        Ok(text) => Ok(Some(text)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ApplyError::Io {
-            path: path.to_owned(),
-            source,
-        }),
-    }
+    let bytes: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(path, content)| (path, content.into_bytes()))
+        .collect();
+    Ok(workspace.write_all(&bytes)?)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use nightshift_git::{Commit, GitError, Repo, Start, TASK_TRAILER, task_branch};
+use nightshift_git::{Commit, GitError, Repo, Start};
 use nightshift_lang::{
     Language, backed_by_task, failing_statement, import_missing, narrow_test,
     reroot_integration_test, symbols, unchecked_examples, without_broken_lines, without_cases,
@@ -491,8 +491,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             let Some(language) = Language::of(test) else {
                 continue;
             };
-            let Some(mended) = std::fs::read_to_string(self.worktree.join(test))
-                .ok()
+            let Some(mended) = nightshift_workspace::read_text(&self.worktree, test)
                 .and_then(|source| without_broken_lines(language, &source))
             else {
                 continue;
@@ -518,7 +517,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     /// exist ([`check::with_node_test_imports`]). Each slip fails the test whatever the code does.
     /// Logged.
     async fn mend_imports(&self, tests: &[String], files: &[String]) -> Result<(), AttemptError> {
-        let read = |path: &str| std::fs::read_to_string(self.worktree.join(path)).ok();
+        let read = |path: &str| nightshift_workspace::read_text(&self.worktree, path);
         let modules: Vec<(&str, Vec<String>)> = files
             .iter()
             .filter(|f| check::is_python(f) && !is_test_file(f))
@@ -659,7 +658,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             .written
             .iter()
             .filter(|f| is_test_file(f))
-            .filter_map(|f| std::fs::read_to_string(self.worktree.join(f)).ok())
+            .filter_map(|f| nightshift_workspace::read_text(&self.worktree, f))
             .collect();
         let tests: Vec<&str> = tests.iter().map(String::as_str).collect();
         let missing = unchecked_examples(task, &tests);
@@ -688,8 +687,8 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
     /// rounds in which the model sees what failed — a check, or the change failing to merge —
     /// and the files as they now are.
     pub async fn run(&self) -> Result<Landed, AttemptError> {
-        let branch = task_branch(self.task.id);
-        let start = self.repo.add_worktree(&self.worktree, &branch).await?;
+        let branch = self.repo.task_branch(self.task.id);
+        let start = self.repo.add_worktree(&self.worktree, self.task.id).await?;
         let files = self.repo.files_at_tip().await?;
         let mentioned = reply::mentioned_files(&self.task.description);
         let mut work = Work {
@@ -1084,7 +1083,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             };
             let guess = candidates.into_iter().find_map(|path| {
                 let failure = first_failure(&output, path)?;
-                let source = std::fs::read_to_string(self.worktree.join(path)).ok()?;
+                let source = nightshift_workspace::read_text(&self.worktree, path)?;
                 let statement = failing_statement(Language::of(path)?, &source, failure.line)?;
                 // Only what this attempt wrote: the repository's own tests stand.
                 let added = work
@@ -1141,7 +1140,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let tests: Vec<&String> = work.written.iter().filter(|f| is_test_file(f)).collect();
         for path in tests {
             for (function, ids) in regression::failing_cases(output, path) {
-                let Ok(source) = std::fs::read_to_string(self.worktree.join(path)) else {
+                let Some(source) = nightshift_workspace::read_text(&self.worktree, path) else {
                     continue;
                 };
                 let Some(cases) = without_cases(&source, function, &ids) else {
@@ -1222,7 +1221,7 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         let (named, others) = repo_map::named_symbols(&mapped, &self.task.description);
         let krate = check::crate_name(&self.worktree);
         for path in work.own_tests() {
-            let Ok(source) = std::fs::read_to_string(self.worktree.join(path)) else {
+            let Some(source) = nightshift_workspace::read_text(&self.worktree, path) else {
                 continue;
             };
             let fitted = match Language::of(path) {
@@ -1308,13 +1307,31 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
             first_line.to_owned()
         };
         format!(
-            "{subject}\n\n{}\n\n{TASK_TRAILER}: {}\nNightshift-Model: {author}\nNightshift-Attempt: {}\nNightshift-Rounds: {rounds}\nNightshift-Checks: {}\n",
-            self.task.description.trim(),
-            self.task.id,
+            "{subject}\n\n{}\n\n{}\nNightshift-Model: {author}\nNightshift-Attempt: {}\nNightshift-Rounds: {rounds}\nNightshift-Checks: {}\n",
+            quoted_trailers(self.task.description.trim()),
+            self.repo.trailers(self.task.id),
             self.attempt,
             checks.join(", ")
         )
     }
+}
+
+/// `text` with every line that looks like a git trailer (`Key: value`) quoted with `> `, so a
+/// task's description in a commit body can never be read as the commit's own trailers.
+fn quoted_trailers(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let looks_like_trailer = line.split_once(':').is_some_and(|(key, _)| {
+                !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+            if looks_like_trailer {
+                format!("> {line}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The model's first answer to the task — the reply to the first request of the first attempt

@@ -120,7 +120,7 @@ pub fn test_plan(root: &Path, source: &str) -> Option<TestPlan> {
         .filter(|d| !d.as_os_str().is_empty())
         .map(|d| format!("{}/", d.display()))
         .unwrap_or_default();
-    let text = std::fs::read_to_string(root.join(source)).unwrap_or_default();
+    let text = nightshift_workspace::read_text(root, source).unwrap_or_default();
     Some(match Language::of(source)? {
         Language::Python => TestPlan {
             path: format!("test_{name}"),
@@ -176,14 +176,14 @@ pub fn test_plan(root: &Path, source: &str) -> Option<TestPlan> {
 
 /// `type` of the root's `package.json` (`module` or `commonjs`), if set.
 fn package_type(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("package.json")).ok()?;
+    let text = nightshift_workspace::read_text(root, "package.json")?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     json["type"].as_str().map(str::to_owned)
 }
 
 /// The name of the root's crate as code spells it (`-` as `_`).
 pub fn crate_name(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let text = nightshift_workspace::read_text(root, "Cargo.toml")?;
     let manifest: toml::Table = text.parse().ok()?;
     let name = manifest.get("package")?.get("name")?.as_str()?;
     Some(name.replace('-', "_"))
@@ -203,7 +203,7 @@ pub async fn syntax(
         let Some(language) = Language::of(path) else {
             continue;
         };
-        let Ok(source) = std::fs::read_to_string(root.join(path)) else {
+        let Some(source) = nightshift_workspace::read_text(root, path) else {
             continue; // deleted or not text: nothing to parse
         };
         for error in nightshift_lang::syntax_errors(language, &source) {
@@ -228,9 +228,12 @@ async fn python_syntax(
     files: &[String],
     limit: Duration,
 ) -> std::io::Result<Result<(), String>> {
-    let mut argv = vec![python, "-c", SYNTAX_SCRIPT];
+    // Isolated (`-I`): the worktree is not on `sys.path`, so a file the model wrote named like a
+    // standard module (`ast.py`) can neither shadow the check nor run at check time.
+    let mut argv = vec![python, "-I", "-c", SYNTAX_SCRIPT];
+    let fixed = argv.len();
     argv.extend(files.iter().filter(|f| is_python(f)).map(String::as_str));
-    if argv.len() == 3 {
+    if argv.len() == fixed {
         return Ok(Ok(()));
     }
     let finished = sandbox.run(root, &argv, limit).await?;
@@ -299,7 +302,7 @@ pub fn test_commands(
         });
     }
     let npm_test = has("package.json")
-        && std::fs::read_to_string(root.join("package.json")).is_ok_and(|text| {
+        && nightshift_workspace::read_text(root, "package.json").is_some_and(|text| {
             serde_json::from_str::<serde_json::Value>(&text)
                 .is_ok_and(|json| json["scripts"]["test"].is_string())
         });
@@ -499,6 +502,36 @@ mod tests {
         ] {
             assert_eq!(with_node_test_imports(right), None, "{right}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_file_named_like_a_standard_module_cannot_pass_the_syntax_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        std::fs::write(
+            dir.path().join("ast.py"),
+            format!(
+                "open({:?}, 'w').write('x')\nimport sys\nsys.exit(0)\n",
+                marker.display().to_string()
+            ),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("bad.py"), "def f(:\n    pass\n").unwrap();
+        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
+            .await
+            .unwrap();
+        let result = syntax(
+            &sandbox,
+            "python3",
+            dir.path(),
+            &["ast.py".into(), "bad.py".into()],
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+        let errors = result.unwrap_err();
+        assert!(errors.contains("bad.py"), "{errors}");
+        assert!(!marker.exists(), "the model's ast.py ran at check time");
     }
 
     #[tokio::test]

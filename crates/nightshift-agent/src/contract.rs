@@ -25,7 +25,7 @@ pub fn unmet(root: &Path, files: &[String], asked: &[Asked]) -> Vec<String> {
         .iter()
         .filter_map(|path| {
             let language = Language::of(path)?;
-            let source = std::fs::read_to_string(root.join(path)).ok()?;
+            let source = nightshift_workspace::read_text(root, path)?;
             Some((path.as_str(), language, symbols(language, &source)))
         })
         .collect();

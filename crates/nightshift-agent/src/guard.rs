@@ -99,7 +99,7 @@ impl TestBaseline {
         let files = files
             .iter()
             .filter_map(|path| {
-                let content = std::fs::read_to_string(root.join(path)).ok()?;
+                let content = nightshift_workspace::read_text(root, path)?;
                 holds_tests(path, &content).then(|| (path.clone(), count(path, &content), content))
             })
             .collect();
@@ -122,7 +122,7 @@ impl TestBaseline {
             let found = problems.len();
             compare(root, path, *before, &mut problems);
             if problems.len() > found
-                && let Err(err) = std::fs::write(root.join(path), original)
+                && let Err(err) = nightshift_workspace::write(root, path, original)
             {
                 problems.push(format!("{path}: could not be restored: {err}"));
             }
@@ -154,7 +154,7 @@ impl CodeBaseline {
             .iter()
             .filter_map(|path| {
                 let language = Language::of(path)?;
-                let content = std::fs::read_to_string(root.join(path)).ok()?;
+                let content = nightshift_workspace::read_text(root, path)?;
                 if holds_tests(path, &content) {
                     return None;
                 }
@@ -191,7 +191,7 @@ impl CodeBaseline {
             let Some(language) = Language::of(path).filter(|_| written.contains(path)) else {
                 continue;
             };
-            let now = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+            let now = nightshift_workspace::read_text(root, path).unwrap_or_default();
             let gone = |content: &str| -> Vec<String> {
                 before
                     .difference(&defined(language, content))
@@ -207,7 +207,7 @@ impl CodeBaseline {
             let mended = restore_definitions(language, original, &now, &names)
                 .filter(|restored| gone(&restored.source).is_empty());
             if let Some(restored) = mended
-                && std::fs::write(root.join(path), &restored.source).is_ok()
+                && nightshift_workspace::write(root, path, &restored.source).is_ok()
             {
                 let imports = if restored.imports.is_empty() {
                     String::new()
@@ -250,7 +250,7 @@ impl Protected {
         let files = protected_files(task)
             .into_iter()
             .filter_map(|path| {
-                let content = std::fs::read_to_string(root.join(&path)).ok()?;
+                let content = nightshift_workspace::read_text(root, &path)?;
                 Some((path, content))
             })
             .collect();
@@ -269,11 +269,11 @@ impl Protected {
             if !written.contains(path) {
                 continue;
             }
-            let now = std::fs::read_to_string(root.join(path)).ok();
+            let now = nightshift_workspace::read_text(root, path);
             if now.as_deref() == Some(original) {
                 continue;
             }
-            notes.push(match std::fs::write(root.join(path), original) {
+            notes.push(match nightshift_workspace::write(root, path, original) {
                 Ok(()) => format!("{path}: put back as it was: the task says not to change it"),
                 Err(err) => format!(
                     "{path}: the task says not to change it, and it could not be put back: {err}"
@@ -355,7 +355,7 @@ pub fn onto_test_twins(root: &Path, base_files: &[String], edits: &mut [Edit]) -
         if writes(edits, twin) {
             continue; // the answer writes the twin itself
         }
-        let Ok(before) = std::fs::read_to_string(root.join(twin)) else {
+        let Some(before) = nightshift_workspace::read_text(root, twin) else {
             continue;
         };
         let Edit::Whole(edit) = &mut edits[at] else {
@@ -504,7 +504,7 @@ impl CodeBaseline {
         for test in written.iter().filter(|path| {
             crate::check::is_test_file(path) && Language::of(path) == Some(Language::Python)
         }) {
-            let Ok(mut source) = std::fs::read_to_string(root.join(test)) else {
+            let Some(mut source) = nightshift_workspace::read_text(root, test) else {
                 continue;
             };
             let mut replaced = Vec::new();
@@ -526,7 +526,7 @@ impl CodeBaseline {
             if replaced.is_empty() {
                 continue;
             }
-            notes.push(match std::fs::write(root.join(test), &source) {
+            notes.push(match nightshift_workspace::write(root, test, &source) {
                 Ok(()) => format!(
                     "{test}: took out its own copies of the code and imports it instead: {}. A \
                      test must check the code, not a copy of it",
@@ -576,7 +576,7 @@ fn defined(language: Language, content: &str) -> BTreeSet<String> {
 
 /// Adds to `problems` what the test file at `path` lost since `before`.
 fn compare(root: &Path, path: &str, before: Counts, problems: &mut Vec<String>) {
-    let Ok(content) = std::fs::read_to_string(root.join(path)) else {
+    let Some(content) = nightshift_workspace::read_text(root, path) else {
         problems.push(format!("{path}: the test file was deleted"));
         return;
     };

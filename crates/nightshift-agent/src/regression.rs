@@ -7,11 +7,12 @@
 //! goes back to the model. One that failed there too, or could not run there (the function is
 //! new), tells nothing either way.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use nightshift_lang::{Language, failing_statement};
 use nightshift_sandbox::Sandbox;
+use nightshift_workspace::Workspace;
 
 use crate::check::{self, TestCommand, is_test_file};
 use crate::guard::CodeBaseline;
@@ -109,9 +110,11 @@ pub async fn held_before(
     let Some(mut swapped) = code.swap_in(root)? else {
         return Ok(false);
     };
-    let file = root.join(test);
-    let mut source = std::fs::read_to_string(&file)?;
-    swapped.answer.push((file.clone(), source.clone()));
+    let workspace = Workspace::open(root)?;
+    let Some(mut source) = workspace.read(test)? else {
+        return Ok(false);
+    };
+    swapped.answer.push((test.to_owned(), source.clone()));
     let mut argv = pytest.argv.clone();
     // No bytecode: the files are put back right after, possibly within the second and at the
     // same size, which a cached .pyc of the old code would not notice.
@@ -142,7 +145,7 @@ pub async fn held_before(
         };
         line -= source.lines().count() - statement.without.lines().count();
         source = statement.without;
-        std::fs::write(&file, &source)?;
+        workspace.write(test, source.as_bytes())?;
     }
     Ok(false)
 }
@@ -161,8 +164,9 @@ impl OriginalCode<'_> {
     /// Puts the original of every source file written back (a new one is moved away) until the
     /// returned guard is dropped, which puts the answer back. `None`: no source file was written.
     fn swap_in(&self, root: &Path) -> std::io::Result<Option<Swapped>> {
+        let workspace = Workspace::open(root)?;
         let mut swapped = Swapped {
-            root: root.to_owned(),
+            workspace: Workspace::open(root)?,
             answer: Vec::new(),
         };
         for path in self.written.iter().filter(|f| !is_test_file(f)) {
@@ -171,12 +175,13 @@ impl OriginalCode<'_> {
             if original.is_none() && !(new && Language::of(path).is_some()) {
                 continue; // not code nightshift reads
             }
-            let file = root.join(path);
-            let answer = std::fs::read_to_string(&file)?;
-            swapped.answer.push((file.clone(), answer));
+            let Some(answer) = workspace.read(path)? else {
+                continue;
+            };
+            swapped.answer.push((path.clone(), answer));
             match original {
-                Some(original) => std::fs::write(&file, original)?,
-                None => std::fs::remove_file(&file)?,
+                Some(original) => workspace.write(path, original.as_bytes())?,
+                None => workspace.remove(path)?,
             }
         }
         Ok((!swapped.answer.is_empty()).then_some(swapped))
@@ -185,19 +190,18 @@ impl OriginalCode<'_> {
 
 /// The answer's files, put back on drop — also when the run is cancelled halfway.
 struct Swapped {
-    root: PathBuf,
+    workspace: Workspace,
     /// Path, the answer's content.
-    answer: Vec<(PathBuf, String)>,
+    answer: Vec<(String, String)>,
 }
 
 impl Drop for Swapped {
     fn drop(&mut self) {
         for (file, content) in &self.answer {
-            if let Err(err) = std::fs::write(file, content) {
+            if let Err(err) = self.workspace.write(file, content.as_bytes()) {
                 tracing::error!(
-                    "could not put back {} in {}: {err}",
-                    file.display(),
-                    self.root.display()
+                    "could not put back {file} in {}: {err}",
+                    self.workspace.root().display()
                 );
             }
         }

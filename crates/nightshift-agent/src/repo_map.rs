@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use nightshift_lang::{Language, Symbol};
+use nightshift_workspace::Workspace;
 
 /// Files larger than this are listed by name only: never parsed, never shown.
 const MAX_PARSED_BYTES: u64 = 512 * 1024;
@@ -24,14 +25,14 @@ pub struct MappedFile {
 
 /// Reads and parses `files` of the worktree at `root`.
 pub fn map(root: &Path, files: &[String]) -> Vec<MappedFile> {
+    let workspace = Workspace::open(root).ok();
     files
         .iter()
         .map(|path| {
-            let full = root.join(path);
-            let small = full
-                .metadata()
-                .is_ok_and(|meta| meta.is_file() && meta.len() <= MAX_PARSED_BYTES);
-            let content = small.then(|| std::fs::read_to_string(&full).ok()).flatten();
+            let content = workspace
+                .as_ref()
+                .and_then(|w| w.read_text(path))
+                .filter(|text| text.len() as u64 <= MAX_PARSED_BYTES);
             let symbols = match (&content, Language::of(path)) {
                 (Some(text), Some(language)) => nightshift_lang::symbols(language, text),
                 _ => Vec::new(),

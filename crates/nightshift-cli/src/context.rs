@@ -1,7 +1,7 @@
 //! What every subcommand needs: the configuration and the store of the target repository.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use nightshift_config::{Config, Layers};
@@ -21,10 +21,11 @@ impl Context {
         env: BTreeMap<String, String>,
         typed_flags: Vec<(String, String, String)>,
     ) -> anyhow::Result<Self> {
-        let repo = match &global.repo {
+        let given = match &global.repo {
             Some(repo) => repo.clone(),
             None => std::env::current_dir().context("reading the current directory")?,
         };
+        let repo = repository_top(&given);
         let mut flags = Vec::new();
         for raw in &global.overrides {
             let (key, value) = raw
@@ -51,5 +52,32 @@ impl Context {
         SqliteStore::open(path)
             .await
             .with_context(|| format!("opening the database {}", path.display()))
+    }
+}
+
+/// The top of the work tree holding `path` (the nearest directory with a `.git`), so the
+/// configuration and the database are the same whichever subdirectory a command runs in;
+/// `path` itself outside any work tree.
+fn repository_top(path: &Path) -> PathBuf {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+    path.ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map_or_else(|| path.clone(), Path::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repository_top;
+
+    #[test]
+    fn a_subdirectory_resolves_to_the_top_of_its_work_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().canonicalize().unwrap().join("repo");
+        std::fs::create_dir_all(top.join(".git")).unwrap();
+        std::fs::create_dir_all(top.join("src/deep")).unwrap();
+        assert_eq!(repository_top(&top.join("src/deep")), top);
+        assert_eq!(repository_top(&top), top);
+        let outside = dir.path().canonicalize().unwrap();
+        assert_eq!(repository_top(&outside), outside);
     }
 }

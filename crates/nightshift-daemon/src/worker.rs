@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nightshift_agent::{Attempt, AttemptError, Landed};
-use nightshift_git::task_branch;
 use nightshift_model::ErrorClass;
 use nightshift_store::{
     AttemptEnd, Claim, CommitRecord, Lease, LogLevel, NewLogEntry, Store, StoreError, TaskId,
@@ -164,11 +163,7 @@ impl<S: Store> Worker<S> {
             }
         };
         heartbeat.abort();
-        match shared
-            .repo
-            .remove_worktree(&worktree, &task_branch(task.id))
-            .await
-        {
+        match shared.repo.remove_worktree(&worktree, task.id).await {
             Ok(None) => {}
             Ok(Some(commit)) => {
                 self.log(
@@ -176,7 +171,7 @@ impl<S: Store> Worker<S> {
                     LogLevel::Info,
                     &format!(
                         "{} keeps the unlanded commit {commit}; the next attempt lands it",
-                        task_branch(task.id)
+                        shared.repo.task_branch(task.id)
                     ),
                 )
                 .await;

@@ -10,22 +10,23 @@
 //! The trailer makes landing idempotent across crashes: before an attempt starts,
 //! [`Repo::find_task_commit`] looks for a commit of the task already on the branch.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+// Test fixtures build their trees with std::fs; the code under test goes through the workspace.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
+mod command;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-
-use tokio::process::Command;
 
 /// Trailer key naming the task a commit belongs to.
 pub const TASK_TRAILER: &str = "Nightshift-Task";
 
-/// Prefix of the branches attempts work on.
-pub const TASK_BRANCH_PREFIX: &str = "nightshift/task-";
+/// Trailer key naming the queue (the database) of that task: task ids restart in a new
+/// database, so an id alone could name another queue's task.
+pub const QUEUE_TRAILER: &str = "Nightshift-Queue";
 
-/// The branch attempts at `task_id` work on.
-pub fn task_branch(task_id: i64) -> String {
-    format!("{TASK_BRANCH_PREFIX}{task_id}")
-}
+/// Prefix of the branches attempts work on; the queue's own ones are under
+/// `nightshift/<first 8 characters of the queue id>/`.
+pub const TASK_BRANCH_PREFIX: &str = "nightshift/";
 
 /// A git failure.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,17 @@ pub enum GitError {
         /// What git said.
         stderr: String,
     },
+    /// A git command did not finish in time (it was stopped).
+    #[error("`git {args}` did not finish within {seconds} s")]
+    TimedOut {
+        /// The arguments.
+        args: String,
+        /// The limit.
+        seconds: u64,
+    },
+    /// The target branch cannot be worked on.
+    #[error("target branch: {0}")]
+    BadBranch(String),
     /// Not a git repository.
     #[error("{0} is not inside a git work tree")]
     NotARepo(PathBuf),
@@ -59,25 +71,19 @@ pub type Result<T, E = GitError> = std::result::Result<T, E>;
 
 /// Runs git in `dir` and returns its trimmed stdout.
 async fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout)
-            .trim_end()
-            .to_owned())
-    } else {
-        Err(GitError::Command {
-            args: args.join(" "),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        })
-    }
+    let out = command::run(dir, args, command::LOCAL_TIMEOUT).await?;
+    Ok(out.trim_end().to_owned())
+}
+
+/// Runs git in `dir` and returns the NUL-separated names it prints (`-z`): names with newlines,
+/// quotes or non-ASCII letters come through as they are.
+async fn git_names(dir: &Path, args: &[&str]) -> Result<Vec<String>> {
+    let out = command::run(dir, args, command::LOCAL_TIMEOUT).await?;
+    Ok(out
+        .split('\0')
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect())
 }
 
 /// A repository nightshift works on.
@@ -85,6 +91,10 @@ async fn git(dir: &Path, args: &[&str]) -> Result<String> {
 pub struct Repo {
     root: PathBuf,
     branch: String,
+    queue: String,
+    /// Whether the target branch existed at open: if it did, its loss later is an error, not
+    /// an empty repository to start afresh in.
+    born: bool,
 }
 
 /// A commit made by an attempt, before or after landing.
@@ -126,19 +136,66 @@ pub struct Rebased {
 }
 
 impl Repo {
-    /// Opens the repository containing `path`. `branch` is the target branch; empty means the one
-    /// checked out now.
-    pub async fn open(path: &Path, branch: &str) -> Result<Self> {
+    /// Opens the repository containing `path` for the tasks of `queue` (a hex id, unique per
+    /// database). `branch` is the target branch; empty means the one checked out now. A branch
+    /// that is no valid branch name, or that does not exist in a repository that has commits
+    /// (a typo, or a rename), is refused: work would otherwise start on an empty tree.
+    pub async fn open(path: &Path, branch: &str, queue: &str) -> Result<Self> {
         let root = git(path, &["rev-parse", "--show-toplevel"])
             .await
             .map_err(|_| GitError::NotARepo(path.to_owned()))?;
         let root = PathBuf::from(root);
+        if queue.is_empty() || !queue.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(GitError::BadBranch(format!("queue id {queue:?}")));
+        }
         let branch = if branch.is_empty() {
-            git(&root, &["symbolic-ref", "--short", "HEAD"]).await?
+            git(&root, &["symbolic-ref", "--quiet", "--short", "HEAD"])
+                .await
+                .map_err(|_| {
+                    GitError::BadBranch(
+                        "HEAD is detached: check out the branch to work on, or set `branch`"
+                            .to_owned(),
+                    )
+                })?
         } else {
-            branch.to_owned()
+            git(&root, &["check-ref-format", "--branch", branch])
+                .await
+                .map_err(|_| GitError::BadBranch(format!("{branch:?} is no valid branch name")))?
         };
-        Ok(Self { root, branch })
+        let mut repo = Self {
+            root,
+            branch,
+            queue: queue.to_owned(),
+            born: false,
+        };
+        repo.born = repo.tip().await?.is_some();
+        if !repo.born
+            && !git(&repo.root, &["rev-list", "-n", "1", "--all"])
+                .await?
+                .is_empty()
+        {
+            return Err(GitError::BadBranch(format!(
+                "the repository has commits but no branch {:?}",
+                repo.branch
+            )));
+        }
+        Ok(repo)
+    }
+
+    /// The branch attempts at `task_id` work on.
+    pub fn task_branch(&self, task_id: i64) -> String {
+        format!("{}task-{task_id}", self.branch_dir())
+    }
+
+    /// Where this queue's task branches are, `nightshift/<queue prefix>/`.
+    fn branch_dir(&self) -> String {
+        let short = self.queue.get(..8).unwrap_or(&self.queue);
+        format!("{TASK_BRANCH_PREFIX}{short}/")
+    }
+
+    /// The trailers that tie a commit to `task_id` of this queue.
+    pub fn trailers(&self, task_id: i64) -> String {
+        format!("{TASK_TRAILER}: {task_id}\n{QUEUE_TRAILER}: {}", self.queue)
     }
 
     /// The work tree's top directory.
@@ -152,6 +209,10 @@ impl Repo {
     }
 
     /// Keeps `pattern` out of `git status` without touching the user's `.gitignore`.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the exclude file is in the git directory, which neither tasks nor sandboxed code can write"
+    )]
     pub async fn exclude(&self, pattern: &str) -> Result<()> {
         let path =
             PathBuf::from(git(&self.root, &["rev-parse", "--git-path", "info/exclude"]).await?);
@@ -196,35 +257,52 @@ impl Repo {
         let Some(tip) = self.tip().await? else {
             return Ok(Vec::new());
         };
-        let listing = git(&self.root, &["ls-tree", "-r", "--name-only", &tip]).await?;
-        Ok(listing.lines().map(str::to_owned).collect())
+        git_names(&self.root, &["ls-tree", "-r", "-z", "--name-only", &tip]).await
     }
 
-    /// The commit of `task_id` on the target branch, if one landed.
+    /// The commit of `task_id` of this queue on the target branch, if one landed. Only the
+    /// trailer block git itself parses counts — a line in a commit's body (a task's description
+    /// quoting a trailer, say) does not.
     pub async fn find_task_commit(&self, task_id: i64) -> Result<Option<String>> {
         if self.tip().await?.is_none() {
             return Ok(None);
         }
-        let grep = format!("--grep=^{TASK_TRAILER}: {task_id}$");
+        let task = task_id.to_string();
+        let format = format!(
+            "--format=%H%x00%(trailers:key={TASK_TRAILER},valueonly,separator=%x00)%x00%(trailers:key={QUEUE_TRAILER},valueonly,separator=%x00)%x1e"
+        );
+        let grep_task = format!("--grep=^{TASK_TRAILER}: {task}$");
+        let grep_queue = format!("--grep=^{QUEUE_TRAILER}: {}$", self.queue);
+        let reference = format!("refs/heads/{}", self.branch);
         let found = git(
             &self.root,
             &[
                 "log",
-                "--format=%H",
-                "--extended-regexp",
-                &grep,
-                &self.branch,
+                &format,
+                "--all-match",
+                &grep_task,
+                &grep_queue,
+                "--end-of-options",
+                &reference,
             ],
         )
         .await?;
-        Ok(found.lines().next().map(str::to_owned))
+        Ok(found.split('\x1e').find_map(|record| {
+            let mut fields = record.trim_start_matches('\n').split('\0');
+            let sha = fields.next()?;
+            let values: Vec<&str> = fields.collect();
+            let tasks = values.iter().filter(|v| **v == task).count();
+            let queues = values.iter().filter(|v| **v == self.queue).count();
+            (tasks == 1 && queues == 1 && values.len() == 2).then(|| sha.to_owned())
+        }))
     }
 
-    /// Creates a worktree at `path` on the task's `branch` (see [`task_branch`]). If the branch
+    /// Creates a worktree at `path` on the task's branch (see [`Repo::task_branch`]). If the branch
     /// holds a commit the target lacks — a crash or time limit came between commit and landing —
     /// the worktree starts there ([`Start::Unlanded`]); otherwise the branch is set to the target's
     /// tip. A stale worktree at the same path is removed first.
-    pub async fn add_worktree(&self, path: &Path, branch: &str) -> Result<Start> {
+    pub async fn add_worktree(&self, path: &Path, task_id: i64) -> Result<Start> {
+        let branch = &self.task_branch(task_id);
         self.discard_worktree(path).await?;
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await?;
@@ -250,6 +328,12 @@ impl Repo {
                     &["worktree", "add", "--quiet", "-B", branch, &path_str, tip],
                 )
                 .await?;
+            }
+            None if self.born => {
+                return Err(GitError::BadBranch(format!(
+                    "{:?} existed when the daemon started and is gone",
+                    self.branch
+                )));
             }
             None => {
                 // No commit yet: an orphan branch.
@@ -315,7 +399,8 @@ impl Repo {
 
     /// Removes an attempt's worktree, and its branch unless that holds a commit the target
     /// lacks: such a branch is kept (and returned) for the task's next attempt to land.
-    pub async fn remove_worktree(&self, path: &Path, branch: &str) -> Result<Option<String>> {
+    pub async fn remove_worktree(&self, path: &Path, task_id: i64) -> Result<Option<String>> {
+        let branch = &self.task_branch(task_id);
         self.discard_worktree(path).await?;
         if let Some(commit) = self.unlanded(branch).await? {
             return Ok(Some(commit));
@@ -336,20 +421,14 @@ impl Repo {
             }
         }
         self.prune_worktrees().await?;
+        let own = format!("refs/heads/{}", self.branch_dir());
         let branches = git(
             &self.root,
-            &[
-                "for-each-ref",
-                "--format=%(refname:short)",
-                "refs/heads/nightshift/",
-            ],
+            &["for-each-ref", "--format=%(refname:short)", &own],
         )
         .await?;
         let mut kept = Vec::new();
-        for branch in branches
-            .lines()
-            .filter(|b| b.starts_with(TASK_BRANCH_PREFIX))
-        {
+        for branch in branches.lines() {
             if self.unlanded(branch).await?.is_some() {
                 kept.push(branch.to_owned());
             } else {
@@ -453,12 +532,7 @@ impl Repo {
         if born {
             let mut ls = vec!["ls-tree", "-r", "-z", "--name-only", "HEAD", "--"];
             ls.extend(files.iter().map(String::as_str));
-            held = git(worktree, &ls)
-                .await?
-                .split('\0')
-                .filter(|path| !path.is_empty())
-                .map(str::to_owned)
-                .collect();
+            held = git_names(worktree, &ls).await?;
         }
         let new: Vec<&str> = files
             .iter()
@@ -474,13 +548,12 @@ impl Repo {
             let mut unstage = vec!["rm", "--quiet", "--cached", "--ignore-unmatch", "--"];
             unstage.extend(new.iter().copied());
             git(worktree, &unstage).await?;
+            // Through the workspace: a directory swapped for a link by a test run must not
+            // lead the removal outside the worktree.
+            let workspace =
+                nightshift_workspace::Workspace::open(worktree).map_err(std::io::Error::from)?;
             for path in new {
-                match tokio::fs::remove_file(worktree.join(path)).await {
-                    Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(err.into());
-                    }
-                    _ => {}
-                }
+                workspace.remove(path).map_err(std::io::Error::from)?;
             }
         }
         Ok(())
@@ -506,7 +579,17 @@ impl Repo {
             .await
             .ok();
         if checked_out.as_deref() == Some(self.branch.as_str()) {
-            git(&self.root, &["merge", "--ff-only", "--quiet", commit]).await?;
+            git(
+                &self.root,
+                &[
+                    "merge",
+                    "--ff-only",
+                    "--no-overwrite-ignore",
+                    "--quiet",
+                    commit,
+                ],
+            )
+            .await?;
         } else {
             let reference = format!("refs/heads/{}", self.branch);
             let old = expected.map_or_else(|| "0".repeat(40), str::to_owned);
@@ -522,18 +605,18 @@ impl Repo {
             .await
             .unwrap_or_else(|_| "origin".to_owned());
         let refspec = format!("refs/heads/{0}:refs/heads/{0}", self.branch);
-        git(&self.root, &["push", "--quiet", &remote, &refspec]).await?;
+        command::run(
+            &self.root,
+            &["push", "--quiet", &remote, &refspec],
+            command::PUSH_TIMEOUT,
+        )
+        .await?;
         Ok(())
     }
 
     /// Files changed by `sha`.
     pub async fn files_of(&self, sha: &str) -> Result<Vec<String>> {
-        let listing = git(&self.root, &["show", "--name-only", "--format=", sha]).await?;
-        Ok(listing
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect())
+        git_names(&self.root, &["show", "-z", "--name-only", "--format=", sha]).await
     }
 
     /// The first line of `sha`'s message.
@@ -550,6 +633,8 @@ impl Repo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const QUEUE: &str = "0123456789abcdef";
 
     async fn user_commit(root: &Path, file: &str, content: &str) {
         tokio::fs::write(root.join(file), content).await.unwrap();
@@ -586,17 +671,21 @@ mod tests {
         let root = dir.path().join("repo");
         tokio::fs::create_dir(&root).await.unwrap();
         git(&root, &["init", "-q", "-b", "main"]).await.unwrap();
-        let repo = Repo::open(&root, "").await.unwrap();
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
         assert_eq!(repo.branch(), "main");
         assert_eq!(repo.tip().await.unwrap(), None);
 
         // First task on an empty repository: an orphan branch, a root commit.
         let wt1 = dir.path().join("wt/task-1");
-        let start = repo.add_worktree(&wt1, &task_branch(1)).await.unwrap();
+        let start = repo.add_worktree(&wt1, 1).await.unwrap();
         assert_eq!(start, Start::Fresh { base: None });
         tokio::fs::write(wt1.join("a.py"), "A = 1\n").await.unwrap();
         let c1 = repo
-            .commit(&wt1, &["a.py".into()], &format!("a\n\n{TASK_TRAILER}: 1\n"))
+            .commit(
+                &wt1,
+                &["a.py".into()],
+                &format!("a\n\n{}\n", repo.trailers(1)),
+            )
             .await
             .unwrap();
         let landed = land(&repo, &wt1, &c1.sha, None).await.unwrap();
@@ -610,19 +699,20 @@ mod tests {
             None,
             "ids must match whole"
         );
-        assert_eq!(
-            repo.remove_worktree(&wt1, &task_branch(1)).await.unwrap(),
-            None
-        );
+        assert_eq!(repo.remove_worktree(&wt1, 1).await.unwrap(), None);
 
         // Task 2 starts; meanwhile the user commits elsewhere: task 2 is rebased onto it.
         let base = repo.tip().await.unwrap();
         let wt2 = dir.path().join("wt/task-2");
-        repo.add_worktree(&wt2, &task_branch(2)).await.unwrap();
+        repo.add_worktree(&wt2, 2).await.unwrap();
         user_commit(&root, "user.txt", "mine\n").await;
         tokio::fs::write(wt2.join("b.py"), "B = 2\n").await.unwrap();
         let c2 = repo
-            .commit(&wt2, &["b.py".into()], &format!("b\n\n{TASK_TRAILER}: 2\n"))
+            .commit(
+                &wt2,
+                &["b.py".into()],
+                &format!("b\n\n{}\n", repo.trailers(2)),
+            )
             .await
             .unwrap();
         let landed = land(&repo, &wt2, &c2.sha, base.as_deref()).await.unwrap();
@@ -638,16 +728,13 @@ mod tests {
             root.join("b.py").exists(),
             "the checked-out branch's files follow"
         );
-        assert_eq!(
-            repo.remove_worktree(&wt2, &task_branch(2)).await.unwrap(),
-            None
-        );
+        assert_eq!(repo.remove_worktree(&wt2, 2).await.unwrap(), None);
 
         // Task 3 edits a.py while the user changes it too: a conflict, main is untouched, and
         // the worktree is left at the new tip for the model to try again there.
         let base = repo.tip().await.unwrap();
         let wt3 = dir.path().join("wt/task-3");
-        repo.add_worktree(&wt3, &task_branch(3)).await.unwrap();
+        repo.add_worktree(&wt3, 3).await.unwrap();
         user_commit(&root, "a.py", "A = 'user'\n").await;
         let tip_before = repo.tip().await.unwrap();
         tokio::fs::write(wt3.join("a.py"), "A = 'task'\n")
@@ -667,10 +754,7 @@ mod tests {
             tokio::fs::read_to_string(wt3.join("a.py")).await.unwrap(),
             "A = 'user'\n"
         );
-        assert_eq!(
-            repo.remove_worktree(&wt3, &task_branch(3)).await.unwrap(),
-            None
-        );
+        assert_eq!(repo.remove_worktree(&wt3, 3).await.unwrap(), None);
         assert_eq!(
             git(&root, &["worktree", "list"])
                 .await
@@ -679,7 +763,7 @@ mod tests {
                 .count(),
             1
         );
-        let branches = git(&root, &["branch", "--list", "nightshift/*"])
+        let branches = git(&root, &["branch", "--list", "nightshift/*/*"])
             .await
             .unwrap();
         assert_eq!(branches, "", "merged task branches are deleted");
@@ -691,11 +775,11 @@ mod tests {
         let root = dir.path().join("repo");
         tokio::fs::create_dir(&root).await.unwrap();
         git(&root, &["init", "-q", "-b", "main"]).await.unwrap();
-        let repo = Repo::open(&root, "").await.unwrap();
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
 
         // On an unborn branch every file is new.
         let wt0 = dir.path().join("wt/task-0");
-        repo.add_worktree(&wt0, &task_branch(0)).await.unwrap();
+        repo.add_worktree(&wt0, 0).await.unwrap();
         tokio::fs::write(wt0.join("new.py"), "x = 1\n")
             .await
             .unwrap();
@@ -705,7 +789,7 @@ mod tests {
         user_commit(&root, "a.py", "A = 1\n").await;
         user_commit(&root, "b.py", "B = 2\n").await;
         let wt = dir.path().join("wt/task-1");
-        repo.add_worktree(&wt, &task_branch(1)).await.unwrap();
+        repo.add_worktree(&wt, 1).await.unwrap();
         tokio::fs::write(wt.join("a.py"), "A = 10\n").await.unwrap();
         tokio::fs::write(wt.join("b.py"), "B = 20\n").await.unwrap();
         tokio::fs::create_dir(wt.join("tests")).await.unwrap();
@@ -739,31 +823,31 @@ mod tests {
         tokio::fs::create_dir(&root).await.unwrap();
         git(&root, &["init", "-q", "-b", "main"]).await.unwrap();
         user_commit(&root, "README", "hi\n").await;
-        let repo = Repo::open(&root, "").await.unwrap();
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
         let worktrees = dir.path().join("wt");
 
         // Task 4 commits, then the process dies before landing: worktree and branch remain.
         let wt = worktrees.join("task-4");
-        repo.add_worktree(&wt, &task_branch(4)).await.unwrap();
+        repo.add_worktree(&wt, 4).await.unwrap();
         tokio::fs::write(wt.join("c.py"), "C = 3\n").await.unwrap();
         let c4 = repo.commit(&wt, &["c.py".into()], "c").await.unwrap();
         // And task 5's attempt died before committing anything.
         let wt5 = worktrees.join("task-5");
-        repo.add_worktree(&wt5, &task_branch(5)).await.unwrap();
+        repo.add_worktree(&wt5, 5).await.unwrap();
         tokio::fs::write(wt5.join("half-done.py"), "x = \n")
             .await
             .unwrap();
 
         let kept = repo.clean_orphans(&worktrees).await.unwrap();
-        assert_eq!(kept, vec![task_branch(4)]);
+        assert_eq!(kept, vec![repo.task_branch(4)]);
         assert!(!wt.exists() && !wt5.exists(), "orphan worktrees removed");
-        let branches = git(&root, &["branch", "--list", "nightshift/*"])
+        let branches = git(&root, &["branch", "--list", "nightshift/*/*"])
             .await
             .unwrap();
-        assert_eq!(branches.trim(), "nightshift/task-4");
+        assert_eq!(branches.trim(), "nightshift/01234567/task-4");
 
         // The next attempt at task 4 starts at its commit, and lands it.
-        let start = repo.add_worktree(&wt, &task_branch(4)).await.unwrap();
+        let start = repo.add_worktree(&wt, 4).await.unwrap();
         let Start::Unlanded { base, commit } = start else {
             panic!("expected the unlanded commit, got {start:?}");
         };
@@ -771,15 +855,280 @@ mod tests {
         assert_eq!(base, repo.tip().await.unwrap());
         // Removing the worktree before it lands keeps the branch.
         assert_eq!(
-            repo.remove_worktree(&wt, &task_branch(4)).await.unwrap(),
+            repo.remove_worktree(&wt, 4).await.unwrap(),
             Some(c4.sha.clone())
         );
-        repo.add_worktree(&wt, &task_branch(4)).await.unwrap();
+        repo.add_worktree(&wt, 4).await.unwrap();
         land(&repo, &wt, &commit, base.as_deref()).await.unwrap();
         assert_eq!(repo.tip().await.unwrap(), Some(c4.sha));
-        assert_eq!(
-            repo.remove_worktree(&wt, &task_branch(4)).await.unwrap(),
-            None
+        assert_eq!(repo.remove_worktree(&wt, 4).await.unwrap(), None);
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    //! What a repository, a worktree or the user's configuration could make the daemon's git do.
+    use std::time::Duration;
+
+    use super::*;
+
+    const QUEUE: &str = "feedfacefeedface";
+
+    async fn init(dir: &Path) -> PathBuf {
+        let root = dir.join("repo");
+        tokio::fs::create_dir(&root).await.unwrap();
+        git(&root, &["init", "-q", "-b", "main"]).await.unwrap();
+        tokio::fs::write(root.join("README"), "hi\n").await.unwrap();
+        git(&root, &["add", "README"]).await.unwrap();
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=u",
+                "-c",
+                "user.email=u@u",
+                "commit",
+                "-qm",
+                "first",
+            ],
+        )
+        .await
+        .unwrap();
+        root
+    }
+
+    /// Writes an executable hook script that leaves `marker` behind when it runs.
+    fn plant(dir: &Path, names: &[&str], marker: &Path) {
+        std::fs::create_dir_all(dir).unwrap();
+        for name in names {
+            let hook = dir.join(name);
+            std::fs::write(
+                &hook,
+                format!("#!/bin/sh\necho {name} >> '{}'\n", marker.display()),
+            )
+            .unwrap();
+            let mut perms = std::fs::metadata(&hook).unwrap().permissions();
+            std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+            std::fs::set_permissions(&hook, perms).unwrap();
+        }
+    }
+
+    const HOOKS: &[&str] = &[
+        "pre-commit",
+        "prepare-commit-msg",
+        "commit-msg",
+        "post-commit",
+        "post-checkout",
+        "post-merge",
+        "post-rewrite",
+        "reference-transaction",
+        "pre-push",
+    ];
+
+    #[tokio::test]
+    async fn no_hook_runs_in_any_git_command_of_the_daemon() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let marker = dir.path().join("hook-ran");
+        // Hooks where git looks by default, and a relative hooksPath (as husky sets), which
+        // resolves inside whichever worktree git runs in — the one place sandboxed code writes.
+        plant(&root.join(".git/hooks"), HOOKS, &marker);
+        plant(&root.join(".husky/_"), HOOKS, &marker);
+        git(&root, &["config", "core.hooksPath", ".husky/_"])
+            .await
+            .unwrap();
+        // A bare remote whose pre-receive would run on push: not ours to stop, so not planted.
+        let remote = dir.path().join("remote.git");
+        git(dir.path(), &["init", "-q", "--bare", "remote.git"])
+            .await
+            .unwrap();
+        git(
+            &root,
+            &["remote", "add", "origin", &remote.to_string_lossy()],
+        )
+        .await
+        .unwrap();
+
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let wt = dir.path().join("wt/task-1");
+        repo.add_worktree(&wt, 1).await.unwrap();
+        plant(&wt.join(".husky/_"), HOOKS, &marker);
+        std::fs::write(wt.join("a.py"), "A = 1\n").unwrap();
+        let c = repo
+            .commit(
+                &wt,
+                &["a.py".into()],
+                &format!("a\n\n{}\n", repo.trailers(1)),
+            )
+            .await
+            .unwrap();
+        // The branch moves under the attempt: a rebase (reset + cherry-pick) in the worktree.
+        std::fs::write(root.join("user.txt"), "u\n").unwrap();
+        git(&root, &["add", "user.txt"]).await.unwrap();
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=u",
+                "-c",
+                "user.email=u@u",
+                "commit",
+                "-qm",
+                "user",
+            ],
+        )
+        .await
+        .unwrap();
+        // (The user's commit above ran their own hooks: that is theirs; start counting now.)
+        drop(std::fs::remove_file(&marker));
+        let base = Some(git(&root, &["rev-parse", "HEAD~1"]).await.unwrap());
+        let rebased = repo
+            .rebase(&wt, &c.sha, base.as_deref())
+            .await
+            .unwrap()
+            .unwrap();
+        repo.fast_forward(&rebased.commit, Some(&rebased.base))
+            .await
+            .unwrap();
+        repo.push().await.unwrap();
+        repo.remove_worktree(&wt, 1).await.unwrap();
+        assert!(
+            !marker.exists(),
+            "hooks ran: {}",
+            std::fs::read_to_string(&marker).unwrap_or_default()
         );
+    }
+
+    #[tokio::test]
+    async fn the_users_signing_config_neither_hangs_nor_signs_agent_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let gpg = dir.path().join("slow-gpg");
+        std::fs::write(&gpg, "#!/bin/sh\nsleep 3600\n").unwrap();
+        let mut perms = std::fs::metadata(&gpg).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&gpg, perms).unwrap();
+        for (key, value) in [
+            ("commit.gpgsign", "true"),
+            ("gpg.program", &*gpg.to_string_lossy()),
+            ("merge.verifySignatures", "true"),
+        ] {
+            git(&root, &["config", key, value]).await.unwrap();
+        }
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let wt = dir.path().join("wt/task-1");
+        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
+            panic!("fresh start expected");
+        };
+        std::fs::write(wt.join("a.py"), "A = 1\n").unwrap();
+        let c = tokio::time::timeout(
+            Duration::from_secs(60),
+            repo.commit(&wt, &["a.py".into()], "a"),
+        )
+        .await
+        .expect("the commit must not wait for gpg")
+        .unwrap();
+        repo.fast_forward(&c.sha, base.as_deref()).await.unwrap();
+        let signature = git(&root, &["log", "-1", "--format=%G?", "main"])
+            .await
+            .unwrap();
+        assert_eq!(signature, "N", "agent commits carry no signature");
+    }
+
+    #[tokio::test]
+    async fn a_trailer_in_a_body_or_of_another_queue_is_not_the_tasks_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let other = Repo::open(&root, "", "0000000000000000").await.unwrap();
+        // A commit whose body quotes task 2's trailers, and one of task 3 of another queue.
+        for (n, message) in [
+            (
+                5,
+                format!(
+                    "quote\n\n{}\n\nthe real trailers:\n\n{}\n",
+                    repo.trailers(2),
+                    repo.trailers(5)
+                ),
+            ),
+            (3, format!("other\n\n{}\n", other.trailers(3))),
+        ] {
+            let wt = dir.path().join(format!("wt/task-{n}"));
+            let Start::Fresh { base } = repo.add_worktree(&wt, n).await.unwrap() else {
+                panic!("fresh start expected");
+            };
+            std::fs::write(wt.join(format!("f{n}.py")), "x = 1\n").unwrap();
+            let c = repo
+                .commit(&wt, &[format!("f{n}.py")], &message)
+                .await
+                .unwrap();
+            repo.fast_forward(&c.sha, base.as_deref()).await.unwrap();
+            repo.remove_worktree(&wt, n).await.unwrap();
+        }
+        assert_eq!(repo.find_task_commit(2).await.unwrap(), None);
+        assert_eq!(repo.find_task_commit(3).await.unwrap(), None);
+        assert!(repo.find_task_commit(5).await.unwrap().is_some());
+        assert!(other.find_task_commit(3).await.unwrap().is_some());
+        assert_eq!(other.find_task_commit(5).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn names_with_newlines_and_non_ascii_letters_come_through_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let wt = dir.path().join("wt/task-1");
+        repo.add_worktree(&wt, 1).await.unwrap();
+        let names = ["café.py".to_owned(), "new\nline.py".to_owned()];
+        for name in &names {
+            std::fs::write(wt.join(name), "x = 1\n").unwrap();
+        }
+        let c = repo.commit(&wt, &names, "names").await.unwrap();
+        let mut files = repo.files_of(&c.sha).await.unwrap();
+        files.sort();
+        assert_eq!(files, vec!["café.py".to_owned(), "new\nline.py".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn landing_never_overwrites_an_ignored_file_of_the_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        // Ignored only in the user's checkout (an untracked .gitignore of theirs).
+        std::fs::write(root.join(".gitignore"), "local.cfg\n.gitignore\n").unwrap();
+        std::fs::write(root.join("local.cfg"), "mine\n").unwrap();
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let wt = dir.path().join("wt/task-1");
+        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
+            panic!("fresh start expected");
+        };
+        std::fs::write(wt.join("local.cfg"), "the agent's\n").unwrap();
+        let c = repo
+            .commit(&wt, &["local.cfg".into()], "cfg")
+            .await
+            .unwrap();
+        assert!(repo.fast_forward(&c.sha, base.as_deref()).await.is_err());
+        assert_eq!(
+            std::fs::read_to_string(root.join("local.cfg")).unwrap(),
+            "mine\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_malformed_target_branch_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        for branch in ["mian", "-x", "a..b"] {
+            let err = Repo::open(&root, branch, QUEUE).await.unwrap_err();
+            assert!(matches!(err, GitError::BadBranch(_)), "{branch}: {err}");
+        }
+        // The branch goes away while the daemon runs: no orphan start on an empty tree.
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        git(&root, &["checkout", "-q", "--detach"]).await.unwrap();
+        git(&root, &["branch", "-q", "-D", "main"]).await.unwrap();
+        let err = repo
+            .add_worktree(&dir.path().join("wt/task-1"), 1)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GitError::BadBranch(_)), "{err}");
     }
 }

@@ -58,7 +58,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(StoreError::backend)?;
-        MIGRATOR.run(&pool).await.map_err(StoreError::backend)?;
+        migrate(&pool, path).await?;
         let (feed, _) = watch::channel(0);
         Ok(Self {
             pool,
@@ -89,6 +89,29 @@ impl SqliteStore {
         self.feed
             .send_modify(|version| *version = version.wrapping_add(1));
     }
+}
+
+/// Brings the schema up to date under an exclusive lock on a file beside the database: two
+/// processes opening a new database at once (the daemon and `add`, say) would otherwise both
+/// run the first migration, and one would fail.
+async fn migrate(pool: &SqlitePool, path: &Path) -> Result<()> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".migrate-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(StoreError::backend)?;
+    let lock = tokio::task::spawn_blocking(move || {
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, errno)| StoreError::backend(std::io::Error::from(errno)))
+    })
+    .await
+    .map_err(StoreError::backend)??;
+    let migrated = MIGRATOR.run(pool).await.map_err(StoreError::backend);
+    drop(lock);
+    migrated
 }
 
 fn new_token() -> String {

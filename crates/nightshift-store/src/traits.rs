@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::{
     AttemptEnd, Claim, CommitRecord, Lease, LogEntry, LogQuery, ModelCall, ModelTotals,
-    NewLogEntry, NewTask, QueueCounts, Result, Task, TaskId, TaskStatus,
+    NewLogEntry, NewTask, QueueCounts, Result, StoreError, Task, TaskId, TaskStatus,
 };
 
 /// The durable priority queue.
@@ -112,7 +112,19 @@ pub trait SystemState: Send + Sync {
 
     /// Reads a value.
     async fn state(&self, key: &str) -> Result<Option<String>>;
+
+    /// This queue's id: made at random with the database, it ties commits to this database's
+    /// tasks (task ids restart in a new one).
+    async fn queue_id(&self) -> Result<String> {
+        self.state(QUEUE_ID_KEY)
+            .await?
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| StoreError::Invalid("the database has no queue id".to_owned()))
+    }
 }
+
+/// `system_state` key of [`SystemState::queue_id`].
+pub const QUEUE_ID_KEY: &str = "queue_id";
 
 /// Everything a backend provides.
 pub trait Store:

@@ -25,7 +25,9 @@ use nightshift_daemon::Daemon;
 use nightshift_git::Repo;
 use nightshift_model::ChatModel;
 use nightshift_sandbox::{Finished, Sandbox};
-use nightshift_store::{EventLog, LogQuery, ModelStatsLog, NewTask, TaskQueue, TaskStatus};
+use nightshift_store::{
+    EventLog, LogQuery, ModelStatsLog, NewTask, SystemState as _, TaskQueue, TaskStatus,
+};
 use nightshift_store_sqlite::SqliteStore;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -257,9 +259,9 @@ async fn run_task(
     config.database_path = root.join(".nightshift/nightshift.db");
     config.worker_count = 1;
     config.branch = "main".to_owned();
-    let repo = Repo::open(&root, &config.branch).await?;
-    repo.exclude("/.nightshift/").await?;
     let store = SqliteStore::open(&config.database_path).await?;
+    let repo = Repo::open(&root, &config.branch, &store.queue_id().await?).await?;
+    repo.exclude("/.nightshift/").await?;
     let new = NewTask::new(
         &task.spec.text,
         5,

@@ -10,7 +10,7 @@ use nightshift_config::{Config, EditFormatChoice, ModelType, RepairStrategyChoic
 use nightshift_daemon::{Daemon, DaemonSettings};
 use nightshift_git::Repo;
 use nightshift_sandbox::{Limits, Mode, Sandbox, Unavailable};
-use nightshift_store::RetryPolicy;
+use nightshift_store::{RetryPolicy, SystemState as _};
 use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
@@ -38,14 +38,11 @@ impl Cmd {
 
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let config = &ctx.config;
-        let repo = Repo::open(&ctx.repo, &config.branch)
+        let store = ctx.store().await?;
+        let queue = store.queue_id().await?;
+        let repo = Repo::open(&ctx.repo, &config.branch, &queue)
             .await
-            .with_context(|| {
-                format!(
-                    "nightshift works on a git repository; {} is not one (git init?)",
-                    ctx.repo.display()
-                )
-            })?;
+            .with_context(|| format!("opening the git repository at {}", ctx.repo.display()))?;
         repo.exclude("/.nightshift/").await?;
         // A GGUF is validated now and loaded on the first task: a missing or corrupt file named by
         // MODEL_TYPE stops the start.
@@ -58,8 +55,6 @@ impl Cmd {
         } else {
             tracing::warn!("sandbox: {}", sandbox.describe());
         }
-        let store = ctx.store().await?;
-
         let settings = daemon_settings(config, &repo, sandbox);
         let daemon = Daemon::new(store.clone(), Arc::new(model), repo, settings);
         let shutdown = CancellationToken::new();
