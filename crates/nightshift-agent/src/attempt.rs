@@ -1253,8 +1253,49 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         Ok(())
     }
 
-    /// Runs the project's test commands; returns the names of those that passed.
+    /// Runs the project's test commands on exactly the tree a commit would hold — the commit
+    /// as it is plus the files written, everything else put back first — and puts back again
+    /// what the runs changed besides. A run that changes a written file fails: what was checked
+    /// must be what is committed. Returns the names of the commands that passed.
     async fn run_tests(&self, work: &Work) -> Result<Vec<&'static str>, AttemptError> {
+        self.repo.tidy(&self.worktree, &work.written).await?;
+        let before = self.snapshot(&work.written);
+        let result = self.run_test_commands(work).await;
+        let changed: Vec<&str> = self
+            .snapshot(&work.written)
+            .into_iter()
+            .zip(before)
+            .filter(|(after, before)| after != before)
+            .map(|((path, _), _)| path)
+            .collect();
+        self.repo.tidy(&self.worktree, &work.written).await?;
+        if !changed.is_empty() {
+            let reason = format!(
+                "the test run changed {}: tests must not change the files they check",
+                changed.join(", ")
+            );
+            self.log(LogLevel::Error, "check", reason.clone()).await;
+            return Err(AttemptError::Tests(reason));
+        }
+        result
+    }
+
+    /// The bytes of each of `files` (or why they cannot be read), to compare across a run.
+    fn snapshot<'f>(&self, files: &'f [String]) -> Vec<(&'f str, Result<Option<Vec<u8>>, String>)> {
+        let workspace = nightshift_workspace::Workspace::open(&self.worktree);
+        files
+            .iter()
+            .map(|path| {
+                let bytes = match &workspace {
+                    Ok(workspace) => workspace.read_bytes(path).map_err(|err| err.to_string()),
+                    Err(err) => Err(err.to_string()),
+                };
+                (path.as_str(), bytes)
+            })
+            .collect()
+    }
+
+    async fn run_test_commands(&self, work: &Work) -> Result<Vec<&'static str>, AttemptError> {
         let commands = check::test_commands(
             &self.worktree,
             &work.files(),

@@ -39,6 +39,7 @@ impl Context {
         }
         flags.extend(typed_flags);
         let config = Config::load(&Layers {
+            user_file: nightshift_config::user_config_file(&env),
             config_file: global.config.clone(),
             repo: repo.clone(),
             env,

@@ -1,4 +1,12 @@
-//! Layered configuration: built-in defaults → `nightshift.toml` → environment → flags.
+//! Layered configuration: built-in defaults → the user's file → the repository's
+//! `nightshift.toml` → an explicit `--config` file → environment → flags.
+//!
+//! **Trust.** The repository's `nightshift.toml` is written by whoever controls the repository:
+//! the authors of a cloned project, or a task that landed it. It may set only settings that
+//! cannot widen what nightshift reaches or runs; the others ([`Setting::user_only`]: the sandbox,
+//! endpoints and keys, commands, paths) are ignored there, each with a note in
+//! [`Config::ignored`], and read only from the user's own file
+//! (`$XDG_CONFIG_HOME/nightshift/config.toml`), an explicit `--config`, the environment or flags.
 //!
 //! Every setting is declared once in [`SETTINGS`]: its TOML key, the seed's environment variable
 //! (if it had one), its default and a parser. Each layer contributes raw values tagged with a
@@ -174,6 +182,8 @@ pub struct Config {
     pub branch: String,
     /// Where per-attempt worktrees live; empty means the user cache directory.
     pub worktree_dir: PathBuf,
+    /// Settings of the repository's `nightshift.toml` that were ignored, and why.
+    pub ignored: Vec<String>,
     sources: BTreeMap<&'static str, (String, Source)>,
 }
 
@@ -190,7 +200,10 @@ impl fmt::Debug for Config {
 /// Inputs of [`Config::load`].
 #[derive(Debug, Default, Clone)]
 pub struct Layers {
-    /// An explicit `--config` file (must exist), else `nightshift.toml` in `repo` if present.
+    /// The user's own file, read if present (see [`user_config_file`]).
+    pub user_file: Option<PathBuf>,
+    /// An explicit `--config` file (must exist, trusted), else `nightshift.toml` in `repo` if
+    /// present (untrusted: [`Setting::user_only`] keys are ignored there).
     pub config_file: Option<PathBuf>,
     /// The target repository.
     pub repo: PathBuf,
@@ -208,13 +221,32 @@ impl Config {
             .map(|s| (s.key, (s.default.to_owned(), Source::Default)))
             .collect();
 
-        let file = match &layers.config_file {
-            Some(path) => Some(path.clone()),
-            None => Some(layers.repo.join(CONFIG_FILE_NAME)).filter(|path| path.exists()),
-        };
-        if let Some(path) = file {
+        let mut ignored = Vec::new();
+        let mut files: Vec<(PathBuf, bool)> = Vec::new();
+        if let Some(user) = layers.user_file.as_ref().filter(|path| path.is_file()) {
+            files.push((user.clone(), true));
+        }
+        match &layers.config_file {
+            Some(path) => files.push((path.clone(), true)),
+            None => {
+                let in_repo = layers.repo.join(CONFIG_FILE_NAME);
+                // A link could point the lookup at any file; the repository's own is a file.
+                if in_repo.symlink_metadata().is_ok_and(|meta| meta.is_file()) {
+                    files.push((in_repo, false));
+                }
+            }
+        }
+        for (path, trusted) in files {
             for (key, value) in read_file(&path)? {
                 let setting = find(&key, Source::File(path.clone()))?;
+                if setting.user_only && !trusted {
+                    ignored.push(format!(
+                        "{} sets `{}`, which only your own configuration may set (it widens what nightshift reaches or runs): ignored",
+                        path.display(),
+                        setting.key
+                    ));
+                    continue;
+                }
                 raw.insert(setting.key, (value, Source::File(path.clone())));
             }
         }
@@ -241,7 +273,9 @@ impl Config {
             raw.insert(setting.key, (value.clone(), Source::Flag(flag.clone())));
         }
 
-        Self::from_raw(raw, &layers.repo)
+        let mut config = Self::from_raw(raw, &layers.repo)?;
+        config.ignored = ignored;
+        Ok(config)
     }
 
     fn from_raw(raw: BTreeMap<&'static str, (String, Source)>, repo: &Path) -> Result<Self> {
@@ -293,6 +327,7 @@ impl Config {
             python: get("python").non_empty()?,
             branch: raw["branch"].0.trim().to_owned(),
             worktree_dir: expand_home(raw["worktree_dir"].0.trim()),
+            ignored: Vec::new(),
             sources: raw,
         })
     }
@@ -317,6 +352,17 @@ impl Config {
     pub fn source_of(&self, key: &str) -> Option<&Source> {
         self.sources.get(key).map(|(_, source)| source)
     }
+}
+
+/// The user's own configuration file: `$XDG_CONFIG_HOME/nightshift/config.toml`, else
+/// `$HOME/.config/nightshift/config.toml`; `env` is the process environment.
+pub fn user_config_file(env: &BTreeMap<String, String>) -> Option<PathBuf> {
+    let base = match (env.get("XDG_CONFIG_HOME"), env.get("HOME")) {
+        (Some(xdg), _) if Path::new(xdg).is_absolute() => PathBuf::from(xdg),
+        (_, Some(home)) if !home.is_empty() => Path::new(home).join(".config"),
+        _ => return None,
+    };
+    Some(base.join("nightshift").join("config.toml"))
 }
 
 /// Expands a leading `~/` with `$HOME`.

@@ -124,7 +124,7 @@ impl EditFormatChoice {
 }
 
 /// One setting.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Setting {
     /// Key in `nightshift.toml` and in `-c key=value`; `NIGHTSHIFT_<KEY>` in the environment.
     pub key: &'static str,
@@ -134,6 +134,10 @@ pub struct Setting {
     pub default: &'static str,
     /// Never printed.
     pub secret: bool,
+    /// Widens what nightshift may reach or run (the sandbox, the endpoints code is sent to, the
+    /// commands run, where files go): read only from the user's own configuration, never from
+    /// the repository's `nightshift.toml`, which tasks and cloned repositories control.
+    pub user_only: bool,
     /// What it does.
     pub help: &'static str,
 }
@@ -149,18 +153,27 @@ const fn setting(
         seed_env,
         default,
         secret: false,
+        user_only: false,
         help,
+    }
+}
+
+/// A [`setting`] only the user's own configuration may set.
+const fn user_only(setting: Setting) -> Setting {
+    Setting {
+        user_only: true,
+        ..setting
     }
 }
 
 /// Every setting, in the order `nightshift config` prints them.
 pub const SETTINGS: &[Setting] = &[
-    setting(
+    user_only(setting(
         "model_type",
         Some("MODEL_TYPE"),
         "ollama",
         "first model backend to try: ollama, openai or gpt4all (in-process GGUF)",
-    ),
+    )),
     setting(
         "model_name",
         Some("MODEL_NAME"),
@@ -186,68 +199,70 @@ pub const SETTINGS: &[Setting] = &[
         "seconds one attempt may take",
     ),
     setting("port", Some("FLASK_PORT"), "5000", "dashboard port"),
-    setting(
+    user_only(setting(
         "git_auto_push",
         Some("GIT_AUTO_PUSH"),
         "false",
         "push after each commit (never forced)",
-    ),
+    )),
     setting(
         "checkpoint_days",
         Some("CHECKPOINT_DAYS"),
         "7",
         "days between checkpoint reports",
     ),
-    setting(
+    user_only(setting(
         "ollama_base_url",
         Some("OLLAMA_BASE_URL"),
         "http://localhost:11434",
         "Ollama's address",
-    ),
+    )),
     Setting {
         key: "openai_api_key",
         seed_env: Some("OPENAI_API_KEY"),
         default: "",
         secret: true,
+        user_only: true,
         help: "API key of the OpenAI-compatible backend",
     },
-    setting(
+    user_only(setting(
         "openai_base_url",
         None,
         "https://api.openai.com",
         "OpenAI-compatible server (OpenAI, vLLM, llama-server, LM Studio, GPT4All: their address)",
-    ),
+    )),
     Setting {
         key: "anthropic_api_key",
         seed_env: Some("ANTHROPIC_API_KEY"),
         default: "",
         secret: true,
+        user_only: true,
         help: "API key of the Anthropic backend",
     },
-    setting(
+    user_only(setting(
         "anthropic_base_url",
         None,
         "https://api.anthropic.com",
         "Anthropic API address",
-    ),
+    )),
     setting(
         "model_concurrency",
         None,
         "0",
         "requests at once per model backend (0: worker_count)",
     ),
-    setting(
+    user_only(setting(
         "model_path",
         Some("GPT4ALL_MODEL_PATH"),
         "~/.cache/nightshift/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
         "GGUF model run in-process",
-    ),
-    setting(
+    )),
+    user_only(setting(
         "database_path",
         None,
         ".nightshift/nightshift.db",
         "SQLite database (relative to the repository)",
-    ),
+    )),
     setting(
         "retry_base_delay",
         None,
@@ -303,58 +318,58 @@ pub const SETTINGS: &[Setting] = &[
         "auto",
         "what a round after a failed check asks: repair (the failure and the files shown), resample (a fresh answer to the task), or auto (resample for models of at most 1B parameters, repair for the rest)",
     ),
-    setting(
+    user_only(setting(
         "test_command",
         None,
         "",
         "the project's test command, run with sh -c (empty: pytest, cargo test, go test, npm test as found)",
-    ),
-    setting(
+    )),
+    user_only(setting(
         "sandbox",
         None,
         "auto",
         "confinement of generated code: auto, bwrap, or off (runs it unconfined)",
-    ),
-    setting(
+    )),
+    user_only(setting(
         "sandbox_memory_mb",
         None,
         "2048",
         "data memory per process of a sandboxed run, MiB",
-    ),
-    setting(
+    )),
+    user_only(setting(
         "sandbox_processes",
         None,
         "256",
         "processes and threads a sandboxed run may have at once",
-    ),
-    setting(
+    )),
+    user_only(setting(
         "sandbox_file_mb",
         None,
         "1024",
         "largest file a sandboxed run may write, MiB",
-    ),
+    )),
     setting(
         "threads",
         None,
         "0",
         "CPU threads for in-process inference (0: all cores)",
     ),
-    setting(
+    user_only(setting(
         "python",
         None,
         "python3",
         "Python interpreter for syntax checks and pytest",
-    ),
-    setting(
+    )),
+    user_only(setting(
         "branch",
         None,
         "",
         "branch that receives commits (empty: the one checked out)",
-    ),
-    setting(
+    )),
+    user_only(setting(
         "worktree_dir",
         None,
         "~/.cache/nightshift/worktrees",
         "where per-attempt worktrees live",
-    ),
+    )),
 ];

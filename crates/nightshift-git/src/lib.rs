@@ -42,6 +42,9 @@ pub enum GitError {
         /// What git said.
         stderr: String,
     },
+    /// A file of the worktree could not be touched.
+    #[error("{0}")]
+    Workspace(#[from] nightshift_workspace::FsError),
     /// A git command did not finish in time (it was stopped).
     #[error("`git {args}` did not finish within {seconds} s")]
     TimedOut {
@@ -557,6 +560,39 @@ impl Repo {
             }
         }
         Ok(())
+    }
+
+    /// Leaves `worktree` as its `HEAD` plus the files of `keep`, as they are: every other change
+    /// (a tracked file edited, a file created, an ignored file left by a run) is undone. A check
+    /// then runs on exactly the tree that would be committed — nothing an earlier run left behind
+    /// can make it pass — and nothing of a run lingers after it.
+    pub async fn tidy(&self, worktree: &Path, keep: &[String]) -> Result<()> {
+        let listed = git_names(
+            worktree,
+            &["status", "--porcelain=v1", "-z", "--untracked-files=all"],
+        )
+        .await?;
+        // Entries are "XY path"; a rename's old path follows as a record of its own.
+        let mut stray: Vec<String> = Vec::new();
+        let mut records = listed.iter();
+        while let Some(record) = records.next() {
+            let (status, path) = record.split_at(record.len().min(3));
+            if (status.starts_with('R') || status.starts_with('C'))
+                && let Some(old) = records.next()
+            {
+                stray.push(old.clone());
+            }
+            stray.push(path.to_owned());
+        }
+        stray.retain(|path| !keep.contains(path));
+        self.discard(worktree, &stray).await?;
+        let excluded: Vec<String> = keep
+            .iter()
+            .map(|path| format!(":(exclude,literal){path}"))
+            .collect();
+        let mut clean = vec!["clean", "-q", "-f", "-d", "-X", "--", "."];
+        clean.extend(excluded.iter().map(String::as_str));
+        git(worktree, &clean).await.map(drop)
     }
 
     /// Undoes the worktree's last commit, keeping its changes in the files: `HEAD` back to

@@ -8,5 +8,8 @@ pub(crate) fn run(ctx: &Context) -> anyhow::Result<()> {
     for (key, value, source) in rows {
         println!("{key:width$} = {value:<40} # {source}");
     }
+    for note in &ctx.config.ignored {
+        println!("# {note}");
+    }
     Ok(())
 }

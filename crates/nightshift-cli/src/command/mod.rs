@@ -34,7 +34,9 @@ pub(crate) struct GlobalArgs {
     /// The target git repository (default: the current directory).
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) repo: Option<PathBuf>,
-    /// Configuration file (default: nightshift.toml in the repository, if present).
+    /// Configuration file, trusted like your own (default: ~/.config/nightshift/config.toml, then
+    /// nightshift.toml in the repository, which may not set the sandbox, endpoints, keys,
+    /// commands or paths).
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
     /// Override a setting: -c worker_count=2 (repeatable; beats file and environment).

@@ -38,6 +38,9 @@ impl Cmd {
 
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let config = &ctx.config;
+        for note in &config.ignored {
+            tracing::warn!("{note}");
+        }
         let store = ctx.store().await?;
         let queue = store.queue_id().await?;
         let repo = Repo::open(&ctx.repo, &config.branch, &queue)

@@ -1,6 +1,7 @@
 mod bad_input;
 mod crash;
 mod end_to_end;
+mod escape;
 mod eval;
 mod helpers;
 mod lifecycle;
