@@ -334,6 +334,9 @@ fn with_written(files: &[String], written: &[String]) -> Vec<String> {
     all
 }
 
+/// A file's bytes (`None`: absent), or why it cannot be read.
+type FileState = Result<Option<Vec<u8>>, String>;
+
 /// One attempt; build it and call [`Attempt::run`].
 pub struct Attempt<'a, S> {
     /// Where logs and model stats go.
@@ -1261,12 +1264,13 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         self.repo.tidy(&self.worktree, &work.written).await?;
         let before = self.snapshot(&work.written);
         let result = self.run_test_commands(work).await;
-        let changed: Vec<&str> = self
-            .snapshot(&work.written)
-            .into_iter()
-            .zip(before)
-            .filter(|(after, before)| after != before)
-            .map(|((path, _), _)| path)
+        let after = self.snapshot(&work.written);
+        let changed: Vec<&str> = work
+            .written
+            .iter()
+            .zip(after.iter().zip(&before))
+            .filter(|(_, (after, before))| after != before)
+            .map(|(path, _)| path.as_str())
             .collect();
         self.repo.tidy(&self.worktree, &work.written).await?;
         if !changed.is_empty() {
@@ -1280,17 +1284,14 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         result
     }
 
-    /// The bytes of each of `files` (or why they cannot be read), to compare across a run.
-    fn snapshot<'f>(&self, files: &'f [String]) -> Vec<(&'f str, Result<Option<Vec<u8>>, String>)> {
+    /// The state of each of `files`, to compare across a run.
+    fn snapshot(&self, files: &[String]) -> Vec<FileState> {
         let workspace = nightshift_workspace::Workspace::open(&self.worktree);
         files
             .iter()
-            .map(|path| {
-                let bytes = match &workspace {
-                    Ok(workspace) => workspace.read_bytes(path).map_err(|err| err.to_string()),
-                    Err(err) => Err(err.to_string()),
-                };
-                (path.as_str(), bytes)
+            .map(|path| match &workspace {
+                Ok(workspace) => workspace.read_bytes(path).map_err(|err| err.to_string()),
+                Err(err) => Err(err.to_string()),
             })
             .collect()
     }
