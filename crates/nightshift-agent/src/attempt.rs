@@ -1,6 +1,7 @@
 //! One attempt at one task: prompt → model → edits → checks → commit → land.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use nightshift_git::{Commit, GitError, Repo, Start};
@@ -10,7 +11,10 @@ use nightshift_lang::{
 };
 use nightshift_model::{ChatModel, ChatRequest, Completion, ErrorClass, Message, ModelError};
 use nightshift_sandbox::Sandbox;
-use nightshift_store::{EventLog, LogEntry, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, Task};
+use nightshift_store::{
+    EventLog, Lease, LogEntry, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, StoreError, Task,
+    TaskQueue,
+};
 use tokio::sync::Mutex;
 
 use crate::apply::{self, ApplyError};
@@ -126,6 +130,14 @@ pub enum AttemptError {
     /// Local I/O failed (running a check).
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The task is no longer this attempt's (cancelled, or taken over after its lease ran
+    /// out): nothing lands.
+    #[error("the lease was lost before landing; nothing landed")]
+    LeaseLost,
+    /// The lease could not be checked before landing (the database was busy, say): nothing
+    /// landed, and the commit waits on the task's branch for the next attempt.
+    #[error("could not check the lease before landing: {0}")]
+    LeaseUnchecked(StoreError),
 }
 
 impl From<GitError> for AttemptError {
@@ -155,7 +167,9 @@ impl AttemptError {
             | Self::RemovedCode(_)
             | Self::Conflict(_)
             | Self::Git(_)
-            | Self::Io(_) => true,
+            | Self::Io(_)
+            | Self::LeaseUnchecked(_) => true,
+            Self::LeaseLost => false,
         }
     }
 
@@ -174,7 +188,11 @@ impl AttemptError {
                 ApplyError::Unsafe { .. } | ApplyError::NoMatch { .. } => true,
                 ApplyError::Io { .. } => false,
             },
-            Self::Model(_) | Self::Git(_) | Self::Io(_) => false,
+            Self::Model(_)
+            | Self::Git(_)
+            | Self::Io(_)
+            | Self::LeaseLost
+            | Self::LeaseUnchecked(_) => false,
         }
     }
 }
@@ -347,6 +365,13 @@ pub struct Attempt<'a, S> {
     pub repo: &'a Repo,
     /// Held while landing, so commits land one at a time.
     pub land_lock: &'a Mutex<()>,
+    /// Set while the branch is being moved: the caller lets that finish (bounded by its own
+    /// limit) rather than cancel it half-way in the user's checkout.
+    pub landing: &'a AtomicBool,
+    /// The attempt's lease, renewed and so checked right before landing.
+    pub lease: &'a Lease,
+    /// How long a renewal holds.
+    pub lease_length: Duration,
     /// Settings.
     pub settings: &'a AttemptSettings,
     /// The task.
@@ -369,7 +394,23 @@ fn excerpt(text: &str) -> String {
     format!("…{}", &text[start..])
 }
 
-impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
+/// Clears the landing flag when the landing ends, however it ends.
+struct Landing<'a>(&'a AtomicBool);
+
+impl Landing<'_> {
+    fn begin(flag: &AtomicBool) -> Landing<'_> {
+        flag.store(true, Ordering::SeqCst);
+        Landing(flag)
+    }
+}
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
     async fn log(&self, level: LogLevel, event: &str, message: String) {
         let entry = NewLogEntry {
             task_id: Some(self.task.id),
@@ -877,6 +918,26 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
         work: &mut Work,
     ) -> Result<Landed, AttemptError> {
         let _queue = self.land_lock.lock().await;
+        // Another holder of this task (one whose lease ran out, say) may have landed it while
+        // this attempt worked: adopt that commit rather than land a second.
+        if let Some(sha) = self.repo.find_task_commit(self.task.id).await? {
+            self.log(
+                LogLevel::Warn,
+                "git",
+                format!(
+                    "the task's commit {} is already on {}: adopted, nothing more lands",
+                    short(&sha),
+                    self.repo.branch()
+                ),
+            )
+            .await;
+            return Ok(Landed {
+                files: self.repo.files_of(&sha).await?,
+                subject: self.repo.subject_of(&sha).await?,
+                sha,
+                checks: Vec::new(),
+            });
+        }
         let (sha, base) = match self
             .repo
             .rebase(&self.worktree, &commit.sha, work.base.as_deref())
@@ -907,7 +968,15 @@ impl<S: EventLog + ModelStatsLog> Attempt<'_, S> {
                 return Err(err.into());
             }
         };
+        let landing = Landing::begin(self.landing);
+        // Renewing the lease checks it: a cancelled or taken-over task does not land.
+        match self.store.heartbeat(self.lease, self.lease_length).await {
+            Ok(()) => {}
+            Err(StoreError::StaleLease { .. }) => return Err(AttemptError::LeaseLost),
+            Err(err) => return Err(AttemptError::LeaseUnchecked(err)),
+        }
         self.repo.fast_forward(&sha, base.as_deref()).await?;
+        drop(landing);
         self.log(
             LogLevel::Info,
             "git",

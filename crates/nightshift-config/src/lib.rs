@@ -310,7 +310,10 @@ impl Config {
             database_path: in_repo(PathBuf::from(get("database_path").non_empty()?)),
             retry_base_delay: get("retry_base_delay").seconds()?,
             retry_max_delay: get("retry_max_delay").seconds()?,
-            lease_duration: get("lease_duration").seconds()?,
+            // At least twice the store's 5 s busy wait, so one blocked renewal cannot outlast it.
+            lease_duration: Duration::from_secs(u64::from(
+                get("lease_duration").number(10, 7 * 24 * 3600)?,
+            )),
             test_timeout: get("test_timeout").seconds()?,
             context_tokens: get("context_tokens").number(512, 1 << 20)?,
             max_output_tokens: get("max_output_tokens").number(16, 1 << 16)?,

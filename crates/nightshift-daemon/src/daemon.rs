@@ -7,7 +7,7 @@ use std::time::Duration;
 use nightshift_agent::AttemptSettings;
 use nightshift_git::Repo;
 use nightshift_model::ChatModel;
-use nightshift_store::{RetryPolicy, Store, StoreError, now_ms};
+use nightshift_store::{CommitRecord, RetryPolicy, Store, StoreError, TaskStatus, now_ms};
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
@@ -92,7 +92,44 @@ impl<S: Store> Daemon<S> {
         if !recovered.is_empty() {
             tracing::warn!(?recovered, "recovered tasks of lost workers");
         }
+        for id in &recovered {
+            self.adopt_if_landed(*id).await?;
+        }
         Ok(recovered)
+    }
+
+    /// A task that recovery failed (its last attempt was lost) may have landed before the loss:
+    /// if its commit is on the branch, it succeeded.
+    async fn adopt_if_landed(&self, id: i64) -> Result<(), StoreError> {
+        let shared = &self.shared;
+        if shared.store.task(id).await?.status != TaskStatus::Failed {
+            return Ok(());
+        }
+        let sha = match shared.repo.find_task_commit(id).await {
+            Ok(Some(sha)) => sha,
+            Ok(None) => return Ok(()),
+            Err(err) => {
+                tracing::warn!(task_id = id, %err, "could not look for the task's commit");
+                return Ok(());
+            }
+        };
+        let record = CommitRecord {
+            task_id: id,
+            files: shared.repo.files_of(&sha).await.unwrap_or_default(),
+            subject: shared.repo.subject_of(&sha).await.unwrap_or_default(),
+            branch: shared.repo.branch().to_owned(),
+            created_at_ms: now_ms(),
+            pushed: false,
+            sha,
+        };
+        let summary = format!(
+            "succeeded: its commit {} had landed before its last attempt was lost",
+            &record.sha[..record.sha.len().min(12)]
+        );
+        if shared.store.adopt_failed(&record, summary).await? {
+            tracing::info!(task_id = id, sha = %record.sha, "adopted a landed commit");
+        }
+        Ok(())
     }
 
     /// Runs until `shutdown` fires, then releases leases and returns.

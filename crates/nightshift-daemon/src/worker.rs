@@ -1,9 +1,12 @@
 //! A worker: claim, attempt under a lease, finish.
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use futures::FutureExt as _;
 use nightshift_agent::{Attempt, AttemptError, Landed};
 use nightshift_model::ErrorClass;
 use nightshift_store::{
@@ -12,6 +15,7 @@ use nightshift_store::{
 };
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::daemon::Shared;
 
@@ -19,6 +23,11 @@ use crate::daemon::Shared;
 const IDLE_POLL: Duration = Duration::from_secs(5);
 /// How long a task parks when the model is rate limited without saying for how long.
 const RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
+/// Shortest and longest a task parks on a rate limit, whatever `Retry-After` says.
+const PARK_MIN: Duration = Duration::from_secs(1);
+const PARK_MAX: Duration = Duration::from_secs(3600);
+/// Longest a landing under way may take to finish once the attempt is timed out or cancelled.
+const LANDING_LIMIT: Duration = Duration::from_secs(150);
 /// Pause after a storage error before trying again.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
 
@@ -100,7 +109,30 @@ impl<S: Store> Worker<S> {
         };
         let id = claim.task.id;
         tracing::info!(task_id = id, attempt = claim.lease.attempt, owner = %self.owner, "claimed");
-        let status = self.execute(claim, cancel).await?;
+        let lease = claim.lease.clone();
+        let max_retries = claim.task.max_retries;
+        // A panic in an attempt ends that attempt as a counted failure; the worker goes on.
+        let status = match AssertUnwindSafe(self.execute(claim, cancel))
+            .catch_unwind()
+            .await
+        {
+            Ok(status) => status?,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".to_owned());
+                tracing::error!(task_id = id, owner = %self.owner, "attempt panicked: {what}");
+                let end =
+                    self.failure(&lease, max_retries, format!("internal error: {what}"), true);
+                match self.shared.store.finish(&lease, end).await {
+                    Ok(status) => Some(status),
+                    Err(StoreError::StaleLease { .. }) => None,
+                    Err(err) => return Err(err),
+                }
+            }
+        };
         Ok(Outcome::Executed(id, status))
     }
 
@@ -113,13 +145,14 @@ impl<S: Store> Worker<S> {
         let shared = &self.shared;
         let attempt_cancel = cancel.child_token();
         let lease_lost = CancellationToken::new();
-        let heartbeat = tokio::spawn(keep_lease(
+        // Aborted when dropped: a panicking attempt stops renewing its lease too.
+        let heartbeat = AbortOnDropHandle::new(tokio::spawn(keep_lease(
             shared.store.clone(),
             lease.clone(),
             shared.settings.lease_duration,
             lease_lost.clone(),
             attempt_cancel.clone(),
-        ));
+        )));
 
         // A crash between landing and recording leaves the commit on the branch: adopt it.
         if let Ok(Some(sha)) = shared.repo.find_task_commit(task.id).await {
@@ -141,26 +174,48 @@ impl<S: Store> Worker<S> {
                 .await;
         }
 
-        let worktree = self.worktree_path(task.id);
+        let worktree = self.worktree_path(&lease);
+        let landing = AtomicBool::new(false);
         let attempt = Attempt {
             store: &shared.store,
             model: shared.model.as_ref(),
             repo: &shared.repo,
             land_lock: &shared.land_lock,
+            landing: &landing,
+            lease: &lease,
+            lease_length: shared.settings.lease_duration,
             settings: &shared.settings.attempt,
             task: &task,
             attempt: lease.attempt,
             worktree: worktree.clone(),
         };
-        let ending = tokio::select! {
-            result = tokio::time::timeout(shared.settings.task_timeout, attempt.run()) => match result {
-                Ok(Ok(landed)) => Ending::Landed(landed),
-                Ok(Err(err)) => Ending::Failed(err),
-                Err(_) => Ending::TimedOut,
+        let run = attempt.run();
+        tokio::pin!(run);
+        let ended = |result: Result<Landed, AttemptError>| match result {
+            Ok(landed) => Ending::Landed(landed),
+            Err(AttemptError::LeaseLost) => Ending::LeaseLost,
+            Err(err) => Ending::Failed(err),
+        };
+        let interrupted = tokio::select! {
+            result = tokio::time::timeout(shared.settings.task_timeout, &mut run) => match result {
+                Ok(result) => Err(ended(result)),
+                Err(_) => Ok(Ending::TimedOut),
             },
-            () = attempt_cancel.cancelled() => {
+            () = attempt_cancel.cancelled() => Ok(
                 if lease_lost.is_cancelled() { Ending::LeaseLost } else { Ending::Shutdown }
+            ),
+        };
+        let ending = match interrupted {
+            Err(ending) => ending,
+            // Moving the branch in the user's checkout is never cut half-way: it finishes,
+            // within a limit of its own, and its outcome stands.
+            Ok(interruption) if landing.load(Ordering::SeqCst) => {
+                match tokio::time::timeout(LANDING_LIMIT, &mut run).await {
+                    Ok(result) => ended(result),
+                    Err(_) => interruption,
+                }
             }
+            Ok(interruption) => interruption,
         };
         heartbeat.abort();
         match shared.repo.remove_worktree(&worktree, task.id).await {
@@ -216,9 +271,13 @@ impl<S: Store> Worker<S> {
                     | ErrorClass::Unavailable
                     | ErrorClass::Rejected => RATE_LIMIT_WAIT,
                 };
+                // A server's word is clamped: `Retry-After: 0` would make a hot loop against
+                // it, a huge value would overflow or park the task for a year.
+                let wait = wait.clamp(PARK_MIN, PARK_MAX);
                 AttemptEnd::Parked {
                     reason: err.to_string(),
-                    run_after_ms: now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+                    run_after_ms: now_ms()
+                        .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)),
                 }
             }
             Ending::Failed(err) => {
@@ -250,7 +309,8 @@ impl<S: Store> Worker<S> {
         {
             Some(delay) => AttemptEnd::Retry {
                 error,
-                run_after_ms: now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX),
+                run_after_ms: now_ms()
+                    .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
             },
             None => AttemptEnd::Failed { error },
         }
@@ -311,15 +371,21 @@ impl<S: Store> Worker<S> {
         }
     }
 
-    fn worktree_path(&self, task_id: TaskId) -> PathBuf {
+    /// One directory per claim (named by the lease's random token: attempt numbers restart
+    /// when a user retries): a holder whose lease ran out never works in, nor removes, the
+    /// worktree of the attempt that took the task over.
+    fn worktree_path(&self, lease: &Lease) -> PathBuf {
+        let token = lease.token.get(..8).unwrap_or(&lease.token);
         self.shared
             .settings
             .worktree_dir
-            .join(format!("task-{task_id}"))
+            .join(format!("task-{}-{token}", lease.task_id))
     }
 }
 
-/// Renews the lease at a third of its length; if it is lost, cancels the attempt.
+/// Renews the lease at a third of its length. If it is lost — taken, or not renewed for so long
+/// that it may have run out (the database busy or failing) — cancels the attempt, which then
+/// lands nothing.
 async fn keep_lease<S: Store>(
     store: S,
     lease: Lease,
@@ -330,11 +396,23 @@ async fn keep_lease<S: Store>(
     let mut interval = tokio::time::interval(length / 3);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     interval.tick().await;
+    let mut renewed = tokio::time::Instant::now();
     loop {
         interval.tick().await;
         match store.heartbeat(&lease, length).await {
-            Ok(()) => {}
+            Ok(()) => renewed = tokio::time::Instant::now(),
             Err(StoreError::StaleLease { .. }) => {
+                lost.cancel();
+                attempt.cancel();
+                return;
+            }
+            Err(err) if renewed.elapsed() >= length * 2 / 3 => {
+                tracing::error!(
+                    task_id = lease.task_id,
+                    %err,
+                    "lease not renewed for {} s; the attempt stops",
+                    renewed.elapsed().as_secs()
+                );
                 lost.cancel();
                 attempt.cancel();
                 return;

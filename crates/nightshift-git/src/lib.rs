@@ -53,6 +53,11 @@ pub enum GitError {
         /// The limit.
         seconds: u64,
     },
+    /// Another daemon works on this repository.
+    #[error(
+        "another nightshift daemon is running on this repository (it holds {0}); stop it first"
+    )]
+    Locked(PathBuf),
     /// The target branch cannot be worked on.
     #[error("target branch: {0}")]
     BadBranch(String),
@@ -98,6 +103,12 @@ pub struct Repo {
     /// Whether the target branch existed at open: if it did, its loss later is an error, not
     /// an empty repository to start afresh in.
     born: bool,
+}
+
+/// The repository's daemon lock, released on drop (see [`Repo::lock_daemon`]).
+#[derive(Debug)]
+pub struct DaemonLock {
+    _lock: nix::fcntl::Flock<std::fs::File>,
 }
 
 /// A commit made by an attempt, before or after landing.
@@ -209,6 +220,33 @@ impl Repo {
     /// The target branch.
     pub fn branch(&self) -> &str {
         &self.branch
+    }
+
+    /// Takes the repository's daemon lock — an exclusive `flock` on `nightshift-daemon.lock` in
+    /// the git directory, held until the returned value is dropped (or the process dies) — or
+    /// fails with [`GitError::Locked`] if another daemon holds it: two daemons on one
+    /// repository would clean away each other's worktrees.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the lock file is in the git directory, which neither tasks nor sandboxed code can write"
+    )]
+    pub async fn lock_daemon(&self) -> Result<DaemonLock> {
+        let dir = git(
+            &self.root,
+            &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+        )
+        .await?;
+        let path = Path::new(&dir).join("nightshift-daemon.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => Ok(DaemonLock { _lock: lock }),
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(GitError::Locked(path)),
+            Err((_, errno)) => Err(GitError::Spawn(errno.into())),
+        }
     }
 
     /// Keeps `pattern` out of `git status` without touching the user's `.gitignore`.
@@ -1147,6 +1185,18 @@ mod hostile {
             std::fs::read_to_string(root.join("local.cfg")).unwrap(),
             "mine\n"
         );
+    }
+
+    #[tokio::test]
+    async fn a_second_daemon_on_the_repository_is_refused_until_the_first_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let held = repo.lock_daemon().await.unwrap();
+        let err = repo.lock_daemon().await.unwrap_err();
+        assert!(matches!(err, GitError::Locked(_)), "{err}");
+        drop(held);
+        repo.lock_daemon().await.unwrap();
     }
 
     #[tokio::test]

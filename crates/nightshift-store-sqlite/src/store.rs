@@ -21,8 +21,10 @@ use tracing::instrument;
 
 use crate::rows::{self, to_i64};
 
-/// How long a writer waits for another process's write lock before failing.
-const BUSY_TIMEOUT_MS: u64 = 30_000;
+/// How long a writer waits for another process's write lock before failing: well below a lease
+/// (30 s by default, renewed every 10 s), so a database held by another program makes a
+/// renewal fail and be tried again, rather than outlast the lease inside one call.
+const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// Connections in the pool: SQLite serialises writers anyway; a few let reads overlap.
 const MAX_CONNECTIONS: u32 = 4;
 /// `system_state` key of the pause flag.
@@ -85,6 +87,87 @@ impl SqliteStore {
             .map_err(StoreError::backend)
     }
 
+    async fn claim_one(&self, owner: &str, lease: Duration) -> Result<Claimed> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let token = new_token();
+        let row = sqlx::query(
+            "UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_token = ?1,
+             lease_owner = ?2, lease_expires_at_ms = ?3 + ?4, started_at_ms = ?3, updated_at_ms = ?3
+             WHERE id = (SELECT id FROM tasks WHERE status = 'queued' AND run_after_ms <= ?3
+                         ORDER BY priority DESC, id ASC LIMIT 1)
+               AND NOT EXISTS (SELECT 1 FROM system_state WHERE key = ?5 AND value = 'true')
+             RETURNING *",
+        )
+        .bind(&token)
+        .bind(owner)
+        .bind(now)
+        .bind(duration_ms(lease))
+        .bind(PAUSED_KEY)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else {
+            // Nothing written: rolling back is just releasing the lock.
+            tx.rollback().await.map_err(backend)?;
+            return Ok(Claimed::Nothing);
+        };
+        let task = match rows::task(&row) {
+            Ok(task) => task,
+            Err(err) => {
+                let id: TaskId = row.try_get("id").map_err(backend)?;
+                let reason = format!("quarantined: the stored task does not decode ({err})");
+                tracing::error!(task_id = id, "{reason}");
+                sqlx::query(
+                    "UPDATE tasks SET status = 'failed', lease_token = NULL, lease_owner = NULL,
+                     lease_expires_at_ms = NULL, last_error = ?2, finished_at_ms = ?3,
+                     updated_at_ms = ?3 WHERE id = ?1",
+                )
+                .bind(id)
+                .bind(&reason)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                log_transition(
+                    &mut tx,
+                    Transition {
+                        task_id: id,
+                        attempt: None,
+                        from: Some(TaskStatus::Queued),
+                        to: TaskStatus::Failed,
+                        level: LogLevel::Error,
+                        message: &reason,
+                    },
+                )
+                .await?;
+                tx.commit().await.map_err(backend)?;
+                self.bump();
+                return Ok(Claimed::Quarantined);
+            }
+        };
+        let message = format!("claimed by {owner}");
+        log_transition(
+            &mut tx,
+            Transition {
+                task_id: task.id,
+                attempt: Some(task.attempts),
+                from: Some(TaskStatus::Queued),
+                to: TaskStatus::Running,
+                level: LogLevel::Info,
+                message: &message,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        let lease = Lease {
+            task_id: task.id,
+            token,
+            attempt: task.attempts,
+        };
+        Ok(Claimed::Task(Box::new(Claim { task, lease })))
+    }
+
     fn bump(&self) {
         self.feed
             .send_modify(|version| *version = version.wrapping_add(1));
@@ -113,6 +196,17 @@ async fn migrate(pool: &SqlitePool, path: &Path) -> Result<()> {
     drop(lock);
     migrated
 }
+
+/// What one claim transaction did.
+enum Claimed {
+    Task(Box<Claim>),
+    Nothing,
+    /// A row that does not decode was failed; another may be claimable.
+    Quarantined,
+}
+
+/// Bad rows quarantined in one claim before giving up until the next.
+const MAX_QUARANTINED_PER_CLAIM: usize = 16;
 
 fn new_token() -> String {
     let mut bytes = [0u8; 16];
@@ -357,51 +451,16 @@ impl TaskQueue for SqliteStore {
 
     #[instrument(skip_all)]
     async fn claim(&self, owner: &str, lease: Duration) -> Result<Option<Claim>> {
-        let mut tx = self.begin_write().await?;
-        let now = now_ms();
-        let token = new_token();
-        let row = sqlx::query(
-            "UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_token = ?1,
-             lease_owner = ?2, lease_expires_at_ms = ?3 + ?4, started_at_ms = ?3, updated_at_ms = ?3
-             WHERE id = (SELECT id FROM tasks WHERE status = 'queued' AND run_after_ms <= ?3
-                         ORDER BY priority DESC, id ASC LIMIT 1)
-               AND NOT EXISTS (SELECT 1 FROM system_state WHERE key = ?5 AND value = 'true')
-             RETURNING *",
-        )
-        .bind(&token)
-        .bind(owner)
-        .bind(now)
-        .bind(duration_ms(lease))
-        .bind(PAUSED_KEY)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else {
-            // Nothing written: rolling back is just releasing the lock.
-            tx.rollback().await.map_err(backend)?;
-            return Ok(None);
-        };
-        let task = rows::task(&row)?;
-        let message = format!("claimed by {owner}");
-        log_transition(
-            &mut tx,
-            Transition {
-                task_id: task.id,
-                attempt: Some(task.attempts),
-                from: Some(TaskStatus::Queued),
-                to: TaskStatus::Running,
-                level: LogLevel::Info,
-                message: &message,
-            },
-        )
-        .await?;
-        tx.commit().await.map_err(backend)?;
-        let lease = Lease {
-            task_id: task.id,
-            token,
-            attempt: task.attempts,
-        };
-        Ok(Some(Claim { task, lease }))
+        // A row that does not decode (edited by hand, say) is quarantined — failed, with the
+        // reason — and the next one claimed: one bad row must not halt the queue.
+        for _ in 0..MAX_QUARANTINED_PER_CLAIM {
+            match self.claim_one(owner, lease).await? {
+                Claimed::Task(claim) => return Ok(Some(*claim)),
+                Claimed::Nothing => return Ok(None),
+                Claimed::Quarantined => {}
+            }
+        }
+        Ok(None)
     }
 
     #[instrument(skip_all, fields(task_id = lease.task_id))]
@@ -458,10 +517,10 @@ impl TaskQueue for SqliteStore {
             let attempts: i64 = row.try_get("attempts").map_err(backend)?;
             let max_retries: i64 = row.try_get("max_retries").map_err(backend)?;
             let owner = owner.unwrap_or_default();
-            let why = if expires.is_none_or(|at| at < now) {
-                format!("lease of {owner} expired")
+            let (why, expired) = if expires.is_none_or(|at| at < now) {
+                (format!("lease of {owner} expired"), true)
             } else if owner_is_dead(&owner) {
-                format!("worker {owner} is gone")
+                (format!("worker {owner} is gone"), false)
             } else {
                 continue;
             };
@@ -477,13 +536,17 @@ impl TaskQueue for SqliteStore {
                 "UPDATE tasks SET status = ?1, lease_token = NULL, lease_owner = NULL,
                  lease_expires_at_ms = NULL, last_error = ?2, updated_at_ms = ?3, run_after_ms = ?3,
                  finished_at_ms = CASE WHEN ?1 = 'failed' THEN ?3 END
-                 WHERE id = ?4 AND status = 'running' AND lease_token IS ?5",
+                 WHERE id = ?4 AND status = 'running' AND lease_token IS ?5
+                   AND (?6 = 0 OR lease_expires_at_ms IS NULL OR lease_expires_at_ms < ?3)",
             )
             .bind(to.as_str())
             .bind(&error)
             .bind(now)
             .bind(id)
             .bind(&token)
+            // An expiry seen before the write lock is checked again under it: a renewal that
+            // came in between keeps the task.
+            .bind(i64::from(expired))
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -673,6 +736,55 @@ impl CommitLog for SqliteStore {
         tx.commit().await.map_err(backend)?;
         self.bump();
         Ok(())
+    }
+
+    async fn adopt_failed(&self, commit: &CommitRecord, summary: String) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE tasks SET status = 'succeeded', last_error = NULL, finished_at_ms = ?2,
+             updated_at_ms = ?2 WHERE id = ?1 AND status = 'failed'",
+        )
+        .bind(commit.task_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await.map_err(backend)?;
+            return Ok(false);
+        }
+        let files = serde_json::to_string(&commit.files)
+            .map_err(|err| StoreError::Invalid(err.to_string()))?;
+        sqlx::query(
+            "INSERT INTO git_commits (task_id, sha, branch, subject, files, created_at_ms, pushed)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(commit.task_id)
+        .bind(&commit.sha)
+        .bind(&commit.branch)
+        .bind(&commit.subject)
+        .bind(files)
+        .bind(commit.created_at_ms)
+        .bind(commit.pushed)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        log_transition(
+            &mut tx,
+            Transition {
+                task_id: commit.task_id,
+                attempt: None,
+                from: Some(TaskStatus::Failed),
+                to: TaskStatus::Succeeded,
+                level: LogLevel::Info,
+                message: &summary,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        self.bump();
+        Ok(true)
     }
 
     async fn mark_pushed(&self, task_id: TaskId) -> Result<()> {

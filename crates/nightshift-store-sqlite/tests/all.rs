@@ -261,3 +261,87 @@ async fn the_change_feed_sees_writes_of_another_connection() {
         .expect("the feed must tick when another connection writes")
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_row_that_does_not_decode_is_quarantined_and_the_queue_goes_on() {
+    let (dir, store) = store().await;
+    store
+        .enqueue(vec![task("poison", 9), task("fine", 1)])
+        .await
+        .unwrap();
+    // Another program edits the row by hand.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("q.db").display()))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE tasks SET metadata = '{' WHERE description = 'poison'")
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    let claim = store.claim("w", LEASE).await.unwrap().unwrap();
+    assert_eq!(claim.task.description, "fine");
+    let counts = store.counts().await.unwrap();
+    assert_eq!((counts.failed, counts.running), (1, 1), "{counts:?}");
+    let logs = store
+        .logs(&LogQuery {
+            task_id: Some(1),
+            after_id: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert!(
+        logs.iter().any(|l| l.message.contains("quarantined")),
+        "{logs:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_queue_has_an_id_of_its_own_that_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("q.db");
+    let first = SqliteStore::open(&path).await.unwrap();
+    let id = first.queue_id().await.unwrap();
+    assert_eq!(id.len(), 16);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+    first.close().await;
+    let again = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(again.queue_id().await.unwrap(), id);
+    let other = SqliteStore::open(&dir.path().join("other.db"))
+        .await
+        .unwrap();
+    assert_ne!(other.queue_id().await.unwrap(), id);
+}
+
+#[tokio::test]
+async fn a_failed_task_whose_commit_landed_is_adopted_as_succeeded() {
+    let (_dir, store) = store().await;
+    let mut one = task("t", 5);
+    one.max_retries = 0;
+    let id = store.enqueue(vec![one, task("other", 1)]).await.unwrap()[0];
+    store.claim("dead", LEASE).await.unwrap().unwrap();
+    store
+        .recover_leases(&|owner| owner == "dead")
+        .await
+        .unwrap();
+    assert_eq!(store.task(id).await.unwrap().status, TaskStatus::Failed);
+    let record = CommitRecord {
+        task_id: id,
+        sha: "abc123".into(),
+        branch: "main".into(),
+        subject: "t".into(),
+        files: vec!["t.py".into()],
+        created_at_ms: now_ms(),
+        pushed: false,
+    };
+    assert!(store.adopt_failed(&record, "adopted".into()).await.unwrap());
+    assert_eq!(store.task(id).await.unwrap().status, TaskStatus::Succeeded);
+    assert_eq!(store.commit_of(id).await.unwrap().unwrap().sha, "abc123");
+    // Only a failed task is adopted, and only once.
+    assert!(!store.adopt_failed(&record, "again".into()).await.unwrap());
+    let queued = CommitRecord {
+        task_id: id + 1,
+        ..record
+    };
+    assert!(!store.adopt_failed(&queued, "queued".into()).await.unwrap());
+}

@@ -72,6 +72,11 @@ pub trait CommitLog: Send + Sync {
         summary: String,
     ) -> Result<()>;
 
+    /// Records the commit of a task that ended `failed` although its commit is on the branch (the
+    /// process died between landing and recording on the last attempt), and makes it
+    /// `succeeded`, in one transaction. `false` if the task is not `failed`.
+    async fn adopt_failed(&self, commit: &CommitRecord, summary: String) -> Result<bool>;
+
     /// Marks a recorded commit as pushed.
     async fn mark_pushed(&self, task_id: TaskId) -> Result<()>;
 

@@ -46,6 +46,8 @@ impl Cmd {
         let repo = Repo::open(&ctx.repo, &config.branch, &queue)
             .await
             .with_context(|| format!("opening the git repository at {}", ctx.repo.display()))?;
+        // Held until the daemon stops: a second daemon here would remove this one's worktrees.
+        let _one_daemon = repo.lock_daemon().await?;
         repo.exclude("/.nightshift/").await?;
         // A GGUF is validated now and loaded on the first task: a missing or corrupt file named by
         // MODEL_TYPE stops the start.

@@ -4,6 +4,7 @@ mod end_to_end;
 mod escape;
 mod eval;
 mod helpers;
+mod landing;
 mod lifecycle;
 mod merge;
 mod models;
