@@ -130,6 +130,10 @@ pub enum AttemptError {
     /// Local I/O failed (running a check).
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The user's checkout cannot take the landing now; the commit waits on the task's branch
+    /// and lands later, as it is, without spending an attempt.
+    #[error("landing waits: {0}")]
+    Busy(String),
     /// The task is no longer this attempt's (cancelled, or taken over after its lease ran
     /// out): nothing lands.
     #[error("the lease was lost before landing; nothing landed")]
@@ -144,6 +148,7 @@ impl From<GitError> for AttemptError {
     fn from(err: GitError) -> Self {
         match err {
             GitError::Conflict { detail, .. } => Self::Conflict(detail),
+            GitError::Busy(reason) => Self::Busy(reason),
             err => Self::Git(err),
         }
     }
@@ -168,6 +173,7 @@ impl AttemptError {
             | Self::Conflict(_)
             | Self::Git(_)
             | Self::Io(_)
+            | Self::Busy(_)
             | Self::LeaseUnchecked(_) => true,
             Self::LeaseLost => false,
         }
@@ -192,6 +198,7 @@ impl AttemptError {
             | Self::Git(_)
             | Self::Io(_)
             | Self::LeaseLost
+            | Self::Busy(_)
             | Self::LeaseUnchecked(_) => false,
         }
     }
@@ -975,7 +982,10 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             Err(StoreError::StaleLease { .. }) => return Err(AttemptError::LeaseLost),
             Err(err) => return Err(AttemptError::LeaseUnchecked(err)),
         }
+        // A crash between the commit and the landing, and between the landing and recording it.
+        fail::fail_point!("before_land", |_| std::process::abort());
         self.repo.fast_forward(&sha, base.as_deref()).await?;
+        fail::fail_point!("after_land", |_| std::process::abort());
         drop(landing);
         self.log(
             LogLevel::Info,

@@ -9,6 +9,9 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = command::Cli::parse();
+    // Reads FAILPOINTS; only in builds made for the chaos soak.
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     // The environment is read once, before the runtime exists (mutating or reading it later
     // from several threads is not safe).
     let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();

@@ -26,6 +26,8 @@ const RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
 /// Shortest and longest a task parks on a rate limit, whatever `Retry-After` says.
 const PARK_MIN: Duration = Duration::from_secs(1);
 const PARK_MAX: Duration = Duration::from_secs(3600);
+/// How long a landing waits before trying again when the user's checkout is busy.
+const LANDING_WAIT: Duration = Duration::from_secs(15);
 /// Longest a landing under way may take to finish once the attempt is timed out or cancelled.
 const LANDING_LIMIT: Duration = Duration::from_secs(150);
 /// Pause after a storage error before trying again.
@@ -109,6 +111,7 @@ impl<S: Store> Worker<S> {
         };
         let id = claim.task.id;
         tracing::info!(task_id = id, attempt = claim.lease.attempt, owner = %self.owner, "claimed");
+        fail::fail_point!("after_claim", |_| std::process::abort());
         let lease = claim.lease.clone();
         let max_retries = claim.task.max_retries;
         // A panic in an attempt ends that attempt as a counted failure; the worker goes on.
@@ -276,10 +279,15 @@ impl<S: Store> Worker<S> {
                 let wait = wait.clamp(PARK_MIN, PARK_MAX);
                 AttemptEnd::Parked {
                     reason: err.to_string(),
-                    run_after_ms: now_ms()
-                        .saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)),
+                    run_after_ms: now_ms().saturating_add(duration_ms(wait)),
                 }
             }
+            // Nothing is wrong with the commit: it waits on the task's branch, and the next
+            // attempt lands it as it is.
+            Ending::Failed(AttemptError::Busy(reason)) => AttemptEnd::Parked {
+                reason: format!("landing waits: {reason}"),
+                run_after_ms: now_ms().saturating_add(duration_ms(LANDING_WAIT)),
+            },
             Ending::Failed(err) => {
                 let retryable = err.is_retryable();
                 self.failure(&lease, task.max_retries, err.to_string(), retryable)
@@ -309,8 +317,7 @@ impl<S: Store> Worker<S> {
         {
             Some(delay) => AttemptEnd::Retry {
                 error,
-                run_after_ms: now_ms()
-                    .saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
+                run_after_ms: now_ms().saturating_add(duration_ms(delay)),
             },
             None => AttemptEnd::Failed { error },
         }
@@ -345,6 +352,7 @@ impl<S: Store> Worker<S> {
             Err(StoreError::StaleLease { .. }) => return Ok(None),
             Err(err) => return Err(err),
         }
+        fail::fail_point!("after_record", |_| std::process::abort());
         if shared.settings.auto_push
             && let Err(err) = shared.push_pending().await
         {
@@ -420,4 +428,8 @@ async fn keep_lease<S: Store>(
             Err(err) => tracing::warn!(task_id = lease.task_id, %err, "lease heartbeat failed"),
         }
     }
+}
+
+fn duration_ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }

@@ -53,6 +53,11 @@ pub enum GitError {
         /// The limit.
         seconds: u64,
     },
+    /// The user's checkout cannot take a landing now (a rebase or merge under way, the branch
+    /// checked out in another worktree, the index locked, local changes in the way): the
+    /// landing waits and is tried again; nothing is wrong with the commit.
+    #[error("the branch cannot be moved now: {0}")]
+    Busy(String),
     /// Another daemon works on this repository.
     #[error(
         "another nightshift daemon is running on this repository (it holds {0}); stop it first"
@@ -643,6 +648,9 @@ impl Repo {
     /// with a fast-forward merge when the branch is checked out (which refuses to clobber the
     /// user's local changes), else a compare-and-swap of the ref. Never anything but forward.
     pub async fn fast_forward(&self, commit: &str, expected: Option<&str>) -> Result<()> {
+        if let Some(reason) = self.busy().await? {
+            return Err(GitError::Busy(reason));
+        }
         if self.tip().await?.as_deref() != expected {
             return Err(GitError::Conflict {
                 branch: self.branch.clone(),
@@ -653,6 +661,8 @@ impl Repo {
             .await
             .ok();
         if checked_out.as_deref() == Some(self.branch.as_str()) {
+            // Refuses (and changes nothing) when the user's local changes, or an ignored file of
+            // theirs, are in the way: that is theirs to resolve, and the landing waits.
             git(
                 &self.root,
                 &[
@@ -663,13 +673,62 @@ impl Repo {
                     commit,
                 ],
             )
-            .await?;
+            .await
+            .map_err(|err| match err {
+                GitError::Command { stderr, .. } => GitError::Busy(stderr),
+                other => other,
+            })?;
         } else {
             let reference = format!("refs/heads/{}", self.branch);
             let old = expected.map_or_else(|| "0".repeat(40), str::to_owned);
             git(&self.root, &["update-ref", &reference, commit, &old]).await?;
         }
         Ok(())
+    }
+
+    /// Why the target branch cannot be moved now, if it cannot: the user is in the middle of a
+    /// rebase, merge, cherry-pick, revert or bisect in the main checkout (moving the branch
+    /// under it would make it fail at the end), the branch is checked out in a linked worktree
+    /// (whose files would go stale, and whose next commit would revert the landing), or the
+    /// checkout's index is locked (an editor's `git status`, a command under way).
+    pub async fn busy(&self) -> Result<Option<String>> {
+        let git_dir = PathBuf::from(
+            git(
+                &self.root,
+                &["rev-parse", "--path-format=absolute", "--git-dir"],
+            )
+            .await?,
+        );
+        for (entry, what) in [
+            ("rebase-merge", "a rebase"),
+            ("rebase-apply", "a rebase"),
+            ("MERGE_HEAD", "a merge"),
+            ("CHERRY_PICK_HEAD", "a cherry-pick"),
+            ("REVERT_HEAD", "a revert"),
+            ("BISECT_LOG", "a bisect"),
+            ("index.lock", "a git command (index.lock)"),
+        ] {
+            if git_dir.join(entry).exists() {
+                return Ok(Some(format!(
+                    "{what} is under way in {}",
+                    self.root.display()
+                )));
+            }
+        }
+        let listing = git(&self.root, &["worktree", "list", "--porcelain"]).await?;
+        let wanted = format!("branch refs/heads/{}", self.branch);
+        let mut path = "";
+        for line in listing.lines() {
+            if let Some(p) = line.strip_prefix("worktree ") {
+                path = p;
+            } else if line == wanted && Path::new(path) != self.root {
+                return Ok(Some(format!(
+                    "{} is checked out in the worktree {path}",
+                    self.branch
+                )));
+            }
+        }
+        Ok(None)
     }
 
     /// Pushes the target branch to its remote (`origin` when none is configured). Never forced.
@@ -1185,6 +1244,78 @@ mod hostile {
             std::fs::read_to_string(root.join("local.cfg")).unwrap(),
             "mine\n"
         );
+    }
+
+    #[tokio::test]
+    async fn a_rebase_under_way_or_the_branch_checked_out_elsewhere_makes_landing_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let wt = dir.path().join("wt/task-1");
+        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
+            panic!("fresh start expected");
+        };
+        std::fs::write(wt.join("a.py"), "A = 1\n").unwrap();
+        let c = repo.commit(&wt, &["a.py".into()], "a").await.unwrap();
+        let tip = repo.tip().await.unwrap();
+
+        // The user's interactive rebase, paused.
+        git(&root, &["checkout", "-q", "--detach"]).await.unwrap();
+        std::fs::create_dir(root.join(".git/rebase-merge")).unwrap();
+        let err = repo
+            .fast_forward(&c.sha, base.as_deref())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, GitError::Busy(r) if r.contains("rebase")),
+            "{err}"
+        );
+        std::fs::remove_dir(root.join(".git/rebase-merge")).unwrap();
+
+        // The branch checked out in a linked worktree of the user's.
+        let linked = dir.path().join("linked");
+        git(
+            &root,
+            &["worktree", "add", "-q", &linked.to_string_lossy(), "main"],
+        )
+        .await
+        .unwrap();
+        let err = repo
+            .fast_forward(&c.sha, base.as_deref())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, GitError::Busy(r) if r.contains("linked")),
+            "{err}"
+        );
+        git(&root, &["worktree", "remove", &linked.to_string_lossy()])
+            .await
+            .unwrap();
+
+        // A held index.lock.
+        git(&root, &["checkout", "-q", "main"]).await.unwrap();
+        std::fs::write(root.join(".git/index.lock"), "").unwrap();
+        let err = repo
+            .fast_forward(&c.sha, base.as_deref())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GitError::Busy(_)), "{err}");
+        std::fs::remove_file(root.join(".git/index.lock")).unwrap();
+        assert_eq!(repo.tip().await.unwrap(), tip, "nothing moved meanwhile");
+
+        // Local changes in the way: the merge refuses and says why.
+        std::fs::write(root.join("a.py"), "mine\n").unwrap();
+        let err = repo
+            .fast_forward(&c.sha, base.as_deref())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GitError::Busy(_)), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.py")).unwrap(),
+            "mine\n"
+        );
+        std::fs::remove_file(root.join("a.py")).unwrap();
+        repo.fast_forward(&c.sha, base.as_deref()).await.unwrap();
     }
 
     #[tokio::test]

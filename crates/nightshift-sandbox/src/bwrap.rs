@@ -1,11 +1,16 @@
 //! The file system and namespaces a run sees under bubblewrap.
 //!
 //! Every namespace is new (no network but a private loopback, own pids, IPC, UTS, user), the
-//! whole file system is read-only, `/tmp` and `/run` are private empty tmpfs, the home directory
-//! is an empty tmpfs with only the toolchains put back read-only (those `PATH` points into, plus
-//! `~/.rustup`, `~/.cargo` without its credentials, `~/.local/{bin,lib}` and `~/go/pkg/mod`), and
-//! the working directory is the one writable place — except its `.git`, bound read-only over
-//! itself. The sandbox dies with its parent; a new session stops it reaching our terminal.
+//! whole file system is read-only, `/tmp` and `/run` are private empty tmpfs of a bounded size,
+//! the home directory is an empty tmpfs with only toolchain directories put back read-only (the
+//! `PATH` entries under it themselves — never their parents — and the known toolchain roots:
+//! `~/.rustup`, `~/.cargo` without its credentials, `~/.pyenv`, …), and the working directory is
+//! the one writable place — except its `.git`, bound read-only over itself.
+//!
+//! A read-only bind does not stop a `connect` to a Unix socket file (Docker's, LXD's, a
+//! database's): every socket path the host has bound (`/proc/net/unix`) is covered with
+//! `/dev/null`, so none is reachable. The sandbox dies with its parent; a new session stops it
+//! reaching our terminal.
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Component, Path, PathBuf};
@@ -15,10 +20,18 @@ use std::path::{Component, Path, PathBuf};
 const HOME_TOOLCHAINS: &[&str] = &[
     ".rustup",
     ".cargo",
+    ".pyenv",
+    ".nvm",
+    ".volta",
     ".local/bin",
     ".local/lib",
     "go/pkg/mod",
 ];
+
+/// Sizes of the private tmpfs mounts: files there count against memory, not against the
+/// per-process data limit, so each is bounded.
+const TMP_BYTES: u64 = 1 << 30;
+const SMALL_TMPFS_BYTES: u64 = 64 << 20;
 
 /// Files inside kept toolchains that hold credentials; hidden behind `/dev/null`.
 const HOME_SECRETS: &[&str] = &[".cargo/credentials", ".cargo/credentials.toml"];
@@ -28,6 +41,8 @@ pub(crate) fn args(dir: &Path, home: Option<&Path>, path_env: Option<&OsStr>) ->
     let mut args: Vec<OsString> = Vec::new();
     let mut push = |items: &[&OsStr]| args.extend(items.iter().map(|s| s.to_os_string()));
     let os = |s: &'static str| OsStr::new(s);
+    let tmp_size = OsString::from(TMP_BYTES.to_string());
+    let small_size = OsString::from(SMALL_TMPFS_BYTES.to_string());
     push(&[
         os("--unshare-all"),
         os("--die-with-parent"),
@@ -37,17 +52,26 @@ pub(crate) fn args(dir: &Path, home: Option<&Path>, path_env: Option<&OsStr>) ->
         os("/"),
         os("--dev"),
         os("/dev"),
+        os("--size"),
+        &small_size,
         os("--tmpfs"),
         os("/dev/shm"),
         os("--proc"),
         os("/proc"),
+        os("--size"),
+        &tmp_size,
         os("--tmpfs"),
         os("/tmp"),
+        os("--size"),
+        &small_size,
         os("--tmpfs"),
         os("/run"),
     ]);
+    for socket in host_sockets(dir, home) {
+        push(&[os("--ro-bind"), os("/dev/null"), socket.as_os_str()]);
+    }
     if let Some(home) = home.filter(|h| h.is_dir() && *h != Path::new("/")) {
-        push(&[os("--tmpfs"), home.as_os_str()]);
+        push(&[os("--size"), &small_size, os("--tmpfs"), home.as_os_str()]);
         for kept in kept_under_home(home, path_env) {
             push(&[os("--ro-bind"), kept.as_os_str(), kept.as_os_str()]);
         }
@@ -73,30 +97,75 @@ pub(crate) fn args(dir: &Path, home: Option<&Path>, path_env: Option<&OsStr>) ->
     args
 }
 
-/// The directories under `home` put back: the first component of every `PATH` entry inside
-/// it, and the usual toolchain directories, those that exist.
+/// The directories under `home` put back: every `PATH` entry inside it (the entry itself, not
+/// its parent: `~/.local/bin` keeps `~/.local/share` and the keyrings hidden), and the known
+/// toolchain roots, those that exist. None inside a directory that holds secrets.
 fn kept_under_home(home: &Path, path_env: Option<&OsStr>) -> Vec<PathBuf> {
     let mut kept: Vec<PathBuf> = Vec::new();
     let from_path = path_env
         .into_iter()
         .flat_map(std::env::split_paths)
-        .filter_map(|entry| {
-            let rest = entry.strip_prefix(home).ok()?;
-            match rest.components().next()? {
-                Component::Normal(first) => Some(home.join(first)),
-                _ => None,
-            }
+        .filter(|entry| {
+            entry.strip_prefix(home).is_ok_and(|rest| {
+                rest.components().next().is_some()
+                    && rest.components().all(|c| matches!(c, Component::Normal(_)))
+            })
         });
     let usual = HOME_TOOLCHAINS.iter().map(|t| home.join(t));
     for dir in from_path.chain(usual) {
-        let secret_holder = dir
-            .file_name()
-            .is_some_and(|n| n == ".ssh" || n == ".gnupg" || n == ".aws" || n == ".config");
-        if dir.is_dir() && !secret_holder && !kept.contains(&dir) {
+        let secret_holder = dir.strip_prefix(home).is_ok_and(|rest| {
+            rest.components().next().is_some_and(|first| {
+                [
+                    ".ssh", ".gnupg", ".aws", ".config", ".docker", ".kube", ".azure",
+                ]
+                .iter()
+                .any(|s| first.as_os_str() == *s)
+            })
+        });
+        let covered = kept.iter().any(|k| dir.starts_with(k));
+        if dir.is_dir() && !secret_holder && !covered {
+            kept.retain(|k| !k.starts_with(&dir));
             kept.push(dir);
         }
     }
     kept
+}
+
+/// The Unix socket files the host has bound (from `/proc/net/unix`, which lists those of our
+/// network namespace), except those already out of reach: under the private `/tmp`, `/run`,
+/// `/dev/shm` and home mounts, or in the run's own directory.
+fn host_sockets(dir: &Path, home: Option<&Path>) -> Vec<PathBuf> {
+    let Ok(table) = std::fs::read_to_string("/proc/net/unix") else {
+        return Vec::new();
+    };
+    let masked = |path: &Path| {
+        ["/tmp", "/run", "/dev/shm"]
+            .iter()
+            .any(|m| path.starts_with(m))
+            || home.is_some_and(|h| path.starts_with(h))
+            || path.starts_with(dir)
+    };
+    let mut sockets: Vec<PathBuf> = Vec::new();
+    for line in table.lines().skip(1) {
+        let Some(name) = line
+            .split_whitespace()
+            .nth(7)
+            .filter(|n| n.starts_with('/'))
+        else {
+            continue;
+        };
+        let path = PathBuf::from(name);
+        // Through links such as /var/run → /run, to judge the real place.
+        let real = path.canonicalize().unwrap_or_else(|_| path.clone());
+        let is_socket = std::os::unix::fs::FileTypeExt::is_socket(&match real.symlink_metadata() {
+            Ok(meta) => meta.file_type(),
+            Err(_) => continue,
+        });
+        if is_socket && !masked(&real) && !sockets.contains(&real) {
+            sockets.push(real);
+        }
+    }
+    sockets
 }
 
 #[cfg(test)]
@@ -118,9 +187,39 @@ mod tests {
         ])
         .unwrap();
         let kept = kept_under_home(home.path(), Some(&path));
+        // ~/.pyenv is a toolchain root (its shims run what is beside them), so it covers the
+        // PATH entry inside it.
         assert_eq!(
             kept,
-            vec![home.path().join(".pyenv"), home.path().join(".cargo")]
+            vec![home.path().join(".cargo"), home.path().join(".pyenv")]
+        );
+        // A PATH entry keeps itself, never its parent: ~/.local/bin, not ~/.local/share.
+        for dir in [
+            ".local/bin",
+            ".local/share/keyrings",
+            ".fly/bin",
+            ".docker/bin",
+        ] {
+            std::fs::create_dir_all(home.path().join(dir)).unwrap();
+        }
+        let path = std::env::join_paths([
+            home.path().join(".local/bin"),
+            home.path().join(".fly/bin"),
+            home.path().join(".docker/bin"),
+        ])
+        .unwrap();
+        let kept = kept_under_home(home.path(), Some(&path));
+        assert!(kept.contains(&home.path().join(".local/bin")), "{kept:?}");
+        assert!(kept.contains(&home.path().join(".fly/bin")), "{kept:?}");
+        assert!(
+            !kept
+                .iter()
+                .any(|k| k.ends_with(".local") || k.ends_with(".fly"))
+        );
+        assert!(
+            !kept
+                .iter()
+                .any(|k| k.starts_with(home.path().join(".docker")))
         );
         let args = args(Path::new("/work/x"), Some(home.path()), Some(&path));
         let text: Vec<String> = args

@@ -311,3 +311,60 @@ async fn nothing_outlives_the_run() {
     assert!(!c.worktree.join("after-timeout").exists());
     assert!(!c.worktree.join("after-exit").exists());
 }
+
+#[tokio::test]
+async fn unix_sockets_of_the_host_are_unreachable() {
+    // A listener outside every private mount: a read-only bind alone would let a connect
+    // through (connecting needs no write access to the mount).
+    let path = PathBuf::from(format!(
+        "/var/tmp/nightshift-probe-{}.sock",
+        std::process::id()
+    ));
+    drop(std::fs::remove_file(&path));
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let c = checkout();
+    let script = format!(
+        "import socket\n\
+         s = socket.socket(socket.AF_UNIX)\n\
+         try:\n\
+         \x20   s.connect({:?})\n\
+         \x20   print('CONNECTED')\n\
+         except OSError as e:\n\
+         \x20   print('denied', e)\n\
+         a, b = socket.socketpair()\n\
+         a.send(b'ok'); print('pair', b.recv(2))\n",
+        path.to_string_lossy()
+    );
+    let run = python(&sandbox().await, &c.worktree, &script).await;
+    drop(std::fs::remove_file(&path));
+    assert!(run.success(), "{}", run.output);
+    assert!(run.output.contains("denied"), "{}", run.output);
+    assert!(
+        run.output.contains("pair b'ok'"),
+        "socket pairs inside the run still work: {}",
+        run.output
+    );
+    assert!(
+        listener.accept().is_err(),
+        "the host's socket saw a connection"
+    );
+}
+
+#[tokio::test]
+async fn private_tmpfs_mounts_are_bounded() {
+    let c = checkout();
+    // /dev/shm holds 64 MiB: writing 100 MiB there, in files each under the file size
+    // limit, fails inside the run, host memory untouched.
+    let script = "import os\n\
+                  try:\n\
+                  \x20   for i in range(10):\n\
+                  \x20       with open(f'/dev/shm/fill{i}', 'wb') as f:\n\
+                  \x20           f.write(b'x' * (10 << 20))\n\
+                  \x20   print('WROTE ALL')\n\
+                  except OSError as e:\n\
+                  \x20   print('full', e)\n";
+    let run = python(&sandbox().await, &c.worktree, script).await;
+    assert!(run.output.contains("full"), "{}", run.output);
+    assert!(!run.output.contains("WROTE ALL"), "{}", run.output);
+}
