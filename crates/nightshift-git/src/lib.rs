@@ -110,6 +110,26 @@ pub struct Repo {
     born: bool,
 }
 
+/// A file in the checkout's git directory that exists while a landing moves the branch.
+const LANDING_MARKER: &str = "nightshift-landing";
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the marker is in the git directory, which neither tasks nor sandboxed code can write"
+)]
+async fn write_marker(path: &Path) -> Result<()> {
+    tokio::fs::write(path, std::process::id().to_string()).await?;
+    Ok(())
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the marker is in the git directory, which neither tasks nor sandboxed code can write"
+)]
+async fn remove_marker(path: &Path) -> std::io::Result<()> {
+    tokio::fs::remove_file(path).await
+}
+
 /// The repository's daemon lock, released on drop (see [`Repo::lock_daemon`]).
 #[derive(Debug)]
 pub struct DaemonLock {
@@ -431,14 +451,19 @@ impl Repo {
 
     /// Removes the worktree directory at `path` and its record; branches are left alone.
     async fn discard_worktree(&self, path: &Path) -> Result<()> {
-        if path.exists() {
-            let path_str = path.to_string_lossy();
-            if git(&self.root, &["worktree", "remove", "--force", &path_str])
-                .await
-                .is_err()
-            {
-                tokio::fs::remove_dir_all(path).await?;
-            }
+        let path_str = path.to_string_lossy();
+        // A `worktree add` cut short (the process killed) leaves its worktree locked, which
+        // neither `remove --force` nor `prune` touches, and which keeps its branch checked out.
+        drop(git(&self.root, &["worktree", "unlock", &path_str]).await);
+        if path.exists()
+            && git(
+                &self.root,
+                &["worktree", "remove", "--force", "--force", &path_str],
+            )
+            .await
+            .is_err()
+        {
+            tokio::fs::remove_dir_all(path).await?;
         }
         git(&self.root, &["worktree", "prune"]).await.map(drop)
     }
@@ -458,9 +483,12 @@ impl Repo {
     /// At start: removes every worktree under `dir` (no attempt runs yet) and every task branch
     /// with nothing unlanded. Returns the task branches kept because they hold unlanded commits.
     pub async fn clean_orphans(&self, dir: &Path) -> Result<Vec<String>> {
-        let listing = git(&self.root, &["worktree", "list", "--porcelain"]).await?;
-        for line in listing.lines() {
-            if let Some(path) = line.strip_prefix("worktree ")
+        for lock in self.clear_stale_locks().await? {
+            tracing::warn!(lock = %lock.display(), "removed a lock file a killed git left behind");
+        }
+        let listing = git(&self.root, &["worktree", "list", "--porcelain", "-z"]).await?;
+        for field in listing.split('\0') {
+            if let Some(path) = field.strip_prefix("worktree ")
                 && Path::new(path).starts_with(dir)
             {
                 self.discard_worktree(Path::new(path)).await?;
@@ -660,7 +688,24 @@ impl Repo {
         let checked_out = git(&self.root, &["symbolic-ref", "--quiet", "--short", "HEAD"])
             .await
             .ok();
-        if checked_out.as_deref() == Some(self.branch.as_str()) {
+        // Marks the landing as under way: if the process dies in it, the next start knows the
+        // lock files git leaves in the checkout are ours (see `clear_stale_locks`).
+        let marker = self.git_dir().await?.join(LANDING_MARKER);
+        write_marker(&marker).await?;
+        let moved = self
+            .move_branch(commit, expected, checked_out.as_deref())
+            .await;
+        drop(remove_marker(&marker).await);
+        moved
+    }
+
+    async fn move_branch(
+        &self,
+        commit: &str,
+        expected: Option<&str>,
+        checked_out: Option<&str>,
+    ) -> Result<()> {
+        if checked_out == Some(self.branch.as_str()) {
             // Refuses (and changes nothing) when the user's local changes, or an ignored file of
             // theirs, are in the way: that is theirs to resolve, and the landing waits.
             git(
@@ -686,19 +731,75 @@ impl Repo {
         Ok(())
     }
 
+    /// The main checkout's git directory, absolute.
+    async fn git_dir(&self) -> Result<PathBuf> {
+        Ok(PathBuf::from(
+            git(
+                &self.root,
+                &["rev-parse", "--path-format=absolute", "--git-dir"],
+            )
+            .await?,
+        ))
+    }
+
+    /// At start, with the daemon lock held (no other nightshift works here): removes the lock
+    /// files a killed git of an earlier daemon left behind, which would block every later
+    /// attempt of a task, or every landing. Ours for sure: locks of this queue's task branches.
+    /// Ours if an earlier landing was cut (its marker is still there): the checkout's
+    /// `index.lock` and the target branch's ref lock, made since that landing began. Returns
+    /// the files removed.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "lock files in the git directory, which neither tasks nor sandboxed code can write"
+    )]
+    pub async fn clear_stale_locks(&self) -> Result<Vec<PathBuf>> {
+        let common = PathBuf::from(
+            git(
+                &self.root,
+                &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+            )
+            .await?,
+        );
+        let mut stale = Vec::new();
+        let own_refs = common.join("refs/heads").join(self.branch_dir());
+        if let Ok(mut entries) = tokio::fs::read_dir(&own_refs).await {
+            while let Ok(Some(entry)) = entries.next_entry().await {
+                if entry.file_name().to_string_lossy().ends_with(".lock") {
+                    stale.push(entry.path());
+                }
+            }
+        }
+        let git_dir = self.git_dir().await?;
+        let marker = git_dir.join(LANDING_MARKER);
+        if let Ok(meta) = tokio::fs::metadata(&marker).await {
+            let since = meta.modified()?;
+            for lock in [
+                git_dir.join("index.lock"),
+                common.join(format!("refs/heads/{}.lock", self.branch)),
+            ] {
+                if tokio::fs::metadata(&lock)
+                    .await
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|at| at >= since)
+                {
+                    stale.push(lock);
+                }
+            }
+        }
+        for lock in &stale {
+            tokio::fs::remove_file(lock).await?;
+        }
+        drop(remove_marker(&marker).await);
+        Ok(stale)
+    }
+
     /// Why the target branch cannot be moved now, if it cannot: the user is in the middle of a
     /// rebase, merge, cherry-pick, revert or bisect in the main checkout (moving the branch
     /// under it would make it fail at the end), the branch is checked out in a linked worktree
     /// (whose files would go stale, and whose next commit would revert the landing), or the
     /// checkout's index is locked (an editor's `git status`, a command under way).
     pub async fn busy(&self) -> Result<Option<String>> {
-        let git_dir = PathBuf::from(
-            git(
-                &self.root,
-                &["rev-parse", "--path-format=absolute", "--git-dir"],
-            )
-            .await?,
-        );
+        let git_dir = self.git_dir().await?;
         for (entry, what) in [
             ("rebase-merge", "a rebase"),
             ("rebase-apply", "a rebase"),
@@ -971,8 +1072,20 @@ mod tests {
             .await
             .unwrap();
 
+        // And task 6's `worktree add` was killed half-way: its worktree is left locked.
+        let wt6 = worktrees.join("task-6");
+        repo.add_worktree(&wt6, 6).await.unwrap();
+        git(&root, &["worktree", "lock", &wt6.to_string_lossy()])
+            .await
+            .unwrap();
+
         let kept = repo.clean_orphans(&worktrees).await.unwrap();
         assert_eq!(kept, vec![repo.task_branch(4)]);
+        assert!(!wt6.exists());
+        // Its branch is free again for the task's next attempt.
+        let again = worktrees.join("task-6-again");
+        repo.add_worktree(&again, 6).await.unwrap();
+        repo.remove_worktree(&again, 6).await.unwrap();
         assert!(!wt.exists() && !wt5.exists(), "orphan worktrees removed");
         let branches = git(&root, &["branch", "--list", "nightshift/*/*"])
             .await
@@ -1316,6 +1429,31 @@ mod hostile {
         );
         std::fs::remove_file(root.join("a.py")).unwrap();
         repo.fast_forward(&c.sha, base.as_deref()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn lock_files_a_killed_git_of_ours_left_are_cleared_at_start_and_no_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let refs = root.join(".git/refs/heads").join(repo.branch_dir());
+        std::fs::create_dir_all(&refs).unwrap();
+        std::fs::write(refs.join("task-9.lock"), "").unwrap();
+        // Without a landing cut short, the checkout's index.lock is the user's: kept.
+        std::fs::write(root.join(".git/index.lock"), "").unwrap();
+        repo.clean_orphans(&dir.path().join("wt")).await.unwrap();
+        assert!(!refs.join("task-9.lock").exists());
+        assert!(root.join(".git/index.lock").exists());
+        // A landing was cut (its marker is there) and left index.lock and the branch's lock.
+        std::fs::remove_file(root.join(".git/index.lock")).unwrap();
+        std::fs::write(root.join(".git").join(LANDING_MARKER), "1").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(root.join(".git/index.lock"), "").unwrap();
+        std::fs::write(root.join(".git/refs/heads/main.lock"), "").unwrap();
+        repo.clean_orphans(&dir.path().join("wt")).await.unwrap();
+        assert!(!root.join(".git/index.lock").exists());
+        assert!(!root.join(".git/refs/heads/main.lock").exists());
+        assert!(!root.join(".git").join(LANDING_MARKER).exists());
     }
 
     #[tokio::test]

@@ -413,9 +413,11 @@ impl TaskQueue for SqliteStore {
         let mut ids = Vec::with_capacity(tasks.len());
         for task in &tasks {
             let id: TaskId = sqlx::query_scalar(
+                // Claimable at once, whatever the clock says later: a task queued while the
+                // clock ran ahead must not wait for it to catch up after a step back.
                 "INSERT INTO tasks (description, priority, status, metadata, source, max_retries,
                  run_after_ms, created_at_ms, updated_at_ms)
-                 VALUES (?1, ?2, 'queued', ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id",
+                 VALUES (?1, ?2, 'queued', ?3, ?4, ?5, 0, ?6, ?6) RETURNING id",
             )
             .bind(&task.description)
             .bind(task.priority)
@@ -534,7 +536,7 @@ impl TaskQueue for SqliteStore {
             let mut tx = self.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE tasks SET status = ?1, lease_token = NULL, lease_owner = NULL,
-                 lease_expires_at_ms = NULL, last_error = ?2, updated_at_ms = ?3, run_after_ms = ?3,
+                 lease_expires_at_ms = NULL, last_error = ?2, updated_at_ms = ?3, run_after_ms = 0,
                  finished_at_ms = CASE WHEN ?1 = 'failed' THEN ?3 END
                  WHERE id = ?4 AND status = 'running' AND lease_token IS ?5
                    AND (?6 = 0 OR lease_expires_at_ms IS NULL OR lease_expires_at_ms < ?3)",
@@ -599,7 +601,7 @@ impl TaskQueue for SqliteStore {
             allowed_from: &[TaskStatus::Failed, TaskStatus::Cancelled],
             refusal: "only failed or cancelled tasks can be retried",
             to: TaskStatus::Queued,
-            set: "attempts = 0, run_after_ms = ?1, finished_at_ms = NULL",
+            set: "attempts = 0, run_after_ms = 0, finished_at_ms = NULL",
             message: "queued again by user with a fresh attempt budget",
         })
         .await
