@@ -219,19 +219,26 @@ pub(crate) enum PushError {
 }
 
 impl<S: Store> Shared<S> {
-    /// Pushes the target branch if a recorded commit on it is not pushed yet, and marks them
-    /// pushed. A push carries every earlier commit with it; it is never forced.
+    /// Pushes the target branch if a recorded commit on it is not pushed yet, and marks pushed
+    /// those the pushed commit contains. A push carries every earlier commit of the queue with
+    /// it; it is never forced, and never publishes the user's own commits (`Repo::push`).
     pub(crate) async fn push_pending(&self) -> Result<usize, PushError> {
         let pending = self.store.unpushed(self.repo.branch()).await?;
         if pending.is_empty() {
             return Ok(0);
         }
         let _one_at_a_time = self.push_lock.lock().await;
-        self.repo.push().await?;
+        let pushed = self.repo.push().await?;
+        let mut marked = 0;
         for task_id in &pending {
-            self.store.mark_pushed(*task_id).await?;
+            if let Some(record) = self.store.commit_of(*task_id).await?
+                && self.repo.contains(&pushed, &record.sha).await?
+            {
+                self.store.mark_pushed(*task_id).await?;
+                marked += 1;
+            }
         }
-        Ok(pending.len())
+        Ok(marked)
     }
 }
 

@@ -1,11 +1,14 @@
-//! Lease owners: `host:pid:instance:worker`.
+//! Lease owners: `host:pid:instance:worker`, where `host` names the host name, the boot and the
+//! PID namespace together: a pid is only judged where it means the same process — two
+//! containers sharing a host name (and a database file) never judge each other's workers by
+//! their pids, which name other processes there.
 
 use rand::Rng;
 
 /// This process's identity, for lease owners.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
-    /// Host name.
+    /// Host name, boot and PID namespace: `name.boot.pidns`.
     pub host: String,
     /// Process id.
     pub pid: u32,
@@ -17,10 +20,30 @@ pub struct Identity {
 impl Identity {
     /// The identity of the running process.
     pub fn current() -> Self {
-        let host = nix::unistd::gethostname()
+        let name = nix::unistd::gethostname()
             .ok()
             .and_then(|name| name.into_string().ok())
-            .unwrap_or_else(|| "localhost".to_owned());
+            .unwrap_or_else(|| "localhost".to_owned())
+            .replace(':', "_");
+        let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .map(|id| {
+                id.trim()
+                    .chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .take(8)
+                    .collect()
+            })
+            .unwrap_or_else(|_| "noboot".to_owned());
+        // "pid:[4026531836]" → the namespace's inode.
+        let pid_namespace = std::fs::read_link("/proc/self/ns/pid")
+            .map(|link| {
+                link.to_string_lossy()
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .unwrap_or_else(|_| "nons".to_owned());
+        let host = format!("{name}.{boot}.{pid_namespace}");
         Self {
             host,
             pid: std::process::id(),
@@ -33,8 +56,8 @@ impl Identity {
         format!("{}:{}:{}:w{index}", self.host, self.pid, self.instance)
     }
 
-    /// Whether `owner` is a process on this host that no longer runs. Owners on other hosts are
-    /// never judged: their leases expire instead.
+    /// Whether `owner` is a process of this host, boot and PID namespace that no longer runs.
+    /// Other owners are never judged: their leases expire instead.
     pub fn is_dead(&self, owner: &str) -> bool {
         let mut parts = owner.rsplitn(4, ':');
         let (Some(_worker), Some(instance), Some(pid), Some(host)) =
@@ -86,6 +109,17 @@ mod tests {
             ..me.clone()
         };
         assert!(!me.is_dead(&remote.owner(0)));
+        // Same host name, another PID namespace (a container): its pids are not ours to judge,
+        // whether or not they name a live process here.
+        let name = me.host.split('.').next().unwrap();
+        for pid in [me.pid, 4_000_000] {
+            let container = Identity {
+                host: format!("{name}.{}", "0".repeat(8) + ".1"),
+                pid,
+                instance: "00000000".into(),
+            };
+            assert!(!me.is_dead(&container.owner(0)));
+        }
         assert!(!me.is_dead("garbage"));
     }
 }

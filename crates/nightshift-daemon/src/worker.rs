@@ -177,6 +177,8 @@ impl<S: Store> Worker<S> {
                 .await;
         }
 
+        // A bug in an attempt, as the fault suite provokes it (`attempt=…panic`).
+        fail::fail_point!("attempt");
         let worktree = self.worktree_path(&lease);
         let landing = AtomicBool::new(false);
         let attempt = Attempt {

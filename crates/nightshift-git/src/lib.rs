@@ -634,9 +634,10 @@ impl Repo {
     }
 
     /// Leaves `worktree` as its `HEAD` plus the files of `keep`, as they are: every other change
-    /// (a tracked file edited, a file created, an ignored file left by a run) is undone. A check
-    /// then runs on exactly the tree that would be committed — nothing an earlier run left behind
-    /// can make it pass — and nothing of a run lingers after it.
+    /// (a tracked file edited, a file created) is undone. A check then runs on the tree that
+    /// would be committed — nothing an earlier run left behind can make it pass — and nothing of
+    /// a run lingers after it. Ignored files stay: they are build caches (`target/`,
+    /// `node_modules/`) that a clean-up before every run would make every run rebuild.
     pub async fn tidy(&self, worktree: &Path, keep: &[String]) -> Result<()> {
         let listed = git_names(
             worktree,
@@ -656,14 +657,7 @@ impl Repo {
             stray.push(path.to_owned());
         }
         stray.retain(|path| !keep.contains(path));
-        self.discard(worktree, &stray).await?;
-        let excluded: Vec<String> = keep
-            .iter()
-            .map(|path| format!(":(exclude,literal){path}"))
-            .collect();
-        let mut clean = vec!["clean", "-q", "-f", "-d", "-X", "--", "."];
-        clean.extend(excluded.iter().map(String::as_str));
-        git(worktree, &clean).await.map(drop)
+        self.discard(worktree, &stray).await
     }
 
     /// Undoes the worktree's last commit, keeping its changes in the files: `HEAD` back to
@@ -832,20 +826,84 @@ impl Repo {
         Ok(None)
     }
 
-    /// Pushes the target branch to its remote (`origin` when none is configured). Never forced.
-    pub async fn push(&self) -> Result<()> {
-        let key = format!("branch.{}.remote", self.branch);
-        let remote = git(&self.root, &["config", "--get", &key])
+    /// Pushes the target branch to its upstream (`branch.<name>.remote` and `.merge`; else
+    /// `origin` and the same name), never forced, and returns the commit pushed. The user's own
+    /// commits are theirs to publish: if the branch holds commits the remote lacks that are not
+    /// this queue's, nothing is pushed ([`GitError::Busy`]) until the user pushes them.
+    pub async fn push(&self) -> Result<String> {
+        let config =
+            |key: String| async move { git(&self.root, &["config", "--get", &key]).await.ok() };
+        let remote = config(format!("branch.{}.remote", self.branch))
             .await
-            .unwrap_or_else(|_| "origin".to_owned());
-        let refspec = format!("refs/heads/{0}:refs/heads/{0}", self.branch);
-        command::run(
+            .unwrap_or_else(|| "origin".to_owned());
+        let upstream = config(format!("branch.{}.merge", self.branch))
+            .await
+            .unwrap_or_else(|| format!("refs/heads/{}", self.branch));
+        let Some(tip) = self.tip().await? else {
+            return Err(GitError::BadBranch(format!(
+                "{:?} has no commit",
+                self.branch
+            )));
+        };
+        let listed = command::run(
             &self.root,
-            &["push", "--quiet", &remote, &refspec],
+            &["ls-remote", "--end-of-options", &remote, &upstream],
             command::PUSH_TIMEOUT,
         )
         .await?;
-        Ok(())
+        let remote_tip = listed.split_whitespace().next().map(str::to_owned);
+        let range = match &remote_tip {
+            Some(sha) if self.has_commit(sha).await => format!("{sha}..{tip}"),
+            // Unknown here: the remote is ahead or elsewhere; the push will say so.
+            Some(_) => return self.push_tip(&remote, &tip, &upstream).await,
+            None => tip.clone(),
+        };
+        let format = format!("--format=%H%x00%(trailers:key={QUEUE_TRAILER},valueonly)");
+        let unpushed = git(&self.root, &["log", &format, &range]).await?;
+        let foreign = unpushed
+            .lines()
+            .filter(|line| {
+                line.split_once('\0')
+                    .is_none_or(|(_, queue)| queue.trim() != self.queue)
+            })
+            .count();
+        if foreign > 0 {
+            return Err(GitError::Busy(format!(
+                "{foreign} commit(s) of yours on {} are not on {remote} yet; nightshift does not publish them — push them yourself, and its commits follow",
+                self.branch
+            )));
+        }
+        self.push_tip(&remote, &tip, &upstream).await
+    }
+
+    async fn push_tip(&self, remote: &str, tip: &str, upstream: &str) -> Result<String> {
+        let refspec = format!("{tip}:{upstream}");
+        command::run(
+            &self.root,
+            &["push", "--quiet", "--end-of-options", remote, &refspec],
+            command::PUSH_TIMEOUT,
+        )
+        .await?;
+        Ok(tip.to_owned())
+    }
+
+    async fn has_commit(&self, sha: &str) -> bool {
+        let object = format!("{sha}^{{commit}}");
+        git(&self.root, &["cat-file", "-e", &object]).await.is_ok()
+    }
+
+    /// Whether `ancestor` is `descendant` or one of its ancestors.
+    pub async fn contains(&self, descendant: &str, ancestor: &str) -> Result<bool> {
+        match git(
+            &self.root,
+            &["merge-base", "--is-ancestor", ancestor, descendant],
+        )
+        .await
+        {
+            Ok(_) => Ok(true),
+            Err(GitError::Command { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 
     /// Files changed by `sha`.
@@ -1429,6 +1487,130 @@ mod hostile {
         );
         std::fs::remove_file(root.join("a.py")).unwrap();
         repo.fast_forward(&c.sha, base.as_deref()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_push_goes_to_the_upstream_and_never_publishes_the_users_own_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let remote = dir.path().join("remote.git");
+        git(dir.path(), &["init", "-q", "--bare", "remote.git"])
+            .await
+            .unwrap();
+        git(&root, &["remote", "add", "up", &remote.to_string_lossy()])
+            .await
+            .unwrap();
+        // The user's main tracks up/trunk, and is published.
+        git(&root, &["push", "-q", "up", "main:trunk"])
+            .await
+            .unwrap();
+        git(&root, &["config", "branch.main.remote", "up"])
+            .await
+            .unwrap();
+        git(&root, &["config", "branch.main.merge", "refs/heads/trunk"])
+            .await
+            .unwrap();
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let land = |n: i64| {
+            let repo = repo.clone();
+            let wt = dir.path().join(format!("wt/task-{n}"));
+            async move {
+                let Start::Fresh { base } = repo.add_worktree(&wt, n).await.unwrap() else {
+                    panic!("fresh start expected");
+                };
+                std::fs::write(wt.join(format!("t{n}.py")), "x = 1\n").unwrap();
+                let c = repo
+                    .commit(
+                        &wt,
+                        &[format!("t{n}.py")],
+                        &format!("t{n}\n\n{}\n", repo.trailers(n)),
+                    )
+                    .await
+                    .unwrap();
+                repo.fast_forward(&c.sha, base.as_deref()).await.unwrap();
+                repo.remove_worktree(&wt, n).await.unwrap();
+                c.sha
+            }
+        };
+        let first = land(1).await;
+        assert_eq!(repo.push().await.unwrap(), first);
+        assert_eq!(git(&remote, &["rev-parse", "trunk"]).await.unwrap(), first);
+
+        // The user commits and does not push; the queue lands another: nothing is pushed.
+        std::fs::write(root.join("mine.txt"), "mine\n").unwrap();
+        git(&root, &["add", "mine.txt"]).await.unwrap();
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=u",
+                "-c",
+                "user.email=u@u",
+                "commit",
+                "-qm",
+                "mine",
+            ],
+        )
+        .await
+        .unwrap();
+        let second = land(2).await;
+        let err = repo.push().await.unwrap_err();
+        assert!(
+            matches!(&err, GitError::Busy(r) if r.contains("yourself")),
+            "{err}"
+        );
+        assert_eq!(git(&remote, &["rev-parse", "trunk"]).await.unwrap(), first);
+        assert!(repo.contains(&second, &first).await.unwrap());
+        assert!(!repo.contains(&first, &second).await.unwrap());
+
+        // Once the user has pushed theirs, the queue's follow.
+        git(&root, &["push", "-q", "up", "HEAD~1:trunk"])
+            .await
+            .unwrap();
+        assert_eq!(repo.push().await.unwrap(), second);
+        assert_eq!(git(&remote, &["rev-parse", "trunk"]).await.unwrap(), second);
+    }
+
+    #[tokio::test]
+    async fn tidy_leaves_the_commit_plus_the_kept_files_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        std::fs::write(root.join(".gitignore"), "cache/\n").unwrap();
+        git(&root, &["add", ".gitignore"]).await.unwrap();
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=u",
+                "-c",
+                "user.email=u@u",
+                "commit",
+                "-qm",
+                "ignore",
+            ],
+        )
+        .await
+        .unwrap();
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let wt = dir.path().join("wt/task-1");
+        repo.add_worktree(&wt, 1).await.unwrap();
+        std::fs::write(wt.join("answer.py"), "x = 1\n").unwrap();
+        // What a test run might leave: an edit of a tracked file, new files, a link, a cache.
+        std::fs::write(wt.join("README"), "changed by a test\n").unwrap();
+        std::fs::create_dir_all(wt.join("pkg")).unwrap();
+        std::fs::write(wt.join("pkg/helper.py"), "y = 2\n").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", wt.join("link.py")).unwrap();
+        std::fs::create_dir_all(wt.join("cache")).unwrap();
+        std::fs::write(wt.join("cache/built"), "b").unwrap();
+        repo.tidy(&wt, &["answer.py".into()]).await.unwrap();
+        assert_eq!(std::fs::read_to_string(wt.join("README")).unwrap(), "hi\n");
+        assert_eq!(
+            std::fs::read_to_string(wt.join("answer.py")).unwrap(),
+            "x = 1\n"
+        );
+        assert!(!wt.join("pkg/helper.py").exists());
+        assert!(wt.join("link.py").symlink_metadata().is_err());
+        assert!(wt.join("cache/built").exists(), "ignored build caches stay");
     }
 
     #[tokio::test]
