@@ -94,11 +94,14 @@ class Model(http.server.BaseHTTPRequestHandler):
         chunk = {"choices": [{"index": 0, "delta": {"content": text}}]}
         usage = {"choices": [], "usage": {"prompt_tokens": len(prompt) // 4, "completion_tokens": len(text) // 4}}
         payload = f"data: {json.dumps(chunk)}\n\ndata: {json.dumps(usage)}\n\ndata: [DONE]\n\n".encode()
-        self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the daemon was killed mid-request: that is the point
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

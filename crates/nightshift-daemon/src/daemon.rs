@@ -149,7 +149,12 @@ impl<S: Store> Daemon<S> {
             Err(err) => tracing::warn!(%err, "could not clean up after earlier runs"),
         }
         self.recover().await?;
-        let feed = shared.store.subscribe()?;
+        // Without a change feed (inotify instances used up by editors, say) workers still poll.
+        let (_no_feed, mut feed) = tokio::sync::watch::channel(0);
+        match shared.store.subscribe() {
+            Ok(subscribed) => feed = subscribed,
+            Err(err) => tracing::warn!(%err, "no change feed; workers poll every few seconds"),
+        }
         tracing::info!(
             workers = shared.settings.worker_count,
             repo = %shared.repo.root().display(),

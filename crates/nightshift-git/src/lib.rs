@@ -110,6 +110,9 @@ pub struct Repo {
     born: bool,
 }
 
+/// Age past which a `packed-refs.lock` is taken for one a killed git left.
+const STALE_PACKED_REFS_LOCK: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A file in the checkout's git directory that exists while a landing moves the branch.
 const LANDING_MARKER: &str = "nightshift-landing";
 
@@ -739,6 +742,7 @@ impl Repo {
     /// At start, with the daemon lock held (no other nightshift works here): removes the lock
     /// files a killed git of an earlier daemon left behind, which would block every later
     /// attempt of a task, or every landing. Ours for sure: locks of this queue's task branches.
+    /// Stale for sure: a `packed-refs.lock` older than [`STALE_PACKED_REFS_LOCK`].
     /// Ours if an earlier landing was cut (its marker is still there): the checkout's
     /// `index.lock` and the target branch's ref lock, made since that landing began. Returns
     /// the files removed.
@@ -762,6 +766,16 @@ impl Repo {
                     stale.push(entry.path());
                 }
             }
+        }
+        // Git holds packed-refs.lock for the moment it rewrites the file (a ref deleted, refs
+        // packed), never while waiting on a person: one this old was left by a killed git.
+        let packed = common.join("packed-refs.lock");
+        if tokio::fs::metadata(&packed)
+            .await
+            .and_then(|m| m.modified())
+            .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > STALE_PACKED_REFS_LOCK))
+        {
+            stale.push(packed);
         }
         let git_dir = self.git_dir().await?;
         let marker = git_dir.join(LANDING_MARKER);
@@ -1621,10 +1635,20 @@ mod hostile {
         let refs = root.join(".git/refs/heads").join(repo.branch_dir());
         std::fs::create_dir_all(&refs).unwrap();
         std::fs::write(refs.join("task-9.lock"), "").unwrap();
+        // A packed-refs.lock a minute old: git holds it for milliseconds.
+        let packed = root.join(".git/packed-refs.lock");
+        std::fs::write(&packed, "").unwrap();
+        let aged = std::process::Command::new("touch")
+            .args(["-d", "1 minute ago"])
+            .arg(&packed)
+            .status()
+            .unwrap();
+        assert!(aged.success());
         // Without a landing cut short, the checkout's index.lock is the user's: kept.
         std::fs::write(root.join(".git/index.lock"), "").unwrap();
         repo.clean_orphans(&dir.path().join("wt")).await.unwrap();
         assert!(!refs.join("task-9.lock").exists());
+        assert!(!packed.exists());
         assert!(root.join(".git/index.lock").exists());
         // A landing was cut (its marker is there) and left index.lock and the branch's lock.
         std::fs::remove_file(root.join(".git/index.lock")).unwrap();
