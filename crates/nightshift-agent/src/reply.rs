@@ -295,8 +295,25 @@ fn as_path(token: &str) -> Option<String> {
 fn path_in_info(info: &str) -> Option<String> {
     info.split_whitespace()
         .filter_map(|token| token.strip_prefix("path=").or(Some(token)))
-        .find_map(|token| as_path(token).filter(|path| path.contains('.')))
+        .find_map(|token| {
+            as_path(token)
+                .filter(|path| path.contains('.'))
+                .or_else(|| bare_path(token))
+        })
         .filter(|path| !is_language_tag(path))
+}
+
+/// A path without an extension, named where only a path can be (a fence's info string): a
+/// dotfile (`.gitattributes`) or a name in a directory (`.husky/pre-commit`, `bin/run`). Taken
+/// as written, so a file the task may not write is refused by name rather than its content
+/// landing in whichever file the task names.
+fn bare_path(token: &str) -> Option<String> {
+    let ok_chars = token
+        .chars()
+        .all(|c| c.is_alphanumeric() || "_-./".contains(c));
+    let dotfile = token.len() > 1 && token.starts_with('.') && !token.starts_with("..");
+    let nested = token.contains('/') && !token.ends_with('/');
+    (ok_chars && (dotfile || nested)).then(|| token.to_owned())
 }
 
 fn is_language_tag(token: &str) -> bool {
@@ -394,6 +411,22 @@ mod tests {
         assert_eq!(hints, vec!["greet.py".to_owned()]);
         let reply = "```python\ndef greet(name):\n    return f'Hello, {name}!'\n```";
         assert_eq!(parse(reply, &hints).unwrap()[0].path(), "greet.py");
+    }
+
+    #[test]
+    fn dotfiles_and_nested_names_in_a_fence_header_are_paths() {
+        for (reply, path) in [
+            (
+                "```python .husky/pre-commit\ntouch x\n```",
+                ".husky/pre-commit",
+            ),
+            ("```.gitattributes\n* filter=x\n```", ".gitattributes"),
+            ("```sh bin/run\necho\n```", "bin/run"),
+        ] {
+            let edits = parse(reply, &["pkg/t5.py".to_owned()]).unwrap();
+            assert_eq!(edits.len(), 1);
+            assert_eq!(edits[0].path(), path, "{reply}");
+        }
     }
 
     #[test]

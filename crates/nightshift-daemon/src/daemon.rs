@@ -22,6 +22,8 @@ pub const PRESENCE_KEY: &str = "daemon";
 const PRESENCE_INTERVAL: Duration = Duration::from_secs(5);
 /// How often commits whose push failed are pushed again.
 const PUSH_RETRY_INTERVAL: Duration = Duration::from_secs(60);
+/// Pause before a worker that stopped unexpectedly is started again.
+const WORKER_RESTART_PAUSE: Duration = Duration::from_secs(1);
 /// How long workers get to release their leases on shutdown before being aborted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -167,8 +169,7 @@ impl<S: Store> Daemon<S> {
         for index in 0..shared.settings.worker_count {
             let worker = self.worker(usize::try_from(index).unwrap_or_default());
             let cancel = shutdown.child_token();
-            let feed = feed.clone();
-            tasks.spawn(async move { worker.run(feed, cancel).await });
+            tasks.spawn(supervise(worker, feed.clone(), cancel));
         }
         tasks.spawn(reap_leases(self.clone_handle(), shutdown.child_token()));
         tasks.spawn(announce(Arc::clone(shared), shutdown.child_token()));
@@ -195,6 +196,28 @@ impl<S: Store> Daemon<S> {
     fn clone_handle(&self) -> Self {
         Self {
             shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// Runs a worker until shutdown; if it ever stops otherwise (a panic outside an attempt), it is
+/// logged and the worker started again, so the daemon never stays up with fewer workers.
+async fn supervise<S: Store>(
+    worker: Worker<S>,
+    feed: tokio::sync::watch::Receiver<u64>,
+    cancel: CancellationToken,
+) {
+    let worker = Arc::new(worker);
+    while !cancel.is_cancelled() {
+        let running = Arc::clone(&worker);
+        let (feed, stop) = (feed.clone(), cancel.clone());
+        let ended = tokio::spawn(async move { running.run(feed, stop).await }).await;
+        if let Err(err) = ended {
+            tracing::error!(%err, "a worker stopped unexpectedly; starting it again");
+            tokio::time::sleep(WORKER_RESTART_PAUSE).await;
+        } else if !cancel.is_cancelled() {
+            tracing::error!("a worker returned before shutdown; starting it again");
+            tokio::time::sleep(WORKER_RESTART_PAUSE).await;
         }
     }
 }

@@ -67,7 +67,7 @@ impl<S: Store> Worker<S> {
     }
 
     /// Runs until cancelled.
-    pub(crate) async fn run(self, mut feed: watch::Receiver<u64>, cancel: CancellationToken) {
+    pub(crate) async fn run(&self, mut feed: watch::Receiver<u64>, cancel: CancellationToken) {
         while !cancel.is_cancelled() {
             feed.borrow_and_update();
             let outcome = self.try_execute_one(&cancel).await;
