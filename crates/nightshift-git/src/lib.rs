@@ -1297,7 +1297,11 @@ mod hostile {
         )
         .await
         .unwrap();
-        // (The user's commit above ran their own hooks: that is theirs; start counting now.)
+        // The user publishes their own commits (nightshift never does).
+        git(&root, &["push", "-q", "origin", "main:main"])
+            .await
+            .unwrap();
+        // (The user's commands above ran their own hooks: that is theirs; start counting now.)
         drop(std::fs::remove_file(&marker));
         let base = Some(git(&root, &["rev-parse", "HEAD~1"]).await.unwrap());
         let rebased = repo
