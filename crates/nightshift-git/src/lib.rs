@@ -942,7 +942,7 @@ mod tests {
 
     const QUEUE: &str = "0123456789abcdef";
 
-    async fn user_commit(root: &Path, file: &str, content: &str) {
+    pub(super) async fn user_commit(root: &Path, file: &str, content: &str) {
         tokio::fs::write(root.join(file), content).await.unwrap();
         git(root, &["add", file]).await.unwrap();
         git(
@@ -1281,22 +1281,7 @@ mod hostile {
             .await
             .unwrap();
         // The branch moves under the attempt: a rebase (reset + cherry-pick) in the worktree.
-        std::fs::write(root.join("user.txt"), "u\n").unwrap();
-        git(&root, &["add", "user.txt"]).await.unwrap();
-        git(
-            &root,
-            &[
-                "-c",
-                "user.name=u",
-                "-c",
-                "user.email=u@u",
-                "commit",
-                "-qm",
-                "user",
-            ],
-        )
-        .await
-        .unwrap();
+        crate::tests::user_commit(&root, "user.txt", "u\n").await;
         // The user publishes their own commits (nightshift never does).
         git(&root, &["push", "-q", "origin", "main:main"])
             .await
@@ -1555,22 +1540,7 @@ mod hostile {
         assert_eq!(git(&remote, &["rev-parse", "trunk"]).await.unwrap(), first);
 
         // The user commits and does not push; the queue lands another: nothing is pushed.
-        std::fs::write(root.join("mine.txt"), "mine\n").unwrap();
-        git(&root, &["add", "mine.txt"]).await.unwrap();
-        git(
-            &root,
-            &[
-                "-c",
-                "user.name=u",
-                "-c",
-                "user.email=u@u",
-                "commit",
-                "-qm",
-                "mine",
-            ],
-        )
-        .await
-        .unwrap();
+        crate::tests::user_commit(&root, "mine.txt", "mine\n").await;
         let second = land(2).await;
         let err = repo.push().await.unwrap_err();
         assert!(
@@ -1593,22 +1563,7 @@ mod hostile {
     async fn tidy_leaves_the_commit_plus_the_kept_files_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
         let root = init(dir.path()).await;
-        std::fs::write(root.join(".gitignore"), "cache/\n").unwrap();
-        git(&root, &["add", ".gitignore"]).await.unwrap();
-        git(
-            &root,
-            &[
-                "-c",
-                "user.name=u",
-                "-c",
-                "user.email=u@u",
-                "commit",
-                "-qm",
-                "ignore",
-            ],
-        )
-        .await
-        .unwrap();
+        crate::tests::user_commit(&root, ".gitignore", "cache/\n").await;
         let repo = Repo::open(&root, "", QUEUE).await.unwrap();
         let wt = dir.path().join("wt/task-1");
         repo.add_worktree(&wt, 1).await.unwrap();

@@ -197,6 +197,27 @@ async fn migrate(pool: &SqlitePool, path: &Path) -> Result<()> {
     migrated
 }
 
+/// A `git_commits` row, inside the caller's transaction.
+async fn insert_commit(conn: &mut SqliteConnection, commit: &CommitRecord) -> Result<()> {
+    let files =
+        serde_json::to_string(&commit.files).map_err(|err| StoreError::Invalid(err.to_string()))?;
+    sqlx::query(
+        "INSERT INTO git_commits (task_id, sha, branch, subject, files, created_at_ms, pushed)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(commit.task_id)
+    .bind(&commit.sha)
+    .bind(&commit.branch)
+    .bind(&commit.subject)
+    .bind(files)
+    .bind(commit.created_at_ms)
+    .bind(commit.pushed)
+    .execute(conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
 /// What one claim transaction did.
 enum Claimed {
     Task(Box<Claim>),
@@ -719,22 +740,7 @@ impl CommitLog for SqliteStore {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         end_attempt(&mut tx, lease, &AttemptEnd::Succeeded { summary }).await?;
-        let files = serde_json::to_string(&commit.files)
-            .map_err(|err| StoreError::Invalid(err.to_string()))?;
-        sqlx::query(
-            "INSERT INTO git_commits (task_id, sha, branch, subject, files, created_at_ms, pushed)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(commit.task_id)
-        .bind(&commit.sha)
-        .bind(&commit.branch)
-        .bind(&commit.subject)
-        .bind(files)
-        .bind(commit.created_at_ms)
-        .bind(commit.pushed)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        insert_commit(&mut tx, commit).await?;
         tx.commit().await.map_err(backend)?;
         self.bump();
         Ok(())
@@ -756,22 +762,7 @@ impl CommitLog for SqliteStore {
             tx.rollback().await.map_err(backend)?;
             return Ok(false);
         }
-        let files = serde_json::to_string(&commit.files)
-            .map_err(|err| StoreError::Invalid(err.to_string()))?;
-        sqlx::query(
-            "INSERT INTO git_commits (task_id, sha, branch, subject, files, created_at_ms, pushed)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(commit.task_id)
-        .bind(&commit.sha)
-        .bind(&commit.branch)
-        .bind(&commit.subject)
-        .bind(files)
-        .bind(commit.created_at_ms)
-        .bind(commit.pushed)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        insert_commit(&mut tx, commit).await?;
         log_transition(
             &mut tx,
             Transition {
