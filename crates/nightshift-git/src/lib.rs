@@ -781,8 +781,12 @@ impl Repo {
         let marker = git_dir.join(LANDING_MARKER);
         if let Ok(meta) = tokio::fs::metadata(&marker).await {
             let since = meta.modified()?;
+            // What `merge --ff-only` locks in the checkout (index, HEAD, ORIG_HEAD) and the
+            // branch's ref.
             for lock in [
                 git_dir.join("index.lock"),
+                git_dir.join("HEAD.lock"),
+                git_dir.join("ORIG_HEAD.lock"),
                 common.join(format!("refs/heads/{}.lock", self.branch)),
             ] {
                 if tokio::fs::metadata(&lock)
@@ -1614,9 +1618,11 @@ mod hostile {
         std::fs::write(root.join(".git").join(LANDING_MARKER), "1").unwrap();
         std::thread::sleep(Duration::from_millis(20));
         std::fs::write(root.join(".git/index.lock"), "").unwrap();
+        std::fs::write(root.join(".git/HEAD.lock"), "").unwrap();
         std::fs::write(root.join(".git/refs/heads/main.lock"), "").unwrap();
         repo.clean_orphans(&dir.path().join("wt")).await.unwrap();
         assert!(!root.join(".git/index.lock").exists());
+        assert!(!root.join(".git/HEAD.lock").exists());
         assert!(!root.join(".git/refs/heads/main.lock").exists());
         assert!(!root.join(".git").join(LANDING_MARKER).exists());
     }
