@@ -359,6 +359,16 @@ fn with_written(files: &[String], written: &[String]) -> Vec<String> {
     all
 }
 
+/// Runs `f`, which reads and parses files, where it cannot stall the async runtime: moved off
+/// the worker thread on the daemon's multi-threaded runtime, in place on a single-threaded one
+/// (tests).
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// A file's bytes (`None`: absent), or why it cannot be read.
 type FileState = Result<Option<Vec<u8>>, String>;
 
@@ -753,9 +763,15 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             code: CodeBaseline::default(),
             protected: Protected::default(),
         };
-        work.tests = TestBaseline::read(&self.worktree, &work.base_files);
-        work.code = CodeBaseline::read(&self.worktree, &work.base_files);
-        work.protected = Protected::read(&self.worktree, &self.task.description);
+        // Reading and parsing every file of the repository: off the runtime's threads, so
+        // heartbeats of other attempts keep their time.
+        (work.tests, work.code, work.protected) = blocking(|| {
+            (
+                TestBaseline::read(&self.worktree, &work.base_files),
+                CodeBaseline::read(&self.worktree, &work.base_files),
+                Protected::read(&self.worktree, &self.task.description),
+            )
+        });
         // A commit of this task that passed its checks but did not land goes to the queue as is.
         let mut unlanded = None;
         match start {
@@ -782,13 +798,15 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         let budget = self.budget();
         let format = self.settings.edit_format;
         let task = self.task.description.as_str();
-        let context = prompt::gather(
-            &self.worktree,
-            &work.base_files,
-            task,
-            &work.mentioned,
-            budget,
-        );
+        let context = blocking(|| {
+            prompt::gather(
+                &self.worktree,
+                &work.base_files,
+                task,
+                &work.mentioned,
+                budget,
+            )
+        });
         self.log(
             LogLevel::Info,
             "context",
@@ -854,13 +872,15 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                     .await;
                     self.repo.discard(&self.worktree, &work.written).await?;
                     work.restart();
-                    let fresh = prompt::gather(
-                        &self.worktree,
-                        &work.base_files,
-                        task,
-                        &work.mentioned,
-                        budget,
-                    );
+                    let fresh = blocking(|| {
+                        prompt::gather(
+                            &self.worktree,
+                            &work.base_files,
+                            task,
+                            &work.mentioned,
+                            budget,
+                        )
+                    });
                     request = prompt::code_request(format, task, &fresh);
                     purpose = Purpose::Resample;
                     round += 1;
@@ -874,8 +894,9 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                         ),
                     )
                     .await;
-                    let current =
-                        prompt::gather(&self.worktree, &work.files(), task, &work.written, budget);
+                    let current = blocking(|| {
+                        prompt::gather(&self.worktree, &work.files(), task, &work.written, budget)
+                    });
                     request = prompt::repair_request(format, task, &current, &work.explain(&err));
                     purpose = Purpose::Repair;
                     round += 1;
@@ -1088,13 +1109,15 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             })
             .flatten();
         if let Some(plan) = plan {
-            let shown = prompt::gather(
-                &self.worktree,
-                &work.written,
-                &self.task.description,
-                &work.written,
-                self.budget(),
-            )
+            let shown = blocking(|| {
+                prompt::gather(
+                    &self.worktree,
+                    &work.written,
+                    &self.task.description,
+                    &work.written,
+                    self.budget(),
+                )
+            })
             .files;
             let request = prompt::test_request(&self.task.description, &shown, &plan);
             let (test_reply, _) = self
