@@ -385,6 +385,8 @@ pub struct Attempt<'a, S> {
     /// Set while the branch is being moved: the caller lets that finish (bounded by its own
     /// limit) rather than cancel it half-way in the user's checkout.
     pub landing: &'a AtomicBool,
+    /// Time spent queued for the landing lock (not counted by the time limit).
+    pub queued: &'a LandingQueueTime,
     /// The attempt's lease, renewed and so checked right before landing.
     pub lease: &'a Lease,
     /// How long a renewal holds.
@@ -409,6 +411,62 @@ fn excerpt(text: &str) -> String {
         start += 1;
     }
     format!("…{}", &text[start..])
+}
+
+/// Time an attempt spends queued for the landing lock behind other attempts' landings and
+/// re-checks: the attempt's time limit does not count it, so a task never times out for waiting
+/// its turn.
+#[derive(Debug)]
+pub struct LandingQueueTime {
+    base: std::time::Instant,
+    waited_ms: std::sync::atomic::AtomicU64,
+    /// Milliseconds since `base` (plus one) when the wait began; 0 when not waiting.
+    since_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Default for LandingQueueTime {
+    fn default() -> Self {
+        Self {
+            base: std::time::Instant::now(),
+            waited_ms: std::sync::atomic::AtomicU64::new(0),
+            since_ms: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+}
+
+impl LandingQueueTime {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1)
+    }
+
+    fn enter(&self) {
+        self.since_ms.store(self.now_ms(), Ordering::SeqCst);
+    }
+
+    fn leave(&self) {
+        let since = self.since_ms.swap(0, Ordering::SeqCst);
+        if since > 0 {
+            self.waited_ms
+                .fetch_add(self.now_ms().saturating_sub(since), Ordering::SeqCst);
+        }
+    }
+
+    /// The time spent queued so far, the current wait included.
+    pub fn excluded(&self) -> Duration {
+        let since = self.since_ms.load(Ordering::SeqCst);
+        let current = if since > 0 {
+            self.now_ms().saturating_sub(since)
+        } else {
+            0
+        };
+        Duration::from_millis(
+            self.waited_ms
+                .load(Ordering::SeqCst)
+                .saturating_add(current),
+        )
+    }
 }
 
 /// Clears the landing flag when the landing ends, however it ends.
@@ -945,7 +1003,9 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         checks: Vec<&'static str>,
         work: &mut Work,
     ) -> Result<Landed, AttemptError> {
+        self.queued.enter();
         let _queue = self.land_lock.lock().await;
+        self.queued.leave();
         // Another holder of this task (one whose lease ran out, say) may have landed it while
         // this attempt worked: adopt that commit rather than land a second.
         if let Some(sha) = self.repo.find_task_commit(self.task.id).await? {

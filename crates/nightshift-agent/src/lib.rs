@@ -32,5 +32,7 @@ pub mod regression;
 pub mod reply;
 pub mod repo_map;
 
-pub use attempt::{Attempt, AttemptError, AttemptSettings, Landed, RepairStrategy};
+pub use attempt::{
+    Attempt, AttemptError, AttemptSettings, Landed, LandingQueueTime, RepairStrategy,
+};
 pub use edit::EditFormat;

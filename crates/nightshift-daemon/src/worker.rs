@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::FutureExt as _;
-use nightshift_agent::{Attempt, AttemptError, Landed};
+use nightshift_agent::{Attempt, AttemptError, Landed, LandingQueueTime};
 use nightshift_model::ErrorClass;
 use nightshift_store::{
     AttemptEnd, Claim, CommitRecord, Lease, LogLevel, NewLogEntry, Store, StoreError, TaskId,
@@ -26,6 +26,8 @@ const RATE_LIMIT_WAIT: Duration = Duration::from_secs(30);
 /// Shortest and longest a task parks on a rate limit, whatever `Retry-After` says.
 const PARK_MIN: Duration = Duration::from_secs(1);
 const PARK_MAX: Duration = Duration::from_secs(3600);
+/// How long a task may be refused by every backend's rate limit before it fails.
+const RATE_LIMITED_GIVE_UP: Duration = Duration::from_secs(6 * 3600);
 /// How long a landing waits before trying again when the user's checkout is busy.
 const LANDING_WAIT: Duration = Duration::from_secs(15);
 /// Longest a landing under way may take to finish once the attempt is timed out or cancelled.
@@ -181,12 +183,14 @@ impl<S: Store> Worker<S> {
         fail::fail_point!("attempt");
         let worktree = self.worktree_path(&lease);
         let landing = AtomicBool::new(false);
+        let queued = LandingQueueTime::default();
         let attempt = Attempt {
             store: &shared.store,
             model: shared.model.as_ref(),
             repo: &shared.repo,
             land_lock: &shared.land_lock,
             landing: &landing,
+            queued: &queued,
             lease: &lease,
             lease_length: shared.settings.lease_duration,
             settings: &shared.settings.attempt,
@@ -202,9 +206,9 @@ impl<S: Store> Worker<S> {
             Err(err) => Ending::Failed(err),
         };
         let interrupted = tokio::select! {
-            result = tokio::time::timeout(shared.settings.task_timeout, &mut run) => match result {
-                Ok(result) => Err(ended(result)),
-                Err(_) => Ok(Ending::TimedOut),
+            result = within(shared.settings.task_timeout, &queued, &mut run) => match result {
+                Some(result) => Err(ended(result)),
+                None => Ok(Ending::TimedOut),
             },
             () = attempt_cancel.cancelled() => Ok(
                 if lease_lost.is_cancelled() { Ending::LeaseLost } else { Ending::Shutdown }
@@ -279,9 +283,23 @@ impl<S: Store> Worker<S> {
                 // A server's word is clamped: `Retry-After: 0` would make a hot loop against
                 // it, a huge value would overflow or park the task for a year.
                 let wait = wait.clamp(PARK_MIN, PARK_MAX);
-                AttemptEnd::Parked {
-                    reason: err.to_string(),
-                    run_after_ms: now_ms().saturating_add(duration_ms(wait)),
+                // A backend that refuses forever must not park the task forever.
+                let limited_for = task
+                    .rate_limited_since_ms
+                    .map(|since| now_ms().saturating_sub(since));
+                if limited_for.is_some_and(|ms| ms > duration_ms(RATE_LIMITED_GIVE_UP)) {
+                    AttemptEnd::Failed {
+                        error: format!(
+                            "rate limited on every backend for over {} h: {err}",
+                            RATE_LIMITED_GIVE_UP.as_secs() / 3600
+                        ),
+                    }
+                } else {
+                    AttemptEnd::Parked {
+                        reason: err.to_string(),
+                        run_after_ms: now_ms().saturating_add(duration_ms(wait)),
+                        rate_limited: true,
+                    }
                 }
             }
             // Nothing is wrong with the commit: it waits on the task's branch, and the next
@@ -289,6 +307,7 @@ impl<S: Store> Worker<S> {
             Ending::Failed(AttemptError::Busy(reason)) => AttemptEnd::Parked {
                 reason: format!("landing waits: {reason}"),
                 run_after_ms: now_ms().saturating_add(duration_ms(LANDING_WAIT)),
+                rate_limited: false,
             },
             Ending::Failed(err) => {
                 let retryable = err.is_retryable();
@@ -428,6 +447,24 @@ async fn keep_lease<S: Store>(
                 return;
             }
             Err(err) => tracing::warn!(task_id = lease.task_id, %err, "lease heartbeat failed"),
+        }
+    }
+}
+
+/// `run` to its end, or `None` once it has used `limit` — not counting its time queued to land.
+async fn within<F: std::future::Future + Unpin>(
+    limit: Duration,
+    queued: &LandingQueueTime,
+    run: &mut F,
+) -> Option<F::Output> {
+    let started = tokio::time::Instant::now();
+    loop {
+        let deadline = started + limit + queued.excluded();
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        if let Ok(output) = tokio::time::timeout_at(deadline, &mut *run).await {
+            return Some(output);
         }
     }
 }

@@ -40,6 +40,7 @@ pub(crate) fn task(row: &SqliteRow) -> Result<Task> {
         updated_at_ms: get(row, "updated_at_ms")?,
         started_at_ms: get(row, "started_at_ms")?,
         finished_at_ms: get(row, "finished_at_ms")?,
+        rate_limited_since_ms: get(row, "rate_limited_since_ms")?,
     })
 }
 

@@ -40,6 +40,10 @@ pub struct SqliteStore {
     feed: watch::Sender<u64>,
     /// The file watcher behind the feed, started by the first `subscribe`.
     watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
+    /// The database file's device and inode at open: if the path comes to name another file (the
+    /// database deleted by `git clean -fdx`, replaced by a copy), writes stop rather than go on
+    /// into a fresh, empty queue.
+    identity: (u64, u64),
 }
 
 impl SqliteStore {
@@ -57,16 +61,39 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
+            // A connection whose COMMIT or ROLLBACK failed (the disk full) is still inside its
+            // transaction; handed out again, every BEGIN on it would fail. Closed instead.
+            .before_acquire(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
             .connect_with(options)
             .await
             .map_err(StoreError::backend)?;
         migrate(&pool, path).await?;
+        // What was asked must be what SQLite does: WAL (refused on some network file systems)
+        // and full syncs.
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .map_err(backend)?;
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&pool)
+            .await
+            .map_err(backend)?;
+        if !journal.eq_ignore_ascii_case("wal") || synchronous != 2 {
+            return Err(StoreError::Invalid(format!(
+                "{}: SQLite runs with journal_mode={journal}, synchronous={synchronous} (wanted wal, 2 = full); is it on a network file system?",
+                path.display()
+            )));
+        }
+        let identity = file_identity(path).map_err(StoreError::backend)?;
         let (feed, _) = watch::channel(0);
         Ok(Self {
             pool,
             path: path.to_owned(),
             feed,
             watcher: Arc::default(),
+            identity,
         })
     }
 
@@ -81,6 +108,12 @@ impl SqliteStore {
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        if file_identity(&self.path).ok() != Some(self.identity) {
+            return Err(StoreError::Invalid(format!(
+                "the database {} was deleted or replaced while open; nothing more is written (restart nightshift)",
+                self.path.display()
+            )));
+        }
         self.pool
             .begin_with("BEGIN IMMEDIATE")
             .await
@@ -197,6 +230,13 @@ async fn migrate(pool: &SqlitePool, path: &Path) -> Result<()> {
     migrated
 }
 
+/// Device and inode of the file at `path`.
+fn file_identity(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
 /// A `git_commits` row, inside the caller's transaction.
 async fn insert_commit(conn: &mut SqliteConnection, commit: &CommitRecord) -> Result<()> {
     let files =
@@ -297,7 +337,7 @@ async fn end_attempt(
             TaskStatus::Succeeded,
             LogLevel::Info,
             summary.clone(),
-            "status = 'succeeded', finished_at_ms = ?1",
+            "status = 'succeeded', finished_at_ms = ?1, rate_limited_since_ms = NULL",
             None,
             None,
         ),
@@ -311,7 +351,7 @@ async fn end_attempt(
                 "attempt {} failed, retry after backoff: {error}",
                 lease.attempt
             ),
-            "status = 'queued'",
+            "status = 'queued', rate_limited_since_ms = NULL",
             Some(error),
             Some(*run_after_ms),
         ),
@@ -319,18 +359,24 @@ async fn end_attempt(
             TaskStatus::Failed,
             LogLevel::Error,
             format!("attempt {} failed, no retries left: {error}", lease.attempt),
-            "status = 'failed', finished_at_ms = ?1",
+            "status = 'failed', finished_at_ms = ?1, rate_limited_since_ms = NULL",
             Some(error),
             None,
         ),
         AttemptEnd::Parked {
             reason,
             run_after_ms,
+            rate_limited,
         } => (
             TaskStatus::Queued,
             LogLevel::Warn,
             format!("attempt {} parked, not counted: {reason}", lease.attempt),
-            "status = 'queued', attempts = MAX(attempts - 1, 0)",
+            if *rate_limited {
+                "status = 'queued', attempts = MAX(attempts - 1, 0),
+                 rate_limited_since_ms = COALESCE(rate_limited_since_ms, ?1)"
+            } else {
+                "status = 'queued', attempts = MAX(attempts - 1, 0)"
+            },
             None,
             Some(*run_after_ms),
         ),

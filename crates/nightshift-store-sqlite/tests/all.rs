@@ -345,3 +345,53 @@ async fn a_failed_task_whose_commit_landed_is_adopted_as_succeeded() {
     };
     assert!(!store.adopt_failed(&queued, "queued".into()).await.unwrap());
 }
+
+#[tokio::test]
+async fn rate_limited_parks_keep_when_they_began_until_an_attempt_ends_otherwise() {
+    let (_dir, store) = store().await;
+    let id = store.enqueue(vec![task("t", 5)]).await.unwrap()[0];
+    let park = |rate_limited| AttemptEnd::Parked {
+        reason: "429".into(),
+        run_after_ms: 0,
+        rate_limited,
+    };
+    let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
+    store.finish(&lease, park(true)).await.unwrap();
+    let since = store.task(id).await.unwrap().rate_limited_since_ms.unwrap();
+    // A second rate-limited park keeps the first time; a landing wait leaves it alone.
+    let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
+    store.finish(&lease, park(true)).await.unwrap();
+    let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
+    store.finish(&lease, park(false)).await.unwrap();
+    let task_now = store.task(id).await.unwrap();
+    assert_eq!(task_now.rate_limited_since_ms, Some(since));
+    assert_eq!(task_now.attempts, 0, "parks are not counted");
+    // An attempt that ends any other way clears it.
+    let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
+    store
+        .finish(
+            &lease,
+            AttemptEnd::Retry {
+                error: "x".into(),
+                run_after_ms: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.task(id).await.unwrap().rate_limited_since_ms, None);
+}
+
+#[tokio::test]
+async fn a_database_deleted_while_open_takes_no_more_writes() {
+    let (dir, store) = store().await;
+    store.enqueue(vec![task("before", 5)]).await.unwrap();
+    // `git clean -fdx` in the work tree, say.
+    for suffix in ["", "-wal", "-shm"] {
+        drop(std::fs::remove_file(
+            dir.path().join(format!("q.db{suffix}")),
+        ));
+    }
+    let err = store.enqueue(vec![task("after", 5)]).await.unwrap_err();
+    assert!(err.to_string().contains("deleted or replaced"), "{err}");
+    assert!(store.claim("w", LEASE).await.is_err());
+}

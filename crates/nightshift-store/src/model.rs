@@ -175,6 +175,8 @@ pub struct Task {
     pub started_at_ms: Option<i64>,
     /// When it reached a final state.
     pub finished_at_ms: Option<i64>,
+    /// Since when every attempt has been parked on rate limits; `None` when the last did not.
+    pub rate_limited_since_ms: Option<i64>,
 }
 
 /// Proof of a claim: every write of the attempt presents it.
@@ -223,13 +225,15 @@ pub enum AttemptEnd {
         /// Why it was given back.
         reason: String,
     },
-    /// Parked: every model backend is rate limited. Queued again for `run_after_ms`, and the
-    /// attempt is not counted.
+    /// Parked: every model backend is rate limited, or the landing waits for the user's
+    /// checkout. Queued again for `run_after_ms`, and the attempt is not counted.
     Parked {
         /// Why.
         reason: String,
         /// When to try again.
         run_after_ms: i64,
+        /// Parked on rate limits: [`Task::rate_limited_since_ms`] keeps when that began.
+        rate_limited: bool,
     },
 }
 
