@@ -703,6 +703,9 @@ impl Repo {
         checked_out: Option<&str>,
     ) -> Result<()> {
         if checked_out == Some(self.branch.as_str()) {
+            if let Some(base) = expected {
+                self.clear_leftovers(base, commit).await?;
+            }
             // Refuses (and changes nothing) when the user's local changes, or an ignored file of
             // theirs, are in the way: that is theirs to resolve, and the landing waits.
             git(
@@ -724,6 +727,51 @@ impl Repo {
             let reference = format!("refs/heads/{}", self.branch);
             let old = expected.map_or_else(|| "0".repeat(40), str::to_owned);
             git(&self.root, &["update-ref", &reference, commit, &old]).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes, from the user's checkout, untracked files that the commits `base..commit` add
+    /// and whose content is the commit's, whole or cut short (a prefix of it): what an earlier
+    /// landing cut short (a full disk, a kill) wrote before it could move the branch.
+    /// Overwriting them loses no byte, and left there they would block every landing; a file
+    /// with any byte of its own, or no regular file, is the user's and stays.
+    async fn clear_leftovers(&self, base: &str, commit: &str) -> Result<()> {
+        let range = format!("{base}..{commit}");
+        let added = git_names(
+            &self.root,
+            &["diff", "-z", "--name-only", "--diff-filter=A", &range, "--"],
+        )
+        .await?;
+        if added.is_empty() {
+            return Ok(());
+        }
+        let mut untracked = vec!["ls-files", "-z", "--others", "--"];
+        untracked.extend(added.iter().map(String::as_str));
+        let untracked = git_names(&self.root, &untracked).await?;
+        if untracked.is_empty() {
+            return Ok(());
+        }
+        let checkout = nightshift_workspace::Workspace::open(&self.root)?;
+        for path in untracked {
+            let blob = format!("{commit}:{path}");
+            let landing = command::run(
+                &self.root,
+                &["cat-file", "blob", &blob],
+                command::LOCAL_TIMEOUT,
+            )
+            .await?;
+            // Identical, or cut short mid-write (a prefix): every byte is in the commit's version.
+            if checkout.kind(&path) == Some(nightshift_workspace::Kind::File)
+                && checkout
+                    .read(&path)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|left| landing.starts_with(&left))
+            {
+                tracing::warn!(%path, "removed a file an earlier landing left half-way (identical to the commit's)");
+                checkout.remove(&path)?;
+            }
         }
         Ok(())
     }
@@ -1625,6 +1673,47 @@ mod hostile {
         assert!(!root.join(".git/HEAD.lock").exists());
         assert!(!root.join(".git/refs/heads/main.lock").exists());
         assert!(!root.join(".git").join(LANDING_MARKER).exists());
+    }
+
+    #[tokio::test]
+    async fn files_a_cut_landing_left_identical_are_cleared_and_the_users_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
+        let wt = dir.path().join("wt/task-1");
+        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
+            panic!("fresh start expected");
+        };
+        std::fs::write(wt.join("a.py"), "A = 1\n").unwrap();
+        std::fs::write(wt.join("b.py"), "B = 1\n").unwrap();
+        std::fs::write(wt.join("c.py"), "C = 1\n").unwrap();
+        let c = repo
+            .commit(&wt, &["a.py".into(), "b.py".into(), "c.py".into()], "abc")
+            .await
+            .unwrap();
+        // A landing cut short wrote a.py, and c.py only in part; the user has a b.py of theirs.
+        std::fs::write(root.join("a.py"), "A = 1\n").unwrap();
+        std::fs::write(root.join("c.py"), "").unwrap();
+        std::fs::write(root.join("b.py"), "mine\n").unwrap();
+        let err = repo
+            .fast_forward(&c.sha, base.as_deref())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GitError::Busy(_)), "{err}");
+        assert!(
+            !root.join("a.py").exists(),
+            "the identical leftover is cleared"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("b.py")).unwrap(),
+            "mine\n"
+        );
+        std::fs::remove_file(root.join("b.py")).unwrap();
+        repo.fast_forward(&c.sha, base.as_deref()).await.unwrap();
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.py")).unwrap(),
+            "A = 1\n"
+        );
     }
 
     #[tokio::test]
