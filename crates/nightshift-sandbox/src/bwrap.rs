@@ -1,6 +1,7 @@
 //! The file system and namespaces a run sees under bubblewrap.
 //!
-//! Every namespace is new (no network but a private loopback, own pids, IPC, UTS, user), the
+//! Every namespace is new (no network but a private loopback, own pids, IPC, UTS, user), no
+//! capability is kept (not even when nightshift runs as root), the
 //! whole file system is read-only, `/tmp` and `/run` are private empty tmpfs of a bounded size,
 //! the home directory is an empty tmpfs with only toolchain directories put back read-only (the
 //! `PATH` entries under it themselves — never their parents — and the known toolchain roots:
@@ -47,6 +48,10 @@ pub(crate) fn args(dir: &Path, home: Option<&Path>, path_env: Option<&OsStr>) ->
         os("--unshare-all"),
         os("--die-with-parent"),
         os("--new-session"),
+        // Run as root, bwrap keeps every capability inside the sandbox's user namespace, enough
+        // to remount `/` read-write or lift a mask: none is kept.
+        os("--cap-drop"),
+        os("ALL"),
         os("--ro-bind"),
         os("/"),
         os("/"),

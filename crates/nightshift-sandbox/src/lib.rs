@@ -2,8 +2,10 @@
 //!
 //! A [`Sandbox`] is detected once at start ([`Sandbox::detect`]) and then runs commands in a
 //! directory ([`Sandbox::run`]) with:
-//! - **isolation** by bubblewrap (`bwrap.rs`): no network, the file system read-only except the
-//!   directory (its `.git` read-only too) and a private `/tmp`, the home directory hidden;
+//! - **isolation** by bubblewrap (`bwrap.rs`): no network, no capabilities (even when nightshift
+//!   runs as root), the file system read-only except the directory (its `.git` read-only too)
+//!   and a private `/tmp`, the home directory hidden;
+//! - **a seccomp filter** (`seccomp.rs`): no ptrace, io_uring, eBPF, mount or namespace calls;
 //! - **limits** (`limits.rs`): memory, processes, file size and CPU time, set in the child;
 //! - **a scrubbed environment and whole-tree kills** (`process.rs`): only a short allow-list of
 //!   variables passes; on timeout or cancellation the process group, the pid namespace and the
@@ -16,6 +18,7 @@
 mod bwrap;
 mod limits;
 mod process;
+mod seccomp;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -108,7 +111,8 @@ impl Sandbox {
         );
         match &self.isolation {
             Isolation::Bubblewrap { version, .. } => format!(
-                "{version}: no network, writes only to the worktree and a private /tmp, .git read-only, home hidden; {limits}"
+                "{version}: no network, no capabilities, {}, writes only to the worktree and a private /tmp, .git read-only, home hidden; {limits}",
+                seccomp::describe()
             ),
             Isolation::Off => format!(
                 "OFF (opted out with sandbox = \"off\"): generated code runs unconfined; {limits}"
@@ -130,13 +134,13 @@ impl Sandbox {
                 "empty command",
             ));
         };
+        // Open until the run has started: bwrap reads the filter from it.
+        let mut filter = None;
         let mut cmd = match &self.isolation {
             Isolation::Bubblewrap { program: bwrap, .. } => {
-                let mut cmd = process::command(&bwrap.to_string_lossy());
-                let path = std::env::var_os("PATH");
-                cmd.args(bwrap::args(dir, self.home.as_deref(), path.as_deref()))
-                    .arg("--")
-                    .arg(program);
+                let (mut cmd, fd) = bwrap_command(bwrap, dir, self.home.as_deref())?;
+                filter = fd;
+                cmd.arg(program);
                 cmd
             }
             Isolation::Off => {
@@ -152,6 +156,7 @@ impl Sandbox {
         };
         limits::apply(&mut cmd, self.limits, limit, &self.cap, cgroup.as_ref())?;
         let finished = process::run(cmd, limit).await;
+        drop(filter);
         if let Some(cgroup) = cgroup {
             cgroup.release().await;
         }
@@ -177,11 +182,15 @@ async fn probe_bubblewrap(home: Option<&Path>) -> Result<Isolation, String> {
     .await
     .map_err(|err| format!("cannot run {bwrap}: {err}"))?;
     let scratch = tempfile_dir().map_err(|err| format!("cannot make a probe directory: {err}"))?;
-    let mut cmd = process::command(&bwrap);
-    let path = std::env::var_os("PATH");
-    cmd.args(bwrap::args(&scratch, home, path.as_deref()))
-        .args(["--", "true"]);
-    let probe = process::run(cmd, Duration::from_secs(10)).await;
+    let probe = match bwrap_command(&program, &scratch, home) {
+        Ok((mut cmd, filter)) => {
+            cmd.arg("true");
+            let probe = process::run(cmd, Duration::from_secs(10)).await;
+            drop(filter);
+            probe
+        }
+        Err(err) => Err(err),
+    };
     drop(std::fs::remove_dir(&scratch));
     match probe {
         Ok(finished) if finished.success() => Ok(Isolation::Bubblewrap {
@@ -194,6 +203,25 @@ async fn probe_bubblewrap(home: Option<&Path>) -> Result<Isolation, String> {
         )),
         Err(err) => Err(format!("cannot run {bwrap}: {err}")),
     }
+}
+
+/// bwrap with the sandbox's arguments for a run in `dir`, up to the `--` before the command, and
+/// the descriptor of its seccomp filter, to keep open until the run has started.
+fn bwrap_command(
+    bwrap: &Path,
+    dir: &Path,
+    home: Option<&Path>,
+) -> std::io::Result<(tokio::process::Command, Option<std::os::fd::OwnedFd>)> {
+    let mut cmd = process::command(&bwrap.to_string_lossy());
+    let path = std::env::var_os("PATH");
+    cmd.args(bwrap::args(dir, home, path.as_deref()));
+    let filter = seccomp::program_fd()?;
+    if let Some(fd) = &filter {
+        cmd.args(seccomp::args(fd));
+        limits::keep_open(&mut cmd, std::os::fd::AsRawFd::as_raw_fd(fd));
+    }
+    cmd.arg("--");
+    Ok((cmd, filter))
 }
 
 /// A new empty directory for one probe.

@@ -1,9 +1,9 @@
 //! Resource limits of a sandboxed run: rlimits set in the child before `exec`, and a pids cgroup
 //! of its own when the machine offers one.
 //!
-//! The kernel ignores `RLIMIT_NPROC` for root, so as root a fork bomb is held by a cgroup v1
-//! `pids` controller (`pids.max`), the child joining its cgroup before `exec`; as any other user
-//! `RLIMIT_NPROC` does it. After the run every process still in the cgroup is killed, and the
+//! The kernel ignores `RLIMIT_NPROC` for root (uid 0 of the host, whatever user namespace it is
+//! in), so as root a fork bomb is held by a `pids` controller (`pids.max`, cgroup v1 or v2), the
+//! child joining its cgroup before `exec`; as any other user `RLIMIT_NPROC` does it. After the run every process still in the cgroup is killed, and the
 //! cgroup removed.
 
 use std::ffi::CString;
@@ -42,7 +42,7 @@ impl Default for Limits {
 /// How the process count is held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ProcessCap {
-    /// A cgroup v1 `pids` hierarchy: each run gets a child of this directory.
+    /// A `pids` cgroup (v1 or v2): each run gets a child of this directory.
     Cgroup(PathBuf),
     /// `RLIMIT_NPROC` (not enforced for root).
     Rlimit,
@@ -77,34 +77,87 @@ impl ProcessCap {
     }
 }
 
-/// `<pids mount><own cgroup>/nightshift-<pid>`, created, if this process may make one.
+/// A `nightshift-<pid>` cgroup with the pids controller, created, if this process may make one:
+/// under its own pids cgroup on cgroup v1, and on cgroup v2 under its own cgroup where that
+/// delegates `pids` to its children, or else beside it (a cgroup that holds processes cannot
+/// hand controllers to children, its parent can).
 fn pids_cgroup_base() -> Option<PathBuf> {
     let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
-    let path = own.lines().find_map(|line| {
-        let mut parts = line.splitn(3, ':');
-        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-        controllers
-            .split(',')
-            .any(|c| c == "pids")
-            .then(|| path.trim_start_matches('/').to_owned())
-    })?;
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-    let mount = mounts.lines().find_map(|line| {
-        let (left, right) = line.split_once(" - ")?;
-        let mut right = right.split(' ');
-        let (fstype, _, options) = (right.next()?, right.next()?, right.next()?);
-        (fstype == "cgroup" && options.split(',').any(|o| o == "pids"))
-            .then(|| left.split(' ').nth(4).map(PathBuf::from))
-            .flatten()
-    })?;
-    let parent = mount.join(path);
-    remove_dead_leftovers(&parent);
-    let base = parent.join(format!("nightshift-{}", std::process::id()));
-    match std::fs::create_dir(&base) {
+    pids_cgroup_base_in(&own, &mounts)
+}
+
+/// [`pids_cgroup_base`] given `/proc/self/cgroup` and `/proc/self/mountinfo`.
+fn pids_cgroup_base_in(own: &str, mounts: &str) -> Option<PathBuf> {
+    let (mount, path, unified) = pids_hierarchy(own, mounts)?;
+    let own = mount.join(path);
+    let name = format!("nightshift-{}", std::process::id());
+    if !unified {
+        return make_base(&own, &name, false);
+    }
+    let delegates = |dir: &Path| {
+        std::fs::read_to_string(dir.join("cgroup.subtree_control"))
+            .is_ok_and(|c| c.split_whitespace().any(|c| c == "pids"))
+    };
+    if delegates(&own) {
+        return make_base(&own, &name, true);
+    }
+    let parent = own
+        .parent()
+        .filter(|p| p.starts_with(&mount) && delegates(p))?;
+    make_base(parent, &name, true)
+}
+
+/// Where this process's pids controller lives: the hierarchy's mount point, the process's
+/// cgroup inside it, and whether it is the unified (v2) hierarchy. A v1 `pids` hierarchy wins.
+fn pids_hierarchy(own_cgroups: &str, mountinfo: &str) -> Option<(PathBuf, String, bool)> {
+    let mut v1 = None;
+    let mut v2 = None;
+    for line in own_cgroups.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let path = path.trim_start_matches('/').to_owned();
+        if controllers.split(',').any(|c| c == "pids") {
+            v1 = Some(path);
+        } else if id == "0" && controllers.is_empty() {
+            v2 = Some(path);
+        }
+    }
+    let mount_of = |wanted: &dyn Fn(&str, &str) -> bool| {
+        mountinfo.lines().find_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let mut right = right.split(' ');
+            let (fstype, _, options) = (right.next()?, right.next()?, right.next()?);
+            wanted(fstype, options)
+                .then(|| left.split(' ').nth(4).map(PathBuf::from))
+                .flatten()
+        })
+    };
+    if let Some(path) = v1 {
+        let mount = mount_of(&|fstype, options| {
+            fstype == "cgroup" && options.split(',').any(|o| o == "pids")
+        })?;
+        return Some((mount, path, false));
+    }
+    let mount = mount_of(&|fstype, _| fstype == "cgroup2")?;
+    Some((mount, v2?, true))
+}
+
+/// Creates `parent/name` (removing leftovers of dead nightshift processes first); on cgroup v2
+/// it hands `pids` on to the runs' cgroups below it.
+fn make_base(parent: &Path, name: &str, unified: bool) -> Option<PathBuf> {
+    remove_dead_leftovers(parent);
+    let base = parent.join(name);
+    let made = match std::fs::create_dir(&base) {
+        Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => Err(err),
+        _ if unified => std::fs::write(base.join("cgroup.subtree_control"), "+pids"),
+        _ => Ok(()),
+    };
+    match made {
         Ok(()) => Some(base),
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Some(base),
         Err(err) => {
             tracing::debug!(%err, dir = %base.display(), "no pids cgroup");
+            drop(std::fs::remove_dir(&base));
             None
         }
     }
@@ -256,6 +309,27 @@ pub(crate) fn apply(
     Ok(())
 }
 
+/// Lets the child inherit `fd` (made close-on-exec so no other child does): bubblewrap reads
+/// its seccomp filter from it.
+#[allow(unsafe_code)]
+pub(crate) fn keep_open(cmd: &mut Command, fd: std::os::fd::RawFd) {
+    let child_setup = move || -> std::io::Result<()> {
+        // SAFETY: `fd` is open in the parent until the child has been spawned, so it is open
+        // in the child between fork and exec; clearing its flags only makes it survive exec.
+        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        nix::fcntl::fcntl(
+            fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+        )?;
+        Ok(())
+    };
+    // SAFETY: the closure runs in the forked child before exec and makes one system call
+    // (fcntl); it takes no locks and does not allocate.
+    unsafe {
+        cmd.pre_exec(child_setup);
+    }
+}
+
 /// Processes of this user now: `RLIMIT_NPROC` counts all of them, so the cap is on top.
 fn own_process_count() -> u64 {
     let uid = nix::unistd::getuid().as_raw().to_string();
@@ -283,4 +357,72 @@ fn own_process_count() -> u64 {
         }
     }
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &str = "12:pids:/docker/abc\n11:memory:/docker/abc\n0::/\n";
+    const V2: &str = "0::/system.slice/nightshift.service\n";
+
+    fn mountinfo(v1_pids: &Path, v2: &Path) -> String {
+        format!(
+            "30 25 0:26 / {} rw,relatime shared:5 - cgroup cgroup rw,pids\n\
+             31 25 0:27 / {} rw,nosuid shared:6 - cgroup2 cgroup2 rw,nsdelegate\n",
+            v1_pids.display(),
+            v2.display()
+        )
+    }
+
+    #[test]
+    fn a_v1_pids_hierarchy_wins_and_v2_is_found_without_one() {
+        let mounts = mountinfo(
+            Path::new("/sys/fs/cgroup/pids"),
+            Path::new("/sys/fs/cgroup/unified"),
+        );
+        assert_eq!(
+            pids_hierarchy(V1, &mounts),
+            Some((
+                PathBuf::from("/sys/fs/cgroup/pids"),
+                "docker/abc".into(),
+                false
+            ))
+        );
+        assert_eq!(
+            pids_hierarchy(V2, &mounts),
+            Some((
+                PathBuf::from("/sys/fs/cgroup/unified"),
+                "system.slice/nightshift.service".into(),
+                true
+            ))
+        );
+        assert_eq!(pids_hierarchy(V2, ""), None);
+    }
+
+    #[test]
+    fn on_v2_the_base_goes_where_pids_is_delegated() {
+        let root = tempfile::tempdir().unwrap();
+        let mounts = mountinfo(Path::new("/nonexistent"), root.path());
+        let own = root.path().join("system.slice/nightshift.service");
+        std::fs::create_dir_all(&own).unwrap();
+        let name = format!("nightshift-{}", std::process::id());
+        // Nothing delegates pids: no cap from here.
+        assert_eq!(pids_cgroup_base_in(V2, &mounts), None);
+        // The parent hands pids to its children (the usual systemd slice): a sibling.
+        std::fs::write(
+            root.path().join("system.slice/cgroup.subtree_control"),
+            "cpu pids",
+        )
+        .unwrap();
+        let base = pids_cgroup_base_in(V2, &mounts).unwrap();
+        assert_eq!(base, root.path().join("system.slice").join(&name));
+        assert_eq!(
+            std::fs::read_to_string(base.join("cgroup.subtree_control")).unwrap(),
+            "+pids"
+        );
+        // The own cgroup delegates (a delegated service): below it.
+        std::fs::write(own.join("cgroup.subtree_control"), "pids").unwrap();
+        assert_eq!(pids_cgroup_base_in(V2, &mounts).unwrap(), own.join(&name));
+    }
 }

@@ -368,3 +368,68 @@ async fn private_tmpfs_mounts_are_bounded() {
     assert!(run.output.contains("full"), "{}", run.output);
     assert!(!run.output.contains("WROTE ALL"), "{}", run.output);
 }
+
+#[tokio::test]
+async fn mounts_cannot_be_undone_even_as_root() {
+    // bwrap run by root keeps every capability in the sandbox's user namespace unless told
+    // otherwise: enough to remount `/` read-write, or to unmount the mask over a host socket.
+    let c = checkout();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("escaped");
+    let script = format!(
+        "import subprocess\n\
+         for cmd in (['mount', '-o', 'remount,rw,bind', '/'], ['umount', '-l', '/tmp'], ['mount', '-t', 'tmpfs', 'x', '{dir}']):\n\
+         \x20   r = subprocess.run(cmd, capture_output=True, text=True)\n\
+         \x20   print(cmd[0], r.returncode)\n\
+         try:\n\
+         \x20   open('{target}', 'w').write('x')\n\
+         \x20   print('WROTE')\n\
+         except OSError as e:\n\
+         \x20   print('refused', e)\n\
+         print([l for l in open('/proc/self/status') if l.startswith('CapEff')])\n",
+        dir = outside.path().display(),
+        target = target.display(),
+    );
+    let run = python(&sandbox().await, &c.worktree, &script).await;
+    assert!(!target.exists(), "{}", run.output);
+    assert!(!run.output.contains("WROTE"), "{}", run.output);
+    assert!(
+        run.output.contains("CapEff:\\t0000000000000000"),
+        "{}",
+        run.output
+    );
+    for cmd in ["mount", "umount"] {
+        assert!(!run.output.contains(&format!("{cmd} 0")), "{}", run.output);
+    }
+}
+
+#[tokio::test]
+async fn kernel_interfaces_outside_a_tests_needs_are_denied() {
+    // Each denied call fails with EPERM (1), not a kill: a test probing for it fails cleanly.
+    let c = checkout();
+    let calls = [
+        ("ptrace", libc::SYS_ptrace, "0, 0, 0, 0"),
+        ("io_uring_setup", libc::SYS_io_uring_setup, "8, 0"),
+        ("bpf", libc::SYS_bpf, "0, 0, 0"),
+        ("unshare", libc::SYS_unshare, "0x10000000"),
+        ("keyctl", libc::SYS_keyctl, "0, 0"),
+        ("open_by_handle_at", libc::SYS_open_by_handle_at, "0, 0, 0"),
+    ];
+    let mut script = String::from("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n");
+    for (name, nr, args) in calls {
+        script.push_str(&format!(
+            "print('{name}', libc.syscall({nr}, {args}), ctypes.get_errno())\n"
+        ));
+    }
+    script.push_str("print('fork', os.fork() and 'parent')\n");
+    let run = python(&sandbox().await, &c.worktree, &script).await;
+    for (name, _, _) in calls {
+        assert!(
+            run.output.contains(&format!("{name} -1 1\n")),
+            "{name} not denied: {}",
+            run.output
+        );
+    }
+    // Ordinary calls still work.
+    assert!(run.output.contains("fork parent"), "{}", run.output);
+}
