@@ -145,7 +145,7 @@ class Run:
         self.binary = binary
         self.scratch = Path(tempfile.mkdtemp(prefix="nightshift-chaos-", dir=base))
         self.repo = self.scratch / "repo"
-        self.db = self.repo / ".nightshift/nightshift.db"
+        self.db = self.repo / ".git/nightshift/nightshift.db"
         self.outside = self.scratch / "outside"
         self.outside.mkdir()
         (self.outside / "canary.txt").write_text("untouched\n")

@@ -291,7 +291,11 @@ impl Config {
                 repo.join(path)
             }
         };
-        Ok(Self {
+        let database_path = match raw["database_path"].0.trim() {
+            "" => Some(default_database(repo)),
+            _ => None,
+        };
+        let mut config = Self {
             model_type: get("model_type").parse_with(ModelType::parse)?,
             model_name: get("model_name").non_empty()?,
             worker_count: get("worker_count").number(1, 256)?,
@@ -307,7 +311,9 @@ impl Config {
             anthropic_base_url: get("anthropic_base_url").url()?,
             model_concurrency: get("model_concurrency").number(0, 1024)?,
             model_path: expand_home(&get("model_path").non_empty()?),
-            database_path: in_repo(PathBuf::from(get("database_path").non_empty()?)),
+            database_path: database_path
+                .clone()
+                .unwrap_or_else(|| in_repo(PathBuf::from(raw["database_path"].0.trim()))),
             retry_base_delay: get("retry_base_delay").seconds()?,
             retry_max_delay: get("retry_max_delay").seconds()?,
             // At least twice the store's 5 s busy wait, so one blocked renewal cannot outlast it.
@@ -332,7 +338,13 @@ impl Config {
             worktree_dir: expand_home(raw["worktree_dir"].0.trim()),
             ignored: Vec::new(),
             sources: raw,
-        })
+        };
+        if let Some(path) = database_path
+            && let Some((value, _)) = config.sources.get_mut("database_path")
+        {
+            *value = path.display().to_string();
+        }
+        Ok(config)
     }
 
     /// Every setting as `(key, value, source)`, secrets redacted.
@@ -355,6 +367,41 @@ impl Config {
     pub fn source_of(&self, key: &str) -> Option<&Source> {
         self.sources.get(key).map(|(_, source)| source)
     }
+}
+
+/// Where the queue lives unless configured: `nightshift/nightshift.db` in the repository's git
+/// directory (shared by its worktrees), out of reach of `git clean -fdx` and `git stash --all`,
+/// which delete ignored files of the working tree. A database from before, in `.nightshift/` of
+/// the working tree, is used where there is one and none in the git directory yet (moving a live
+/// SQLite file and its journal is not safe while another process may have it open). Outside a
+/// git repository, `.nightshift/` of `repo`.
+pub fn default_database(repo: &Path) -> PathBuf {
+    let in_tree = repo.join(".nightshift/nightshift.db");
+    let Some(git_dir) = git_common_dir(repo) else {
+        return in_tree;
+    };
+    let in_git = git_dir.join("nightshift/nightshift.db");
+    if in_tree.is_file() && !in_git.exists() {
+        in_tree
+    } else {
+        in_git
+    }
+}
+
+/// The common git directory of the work tree at `repo`: `.git` itself, or for a linked worktree
+/// (`.git` a file reading `gitdir: …`) the directory its `commondir` names.
+fn git_common_dir(repo: &Path) -> Option<PathBuf> {
+    let dot_git = repo.join(".git");
+    if dot_git.is_dir() {
+        return Some(dot_git);
+    }
+    let link = std::fs::read_to_string(&dot_git).ok()?;
+    let git_dir = repo.join(link.strip_prefix("gitdir:")?.trim());
+    match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(common) => Some(git_dir.join(common.trim())),
+        Err(_) => Some(git_dir),
+    }
+    .map(|dir| dir.canonicalize().unwrap_or(dir))
 }
 
 /// The user's own configuration file: `$XDG_CONFIG_HOME/nightshift/config.toml`, else

@@ -260,8 +260,8 @@ pub const SETTINGS: &[Setting] = &[
     user_only(setting(
         "database_path",
         None,
-        ".nightshift/nightshift.db",
-        "SQLite database (relative to the repository)",
+        "",
+        "SQLite database, relative to the repository (empty: nightshift/nightshift.db in its git directory)",
     )),
     setting(
         "retry_base_delay",

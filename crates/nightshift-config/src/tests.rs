@@ -23,6 +23,7 @@ fn seed_defaults() {
     assert_eq!(config.port, 5000);
     assert!(!config.git_auto_push);
     assert_eq!(config.checkpoint_days, 7);
+    // Outside a git repository.
     assert_eq!(
         config.database_path,
         dir.path().join(".nightshift/nightshift.db")
@@ -168,4 +169,52 @@ fn a_repository_config_that_is_a_link_is_not_read() {
     )
     .unwrap();
     assert_eq!(Config::load(&layers(dir.path())).unwrap().worker_count, 3);
+}
+
+#[test]
+fn the_database_lives_in_the_git_directory_out_of_reach_of_git_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git/worktrees/side")).unwrap();
+    let config = Config::load(&layers(&repo)).unwrap();
+    assert_eq!(
+        config.database_path,
+        repo.join(".git/nightshift/nightshift.db")
+    );
+    let shown = config.explain();
+    let (_, value, source) = shown
+        .iter()
+        .find(|(k, _, _)| *k == "database_path")
+        .unwrap();
+    assert_eq!(*source, Source::Default);
+    assert!(value.ends_with(".git/nightshift/nightshift.db"), "{value}");
+    // A linked worktree shares the main repository's queue.
+    let side = dir.path().join("side");
+    std::fs::create_dir_all(&side).unwrap();
+    std::fs::write(
+        side.join(".git"),
+        format!("gitdir: {}\n", repo.join(".git/worktrees/side").display()),
+    )
+    .unwrap();
+    std::fs::write(repo.join(".git/worktrees/side/commondir"), "../..\n").unwrap();
+    let config = Config::load(&layers(&side)).unwrap();
+    assert_eq!(
+        config.database_path,
+        repo.join(".git")
+            .canonicalize()
+            .unwrap()
+            .join("nightshift/nightshift.db")
+    );
+    // A queue from before, in the working tree, is kept where it is until moved.
+    std::fs::create_dir_all(repo.join(".nightshift")).unwrap();
+    std::fs::write(repo.join(".nightshift/nightshift.db"), "").unwrap();
+    let config = Config::load(&layers(&repo)).unwrap();
+    assert_eq!(config.database_path, repo.join(".nightshift/nightshift.db"));
+    // An explicit path is the user's.
+    let config = Config::load(&Layers {
+        flags: vec![("database_path".into(), "q.db".into(), "-c".into())],
+        ..layers(&repo)
+    })
+    .unwrap();
+    assert_eq!(config.database_path, repo.join("q.db"));
 }
