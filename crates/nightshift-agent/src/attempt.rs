@@ -538,6 +538,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             seed,
             grammar: (self.settings.constrained_output && format == EditFormat::Whole)
                 .then(|| purpose.grammar().to_owned()),
+            n: 1,
         };
         let traced = self.model.complete_traced(request).await;
         for call in &traced.calls {

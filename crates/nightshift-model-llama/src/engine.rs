@@ -43,14 +43,27 @@ const QUEUE_CAPACITY: usize = 64;
 const LOOP_SPAN: usize = 256;
 const LOOP_PERIOD: usize = 64;
 
+/// Where a sequence's events go: deltas, then `Done` or one error. Unbounded: a request's events
+/// are bounded by its token budget, and a slow reader must never stall the other sequences.
+pub(crate) type Events = mpsc::UnboundedSender<Result<StreamEvent>>;
+
 /// One request for the loop.
 pub(crate) struct Job {
     pub(crate) request: ChatRequest,
-    /// Deltas, then `Done` or one error. Unbounded: a request's events are bounded by its token
-    /// budget, and a slow reader must never stall the other sequences.
-    pub(crate) events: mpsc::UnboundedSender<Result<StreamEvent>>,
+    pub(crate) events: Events,
     /// When the caller asked; time to first token counts from here, waiting included.
     pub(crate) started: Instant,
+    /// More replies to the same prompt, each sampled its own way: they do not read the prompt,
+    /// they take a copy of this job's KV cells once it has, and their first token from the same
+    /// logits. The job waits until there is a sequence id for each.
+    pub(crate) forks: Vec<Fork>,
+}
+
+/// A further reply to a [`Job`]'s prompt.
+pub(crate) struct Fork {
+    /// Its sampling (temperature, seed); the messages are the job's.
+    pub(crate) request: ChatRequest,
+    pub(crate) events: Events,
 }
 
 /// How the loop's context is shaped.
@@ -99,6 +112,8 @@ struct Engine<'m> {
     waiting: VecDeque<Job>,
     /// Sequence ids not in use; the lowest is taken first (see [`Engine::step`]).
     free_ids: BTreeSet<i32>,
+    /// Number of the next job: the group of its sequence and of its forks.
+    next_group: u64,
 }
 
 impl<'m> Engine<'m> {
@@ -131,6 +146,7 @@ impl<'m> Engine<'m> {
             active: Vec::new(),
             waiting: VecDeque::new(),
             free_ids: (0..ids).collect(),
+            next_group: 0,
         })
     }
 
@@ -150,23 +166,52 @@ impl<'m> Engine<'m> {
         }
     }
 
-    /// Starts waiting jobs while sequence ids are free.
+    /// Starts waiting jobs, in arrival order, while there are sequence ids for them (one for a
+    /// job, and one for each of its forks).
     fn admit(&mut self) {
-        while !self.free_ids.is_empty() {
-            let Some(job) = self.waiting.pop_front() else {
-                return;
-            };
-            if job.events.is_closed() {
+        while let Some(job) = self.waiting.pop_front() {
+            if job.events.is_closed() && job.forks.iter().all(|f| f.events.is_closed()) {
                 continue;
             }
-            match self.prepare(&job.request) {
-                Ok((prompt, sampling, budget)) => {
-                    let id = self.free_ids.pop_first().unwrap_or_default();
-                    self.active
-                        .push(Sequence::new(id, prompt, sampling, budget, job));
-                }
-                Err(err) => drop(job.events.send(Err(err))),
+            if self.free_ids.len() < 1 + job.forks.len() {
+                self.waiting.push_front(job);
+                return;
             }
+            let prepared = self
+                .prepare(&job.request)
+                .and_then(|(prompt, sampling, budget)| {
+                    let forks = job
+                        .forks
+                        .iter()
+                        .map(|fork| self.sampling(&fork.request))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok((prompt, sampling, budget, forks))
+                });
+            let (prompt, sampling, budget, fork_sampling) = match prepared {
+                Ok(prepared) => prepared,
+                Err(err) => {
+                    for fork in &job.forks {
+                        drop(fork.events.send(Err(ModelError::rejected(err.to_string()))));
+                    }
+                    drop(job.events.send(Err(err)));
+                    continue;
+                }
+            };
+            let group = self.next_group;
+            self.next_group += 1;
+            for (fork, sampling) in job.forks.into_iter().zip(fork_sampling) {
+                let id = self.free_ids.pop_first().unwrap_or_default();
+                let mut seq = Sequence::new(id, prompt.clone(), sampling, budget, fork.events);
+                seq.started = job.started;
+                seq.group = group;
+                seq.waits_for_prompt = true;
+                self.active.push(seq);
+            }
+            let id = self.free_ids.pop_first().unwrap_or_default();
+            let mut seq = Sequence::new(id, prompt, sampling, budget, job.events);
+            seq.started = job.started;
+            seq.group = group;
+            self.active.push(seq);
         }
     }
 
@@ -196,7 +241,12 @@ impl<'m> Engine<'m> {
         let budget = usize::try_from(request.max_tokens)
             .unwrap_or(usize::MAX)
             .min(window - tokens.len());
+        Ok((tokens, self.sampling(request)?, budget))
+    }
 
+    /// How the tokens of a reply to `request` are picked.
+    fn sampling(&self, request: &ChatRequest) -> Result<Sampling> {
+        let model = self.model;
         let grammar = match &request.grammar {
             Some(grammar) => Some(
                 LlamaSampler::grammar(model, grammar, "root")
@@ -214,7 +264,7 @@ impl<'m> Engine<'m> {
                 LlamaSampler::dist(request.seed),
             ])
         };
-        Ok((tokens, Sampling { chain, grammar }, budget))
+        Ok(Sampling { chain, grammar })
     }
 
     /// One decode: the pending token of every generating sequence, and slices of the prompts
@@ -233,6 +283,7 @@ impl<'m> Engine<'m> {
         if self.active.is_empty() {
             return;
         }
+        self.promote_orphans();
         let capacity = BATCH_TOKENS.max(self.active.len());
         let generating = self.active.iter().filter(|seq| seq.next.is_some()).count();
         let mut room = capacity - generating;
@@ -240,6 +291,9 @@ impl<'m> Engine<'m> {
         let mut plan: Vec<(usize, Vec<LlamaToken>, bool)> = Vec::new();
         for (i, seq) in self.active.iter_mut().enumerate() {
             seq.logits_at = None;
+            if seq.waits_for_prompt {
+                continue;
+            }
             if let Some(token) = seq.next {
                 plan.push((i, vec![token], true));
                 continue;
@@ -249,6 +303,7 @@ impl<'m> Engine<'m> {
                 continue;
             }
             seq.read = end;
+            seq.prompt_decoded += (end - start) as u64;
             room -= end - start;
             plan.push((i, seq.prompt[start..end].to_vec(), end == seq.prompt.len()));
         }
@@ -272,12 +327,68 @@ impl<'m> Engine<'m> {
             self.retire(failed);
             return;
         }
+        self.fork();
         let ends = self
             .active
             .iter_mut()
             .map(|seq| seq.advance(&self.ctx, self.model))
             .collect();
         self.retire(ends);
+    }
+
+    /// Gives each waiting fork whose group's sequence has just read the prompt a copy of its KV
+    /// cells, its position, and its logits to sample the first token from.
+    fn fork(&mut self) {
+        for i in 0..self.active.len() {
+            if !self.active[i].waits_for_prompt {
+                continue;
+            }
+            let group = self.active[i].group;
+            let Some(leader) = self.active.iter().position(|s| {
+                s.group == group
+                    && !s.waits_for_prompt
+                    && s.output.is_empty()
+                    && s.logits_at.is_some()
+            }) else {
+                continue;
+            };
+            let (from, to) = (self.active[leader].id, self.active[i].id);
+            if let Err(err) = self.ctx.copy_kv_cache_seq(from, to, None, None) {
+                // It reads the prompt itself then.
+                tracing::warn!(%err, from, to, "copying a prompt's KV cells");
+                self.active[i].read = 0;
+                self.active[i].waits_for_prompt = false;
+                continue;
+            }
+            let (position, logits_at) =
+                (self.active[leader].position, self.active[leader].logits_at);
+            let fork = &mut self.active[i];
+            fork.read = fork.prompt.len();
+            fork.position = position;
+            fork.logits_at = logits_at;
+            fork.waits_for_prompt = false;
+        }
+    }
+
+    /// A fork whose group has no sequence reading the prompt any more (it was cancelled or
+    /// failed first) reads it itself; the others of its group go on waiting for that one.
+    fn promote_orphans(&mut self) {
+        for i in 0..self.active.len() {
+            let seq = &self.active[i];
+            if !seq.waits_for_prompt {
+                continue;
+            }
+            let group = seq.group;
+            let led = self
+                .active
+                .iter()
+                .any(|s| s.group == group && !s.waits_for_prompt && s.output.is_empty());
+            if !led {
+                let seq = &mut self.active[i];
+                seq.read = 0;
+                seq.waits_for_prompt = false;
+            }
+        }
     }
 
     /// Removes the sequences whose entry in `ends` (one per active sequence, in order) says
@@ -389,7 +500,13 @@ impl Sampling {
 /// One request in the loop.
 struct Sequence {
     id: i32,
+    /// The job it came from (shared by a job's forks).
+    group: u64,
+    /// A fork that has not yet taken its job's prompt KV cells (see [`Engine::fork`]).
+    waits_for_prompt: bool,
     prompt: Vec<LlamaToken>,
+    /// Prompt tokens this sequence decoded itself (none for a fork).
+    prompt_decoded: u64,
     /// Prompt tokens already in a batch.
     read: usize,
     /// Next KV position.
@@ -408,16 +525,25 @@ struct Sequence {
     first_token: Option<Duration>,
     /// When text was last sent.
     flushed: Option<Instant>,
-    events: mpsc::UnboundedSender<Result<StreamEvent>>,
+    events: Events,
     started: Instant,
 }
 
 impl Sequence {
-    fn new(id: i32, prompt: Vec<LlamaToken>, sampling: Sampling, budget: usize, job: Job) -> Self {
+    fn new(
+        id: i32,
+        prompt: Vec<LlamaToken>,
+        sampling: Sampling,
+        budget: usize,
+        events: Events,
+    ) -> Self {
         Self {
             id,
-            prompt,
+            group: 0,
+            waits_for_prompt: false,
             read: 0,
+            prompt_decoded: 0,
+            prompt,
             position: 0,
             sampling,
             next: None,
@@ -428,8 +554,8 @@ impl Sequence {
             partial: Vec::new(),
             first_token: None,
             flushed: None,
-            events: job.events,
-            started: job.started,
+            events,
+            started: Instant::now(),
         }
     }
 
@@ -513,7 +639,7 @@ impl Sequence {
                     drop(self.events.send(Ok(StreamEvent::Delta(text))));
                 }
                 Ok(StreamEvent::Done(Usage {
-                    prompt_tokens: self.prompt.len() as u64,
+                    prompt_tokens: self.prompt_decoded,
                     completion_tokens: self.generated,
                     first_token: self.first_token,
                     total: self.started.elapsed(),

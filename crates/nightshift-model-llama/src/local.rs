@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
-use nightshift_model::{Availability, ChatModel, ChatRequest, EventStream, ModelError, Result};
+use nightshift_model::{
+    Availability, ChatModel, ChatRequest, Completion, EventStream, ModelError, Result,
+};
 use tokio::sync::{OnceCell, mpsc};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
@@ -139,10 +141,46 @@ impl ChatModel for LocalModel {
             request,
             events,
             started,
+            forks: Vec::new(),
         })
         .await
         .map_err(|_| ModelError::Unavailable("the decode thread has stopped".into()))?;
         Ok(Box::pin(UnboundedReceiverStream::new(rx)))
+    }
+
+    /// The prompt is read once per `sequences` replies: the first reply's sequence reads it,
+    /// the others copy its KV cells and decode in the same batch (see [`engine::Fork`]).
+    async fn complete_all(&self, request: ChatRequest) -> Result<Vec<Completion>> {
+        let started = Instant::now();
+        let jobs = self.engine().await?;
+        let n = request.replies();
+        let together = self.options.sequences.max(1);
+        let mut replies = Vec::new();
+        for first in (0..n).step_by(together as usize) {
+            let (events, rx) = mpsc::unbounded_channel();
+            replies.push(rx);
+            let mut forks = Vec::new();
+            for i in first + 1..n.min(first + together) {
+                let (events, rx) = mpsc::unbounded_channel();
+                replies.push(rx);
+                forks.push(engine::Fork {
+                    request: request.candidate(i),
+                    events,
+                });
+            }
+            jobs.send(engine::Job {
+                request: request.candidate(first),
+                events,
+                started,
+                forks,
+            })
+            .await
+            .map_err(|_| ModelError::Unavailable("the decode thread has stopped".into()))?;
+        }
+        let replies = replies.into_iter().map(|rx| {
+            nightshift_model::collect(Box::pin(UnboundedReceiverStream::new(rx)), started)
+        });
+        futures::future::try_join_all(replies).await
     }
 
     async fn probe(&self) -> Availability {

@@ -35,6 +35,7 @@ fn request(max_tokens: u32) -> ChatRequest {
         temperature: 0.0,
         seed: 1,
         grammar: None,
+        n: 1,
     }
 }
 
@@ -217,6 +218,7 @@ async fn a_sequence_moved_into_a_freed_place_keeps_its_context() {
         temperature: 0.0,
         seed: 1,
         grammar: None,
+        n: 1,
     };
     let square = "Write a Python function that returns the square of a number.";
     let cube = "Write a JavaScript function named cube that returns the cube of a number.";
@@ -234,4 +236,31 @@ async fn a_sequence_moved_into_a_freed_place_keeps_its_context() {
         moved, alone,
         "the moved sequence continues as it would have alone"
     );
+}
+
+#[tokio::test]
+async fn several_replies_share_one_reading_of_the_prompt() {
+    let model = model(); // two sequences: replies 0 and 1 share a prompt, reply 2 reads it again
+    let mut asked = request(40);
+    asked.n = 3;
+    let replies = model.complete_all(asked.clone()).await.unwrap();
+    assert_eq!(replies.len(), 3);
+    let prompt = replies[0].usage.prompt_tokens;
+    assert!(prompt > 10);
+    assert_eq!(
+        replies[1].usage.prompt_tokens, 0,
+        "the fork copied the KV cells"
+    );
+    assert_eq!(replies[2].usage.prompt_tokens, prompt);
+    for reply in &replies {
+        assert!(reply.usage.completion_tokens > 0, "{reply:?}");
+    }
+    // Reply 0 is the greedy answer, and a fork decodes what its request decodes alone: the
+    // copied cells are the prompt's.
+    let greedy = model.complete(asked.candidate(0)).await.unwrap();
+    assert_eq!(replies[0].text, greedy.text);
+    let alone = model.complete(asked.candidate(1)).await.unwrap();
+    assert_eq!(replies[1].text, alone.text);
+    let alone = model.complete(asked.candidate(2)).await.unwrap();
+    assert_eq!(replies[2].text, alone.text);
 }

@@ -41,6 +41,7 @@ fn request() -> ChatRequest {
         temperature: 0.0,
         seed: 1,
         grammar: None,
+        n: 1,
     }
 }
 

@@ -86,6 +86,37 @@ pub struct ChatRequest {
     /// A GBNF grammar the reply must follow, for backends that can constrain decoding (the
     /// in-process one); others ignore it.
     pub grammar: Option<String>,
+    /// Replies wanted by [`ChatModel::complete_all`] (0 counts as 1): reply 0 decoded as the
+    /// request says, each other one as [`ChatRequest::candidate`] says. The single-reply calls
+    /// ([`ChatModel::stream`], [`ChatModel::complete`]) ignore it.
+    pub n: u32,
+}
+
+/// The temperature at least at which the replies after the first of a [`ChatRequest`] with
+/// `n > 1` are sampled: low enough for a small model to stay on task, high enough that the
+/// replies differ.
+pub const SAMPLE_TEMPERATURE: f32 = 0.8;
+
+impl ChatRequest {
+    /// The single-reply request for reply `i` of `n`: reply 0 is the request itself (greedy at
+    /// temperature 0), reply `i > 0` is sampled at [`SAMPLE_TEMPERATURE`] or the request's
+    /// temperature if higher, with seed `seed + i`, so the replies are distinct and each can be
+    /// reproduced alone.
+    #[must_use]
+    pub fn candidate(&self, i: u32) -> Self {
+        let mut one = self.clone();
+        one.n = 1;
+        if i > 0 {
+            one.temperature = self.temperature.max(SAMPLE_TEMPERATURE);
+            one.seed = self.seed.wrapping_add(i);
+        }
+        one
+    }
+
+    /// How many replies [`ChatModel::complete_all`] returns.
+    pub fn replies(&self) -> u32 {
+        self.n.max(1)
+    }
 }
 
 /// What a call consumed.
@@ -143,16 +174,33 @@ pub struct BackendCall {
 
 impl BackendCall {
     /// The record of one call of `model` that took `duration` and ended in `result`.
-    pub fn of(
+    pub fn of<T: Replies>(
         model: &dyn ChatModel,
-        result: &Result<Completion>,
+        result: &Result<T>,
+        duration: Duration,
+        fallback_from: Option<String>,
+    ) -> Self {
+        Self::record(
+            model.backend(),
+            model.model(),
+            result,
+            duration,
+            fallback_from,
+        )
+    }
+
+    /// The record of one call of `model` of kind `backend`.
+    pub fn record<T: Replies>(
+        backend: &str,
+        model: String,
+        result: &Result<T>,
         duration: Duration,
         fallback_from: Option<String>,
     ) -> Self {
         Self {
-            backend: model.backend().to_owned(),
-            model: model.model(),
-            usage: result.as_ref().map(|c| c.usage).unwrap_or_default(),
+            backend: backend.to_owned(),
+            model,
+            usage: result.as_ref().map(Replies::usage).unwrap_or_default(),
             duration,
             error: result.as_ref().err().map(ToString::to_string),
             outcome: result
@@ -164,13 +212,52 @@ impl BackendCall {
     }
 }
 
-/// A completion with every backend call it took.
+/// A completion (or, for [`ChatModel::complete_all_traced`], every completion) with every
+/// backend call it took.
 #[derive(Debug)]
-pub struct Traced {
+pub struct Traced<T = Completion> {
     /// The reply, or the error that ended the request.
-    pub result: Result<Completion>,
+    pub result: Result<T>,
     /// Every backend call, in order.
     pub calls: Vec<BackendCall>,
+}
+
+impl<T: Replies> Traced<T> {
+    /// `result` of one call to `backend`/`model` begun at `started`.
+    pub fn one_call(backend: &str, model: String, result: Result<T>, started: Instant) -> Self {
+        let call = BackendCall::record(backend, model, &result, started.elapsed(), None);
+        Self {
+            result,
+            calls: vec![call],
+        }
+    }
+}
+
+/// What a backend call returned, as usage tracking sees it.
+pub trait Replies: Send {
+    /// Tokens and times of the whole call (for several replies: tokens summed, times of the
+    /// slowest).
+    fn usage(&self) -> Usage;
+}
+
+impl Replies for Completion {
+    fn usage(&self) -> Usage {
+        self.usage
+    }
+}
+
+impl Replies for Vec<Completion> {
+    fn usage(&self) -> Usage {
+        self.iter().fold(Usage::default(), |sum, c| Usage {
+            prompt_tokens: sum.prompt_tokens + c.usage.prompt_tokens,
+            completion_tokens: sum.completion_tokens + c.usage.completion_tokens,
+            first_token: match (sum.first_token, c.usage.first_token) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            },
+            total: sum.total.max(c.usage.total),
+        })
+    }
 }
 
 impl ErrorClass {
@@ -310,42 +397,49 @@ pub trait ChatModel: Send + Sync {
     async fn complete_traced(&self, request: ChatRequest) -> Traced {
         let started = Instant::now();
         let result = self.complete(request).await;
-        let call = BackendCall {
-            backend: self.backend().to_owned(),
-            model: self.model(),
-            usage: result.as_ref().map(|c| c.usage).unwrap_or_default(),
-            duration: started.elapsed(),
-            error: result.as_ref().err().map(ToString::to_string),
-            outcome: result
-                .as_ref()
-                .err()
-                .map_or("ok", |err| err.class().outcome()),
-            fallback_from: None,
-        };
-        Traced {
-            result,
-            calls: vec![call],
-        }
+        Traced::one_call(self.backend(), self.model(), result, started)
+    }
+
+    /// `request.n` whole replies to one prompt (see [`ChatRequest::candidate`]), in order. By
+    /// default the single-reply requests run at once, so a backend serving several requests
+    /// together (a server with parallel slots) decodes them in one batch; backends that can
+    /// share the prompt's work do better (the in-process engine reads the prompt once). Fails
+    /// if any reply fails: candidates are compared with each other, a missing one would bias
+    /// the choice.
+    async fn complete_all(&self, request: ChatRequest) -> Result<Vec<Completion>> {
+        let requests = (0..request.replies()).map(|i| self.complete(request.candidate(i)));
+        futures::future::try_join_all(requests).await
+    }
+
+    /// [`ChatModel::complete_all`] with the backend calls it took.
+    async fn complete_all_traced(&self, request: ChatRequest) -> Traced<Vec<Completion>> {
+        let started = Instant::now();
+        let result = self.complete_all(request).await;
+        Traced::one_call(self.backend(), self.model(), result, started)
     }
 
     /// The whole reply.
     async fn complete(&self, request: ChatRequest) -> Result<Completion> {
         let started = Instant::now();
-        let mut stream = self.stream(request).await?;
-        let mut text = String::new();
-        while let Some(event) = stream.next().await {
-            match event? {
-                StreamEvent::Delta(delta) => text.push_str(&delta),
-                StreamEvent::Done(mut usage) => {
-                    if usage.total.is_zero() {
-                        usage.total = started.elapsed();
-                    }
-                    return Ok(Completion { text, usage });
+        collect(self.stream(request).await?, started).await
+    }
+}
+
+/// The whole reply of a stream opened at `started`.
+pub async fn collect(mut stream: EventStream, started: Instant) -> Result<Completion> {
+    let mut text = String::new();
+    while let Some(event) = stream.next().await {
+        match event? {
+            StreamEvent::Delta(delta) => text.push_str(&delta),
+            StreamEvent::Done(mut usage) => {
+                if usage.total.is_zero() {
+                    usage.total = started.elapsed();
                 }
+                return Ok(Completion { text, usage });
             }
         }
-        Err(ModelError::Stream(
-            "the stream ended without its final usage event".to_owned(),
-        ))
     }
+    Err(ModelError::Stream(
+        "the stream ended without its final usage event".to_owned(),
+    ))
 }

@@ -14,6 +14,7 @@
 //! `breaker_threshold` consecutive failures it opens for `breaker_cooldown`, then lets one probe
 //! request through (half-open); success closes it, failure opens it again.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,7 @@ use tokio::sync::Semaphore;
 
 use crate::{
     Availability, BackendCall, ChatModel, ChatRequest, Completion, ErrorClass, EventStream,
-    ModelError, Result, Traced,
+    ModelError, Replies, Result, Traced,
 };
 
 /// How the router retries and trips.
@@ -207,6 +208,46 @@ impl ChatModel for Router {
     }
 
     async fn complete_traced(&self, request: ChatRequest) -> Traced {
+        self.route(|model| {
+            let request = request.clone();
+            async move { model.complete(request).await }
+        })
+        .await
+    }
+
+    async fn complete_all(&self, request: ChatRequest) -> Result<Vec<Completion>> {
+        self.complete_all_traced(request).await.result
+    }
+
+    async fn complete_all_traced(&self, request: ChatRequest) -> Traced<Vec<Completion>> {
+        self.route(|model| {
+            let request = request.clone();
+            async move { model.complete_all(request).await }
+        })
+        .await
+    }
+
+    async fn probe(&self) -> Availability {
+        let mut reasons = Vec::new();
+        for route in &self.routes {
+            match route.model.probe().await {
+                Availability::Available => return Availability::Available,
+                Availability::Unavailable(why) => reasons.push(format!("{}: {why}", route.name())),
+            }
+        }
+        Availability::Unavailable(reasons.join("; "))
+    }
+}
+
+impl Router {
+    /// Makes `call` on the chain's backends in order, by the rules at the top of this module,
+    /// recording every backend call.
+    async fn route<T, F, Fut>(&self, call: F) -> Traced<T>
+    where
+        T: Replies,
+        F: Fn(Arc<dyn ChatModel>) -> Fut + Send + Sync,
+        Fut: Future<Output = Result<T>> + Send,
+    {
         let mut calls = Vec::new();
         let mut given_up: Vec<String> = Vec::new();
         let mut soonest_retry: Option<Duration> = None;
@@ -222,7 +263,7 @@ impl ChatModel for Router {
             let mut retry = 0;
             loop {
                 let started = Instant::now();
-                let result = route.model.complete(request.clone()).await;
+                let result = call(Arc::clone(&route.model)).await;
                 calls.push(BackendCall::of(
                     route.model.as_ref(),
                     &result,
@@ -288,17 +329,6 @@ impl ChatModel for Router {
             )),
         };
         Traced { result, calls }
-    }
-
-    async fn probe(&self) -> Availability {
-        let mut reasons = Vec::new();
-        for route in &self.routes {
-            match route.model.probe().await {
-                Availability::Available => return Availability::Available,
-                Availability::Unavailable(why) => reasons.push(format!("{}: {why}", route.name())),
-            }
-        }
-        Availability::Unavailable(reasons.join("; "))
     }
 }
 

@@ -46,6 +46,11 @@ pub(crate) enum Cmd {
         /// to measure what the constraint costs.
         #[arg(long)]
         grammar: bool,
+        /// Instead: for k = 1..=K replies to one prompt, the batched call (`complete_all`: the
+        /// in-process engine reads the prompt once and decodes the k replies together) against k
+        /// requests one after another; wall time, tokens/s and their ratio.
+        #[arg(long)]
+        samples: Option<u32>,
     },
     /// Queue throughput with several claiming processes.
     Queue {
@@ -82,12 +87,14 @@ impl Cmd {
                 rounds,
                 server,
                 grammar,
+                samples,
             } => {
                 let shape = ModelBench {
                     concurrency,
                     generate,
                     rounds,
                     grammar,
+                    samples,
                 };
                 bench_model(ctx, shape, server).await?;
             }
@@ -171,12 +178,72 @@ fn long_prompt(nonce: &str) -> Vec<nightshift_model::Message> {
     ]
 }
 
+/// `bench model --samples K`: for each k, `rounds` pairs of measurements (the batched call, then
+/// the same k replies requested one after another), the first pair a warm-up; reports the
+/// medians.
+async fn bench_samples(
+    model: &dyn nightshift_model::ChatModel,
+    request: &dyn Fn(String) -> nightshift_model::ChatRequest,
+    k_max: u32,
+    rounds: usize,
+) -> anyhow::Result<()> {
+    // A distinct prompt per measurement: a server may cache prompts between requests.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    println!(
+        "k | batched wall s | tokens (prompt+generated) | tok/s | sequential wall s | tokens | tok/s | sequential/batched wall"
+    );
+    println!("---|---|---|---|---|---|---|---");
+    for k in 1..=k_max.max(1) {
+        let (mut batched, mut sequential) = (Vec::new(), Vec::new());
+        for round in 0..rounds.max(2) {
+            let mut asked = request(format!("{run}.{k}.{round}.b"));
+            asked.n = k;
+            let started = Instant::now();
+            let replies = model.complete_all(asked).await?;
+            let tokens: u64 = replies
+                .iter()
+                .map(|r| r.usage.prompt_tokens + r.usage.completion_tokens)
+                .sum();
+            let wall = started.elapsed().as_secs_f64();
+            let asked = request(format!("{run}.{k}.{round}.s"));
+            let started = Instant::now();
+            let mut seq_tokens = 0;
+            for i in 0..k {
+                let usage = model.complete(asked.candidate(i)).await?.usage;
+                seq_tokens += usage.prompt_tokens + usage.completion_tokens;
+            }
+            let seq_wall = started.elapsed().as_secs_f64();
+            if round > 0 {
+                batched.push((wall, tokens));
+                sequential.push((seq_wall, seq_tokens));
+            }
+        }
+        let median = |v: &mut Vec<(f64, u64)>| {
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            v[v.len() / 2]
+        };
+        let (b_wall, b_tokens) = median(&mut batched);
+        let (s_wall, s_tokens) = median(&mut sequential);
+        println!(
+            "{k} | {b_wall:.2} | {b_tokens} | {:.1} | {s_wall:.2} | {s_tokens} | {:.1} | {:.2}",
+            b_tokens as f64 / b_wall,
+            s_tokens as f64 / s_wall,
+            s_wall / b_wall
+        );
+    }
+    Ok(())
+}
+
 /// What `bench model` runs.
 struct ModelBench {
     concurrency: usize,
     generate: u32,
     rounds: usize,
     grammar: bool,
+    samples: Option<u32>,
 }
 
 async fn bench_model(
@@ -189,6 +256,7 @@ async fn bench_model(
         generate,
         rounds,
         grammar,
+        samples,
     } = shape;
     use nightshift_model::ChatModel;
     let model: std::sync::Arc<dyn ChatModel> = match &server {
@@ -200,7 +268,9 @@ async fn bench_model(
                 path: ctx.config.model_path.clone(),
                 context_tokens: ctx.config.context_tokens,
                 threads: ctx.config.threads,
-                sequences: u32::try_from(concurrency).unwrap_or(1),
+                sequences: samples
+                    .unwrap_or(1)
+                    .max(u32::try_from(concurrency).unwrap_or(1)),
             },
         )?),
     };
@@ -210,7 +280,15 @@ async fn bench_model(
         temperature: 0.0,
         seed: 1,
         grammar: grammar.then(|| nightshift_agent::reply::EDIT_GRAMMAR.to_owned()),
+        n: 1,
     };
+    if let Some(k_max) = samples {
+        println!(
+            "{}: k replies to one prompt, batched vs one after another",
+            server.as_deref().unwrap_or("in-process")
+        );
+        return bench_samples(model.as_ref(), &request, k_max, rounds).await;
+    }
     println!(
         "{} ({} at once{})",
         server.as_deref().unwrap_or("in-process"),

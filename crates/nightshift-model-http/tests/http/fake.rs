@@ -109,6 +109,7 @@ pub fn request() -> ChatRequest {
         temperature: 0.0,
         seed: 1,
         grammar: None,
+        n: 1,
     }
 }
 

@@ -101,6 +101,7 @@ async fn completes_and_streams_against_a_real_llama_server() {
         temperature: 0.0,
         seed: 1,
         grammar: None,
+        n: 1,
     };
     let completion = model.complete(request.clone()).await.unwrap();
     assert!(completion.text.contains("def "), "{}", completion.text);

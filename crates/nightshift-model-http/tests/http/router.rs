@@ -26,6 +26,14 @@ fn policy() -> RouterPolicy {
     }
 }
 
+/// (model, outcome) of each backend call.
+fn outcomes(calls: &[nightshift_model::BackendCall]) -> Vec<(&str, &'static str)> {
+    calls
+        .iter()
+        .map(|c| (c.model.as_str(), c.outcome))
+        .collect()
+}
+
 fn ok_reply(text: &str) -> Vec<fake::Step> {
     vec![
         ok_headers("text/event-stream"),
@@ -49,13 +57,8 @@ async fn falls_back_after_retrying_a_dead_backend_then_skips_its_open_circuit() 
     );
     let first = router.complete_traced(fake::request()).await;
     assert_eq!(first.result.unwrap().text, "one");
-    let outcomes: Vec<_> = first
-        .calls
-        .iter()
-        .map(|c| (c.model.as_str(), c.outcome))
-        .collect();
     assert_eq!(
-        outcomes,
+        outcomes(&first.calls),
         vec![("a", "transient"), ("a", "transient"), ("b", "ok")]
     );
     assert_eq!(first.calls[2].fallback_from.as_deref(), Some("openai"));
@@ -121,4 +124,48 @@ async fn a_rejected_request_does_not_switch() {
     assert_eq!(traced.result.unwrap_err().class(), ErrorClass::Rejected);
     assert_eq!(traced.calls.len(), 1);
     assert!(spare.requests.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn several_replies_fall_back_together_one_greedy_the_rest_sampled() {
+    let dead = fake::closed_port().await;
+    let alive = serve(vec![ok_reply("same"), ok_reply("same"), ok_reply("same")]).await;
+    let router = Router::new(
+        vec![
+            Route::new(openai(&dead, "a"), 1),
+            Route::new(openai(&alive.base_url, "b"), 1),
+        ],
+        policy(),
+    );
+    let mut asked = fake::request();
+    asked.n = 3;
+    let traced = router.complete_all_traced(asked).await;
+    let replies = traced.result.unwrap();
+    assert_eq!(replies.len(), 3);
+    assert!(replies.iter().all(|r| r.text == "same"));
+    assert_eq!(
+        outcomes(&traced.calls),
+        vec![("a", "transient"), ("a", "transient"), ("b", "ok")]
+    );
+    // One request per reply (this API's `n` samples every reply alike): reply 0 greedy, the
+    // others sampled with seeds of their own.
+    let bodies = alive.requests.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 3);
+    let mut settings: Vec<(String, String)> = bodies
+        .iter()
+        .map(|b| {
+            let body: serde_json::Value =
+                serde_json::from_str(&b[b.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+            (body["temperature"].to_string(), body["seed"].to_string())
+        })
+        .collect();
+    settings.sort();
+    assert_eq!(
+        settings,
+        vec![
+            ("0.0".to_owned(), "1".to_owned()),
+            ("0.800000011920929".to_owned(), "2".to_owned()),
+            ("0.800000011920929".to_owned(), "3".to_owned()),
+        ]
+    );
 }
