@@ -34,6 +34,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
 
+mod samples;
+
 /// How often a running task's status is read.
 const POLL: Duration = Duration::from_millis(500);
 /// Most log lines read back for one task.
@@ -58,6 +60,14 @@ pub(crate) struct Cmd {
     /// Keep each task's repository (its path is printed) instead of deleting it.
     #[arg(long)]
     keep: bool,
+    /// Instead of running tasks through the daemon: ask the first prompt for this many replies
+    /// at once (one greedy, the rest sampled), score each alone with the hidden check, and
+    /// report pass@1 and the oracle pass@k (any of the first k passes) for k = 3, 5, ….
+    #[arg(long, value_name = "K")]
+    samples: Option<u32>,
+    /// With `--samples`: repeat with this many sampling seeds (1, 2, …), for a mean and a range.
+    #[arg(long, default_value_t = 1)]
+    seeds: u32,
 }
 
 /// `task.toml`.
@@ -138,6 +148,43 @@ impl Cmd {
             super::serve::repair_strategy(&ctx.config).as_str()
         );
         let check_timeout = Duration::from_secs(self.check_timeout);
+        if let Some(k) = self.samples {
+            let k = k.max(1);
+            let seeds: Vec<u32> = (1..=self.seeds.max(1)).collect();
+            let mut sampled = Vec::new();
+            for &seed in &seeds {
+                let shape = (k, seed);
+                sampled.extend(
+                    samples::run(
+                        &ctx.config,
+                        model.as_ref(),
+                        &sandbox,
+                        &tasks,
+                        shape,
+                        jobs,
+                        check_timeout,
+                    )
+                    .await,
+                );
+            }
+            let ks: Vec<usize> = [1, 3, 5, 10, 20]
+                .into_iter()
+                .filter(|&j| j <= k as usize)
+                .chain((![1, 3, 5, 10, 20].contains(&(k as usize))).then_some(k as usize))
+                .collect();
+            let rates = samples::rates(&sampled, &seeds, &ks);
+            println!(
+                "{} tasks, {k} replies each, model {}",
+                tasks.len(),
+                model.model()
+            );
+            samples::print_rates(&rates);
+            if let Some(path) = &self.json {
+                std::fs::write(path, serde_json::to_string_pretty(&sampled)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            return Ok(());
+        }
         let mut outcomes: Vec<Outcome> = futures::stream::iter(&tasks)
             .map(|task| {
                 let model = Arc::clone(&model);
