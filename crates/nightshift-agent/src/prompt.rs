@@ -231,6 +231,22 @@ pub fn code_request(format: EditFormat, task: &str, context: &Context) -> Vec<Me
     )
 }
 
+/// The request to do the task with no framing beyond the format's instructions: the files the
+/// task names, in full, and the task — no worked example, no repository map. What a small model
+/// loses to the framing it does not need is measured against [`code_request`] with it
+/// (`nightshift eval --samples K --prompt minimal`).
+pub fn minimal_code_request(format: EditFormat, task: &str, named: &[ContextFile]) -> Vec<Message> {
+    let how = instructions(format);
+    vec![
+        Message::system(how.system),
+        Message::user(format!(
+            "{}\nTask: {task}\n\n{}",
+            files_section(named),
+            how.answer
+        )),
+    ]
+}
+
 /// The request to fix a failed answer: the files as they are now (those written first) and
 /// what went wrong.
 pub fn repair_request(
@@ -296,6 +312,21 @@ mod tests {
             assert!(user.contains("it failed:\nassert -1 == 3"), "{user}");
             assert!(user.ends_with(how.repair), "{user}");
         }
+    }
+
+    #[test]
+    fn a_minimal_request_carries_the_named_files_and_the_task_only() {
+        let named = [ContextFile {
+            path: "calc.py".to_owned(),
+            content: "def add(a, b):\n    return a - b\n".to_owned(),
+        }];
+        let messages = minimal_code_request(EditFormat::Whole, "Fix add in calc.py.", &named);
+        assert_eq!(messages.len(), 2, "no worked example");
+        let user = &messages[1].content;
+        assert!(user.contains("```calc.py\ndef add(a, b):"), "{user}");
+        assert!(user.contains("Task: Fix add in calc.py."), "{user}");
+        assert!(!user.contains("Repository map"), "{user}");
+        assert!(user.ends_with(WHOLE.answer), "{user}");
     }
 
     #[test]

@@ -68,6 +68,10 @@ pub(crate) struct Cmd {
     /// With `--samples`: repeat with this many sampling seeds (1, 2, …), for a mean and a range.
     #[arg(long, default_value_t = 1)]
     seeds: u32,
+    /// With `--samples`: the first prompt as an attempt sends it (`full`), or only the format's
+    /// instructions, the files the task names and the task (`minimal`).
+    #[arg(long, value_enum, default_value = "full")]
+    prompt: samples::Framing,
 }
 
 /// `task.toml`.
@@ -153,7 +157,7 @@ impl Cmd {
             let seeds: Vec<u32> = (1..=self.seeds.max(1)).collect();
             let mut sampled = Vec::new();
             for &seed in &seeds {
-                let shape = (k, seed);
+                let shape = (k, seed, self.prompt);
                 sampled.extend(
                     samples::run(
                         &ctx.config,

@@ -20,6 +20,16 @@ use serde::Serialize;
 
 use super::{SuiteTask, copy_tree, git, hidden_check};
 
+/// What the first prompt carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Framing {
+    /// What an attempt sends: instructions, a worked example, the repository map, the files
+    /// ranked relevant.
+    Full,
+    /// The instructions, the files the task names, and the task.
+    Minimal,
+}
+
 /// One task under one seed.
 #[derive(Debug, Serialize)]
 pub(super) struct Sampled {
@@ -38,14 +48,22 @@ pub(super) async fn run(
     model: &dyn ChatModel,
     sandbox: &Sandbox,
     tasks: &[SuiteTask],
-    (k, seed): (u32, u32),
+    (k, seed, framing): (u32, u32, Framing),
     jobs: usize,
     check_timeout: Duration,
 ) -> Vec<Sampled> {
     use futures::StreamExt as _;
     futures::stream::iter(tasks)
         .map(|task| async move {
-            let sampled = sample_task(config, model, sandbox, task, (k, seed), check_timeout).await;
+            let sampled = sample_task(
+                config,
+                model,
+                sandbox,
+                task,
+                (k, seed, framing),
+                check_timeout,
+            )
+            .await;
             let sampled = sampled.unwrap_or_else(|err| {
                 eprintln!("{}: {err:#}", task.name);
                 Sampled {
@@ -78,7 +96,7 @@ async fn sample_task(
     model: &dyn ChatModel,
     sandbox: &Sandbox,
     task: &SuiteTask,
-    (k, seed): (u32, u32),
+    (k, seed, framing): (u32, u32, Framing),
     check_timeout: Duration,
 ) -> anyhow::Result<Sampled> {
     let scratch = tempfile::Builder::new()
@@ -92,8 +110,24 @@ async fn sample_task(
     let budget = prompt::Budget::fitted(config.context_tokens, config.max_output_tokens);
     let context = prompt::gather(&start, &files, text, &mentioned, budget);
     let format = super::super::serve::edit_format(config);
+    let messages = match framing {
+        Framing::Full => prompt::code_request(format, text, &context),
+        Framing::Minimal => {
+            let named: Vec<prompt::ContextFile> = mentioned
+                .iter()
+                .filter_map(|path| {
+                    let content = nightshift_workspace::read_text(&start, path)?;
+                    Some(prompt::ContextFile {
+                        path: path.clone(),
+                        content,
+                    })
+                })
+                .collect();
+            prompt::minimal_code_request(format, text, &named)
+        }
+    };
     let request = ChatRequest {
-        messages: prompt::code_request(format, text, &context),
+        messages,
         max_tokens: config.max_output_tokens,
         temperature: 0.0,
         seed,
