@@ -1244,6 +1244,17 @@ mod hostile {
 
     const QUEUE: &str = "feedfacefeedface";
 
+    /// The repository at `root` opened for the queue, and a fresh worktree of task 1 under
+    /// `dir`, with the tip it starts from.
+    async fn fresh_task(dir: &Path, root: &Path) -> (Repo, PathBuf, Option<String>) {
+        let repo = Repo::open(root, "", QUEUE).await.unwrap();
+        let wt = dir.join("wt/task-1");
+        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
+            panic!("fresh start expected");
+        };
+        (repo, wt, base)
+    }
+
     async fn init(dir: &Path) -> PathBuf {
         let root = dir.join("repo");
         tokio::fs::create_dir(&root).await.unwrap();
@@ -1374,11 +1385,7 @@ mod hostile {
         ] {
             git(&root, &["config", key, value]).await.unwrap();
         }
-        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
-        let wt = dir.path().join("wt/task-1");
-        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
-            panic!("fresh start expected");
-        };
+        let (repo, wt, base) = fresh_task(dir.path(), &root).await;
         std::fs::write(wt.join("a.py"), "A = 1\n").unwrap();
         let c = tokio::time::timeout(
             Duration::from_secs(60),
@@ -1455,11 +1462,7 @@ mod hostile {
         // Ignored only in the user's checkout (an untracked .gitignore of theirs).
         std::fs::write(root.join(".gitignore"), "local.cfg\n.gitignore\n").unwrap();
         std::fs::write(root.join("local.cfg"), "mine\n").unwrap();
-        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
-        let wt = dir.path().join("wt/task-1");
-        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
-            panic!("fresh start expected");
-        };
+        let (repo, wt, base) = fresh_task(dir.path(), &root).await;
         std::fs::write(wt.join("local.cfg"), "the agent's\n").unwrap();
         let c = repo
             .commit(&wt, &["local.cfg".into()], "cfg")
@@ -1476,11 +1479,7 @@ mod hostile {
     async fn a_rebase_under_way_or_the_branch_checked_out_elsewhere_makes_landing_wait() {
         let dir = tempfile::tempdir().unwrap();
         let root = init(dir.path()).await;
-        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
-        let wt = dir.path().join("wt/task-1");
-        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
-            panic!("fresh start expected");
-        };
+        let (repo, wt, base) = fresh_task(dir.path(), &root).await;
         std::fs::write(wt.join("a.py"), "A = 1\n").unwrap();
         let c = repo.commit(&wt, &["a.py".into()], "a").await.unwrap();
         let tip = repo.tip().await.unwrap();
@@ -1679,11 +1678,7 @@ mod hostile {
     async fn files_a_cut_landing_left_identical_are_cleared_and_the_users_are_not() {
         let dir = tempfile::tempdir().unwrap();
         let root = init(dir.path()).await;
-        let repo = Repo::open(&root, "", QUEUE).await.unwrap();
-        let wt = dir.path().join("wt/task-1");
-        let Start::Fresh { base } = repo.add_worktree(&wt, 1).await.unwrap() else {
-            panic!("fresh start expected");
-        };
+        let (repo, wt, base) = fresh_task(dir.path(), &root).await;
         std::fs::write(wt.join("a.py"), "A = 1\n").unwrap();
         std::fs::write(wt.join("b.py"), "B = 1\n").unwrap();
         std::fs::write(wt.join("c.py"), "C = 1\n").unwrap();
