@@ -344,9 +344,11 @@ impl<'m> Engine<'m> {
                 continue;
             }
             let group = self.active[i].group;
+            // The one that decoded the prompt itself, not a fork copied earlier in this loop:
+            // that copy only happens at the next decode.
             let Some(leader) = self.active.iter().position(|s| {
                 s.group == group
-                    && !s.waits_for_prompt
+                    && s.prompt_decoded > 0
                     && s.output.is_empty()
                     && s.logits_at.is_some()
             }) else {

@@ -15,14 +15,18 @@ fn model_path() -> PathBuf {
         .expect("HOME is set")
 }
 
-fn model() -> LocalModel {
-    LocalModel::new(LocalModelOptions {
+fn options() -> LocalModelOptions {
+    LocalModelOptions {
         path: model_path(),
         context_tokens: 2048,
         threads: 0,
         sequences: 2,
-    })
-    .expect("the real model is needed: `nightshift model fetch` (scripts/test runs it)")
+    }
+}
+
+fn model() -> LocalModel {
+    LocalModel::new(options())
+        .expect("the real model is needed: `nightshift model fetch` (scripts/test runs it)")
 }
 
 fn request(max_tokens: u32) -> ChatRequest {
@@ -240,27 +244,30 @@ async fn a_sequence_moved_into_a_freed_place_keeps_its_context() {
 
 #[tokio::test]
 async fn several_replies_share_one_reading_of_the_prompt() {
-    let model = model(); // two sequences: replies 0 and 1 share a prompt, reply 2 reads it again
+    // Three sequences: replies 0–2 share a prompt (two forks), reply 3 reads it again.
+    let model = LocalModel::new(LocalModelOptions {
+        sequences: 3,
+        ..options()
+    })
+    .unwrap();
     let mut asked = request(40);
-    asked.n = 3;
+    asked.n = 4;
     let replies = model.complete_all(asked.clone()).await.unwrap();
-    assert_eq!(replies.len(), 3);
+    assert_eq!(replies.len(), 4);
     let prompt = replies[0].usage.prompt_tokens;
     assert!(prompt > 10);
-    assert_eq!(
-        replies[1].usage.prompt_tokens, 0,
-        "the fork copied the KV cells"
-    );
-    assert_eq!(replies[2].usage.prompt_tokens, prompt);
+    for fork in &replies[1..3] {
+        assert_eq!(fork.usage.prompt_tokens, 0, "the fork copied the KV cells");
+    }
+    assert_eq!(replies[3].usage.prompt_tokens, prompt);
     for reply in &replies {
         assert!(reply.usage.completion_tokens > 0, "{reply:?}");
     }
     // Reply 0 is the greedy answer, and a fork decodes what its request decodes alone: the
     // copied cells are the prompt's.
-    let greedy = model.complete(asked.candidate(0)).await.unwrap();
-    assert_eq!(replies[0].text, greedy.text);
-    let alone = model.complete(asked.candidate(1)).await.unwrap();
-    assert_eq!(replies[1].text, alone.text);
-    let alone = model.complete(asked.candidate(2)).await.unwrap();
-    assert_eq!(replies[2].text, alone.text);
+    for (i, reply) in (0..).zip(&replies) {
+        let alone = model.complete(asked.candidate(i)).await.unwrap();
+        assert_eq!(reply.text, alone.text, "reply {i}");
+    }
+    assert_eq!(asked.candidate(0).temperature, 0.0);
 }
