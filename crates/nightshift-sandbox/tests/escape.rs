@@ -433,3 +433,45 @@ async fn kernel_interfaces_outside_a_tests_needs_are_denied() {
     // Ordinary calls still work.
     assert!(run.output.contains("fork parent"), "{}", run.output);
 }
+
+/// Why the process cap of a root daemon needs a pids cgroup: the kernel exempts host uid 0 from
+/// `RLIMIT_NPROC` even inside a user namespace of its own (bwrap's), so the rlimit holds only
+/// for other users. (As root here; as another user, the same limit holds.)
+#[test]
+fn rlimit_nproc_does_not_hold_host_root_even_in_a_user_namespace() {
+    let script = "import os, time\n\
+                  n = 0\n\
+                  try:\n\
+                  \x20   for _ in range(60):\n\
+                  \x20       if os.fork() == 0:\n\
+                  \x20           time.sleep(2)\n\
+                  \x20           os._exit(0)\n\
+                  \x20       n += 1\n\
+                  except OSError:\n\
+                  \x20   pass\n\
+                  print('forked', n)\n";
+    let out = Command::new("prlimit")
+        .args([
+            "--nproc=20",
+            "bwrap",
+            "--unshare-all",
+            "--ro-bind",
+            "/",
+            "/",
+        ])
+        .args(["--proc", "/proc", "--dev", "/dev", "--cap-drop", "ALL"])
+        .args(["python3", "-c", script])
+        .output()
+        .expect("prlimit (util-linux) and bwrap run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let forked: u32 = text
+        .trim()
+        .strip_prefix("forked ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{text} {}", String::from_utf8_lossy(&out.stderr)));
+    if nix::unistd::geteuid().is_root() {
+        assert_eq!(forked, 60, "root is exempt: {text}");
+    } else {
+        assert!(forked < 20, "{text}");
+    }
+}
