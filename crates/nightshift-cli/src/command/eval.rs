@@ -369,14 +369,9 @@ async fn run_task(
     let first = scratch.path().join("first");
     git(scratch.path(), &["clone", "-q", "repo", "first"]).await?;
     git(&first, &["checkout", "-q", "--detach", &start]).await?;
-    let first_passed = match attempt::first_answer(&log).map(|answer| {
-        let edits = reply::parse(answer, &reply::mentioned_files(&task.spec.text))?;
-        anyhow::Ok(apply::apply(&first, &edits)?)
-    }) {
-        Some(Ok(_)) => hidden_check(task, sandbox, &first, check_timeout)
-            .await?
-            .success(),
-        Some(Err(_)) | None => false, // no answer, or none that applies: nothing to check
+    let first_passed = match attempt::first_answer(&log) {
+        Some(answer) => answer_passes(task, sandbox, &first, answer, check_timeout).await?,
+        None => false, // no answer: nothing to check
     };
     let detail = if passed {
         String::new()
@@ -400,6 +395,24 @@ async fn run_task(
         completion_tokens: calls.iter().map(|c| c.completion_tokens).sum(),
         detail: tail(&detail, 2_000),
         kept,
+    })
+}
+
+/// Whether `answer`, applied alone in `dir` (the starting point), passes the task's hidden check;
+/// an answer that does not parse or apply has nothing to check and does not pass.
+async fn answer_passes(
+    task: &SuiteTask,
+    sandbox: &Sandbox,
+    dir: &Path,
+    answer: &str,
+    timeout: Duration,
+) -> anyhow::Result<bool> {
+    let applied = reply::parse(answer, &reply::mentioned_files(&task.spec.text))
+        .map_err(anyhow::Error::from)
+        .and_then(|edits| Ok(apply::apply(dir, &edits)?));
+    Ok(match applied {
+        Ok(_) => hidden_check(task, sandbox, dir, timeout).await?.success(),
+        Err(_) => false,
     })
 }
 

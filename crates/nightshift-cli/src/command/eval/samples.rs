@@ -12,13 +12,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use nightshift_agent::{apply, prompt, reply};
+use nightshift_agent::{prompt, reply};
 use nightshift_config::Config;
 use nightshift_model::{ChatModel, ChatRequest};
 use nightshift_sandbox::Sandbox;
 use serde::Serialize;
 
-use super::{SuiteTask, copy_tree, git, hidden_check};
+use super::{SuiteTask, answer_passes, copy_tree, git};
 
 /// What the first prompt carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -143,15 +143,7 @@ async fn sample_task(
         let dir = scratch.path().join(format!("reply-{i}"));
         copy_tree(&start, &dir)?;
         git(&dir, &["init", "-q"]).await?;
-        let applied = reply::parse(&answer.text, &mentioned)
-            .map_err(anyhow::Error::from)
-            .and_then(|edits| Ok(apply::apply(&dir, &edits)?));
-        passed.push(match applied {
-            Ok(_) => hidden_check(task, sandbox, &dir, check_timeout)
-                .await?
-                .success(),
-            Err(_) => false, // nothing that applies: nothing to check
-        });
+        passed.push(answer_passes(task, sandbox, &dir, &answer.text, check_timeout).await?);
     }
     Ok(Sampled {
         task: task.name.clone(),
