@@ -163,6 +163,7 @@ class Run:
             "NIGHTSHIFT_OPENAI_BASE_URL": f"http://127.0.0.1:{self.server.server_address[1]}",
             "GPT4ALL_MODEL_PATH": "/nonexistent.gguf",
             "WORKER_COUNT": str(workers),
+            "FLASK_PORT": "0",  # any free port: a stopped daemon may still hold one
             "MAX_RETRIES": str(max_retries),
             "NIGHTSHIFT_RETRY_BASE_DELAY": "1",
             "NIGHTSHIFT_RETRY_MAX_DELAY": "2",

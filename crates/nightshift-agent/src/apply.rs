@@ -49,21 +49,45 @@ impl From<FsError> for ApplyError {
     }
 }
 
+/// A whole new content for one file of the worktree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// The file, relative to the worktree.
+    pub path: String,
+    /// Its new content.
+    pub content: String,
+}
+
+impl FileChange {
+    /// The change that makes `path` hold `content`.
+    pub fn new(path: impl Into<String>, content: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            content: content.into(),
+        }
+    }
+}
+
 /// Writes every edit, or none: paths are checked and new contents computed first (edits of one
 /// file apply in order), then the workspace writes them all or none. Returns the paths
 /// written, relative and normalised.
 pub fn apply(root: &std::path::Path, edits: &[Edit]) -> Result<Vec<String>, ApplyError> {
+    write(root, &contents(root, edits)?)
+}
+
+/// The new content of each file `edits` write — paths checked and normalised, search blocks
+/// placed, edits of one file applied in order — with nothing written yet.
+pub fn contents(root: &std::path::Path, edits: &[Edit]) -> Result<Vec<FileChange>, ApplyError> {
     let workspace = Workspace::open(root)?;
-    // (normalised path, new content), one per file.
-    let mut files: Vec<(String, String)> = Vec::new();
+    let mut files: Vec<FileChange> = Vec::new();
     for edit in edits {
         let path = nightshift_workspace::writable_path(edit.path())?;
-        let slot = files.iter().position(|(known, _)| *known == path);
+        let slot = files.iter().position(|known| known.path == path);
         let content = match edit {
             Edit::Whole(whole) => whole.content.clone(),
             Edit::Replace(replacement) => {
                 let current = match slot {
-                    Some(i) => Some(files[i].1.clone()),
+                    Some(i) => Some(files[i].content.clone()),
                     None => workspace.read(&path)?,
                 };
                 edit::splice(current.as_deref(), replacement).map_err(|detail| {
@@ -75,14 +99,26 @@ pub fn apply(root: &std::path::Path, edits: &[Edit]) -> Result<Vec<String>, Appl
             }
         };
         match slot {
-            Some(i) => files[i].1 = content,
-            None => files.push((path, content)),
+            Some(i) => files[i].content = content,
+            None => files.push(FileChange { path, content }),
         }
     }
-    let bytes: Vec<(String, Vec<u8>)> = files
-        .into_iter()
-        .map(|(path, content)| (path, content.into_bytes()))
-        .collect();
+    Ok(files)
+}
+
+/// Writes `changes`, all or none, through the workspace (no path outside the worktree, into
+/// `.git`, onto a protected file or through a symlink): the one place the coding step writes a
+/// file. Returns the paths written, normalised.
+pub fn write(root: &std::path::Path, changes: &[FileChange]) -> Result<Vec<String>, ApplyError> {
+    let workspace = Workspace::open(root)?;
+    let mut bytes: Vec<(String, Vec<u8>)> = Vec::new();
+    for change in changes {
+        let path = nightshift_workspace::writable_path(&change.path)?;
+        match bytes.iter_mut().find(|(known, _)| *known == path) {
+            Some(slot) => slot.1 = change.content.clone().into_bytes(),
+            None => bytes.push((path, change.content.clone().into_bytes())),
+        }
+    }
     Ok(workspace.write_all(&bytes)?)
 }
 

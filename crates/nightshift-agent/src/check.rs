@@ -254,7 +254,7 @@ pub struct TestCommand {
 }
 
 /// The project's test commands: the configured one if any, else one per ecosystem found among
-/// `files` — pytest for Python files, `cargo test` for a `Cargo.toml`, `go test` for a `go.mod`,
+/// `files` — pytest for Python test files, `cargo test` for a `Cargo.toml`, `go test` for a `go.mod`,
 /// `npm test` for a `package.json` with a test script.
 pub fn test_commands(
     root: &Path,
@@ -270,7 +270,8 @@ pub fn test_commands(
     }
     let has = |name: &str| files.iter().any(|f| f == name);
     let mut commands = Vec::new();
-    if files.iter().any(|f| is_python(f)) {
+    // pytest fails a run that finds no test: it runs where there is one.
+    if files.iter().any(|f| is_python(f) && is_test_file(f)) {
         commands.push(TestCommand {
             name: "pytest",
             argv: [
@@ -613,11 +614,20 @@ mod tests {
         let files: Vec<String> = ["app.py", "Cargo.toml", "go.mod", "package.json"]
             .map(str::to_owned)
             .to_vec();
-        let names: Vec<&str> = test_commands(dir.path(), &files, "python3", "")
-            .iter()
-            .map(|c| c.name)
-            .collect();
-        assert_eq!(names, ["pytest", "cargo test", "go test", "npm test"]);
+        let names = |files: &[String]| -> Vec<&str> {
+            test_commands(dir.path(), files, "python3", "")
+                .iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        // pytest fails a run that collects nothing: Python without a test file has no command.
+        assert_eq!(names(&files), ["cargo test", "go test", "npm test"]);
+        let mut with_test = files.clone();
+        with_test.push("test_app.py".to_owned());
+        assert_eq!(
+            names(&with_test),
+            ["pytest", "cargo test", "go test", "npm test"]
+        );
         let configured = test_commands(dir.path(), &files, "python3", "make check");
         assert_eq!(configured.len(), 1);
         assert_eq!(configured[0].argv, ["sh", "-c", "make check"]);

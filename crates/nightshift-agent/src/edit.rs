@@ -56,6 +56,16 @@ pub enum EditFormat {
     SearchReplace,
 }
 
+impl EditFormat {
+    /// Its name, as the configuration spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Whole => "whole",
+            Self::SearchReplace => "search-replace",
+        }
+    }
+}
+
 /// Lines shown around the closest match of a search block that matched nothing.
 const HINT_CONTEXT_LINES: usize = 2;
 /// Search blocks are compared with windows of the file only up to this size (lines × lines).

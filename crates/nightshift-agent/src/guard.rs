@@ -19,6 +19,7 @@ use nightshift_lang::{
     Language, import_instead_of_copies, mentions, restore_definitions, symbols, syntax_errors,
 };
 
+use crate::apply::FileChange;
 use crate::edit::Edit;
 
 /// Whether `path` holds tests: a test file by its ecosystem's conventions
@@ -115,25 +116,28 @@ impl TestBaseline {
     }
 
     /// Compares the tests under `root` now with the baseline; `Err` says what was taken away,
-    /// and the offending test files are put back as they were: the edit is refused, not kept.
-    pub fn verify(&self, root: &Path) -> Result<(), String> {
+    /// with the changes that put the offending test files back as they were: the edit is
+    /// refused, not kept.
+    pub fn verify(&self, root: &Path) -> Result<(), (String, Vec<FileChange>)> {
         let mut problems = Vec::new();
+        let mut undo = Vec::new();
         for (path, before, original) in &self.files {
             let found = problems.len();
             compare(root, path, *before, &mut problems);
-            if problems.len() > found
-                && let Err(err) = nightshift_workspace::write(root, path, original)
-            {
-                problems.push(format!("{path}: could not be restored: {err}"));
+            if problems.len() > found {
+                undo.push(FileChange::new(path, original));
             }
         }
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "{}\nThose test files were put back as they were. Existing tests must keep passing \
-                 as they are: change the code, not the tests.",
-                problems.join("\n")
+            Err((
+                format!(
+                    "{}\nThose test files were put back as they were. Existing tests must keep \
+                     passing as they are: change the code, not the tests.",
+                    problems.join("\n")
+                ),
+                undo,
             ))
         }
     }
@@ -175,8 +179,8 @@ impl CodeBaseline {
 
     /// Checks the files of the baseline among `written` under `root` for definitions gone that
     /// `task` does not mention. Top-level ones are put back as they were
-    /// ([`restore_definitions`]: the answer gave only what it changed), and each file so mended
-    /// is named in the `Ok` notes. `Err` names each definition that could not be put back (a
+    /// ([`restore_definitions`]: the answer gave only what it changed): the `Ok` changes, each
+    /// with its note. `Err` names each definition that could not be put back (a
     /// method, a file that no longer parses) and shows the file as it was, so the model can.
     /// The rest of the edit is kept either way: it may be what the task needs.
     pub fn verify(
@@ -184,7 +188,7 @@ impl CodeBaseline {
         root: &Path,
         written: &[String],
         task: &str,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<(FileChange, String)>, String> {
         let mut notes = Vec::new();
         let mut problems = Vec::new();
         for (path, before, original) in &self.files {
@@ -206,18 +210,17 @@ impl CodeBaseline {
             let names: Vec<&str> = missing.iter().map(String::as_str).collect();
             let mended = restore_definitions(language, original, &now, &names)
                 .filter(|restored| gone(&restored.source).is_empty());
-            if let Some(restored) = mended
-                && nightshift_workspace::write(root, path, &restored.source).is_ok()
-            {
+            if let Some(restored) = mended {
                 let imports = if restored.imports.is_empty() {
                     String::new()
                 } else {
                     format!(", with {}", quoted(&restored.imports))
                 };
-                notes.push(format!(
+                let note = format!(
                     "{path}: put back what the answer left out, as it was: {}{imports}",
                     quoted(&restored.definitions)
-                ));
+                );
+                notes.push((FileChange::new(path, restored.source), note));
                 continue;
             }
             problems.push(format!(
@@ -232,6 +235,61 @@ impl CodeBaseline {
         } else {
             Err(problems.join("\n"))
         }
+    }
+}
+
+impl CodeBaseline {
+    /// The places that still use a definition the answer took away (a rename, a move, a
+    /// deletion the task names) from one of the baseline's files among `written`: each file
+    /// among `files` (the repository's, as the worktree now holds them) with a line that names
+    /// both the definition and the module it was in (`from tax import rate`, `tax.rate(…)`,
+    /// `use crate::tax::rate`) and does not define that name itself. One line each, to show
+    /// the model; empty when nothing is left behind.
+    pub fn callers_left(&self, root: &Path, written: &[String], files: &[String]) -> Vec<String> {
+        let mut left = Vec::new();
+        for (path, before, _) in &self.files {
+            let Some(language) = Language::of(path).filter(|_| written.contains(path)) else {
+                continue;
+            };
+            let Some(module) = Path::new(path).file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            let now = nightshift_workspace::read_text(root, path).unwrap_or_default();
+            let after = defined(language, &now);
+            let gone: Vec<&String> = before.difference(&after).collect();
+            if gone.is_empty() {
+                continue;
+            }
+            for other in files.iter().filter(|other| *other != path) {
+                let same_family =
+                    Language::of(other).is_some_and(|theirs| theirs.same_family(language));
+                let Some(content) = same_family
+                    .then(|| nightshift_workspace::read_text(root, other))
+                    .flatten()
+                else {
+                    continue;
+                };
+                let theirs = Language::of(other).map(|l| defined(l, &content));
+                for name in &gone {
+                    if theirs.as_ref().is_some_and(|defs| defs.contains(*name)) {
+                        continue;
+                    }
+                    if let Some((number, line)) = content
+                        .lines()
+                        .enumerate()
+                        .find(|(_, line)| mentions(line, module) && mentions(line, name))
+                    {
+                        left.push(format!(
+                            "{other}, line {}: `{}` still uses `{name}` from {path}, which no \
+                             longer defines it",
+                            number + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+        left
     }
 }
 
@@ -262,9 +320,10 @@ impl Protected {
         self.files.iter().map(|(path, _)| path.as_str())
     }
 
-    /// Puts back each protected file among `written` that the answer changed; one note for each.
-    pub fn restore(&self, root: &Path, written: &[String]) -> Vec<String> {
-        let mut notes = Vec::new();
+    /// The changes that put back each protected file among `written` that the answer changed,
+    /// each with its note.
+    pub fn restore(&self, root: &Path, written: &[String]) -> Vec<(FileChange, String)> {
+        let mut changes = Vec::new();
         for (path, original) in &self.files {
             if !written.contains(path) {
                 continue;
@@ -273,14 +332,12 @@ impl Protected {
             if now.as_deref() == Some(original) {
                 continue;
             }
-            notes.push(match nightshift_workspace::write(root, path, original) {
-                Ok(()) => format!("{path}: put back as it was: the task says not to change it"),
-                Err(err) => format!(
-                    "{path}: the task says not to change it, and it could not be put back: {err}"
-                ),
-            });
+            changes.push((
+                FileChange::new(path, original),
+                format!("{path}: put back as it was: the task says not to change it"),
+            ));
         }
-        notes
+        changes
     }
 }
 
@@ -498,8 +555,12 @@ impl CodeBaseline {
     /// baseline's functions and classes by an import of the real ones
     /// ([`import_instead_of_copies`]): a test of a pasted copy passes whatever the code does.
     /// Only a test beside the module, or at the repository's root, where pytest imports it
-    /// from. One note per file changed.
-    pub fn import_instead_of_copies(&self, root: &Path, written: &[String]) -> Vec<String> {
+    /// from. One change per file, with its note.
+    pub fn import_instead_of_copies(
+        &self,
+        root: &Path,
+        written: &[String],
+    ) -> Vec<(FileChange, String)> {
         let mut notes = Vec::new();
         for test in written.iter().filter(|path| {
             crate::check::is_test_file(path) && Language::of(path) == Some(Language::Python)
@@ -526,16 +587,12 @@ impl CodeBaseline {
             if replaced.is_empty() {
                 continue;
             }
-            notes.push(match nightshift_workspace::write(root, test, &source) {
-                Ok(()) => format!(
-                    "{test}: took out its own copies of the code and imports it instead: {}. A \
-                     test must check the code, not a copy of it",
-                    replaced.join("; ")
-                ),
-                Err(err) => {
-                    format!("{test}: holds copies of the code, and could not be changed: {err}")
-                }
-            });
+            let note = format!(
+                "{test}: took out its own copies of the code and imports it instead: {}. A test \
+                 must check the code, not a copy of it",
+                replaced.join("; ")
+            );
+            notes.push((FileChange::new(test, source), note));
         }
         notes
     }
@@ -626,6 +683,13 @@ mod tests {
         TestBaseline::read(dir, &names)
     }
 
+    /// Writes `changes` as the pipeline would; their notes.
+    fn written(dir: &Path, changes: Vec<(FileChange, String)>) -> Vec<String> {
+        let files: Vec<FileChange> = changes.iter().map(|(change, _)| change.clone()).collect();
+        crate::apply::write(dir, &files).unwrap();
+        changes.into_iter().map(|(_, note)| note).collect()
+    }
+
     #[test]
     fn definitions_an_answer_left_out_are_put_back_and_what_cannot_be_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -645,7 +709,8 @@ mod tests {
         let partial = "def average(xs):\n    return sum(xs) / len(xs)\n";
         std::fs::write(dir.path().join("stats.py"), partial).unwrap();
         assert_eq!(
-            base.verify(dir.path(), &names, task),
+            base.verify(dir.path(), &names, task)
+                .map(|changes| written(dir.path(), changes)),
             Ok(vec![
                 "stats.py: put back what the answer left out, as it was: `total`, `spread`"
                     .to_owned()
@@ -680,6 +745,65 @@ mod tests {
     }
 
     #[test]
+    fn a_definition_taken_away_that_another_file_still_uses_is_named_with_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |path: &str, content: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        };
+        write(
+            "money/fees.py",
+            "def fee_for(amount):\n    return amount // 10\n",
+        );
+        write(
+            "shop.py",
+            "from money.fees import fee_for\n\n\ndef price(x):\n    return x + fee_for(x)\n",
+        );
+        write(
+            "ledger.py",
+            "import money.fees as fees\n\n\ndef book(x):\n    return fees.fee_for(x)\n",
+        );
+        // Defines its own fee_for: not a caller of the module's.
+        write(
+            "legacy.py",
+            "def fee_for(amount):\n    return 0  # not the fees one\n",
+        );
+        let files: Vec<String> = ["money/fees.py", "shop.py", "ledger.py", "legacy.py"]
+            .map(str::to_owned)
+            .to_vec();
+        let base = CodeBaseline::read(dir.path(), &files);
+        let written = vec!["money/fees.py".to_owned()];
+        write(
+            "money/fees.py",
+            "def charge_for(amount):\n    return amount // 10\n",
+        );
+        assert_eq!(
+            base.callers_left(dir.path(), &written, &files),
+            [
+                "shop.py, line 1: `from money.fees import fee_for` still uses `fee_for` from \
+                 money/fees.py, which no longer defines it",
+                "ledger.py, line 5: `return fees.fee_for(x)` still uses `fee_for` from \
+                 money/fees.py, which no longer defines it",
+            ]
+        );
+        // Callers updated too: nothing left behind.
+        write(
+            "shop.py",
+            "from money.fees import charge_for\n\n\ndef price(x):\n    return x + charge_for(x)\n",
+        );
+        write(
+            "ledger.py",
+            "import money.fees as fees\n\n\ndef book(x):\n    return fees.charge_for(x)\n",
+        );
+        let written = [written, vec!["shop.py".to_owned(), "ledger.py".to_owned()]].concat();
+        assert_eq!(
+            base.callers_left(dir.path(), &written, &files),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
     fn the_files_a_task_says_not_to_change_are_those_right_after_the_words() {
         assert_eq!(
             protected_files("Write tests in `test_fizzbuzz.py`. Do not change `fizzbuzz.py`."),
@@ -706,15 +830,15 @@ mod tests {
             dir.path(),
             "Add tests. Do not change `fizzbuzz.py` or `gone.py`.",
         );
-        let written = ["fizzbuzz.py".to_owned(), "other.py".to_owned()];
+        let files = ["fizzbuzz.py".to_owned(), "other.py".to_owned()];
         assert!(
-            guard.restore(dir.path(), &written).is_empty(),
+            guard.restore(dir.path(), &files).is_empty(),
             "unchanged: nothing to say"
         );
         std::fs::write(dir.path().join("fizzbuzz.py"), "def f():\n    return 2\n").unwrap();
         std::fs::write(dir.path().join("other.py"), "x = 2\n").unwrap();
         assert_eq!(
-            guard.restore(dir.path(), &written),
+            written(dir.path(), guard.restore(dir.path(), &files)),
             ["fizzbuzz.py: put back as it was: the task says not to change it"]
         );
         assert_eq!(
@@ -829,16 +953,19 @@ mod tests {
         let base = CodeBaseline::read(dir.path(), &names);
         let copy = "import pytest\n\n\ndef fizzbuzz(n):\n    return \"Fizz\"\n\n\ndef test_fizz():\n    assert fizzbuzz(3) == \"Fizz\"\n";
         std::fs::create_dir_all(dir.path().join("tests")).unwrap();
-        let written = [
+        let files = [
             "test_games.py".to_owned(),
             "games/test_fizzbuzz.py".to_owned(),
             "tests/test_fizzbuzz.py".to_owned(),
             "games/fizzbuzz.py".to_owned(),
         ];
-        for test in &written[..3] {
+        for test in &files[..3] {
             std::fs::write(dir.path().join(test), copy).unwrap();
         }
-        let notes = base.import_instead_of_copies(dir.path(), &written);
+        let notes = written(
+            dir.path(),
+            base.import_instead_of_copies(dir.path(), &files),
+        );
         assert_eq!(
             notes,
             [
@@ -922,7 +1049,8 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("calc_test.go"), "func helper() {}\n").unwrap();
-        let err = base.verify(dir.path()).unwrap_err();
+        let (err, undo) = base.verify(dir.path()).unwrap_err();
+        crate::apply::write(dir.path(), &undo).unwrap();
         for expected in [
             "tests/test_more.py: the test file was deleted",
             "test_calc.py: 1 assertions, 2 before",

@@ -21,6 +21,10 @@ const CHARS_PER_TOKEN: usize = 3;
 const FRAMING_TOKENS: usize = 700;
 /// The smallest budget used, whatever the window: below it no useful prompt fits anyway.
 const MIN_BUDGET_CHARS: usize = 2_000;
+/// Most files shown in full besides those the task names: the ones sharing the most words with
+/// the task. The rest are on the map, with their signatures: a small model given thirty files
+/// in full reads slowly and answers worse.
+const MAX_RELATED_FILES: usize = 3;
 
 /// Characters of repository content a prompt may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +42,19 @@ impl Budget {
             .saturating_sub(FRAMING_TOKENS);
         Self {
             chars: (tokens * CHARS_PER_TOKEN).max(MIN_BUDGET_CHARS),
+        }
+    }
+
+    /// This budget, at most `prompt_tokens` of repository content (0: no cap): small models
+    /// get small prompts.
+    #[must_use]
+    pub fn capped(self, prompt_tokens: u32) -> Self {
+        if prompt_tokens == 0 {
+            return self;
+        }
+        let cap = (prompt_tokens as usize * CHARS_PER_TOKEN).max(MIN_BUDGET_CHARS);
+        Self {
+            chars: self.chars.min(cap),
         }
     }
 }
@@ -61,7 +78,9 @@ pub struct ContextFile {
 }
 
 /// Picks what to show for a task: `files` are the repository's, `named` those that must come
-/// first (the task's, or the ones the previous round wrote).
+/// first (the task's, or the ones the previous round wrote). Shown in full: the named files,
+/// then at most `MAX_RELATED_FILES` (3) others that share words with the task — never a file
+/// merely because it fits; the rest go on the map.
 pub fn gather(
     root: &Path,
     files: &[String],
@@ -70,16 +89,21 @@ pub fn gather(
     budget: Budget,
 ) -> Context {
     let mapped = repo_map::map(root, files);
-    let order = repo_map::rank(&mapped, task, named);
+    let ranked = repo_map::ranked(&mapped, task, named);
+    let order: Vec<usize> = ranked.iter().map(|r| r.index).collect();
     let mut left = budget.chars * 2 / 3;
     let mut shown = Vec::new();
-    for &i in &order {
+    let mut related = 0;
+    for r in &ranked {
+        let i = r.index;
         let Some(content) = &mapped[i].content else {
             continue; // binary, unreadable or huge: on the map only
         };
-        if content.len() > left {
+        let wanted = r.named || (r.score > 0 && related < MAX_RELATED_FILES);
+        if !wanted || content.len() > left {
             continue;
         }
+        related += usize::from(!r.named);
         left -= content.len();
         shown.push(ContextFile {
             path: mapped[i].path.clone(),
@@ -368,5 +392,43 @@ mod tests {
                 .content
                 .contains("Reply with search/replace blocks.")
         );
+    }
+
+    #[test]
+    fn only_the_named_and_a_few_related_files_are_shown_in_full_however_much_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = Vec::new();
+        let mut write = |path: &str, body: &str| {
+            std::fs::write(dir.path().join(path), body).unwrap();
+            files.push(path.to_owned());
+        };
+        write("invoice.py", "def invoice_total(lines):\n    return 0\n");
+        write("tax.py", "def tax_rate(region):\n    return 0.2\n");
+        write("README.md", "An app.\n");
+        for i in 0..30 {
+            write(
+                &format!("unrelated_{i}.py"),
+                "def helper():\n    return 1\n",
+            );
+        }
+        let context = gather(
+            dir.path(),
+            &files,
+            "Make invoice_total in invoice.py add the tax_rate of the region",
+            &["invoice.py".to_owned()],
+            Budget { chars: 100_000 },
+        );
+        let shown: Vec<&str> = context.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(shown, ["invoice.py", "tax.py"]);
+        assert!(context.map.contains("unrelated_7.py"), "{}", context.map);
+        assert!(context.map.contains("def helper()"), "{}", context.map);
+    }
+
+    #[test]
+    fn a_small_models_budget_is_capped() {
+        let window = Budget::fitted(8192, 1536);
+        assert_eq!(window.capped(0), window);
+        assert_eq!(window.capped(2048).chars, 2048 * CHARS_PER_TOKEN);
+        assert_eq!(Budget { chars: 3_000 }.capped(2048).chars, 3_000);
     }
 }

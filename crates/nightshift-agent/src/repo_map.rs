@@ -89,10 +89,29 @@ pub fn named_symbols<'f>(files: &'f [MappedFile], task: &str) -> (Vec<&'f str>, 
         .partition(|name| task_words.contains(name))
 }
 
+/// A file's place among those of the repository, for a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ranked {
+    /// Its index among the mapped files.
+    pub index: usize,
+    /// Whether the task (or the round) names it.
+    pub named: bool,
+    /// How many of the task's words its path and symbols share.
+    pub score: usize,
+}
+
 /// The order in which files matter for `task`: files it names first (in its order), then by
 /// how many of the task's words their path and symbols share; sources before tests, smaller
 /// before larger.
 pub fn rank(files: &[MappedFile], task: &str, named: &[String]) -> Vec<usize> {
+    ranked(files, task, named)
+        .into_iter()
+        .map(|r| r.index)
+        .collect()
+}
+
+/// [`rank`], with why each file is where it is.
+pub fn ranked(files: &[MappedFile], task: &str, named: &[String]) -> Vec<Ranked> {
     let task_words = words(task);
     let score = |file: &MappedFile| -> usize {
         let mut own = words(&file.path);
@@ -122,7 +141,14 @@ pub fn rank(files: &[MappedFile], task: &str, named: &[String]) -> Vec<usize> {
             .then(a.3.cmp(&b.3))
             .then(a.4.cmp(&b.4))
     });
-    order.into_iter().map(|(i, ..)| i).collect()
+    order
+        .into_iter()
+        .map(|(index, named, score, ..)| Ranked {
+            index,
+            named: named.is_some(),
+            score,
+        })
+        .collect()
 }
 
 /// The map as shown to the model, in `order`, at most `budget` characters: each file, and under

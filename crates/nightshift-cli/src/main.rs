@@ -4,6 +4,8 @@
 mod command;
 mod context;
 mod models;
+mod tasks_file;
+mod watch;
 
 use clap::Parser;
 

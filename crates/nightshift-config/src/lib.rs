@@ -122,8 +122,14 @@ pub struct Config {
     pub max_retries: u32,
     /// Time limit of one attempt (`TASK_TIMEOUT`, seconds).
     pub task_timeout: Duration,
-    /// Dashboard port (`FLASK_PORT`).
+    /// Dashboard and API port (`FLASK_PORT`); 0: any free port.
     pub port: u16,
+    /// Address the dashboard and API listen on.
+    pub bind: std::net::IpAddr,
+    /// Token every dashboard and API request must carry; never printed.
+    pub access_token: Option<String>,
+    /// Tasks file `serve` watches, relative to the repository; `None`: none.
+    pub tasks_file: Option<PathBuf>,
     /// Push the target branch after each commit (`GIT_AUTO_PUSH`), never forced.
     pub git_auto_push: bool,
     /// Days between checkpoints (`CHECKPOINT_DAYS`).
@@ -156,8 +162,15 @@ pub struct Config {
     pub context_tokens: u32,
     /// Most tokens one reply may generate.
     pub max_output_tokens: u32,
+    /// Most tokens of repository content a prompt carries: `None` is auto (by model size),
+    /// `Some(0)` whatever the window holds.
+    pub prompt_tokens: Option<u32>,
     /// Repair rounds per attempt after the first answer.
     pub repair_rounds: u32,
+    /// Answers asked for in each round, from one prompt.
+    pub candidates: u32,
+    /// Added to every sampling seed.
+    pub seed: u32,
     /// Constrain in-process replies to the edit format with a grammar.
     pub constrained_output: bool,
     /// How the model writes edits.
@@ -301,7 +314,16 @@ impl Config {
             worker_count: get("worker_count").number(1, 256)?,
             max_retries: get("max_retries").number(0, 100)?,
             task_timeout: get("task_timeout").seconds()?,
-            port: u16::try_from(get("port").number(1, 65_535)?).unwrap_or(5000),
+            port: u16::try_from(get("port").number(0, 65_535)?).unwrap_or(5000),
+            bind: get("bind").parse_with(|value| {
+                value
+                    .parse()
+                    .map_err(|_| "expected an IP address, such as 127.0.0.1".to_owned())
+            })?,
+            access_token: Some(raw["access_token"].0.trim().to_owned()).filter(|k| !k.is_empty()),
+            tasks_file: Some(raw["tasks_file"].0.trim())
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from),
             git_auto_push: get("git_auto_push").boolean()?,
             checkpoint_days: get("checkpoint_days").number(0, 3650)?,
             ollama_base_url: get("ollama_base_url").url()?,
@@ -323,7 +345,10 @@ impl Config {
             test_timeout: get("test_timeout").seconds()?,
             context_tokens: get("context_tokens").number(512, 1 << 20)?,
             max_output_tokens: get("max_output_tokens").number(16, 1 << 16)?,
+            prompt_tokens: get("prompt_tokens").parse_with(parse_prompt_tokens)?,
             repair_rounds: get("repair_rounds").number(0, 20)?,
+            candidates: get("candidates").number(1, 8)?,
+            seed: get("seed").number(0, u32::MAX)?,
             constrained_output: get("constrained_output").boolean()?,
             edit_format: get("edit_format").parse_with(EditFormatChoice::parse)?,
             repair_strategy: get("repair_strategy").parse_with(RepairStrategyChoice::parse)?,
@@ -537,6 +562,17 @@ impl Value<'_> {
             Err(self.invalid("expected an http:// or https:// URL"))
         }
     }
+}
+
+/// `prompt_tokens`: `auto`, or a number of tokens (0: no cap).
+fn parse_prompt_tokens(value: &str) -> std::result::Result<Option<u32>, String> {
+    if value == "auto" {
+        return Ok(None);
+    }
+    value
+        .parse::<u32>()
+        .map(Some)
+        .map_err(|_| "expected auto or a whole number of tokens".to_owned())
 }
 
 #[cfg(test)]

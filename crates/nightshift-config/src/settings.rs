@@ -196,9 +196,34 @@ pub const SETTINGS: &[Setting] = &[
         "task_timeout",
         Some("TASK_TIMEOUT"),
         "300",
-        "seconds one attempt may take",
+        "seconds one attempt may take, waiting its turn for the model or the merge queue left out",
     ),
-    setting("port", Some("FLASK_PORT"), "5000", "dashboard port"),
+    setting(
+        "port",
+        Some("FLASK_PORT"),
+        "5000",
+        "port of the dashboard and the HTTP API (0: any free port, logged at start)",
+    ),
+    user_only(setting(
+        "bind",
+        None,
+        "127.0.0.1",
+        "address the dashboard and the API listen on; one that is not loopback needs access_token",
+    )),
+    user_only(setting(
+        "tasks_file",
+        None,
+        "tasks.yaml",
+        "tasks file serve watches, relative to the repository (the seed's format; each entry queued once); empty: none",
+    )),
+    Setting {
+        key: "access_token",
+        seed_env: None,
+        default: "",
+        secret: true,
+        user_only: true,
+        help: "token every dashboard and API request must carry (Authorization: Bearer, or the dashboard's cookie); at least 16 characters; empty: none, loopback only",
+    },
     user_only(setting(
         "git_auto_push",
         Some("GIT_AUTO_PUSH"),
@@ -289,6 +314,12 @@ pub const SETTINGS: &[Setting] = &[
         "the model's context window, tokens: the in-process model's size, and what prompts are fitted to",
     ),
     setting(
+        "prompt_tokens",
+        None,
+        "auto",
+        "most tokens of repository content one prompt carries: a number (0: whatever the window holds), or auto (2048 for the in-process model and models of at most 8B parameters, whatever the window holds for the rest)",
+    ),
+    setting(
         "max_output_tokens",
         None,
         "1536",
@@ -299,6 +330,18 @@ pub const SETTINGS: &[Setting] = &[
         None,
         "3",
         "rounds per attempt in which the model is shown a failed check and fixes its answer",
+    ),
+    setting(
+        "candidates",
+        None,
+        "3",
+        "answers asked for in each round from one prompt (the first greedy, the rest sampled); the one that lands is chosen by how they behave",
+    ),
+    setting(
+        "seed",
+        None,
+        "0",
+        "added to every sampling seed: runs with other seeds sample other answers (a greedy answer stays the same)",
     ),
     setting(
         "constrained_output",
@@ -316,7 +359,7 @@ pub const SETTINGS: &[Setting] = &[
         "repair_strategy",
         None,
         "auto",
-        "what a round after a failed check asks: repair (the failure and the files shown), resample (a fresh answer to the task), or auto (resample for models of at most 1B parameters, repair for the rest)",
+        "what a round after a failed check asks: repair (the failure and the files shown, for failures a model fixes when shown — syntax, undefined names, a missing or misplaced definition, a merge conflict; a fresh answer for failing tests and the rest), resample (always a fresh answer to the task), or auto (resample for models of at most 1B parameters, repair for the rest)",
     ),
     user_only(setting(
         "test_command",

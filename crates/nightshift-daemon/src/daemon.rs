@@ -44,6 +44,8 @@ pub struct DaemonSettings {
     pub worktree_dir: PathBuf,
     /// Settings of the coding step.
     pub attempt: AttemptSettings,
+    /// Where the HTTP server listens (`http://…`), announced with the daemon's presence.
+    pub http: Option<String>,
 }
 
 /// Shared by every worker.
@@ -302,6 +304,11 @@ async fn announce<S: Store>(shared: Arc<Shared<S>>, cancel: CancellationToken) {
                     "seen_at_ms": now_ms(),
                     "model": format!("{}/{}", shared.model.backend(), shared.model.model()),
                     "branch": shared.repo.branch(),
+                    "edit_format": shared.settings.attempt.edit_format.as_str(),
+                    "repair_strategy": shared.settings.attempt.repair_strategy.as_str(),
+                    "candidates": shared.settings.attempt.candidates,
+                    "task_timeout_s": shared.settings.task_timeout.as_secs(),
+                    "http": shared.settings.http,
                 });
                 if let Err(err) = shared.store.put_state(PRESENCE_KEY, &presence.to_string()).await {
                     tracing::warn!(%err, "could not write daemon presence");

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::FutureExt as _;
-use nightshift_agent::{Attempt, AttemptError, Landed, LandingQueueTime};
+use nightshift_agent::{Attempt, AttemptError, Landed};
 use nightshift_model::ErrorClass;
+use nightshift_model::queue::{self, QueueTime};
 use nightshift_store::{
     AttemptEnd, Claim, CommitRecord, Lease, LogLevel, NewLogEntry, Store, StoreError, TaskId,
     TaskStatus, now_ms,
@@ -183,14 +184,15 @@ impl<S: Store> Worker<S> {
         fail::fail_point!("attempt");
         let worktree = self.worktree_path(&lease);
         let landing = AtomicBool::new(false);
-        let queued = LandingQueueTime::default();
+        // Time waiting for the model or the merge queue is not the attempt's: the limit
+        // leaves it out.
+        let queued = Arc::new(QueueTime::default());
         let attempt = Attempt {
             store: &shared.store,
             model: shared.model.as_ref(),
             repo: &shared.repo,
             land_lock: &shared.land_lock,
             landing: &landing,
-            queued: &queued,
             lease: &lease,
             lease_length: shared.settings.lease_duration,
             settings: &shared.settings.attempt,
@@ -198,7 +200,7 @@ impl<S: Store> Worker<S> {
             attempt: lease.attempt,
             worktree: worktree.clone(),
         };
-        let run = attempt.run();
+        let run = queue::counting(Arc::clone(&queued), attempt.run());
         tokio::pin!(run);
         let ended = |result: Result<Landed, AttemptError>| match result {
             Ok(landed) => Ending::Landed(landed),
@@ -278,7 +280,8 @@ impl<S: Store> Worker<S> {
                     ErrorClass::RateLimited(None)
                     | ErrorClass::Transient
                     | ErrorClass::Unavailable
-                    | ErrorClass::Rejected => RATE_LIMIT_WAIT,
+                    | ErrorClass::Rejected
+                    | ErrorClass::Unusable => RATE_LIMIT_WAIT,
                 };
                 // A server's word is clamped: `Retry-After: 0` would make a hot loop against
                 // it, a huge value would overflow or park the task for a year.
@@ -454,7 +457,7 @@ async fn keep_lease<S: Store>(
 /// `run` to its end, or `None` once it has used `limit` — not counting its time queued to land.
 async fn within<F: std::future::Future + Unpin>(
     limit: Duration,
-    queued: &LandingQueueTime,
+    queued: &QueueTime,
     run: &mut F,
 ) -> Option<F::Output> {
     let started = tokio::time::Instant::now();

@@ -1,37 +1,34 @@
 //! What nightshift knows about source code, by tree-sitter: which language a file is written in
 //! ([`Language::of`]), where its syntax is broken ([`syntax_errors`], with lines and columns the
 //! model is shown), which top-level symbols it defines ([`symbols`], for the repository map
-//! in the prompt), which parts of a test check the code a task is about ([`narrow_test`]), which
-//! asserts the task's own examples back ([`backed_by_task`], [`failing_statement`]), how a
+//! in the prompt), which examples a task states ([`stated_examples`]: calls and the values they
+//! should give) and which of them a test leaves unchecked ([`unchecked_examples`]), how a
 //! Rust integration test reaches its crate ([`reroot_integration_test`]), which definitions a
 //! whole-file answer left out, to put back ([`restore_definitions`]), and which parts of a test
 //! are copies of the code it should import ([`import_instead_of_copies`]) or call it without an
 //! import ([`import_missing`]); which lines of a test break its syntax alone, to take out
 //! ([`without_broken_lines`]); and which definitions a task asks for by name, in which file
-//! ([`asked_definitions`]); and which rows of a parametrized test fail, to take out alone
-//! ([`without_cases`]).
+//! ([`asked_definitions`]).
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
 mod asked;
 mod broken;
-mod cases;
 mod copies;
 mod examples;
-mod narrow;
 mod reroot;
 mod restore;
+mod stated;
 mod symbols;
 mod syntax;
 
 pub use asked::{Asked, asked_definitions};
 pub use broken::{Mended, without_broken_lines};
-pub use cases::{Cases, without_cases};
 pub use copies::{Imported, import_instead_of_copies, import_missing};
-pub use examples::{TestStatement, backed_by_task, failing_statement, unchecked_examples};
-pub use narrow::{Narrowed, narrow_test};
+pub use examples::unchecked_examples;
 pub use reroot::{Rerooted, reroot_integration_test};
 pub use restore::{Restored, restore_definitions};
+pub use stated::{Stated, stated_examples};
 pub use symbols::{Symbol, symbols};
 pub use syntax::{SyntaxError, syntax_errors};
 

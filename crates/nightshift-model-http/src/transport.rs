@@ -255,7 +255,7 @@ where
                 }
                 bytes += text.len();
                 if bytes > max_bytes {
-                    return Err(ModelError::Stream(format!(
+                    return Err(ModelError::Unusable(format!(
                         "reply exceeds {max_bytes} bytes"
                     )));
                 }

@@ -57,6 +57,9 @@ pub(crate) struct Job {
     /// they take a copy of this job's KV cells once it has, and their first token from the same
     /// logits. The job waits until there is a sequence id for each.
     pub(crate) forks: Vec<Fork>,
+    /// Told when the job leaves the queue for sequences of its own: until then the caller
+    /// waits its turn ([`nightshift_model::queue::waiting`]).
+    pub(crate) begun: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// A further reply to a [`Job`]'s prompt.
@@ -169,13 +172,17 @@ impl<'m> Engine<'m> {
     /// Starts waiting jobs, in arrival order, while there are sequence ids for them (one for a
     /// job, and one for each of its forks).
     fn admit(&mut self) {
-        while let Some(job) = self.waiting.pop_front() {
+        while let Some(mut job) = self.waiting.pop_front() {
             if job.events.is_closed() && job.forks.iter().all(|f| f.events.is_closed()) {
                 continue;
             }
             if self.free_ids.len() < 1 + job.forks.len() {
                 self.waiting.push_front(job);
                 return;
+            }
+            if let Some(begun) = job.begun.take() {
+                // A caller gone meanwhile: nobody to tell.
+                begun.send(()).ok();
             }
             let prepared = self
                 .prepare(&job.request)

@@ -9,7 +9,7 @@ use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
 use nightshift_model::{
-    Availability, ChatModel, ChatRequest, Completion, EventStream, ModelError, Result,
+    Availability, ChatModel, ChatRequest, Completion, EventStream, ModelError, Result, queue,
 };
 use tokio::sync::{OnceCell, mpsc};
 use tokio_stream::wrappers::UnboundedReceiverStream;
@@ -137,14 +137,18 @@ impl ChatModel for LocalModel {
         let started = Instant::now();
         let jobs = self.engine().await?;
         let (events, rx) = mpsc::unbounded_channel();
+        let (begun, turn) = tokio::sync::oneshot::channel();
         jobs.send(engine::Job {
             request,
             events,
             started,
             forks: Vec::new(),
+            begun: Some(begun),
         })
         .await
         .map_err(|_| ModelError::Unavailable("the decode thread has stopped".into()))?;
+        // A closed channel: the job ended before it began (an error is on `rx`).
+        drop(queue::waiting(turn).await);
         Ok(Box::pin(UnboundedReceiverStream::new(rx)))
     }
 
@@ -156,7 +160,10 @@ impl ChatModel for LocalModel {
         let n = request.replies();
         let together = self.options.sequences.max(1);
         let mut replies = Vec::new();
+        let mut turns = Vec::new();
         for first in (0..n).step_by(together as usize) {
+            let (begun, turn) = tokio::sync::oneshot::channel();
+            turns.push(turn);
             let (events, rx) = mpsc::unbounded_channel();
             replies.push(rx);
             let mut forks = Vec::new();
@@ -173,10 +180,12 @@ impl ChatModel for LocalModel {
                 events,
                 started,
                 forks,
+                begun: Some(begun),
             })
             .await
             .map_err(|_| ModelError::Unavailable("the decode thread has stopped".into()))?;
         }
+        drop(queue::waiting(futures::future::join_all(turns)).await);
         let replies = replies.into_iter().map(|rx| {
             nightshift_model::collect(Box::pin(UnboundedReceiverStream::new(rx)), started)
         });

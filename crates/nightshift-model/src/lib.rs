@@ -7,6 +7,7 @@
 //! the set of backends is open (configuration picks them at run time).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod queue;
 pub mod router;
 
 use std::pin::Pin;
@@ -268,6 +269,7 @@ impl ErrorClass {
             Self::Unavailable => "unavailable",
             Self::RateLimited(_) => "rate_limited",
             Self::Rejected => "rejected",
+            Self::Unusable => "unusable",
         }
     }
 }
@@ -325,6 +327,10 @@ pub enum ModelError {
     /// In-process inference failed.
     #[error("generation failed: {0}")]
     Generation(String),
+    /// The backend answered, but with a reply that cannot be used (longer than the reply
+    /// limit): a fault of this reply, not of the backend's health.
+    #[error("unusable reply: {0}")]
+    Unusable(String),
 }
 
 /// What to do about an error.
@@ -338,6 +344,10 @@ pub enum ErrorClass {
     RateLimited(Option<Duration>),
     /// The request itself is wrong: fail the attempt with the reason, no switch.
     Rejected,
+    /// The backend works, but this reply cannot be used: its circuit counts a success (one
+    /// reply must not shut a backend out for every other task), the request fails without a
+    /// switch, and a later attempt may sample a usable one.
+    Unusable,
 }
 
 impl ModelError {
@@ -352,6 +362,7 @@ impl ModelError {
             Self::Unavailable(_) => ErrorClass::Unavailable,
             Self::RateLimited { retry_after, .. } => ErrorClass::RateLimited(*retry_after),
             Self::Request { .. } => ErrorClass::Rejected,
+            Self::Unusable(_) => ErrorClass::Unusable,
         }
     }
 

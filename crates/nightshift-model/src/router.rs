@@ -8,7 +8,10 @@
 //! - *rate limited* (429): the next backend if there is one; if every backend failed and one of
 //!   them was rate limited, the request fails as `RateLimited` with the soonest `Retry-After`,
 //!   so the caller can park the task until then instead of failing it;
-//! - *rejected* (400-class): no switch, the request fails with the reason.
+//! - *rejected* (400-class): no switch, the request fails with the reason;
+//! - *unusable* (a reply over the size limit): no switch, the request fails, and the backend's
+//!   circuit counts a success: it answered, and one hostile or runaway reply must not shut it
+//!   out for every other task.
 //!
 //! Each backend has a concurrency limit (a semaphore) and a circuit breaker: after
 //! `breaker_threshold` consecutive failures it opens for `breaker_cooldown`, then lets one probe
@@ -188,7 +191,7 @@ impl ChatModel for Router {
             match route.model.stream(request.clone()).await {
                 Ok(stream) => return Ok(stream),
                 Err(err) => match err.class() {
-                    ErrorClass::Rejected => return Err(err),
+                    ErrorClass::Rejected | ErrorClass::Unusable => return Err(err),
                     ErrorClass::Transient
                     | ErrorClass::Unavailable
                     | ErrorClass::RateLimited(_) => {
@@ -257,7 +260,7 @@ impl Router {
                 given_up.push(format!("{} (circuit open)", route.model.backend()));
                 continue;
             }
-            let Ok(_slot) = route.slots.acquire().await else {
+            let Ok(_slot) = crate::queue::waiting(route.slots.acquire()).await else {
                 continue; // closed semaphore: the route is being torn down
             };
             let mut retry = 0;
@@ -282,6 +285,13 @@ impl Router {
                 };
                 tracing::warn!(backend = %route.name(), %err, "model call failed");
                 match err.class() {
+                    ErrorClass::Unusable => {
+                        route.with_circuit(Circuit::succeeded);
+                        return Traced {
+                            result: Err(err),
+                            calls,
+                        };
+                    }
                     ErrorClass::Rejected => {
                         return Traced {
                             result: Err(err),

@@ -479,12 +479,24 @@ impl TaskQueue for SqliteStore {
         let now = now_ms();
         let mut ids = Vec::with_capacity(tasks.len());
         for task in &tasks {
+            if let Some(key) = &task.key {
+                let known: Option<TaskId> =
+                    sqlx::query_scalar("SELECT id FROM tasks WHERE intake_key = ?1")
+                        .bind(key)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                if let Some(id) = known {
+                    ids.push(id);
+                    continue;
+                }
+            }
             let id: TaskId = sqlx::query_scalar(
                 // Claimable at once, whatever the clock says later: a task queued while the
                 // clock ran ahead must not wait for it to catch up after a step back.
                 "INSERT INTO tasks (description, priority, status, metadata, source, max_retries,
-                 run_after_ms, created_at_ms, updated_at_ms)
-                 VALUES (?1, ?2, 'queued', ?3, ?4, ?5, 0, ?6, ?6) RETURNING id",
+                 run_after_ms, created_at_ms, updated_at_ms, intake_key)
+                 VALUES (?1, ?2, 'queued', ?3, ?4, ?5, 0, ?6, ?6, ?7) RETURNING id",
             )
             .bind(&task.description)
             .bind(task.priority)
@@ -492,6 +504,7 @@ impl TaskQueue for SqliteStore {
             .bind(&task.source)
             .bind(i64::from(task.max_retries))
             .bind(now)
+            .bind(&task.key)
             .fetch_one(&mut *tx)
             .await
             .map_err(backend)?;
@@ -699,6 +712,15 @@ impl TaskQueue for SqliteStore {
     }
 
     #[instrument(skip_all)]
+    async fn task_with_key(&self, key: &str) -> Result<Option<TaskId>> {
+        sqlx::query_scalar("SELECT id FROM tasks WHERE intake_key = ?1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    #[instrument(skip_all)]
     async fn counts(&self) -> Result<QueueCounts> {
         let now = now_ms();
         let rows = sqlx::query(
@@ -759,18 +781,25 @@ impl EventLog for SqliteStore {
 
     #[instrument(skip_all)]
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
-        let rows = sqlx::query(
+        // After a cursor, the oldest lines past it (a follower pages forward through every
+        // line); without one, the newest (a tail).
+        let sql = if query.after_id.is_some() {
+            "SELECT * FROM execution_logs
+               WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2
+               ORDER BY id ASC LIMIT ?3"
+        } else {
             "SELECT * FROM (SELECT * FROM execution_logs
                WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2
                ORDER BY id DESC LIMIT ?3)
-             ORDER BY id ASC",
-        )
-        .bind(query.task_id)
-        .bind(query.after_id.unwrap_or(0))
-        .bind(i64::from(query.limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+             ORDER BY id ASC"
+        };
+        let rows = sqlx::query(sql)
+            .bind(query.task_id)
+            .bind(query.after_id.unwrap_or(0))
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter().map(rows::log_entry).collect()
     }
 }

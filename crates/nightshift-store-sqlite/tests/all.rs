@@ -395,3 +395,89 @@ async fn a_database_deleted_while_open_takes_no_more_writes() {
     assert!(err.to_string().contains("deleted or replaced"), "{err}");
     assert!(store.claim("w", LEASE).await.is_err());
 }
+
+#[tokio::test]
+async fn a_task_with_a_key_already_queued_is_not_queued_again() {
+    let (dir, store) = store().await;
+    let keyed = |description: &str, key: &str| task(description, 5).with_key(key).unwrap();
+    let first = store
+        .enqueue(vec![keyed("a", "k1"), task("b", 5), keyed("a again", "k1")])
+        .await
+        .unwrap();
+    assert_eq!(first[0], first[2], "one batch: the key's first task");
+    assert_ne!(first[0], first[1]);
+    // Across reopening, and whatever the task's state now.
+    store.cancel(first[0]).await.unwrap();
+    drop(store);
+    let store = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
+    let again = store
+        .enqueue(vec![keyed("other text", "k1"), keyed("c", "k2")])
+        .await
+        .unwrap();
+    assert_eq!(again[0], first[0]);
+    assert_eq!(store.task_with_key("k1").await.unwrap(), Some(first[0]));
+    assert_eq!(store.task_with_key("k2").await.unwrap(), Some(again[1]));
+    assert_eq!(store.task_with_key("none").await.unwrap(), None);
+    assert_eq!(store.tasks(None, 10).await.unwrap().len(), 3);
+    assert_eq!(store.task(first[0]).await.unwrap().description, "a");
+    // Keys are bounded, printable text.
+    for bad in ["", "tab\there", &"x".repeat(201)] {
+        assert!(
+            matches!(task("d", 5).with_key(bad), Err(StoreError::Invalid(_))),
+            "{bad:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_tail() {
+    let (_dir, store) = store().await;
+    for n in 0..10 {
+        store
+            .log(nightshift_store::NewLogEntry {
+                task_id: None,
+                attempt: None,
+                level: nightshift_store::LogLevel::Info,
+                event: "test".to_owned(),
+                message: format!("line {n}"),
+            })
+            .await
+            .unwrap();
+    }
+    let page = |after_id: Option<i64>| {
+        let store = store.clone();
+        async move {
+            store
+                .logs(&LogQuery {
+                    task_id: None,
+                    after_id,
+                    limit: 4,
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|l| l.message)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(page(None).await, ["line 6", "line 7", "line 8", "line 9"]);
+    let mut seen = Vec::new();
+    let mut cursor = Some(0);
+    loop {
+        let lines = store
+            .logs(&LogQuery {
+                task_id: None,
+                after_id: cursor,
+                limit: 4,
+            })
+            .await
+            .unwrap();
+        let Some(last) = lines.last() else { break };
+        cursor = Some(last.id);
+        seen.extend(lines.into_iter().map(|l| l.message));
+    }
+    assert_eq!(
+        seen,
+        (0..10).map(|n| format!("line {n}")).collect::<Vec<_>>()
+    );
+}

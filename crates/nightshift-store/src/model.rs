@@ -95,7 +95,13 @@ pub struct NewTask {
     pub source: String,
     /// Retries after the first attempt.
     pub max_retries: u32,
+    /// The intake's key for it (an API client's `Idempotency-Key`, an entry of a watched tasks
+    /// file): a task whose key is already in the queue is not queued again. `None`: no key.
+    pub key: Option<String>,
 }
+
+/// Longest intake key, in bytes.
+pub const KEY_MAX_BYTES: usize = 200;
 
 impl NewTask {
     /// Validates and builds a task. The description is trimmed; it must not be empty.
@@ -136,7 +142,23 @@ impl NewTask {
             },
             source: source.to_owned(),
             max_retries,
+            key: None,
         })
+    }
+
+    /// The task with an intake key: queued once, however often it is submitted. The key must
+    /// be 1 to [`KEY_MAX_BYTES`] bytes of printable ASCII.
+    pub fn with_key(mut self, key: &str) -> Result<Self, StoreError> {
+        if key.is_empty()
+            || key.len() > KEY_MAX_BYTES
+            || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        {
+            return Err(StoreError::Invalid(format!(
+                "an intake key is 1 to {KEY_MAX_BYTES} printable ASCII characters"
+            )));
+        }
+        self.key = Some(key.to_owned());
+        Ok(self)
     }
 }
 
@@ -254,8 +276,8 @@ pub struct QueueCounts {
     pub cancelled: u64,
 }
 
-/// Severity of a log line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Severity of a log line, ordered from `Debug` up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
     /// Details.
@@ -336,7 +358,8 @@ pub struct LogQuery {
     pub task_id: Option<TaskId>,
     /// Only lines with an id above this (for following).
     pub after_id: Option<i64>,
-    /// At most this many, the newest ones (returned oldest first).
+    /// At most this many, oldest first: after `after_id` the oldest past it (a follower pages
+    /// forward through every line), without it the newest (a tail).
     pub limit: u32,
 }
 

@@ -13,7 +13,12 @@ use crate::{
 #[async_trait]
 pub trait TaskQueue: Send + Sync {
     /// Adds tasks atomically: all of them or none. Returns their ids in order. Durable on return.
+    /// A task whose intake key ([`NewTask::key`]) is already in the queue is not added again:
+    /// its id is the one queued before.
     async fn enqueue(&self, tasks: Vec<NewTask>) -> Result<Vec<TaskId>>;
+
+    /// The task queued with intake key `key`, if any.
+    async fn task_with_key(&self, key: &str) -> Result<Option<TaskId>>;
 
     /// Claims the highest-priority claimable task (FIFO within a priority) for `owner`, with a
     /// lease of `lease` from now. `None` when nothing is claimable or the queue is paused.

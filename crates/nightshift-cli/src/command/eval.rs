@@ -65,7 +65,8 @@ pub(crate) struct Cmd {
     /// report pass@1 and the oracle pass@k (any of the first k passes) for k = 3, 5, ….
     #[arg(long, value_name = "K")]
     samples: Option<u32>,
-    /// With `--samples`: repeat with this many sampling seeds (1, 2, …), for a mean and a range.
+    /// Run the suite once per sampling seed (1, 2, …: the `seed` setting, or the replies' seeds
+    /// with `--samples`), for a mean and a range.
     #[arg(long, default_value_t = 1)]
     seeds: u32,
     /// With `--samples`: the first prompt as an attempt sends it (`full`), or only the format's
@@ -98,6 +99,8 @@ struct Outcome {
     task: String,
     language: String,
     kind: String,
+    /// The run's sampling seed (`--seeds`).
+    seed: u32,
     /// Whether the model's first answer, applied alone, passes the hidden check.
     first_passed: bool,
     /// Whether what the task landed passes the hidden check.
@@ -109,6 +112,8 @@ struct Outcome {
     seconds: f64,
     prompt_tokens: u64,
     completion_tokens: u64,
+    /// Milliseconds from the first request to its first token: how long the prompt took to read.
+    first_token_ms: Option<u64>,
     /// The end of the check's output when it failed, or the task's last error.
     detail: String,
     /// Where the task's repository was kept (`--keep`).
@@ -189,42 +194,52 @@ impl Cmd {
             }
             return Ok(());
         }
-        let mut outcomes: Vec<Outcome> = futures::stream::iter(&tasks)
-            .map(|task| {
-                let model = Arc::clone(&model);
-                let sandbox = &sandbox;
-                async move {
-                    let outcome =
-                        run_task(&ctx.config, model, sandbox, task, check_timeout, self.keep).await;
-                    let outcome = outcome.unwrap_or_else(|err| Outcome {
-                        task: task.name.clone(),
-                        language: task.spec.language.clone(),
-                        kind: task.spec.kind.clone(),
-                        first_passed: false,
-                        passed: false,
-                        status: "harness error".to_owned(),
-                        attempts: 0,
-                        rounds: 0,
-                        seconds: 0.0,
-                        prompt_tokens: 0,
-                        completion_tokens: 0,
-                        detail: format!("{err:#}"),
-                        kept: None,
-                    });
-                    eprintln!(
-                        "{} {} (first answer: {}, {:.0} s)",
-                        verdict(outcome.passed),
-                        outcome.task,
-                        verdict(outcome.first_passed),
-                        outcome.seconds
-                    );
-                    outcome
-                }
-            })
-            .buffer_unordered(jobs)
-            .collect()
-            .await;
-        outcomes.sort_by(|a, b| a.task.cmp(&b.task));
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        for seed in 1..=self.seeds.max(1) {
+            let mut config = ctx.config.clone();
+            config.seed = seed;
+            let config = &config;
+            let mut run: Vec<Outcome> = futures::stream::iter(&tasks)
+                .map(|task| {
+                    let model = Arc::clone(&model);
+                    let sandbox = &sandbox;
+                    async move {
+                        let outcome =
+                            run_task(config, model, sandbox, task, check_timeout, self.keep).await;
+                        let mut outcome = outcome.unwrap_or_else(|err| Outcome {
+                            task: task.name.clone(),
+                            language: task.spec.language.clone(),
+                            kind: task.spec.kind.clone(),
+                            seed,
+                            first_passed: false,
+                            passed: false,
+                            status: "harness error".to_owned(),
+                            attempts: 0,
+                            rounds: 0,
+                            seconds: 0.0,
+                            prompt_tokens: 0,
+                            completion_tokens: 0,
+                            first_token_ms: None,
+                            detail: format!("{err:#}"),
+                            kept: None,
+                        });
+                        outcome.seed = seed;
+                        eprintln!(
+                            "{} {} (seed {seed}, first answer: {}, {:.0} s)",
+                            verdict(outcome.passed),
+                            outcome.task,
+                            verdict(outcome.first_passed),
+                            outcome.seconds
+                        );
+                        outcome
+                    }
+                })
+                .buffer_unordered(jobs)
+                .collect()
+                .await;
+            run.sort_by(|a, b| a.task.cmp(&b.task));
+            outcomes.extend(run);
+        }
 
         print_table(&outcomes);
         let report = Report {
@@ -352,7 +367,9 @@ async fn run_task(
     store.close().await;
     let rounds = calls
         .iter()
-        .filter(|c| c.outcome == "ok" && (c.purpose == "code" || c.purpose == "repair"))
+        .filter(|c| {
+            c.outcome == "ok" && ["code", "repair", "resample"].contains(&c.purpose.as_str())
+        })
         .count();
 
     // The check runs on a clone of the branch, with the hidden files on top.
@@ -385,6 +402,7 @@ async fn run_task(
         task: task.name.clone(),
         language: task.spec.language.clone(),
         kind: task.spec.kind.clone(),
+        seed: config.seed,
         first_passed,
         passed,
         status: final_task.status.as_str().to_owned(),
@@ -393,6 +411,7 @@ async fn run_task(
         seconds,
         prompt_tokens: calls.iter().map(|c| c.prompt_tokens).sum(),
         completion_tokens: calls.iter().map(|c| c.completion_tokens).sum(),
+        first_token_ms: calls.first().and_then(|c| c.first_token_ms),
         detail: tail(&detail, 2_000),
         kept,
     })
@@ -438,8 +457,9 @@ fn verdict(passed: bool) -> &'static str {
 
 fn print_table(outcomes: &[Outcome]) {
     println!(
-        "{:<34} {:<10} {:<12} {:<6} {:<6} {:<9} {:>3} {:>3} {:>6} {:>8} {:>7}",
+        "{:<34} {:>4} {:<10} {:<12} {:<6} {:<6} {:<9} {:>3} {:>3} {:>6} {:>8} {:>7}",
         "task",
+        "seed",
         "language",
         "kind",
         "first",
@@ -453,8 +473,9 @@ fn print_table(outcomes: &[Outcome]) {
     );
     for o in outcomes {
         println!(
-            "{:<34} {:<10} {:<12} {:<6} {:<6} {:<9} {:>3} {:>3} {:>6.0} {:>8} {:>7}",
+            "{:<34} {:>4} {:<10} {:<12} {:<6} {:<6} {:<9} {:>3} {:>3} {:>6.0} {:>8} {:>7}",
             o.task,
+            o.seed,
             o.language,
             o.kind,
             verdict(o.first_passed),
@@ -470,21 +491,100 @@ fn print_table(outcomes: &[Outcome]) {
             println!("    kept: {}", kept.display());
         }
     }
-    let passed = outcomes.iter().filter(|o| o.passed).count();
-    let first = outcomes.iter().filter(|o| o.first_passed).count();
-    let total = outcomes.len().max(1);
-    let mut times: Vec<f64> = outcomes.iter().map(|o| o.seconds).collect();
-    times.sort_by(f64::total_cmp);
+    let mut seeds: Vec<u32> = outcomes.iter().map(|o| o.seed).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let mut rates = Vec::new();
+    for &seed in &seeds {
+        let run: Vec<&Outcome> = outcomes.iter().filter(|o| o.seed == seed).collect();
+        let rate = Rates::of(&run);
+        println!(
+            "seed {seed}: passed {}/{} ({:.1}%), landed {} of which {} pass (precision {:.1}%); the \
+             first answer alone {}/{} ({:.1}%); median {:.0} s, {:.0} prompt + {:.0} completion \
+             tokens per task",
+            rate.passed,
+            run.len(),
+            rate.pass_rate(),
+            rate.landed,
+            rate.landed_passed,
+            rate.precision(),
+            rate.first,
+            run.len(),
+            rate.first_rate(),
+            rate.median_seconds,
+            rate.prompt_tokens,
+            rate.completion_tokens,
+        );
+        rates.push(rate);
+    }
+    let spread = |f: fn(&Rates) -> f64| {
+        let values: Vec<f64> = rates.iter().map(f).collect();
+        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        format!("{mean:.1} ({min:.1}–{max:.1})")
+    };
     println!(
-        "passed {passed}/{} ({:.0}%; the first answer alone {first}/{}, {:.0}%), median {:.0} s per task, {} prompt + {} completion tokens",
-        outcomes.len(),
-        100.0 * passed as f64 / total as f64,
-        outcomes.len(),
-        100.0 * first as f64 / total as f64,
-        times.get(times.len() / 2).copied().unwrap_or_default(),
-        outcomes.iter().map(|o| o.prompt_tokens).sum::<u64>(),
-        outcomes.iter().map(|o| o.completion_tokens).sum::<u64>(),
+        "over {} seed(s), mean (range): pass rate {} %, precision {} %, first answer {} %, \
+         prompt tokens per task {}, completion tokens per task {}, median seconds {}",
+        rates.len(),
+        spread(Rates::pass_rate),
+        spread(Rates::precision),
+        spread(Rates::first_rate),
+        spread(|r| r.prompt_tokens),
+        spread(|r| r.completion_tokens),
+        spread(|r| r.median_seconds),
     );
+}
+
+/// The figures of one run of a suite.
+struct Rates {
+    tasks: usize,
+    passed: usize,
+    first: usize,
+    /// Tasks that landed a commit.
+    landed: usize,
+    /// Tasks that landed a commit that passes the hidden check.
+    landed_passed: usize,
+    median_seconds: f64,
+    /// Means per task.
+    prompt_tokens: f64,
+    completion_tokens: f64,
+}
+
+impl Rates {
+    fn of(run: &[&Outcome]) -> Self {
+        let landed: Vec<&&Outcome> = run.iter().filter(|o| o.status == "succeeded").collect();
+        let mut times: Vec<f64> = run.iter().map(|o| o.seconds).collect();
+        times.sort_by(f64::total_cmp);
+        let per_task = |sum: u64| sum as f64 / run.len().max(1) as f64;
+        Self {
+            tasks: run.len(),
+            passed: run.iter().filter(|o| o.passed).count(),
+            first: run.iter().filter(|o| o.first_passed).count(),
+            landed: landed.len(),
+            landed_passed: landed.iter().filter(|o| o.passed).count(),
+            median_seconds: times.get(times.len() / 2).copied().unwrap_or_default(),
+            prompt_tokens: per_task(run.iter().map(|o| o.prompt_tokens).sum()),
+            completion_tokens: per_task(run.iter().map(|o| o.completion_tokens).sum()),
+        }
+    }
+
+    fn pass_rate(&self) -> f64 {
+        100.0 * self.passed as f64 / self.tasks.max(1) as f64
+    }
+
+    fn first_rate(&self) -> f64 {
+        100.0 * self.first as f64 / self.tasks.max(1) as f64
+    }
+
+    /// Landed commits that pass the hidden check, of landed commits (100 when none landed).
+    fn precision(&self) -> f64 {
+        if self.landed == 0 {
+            return 100.0;
+        }
+        100.0 * self.landed_passed as f64 / self.landed as f64
+    }
 }
 
 fn tail(text: &str, chars: usize) -> String {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use nightshift_store::{EventLog, LogEntry, LogQuery, Store};
+use nightshift_store::{EventLog, LogEntry, LogLevel, LogQuery, Store};
 
 use crate::context::Context;
 
@@ -18,9 +18,36 @@ pub(crate) struct Cmd {
     /// Keep printing new lines as they come.
     #[arg(long, short)]
     follow: bool,
+    /// Every line of each event (prompts, replies and check output in full); by default each
+    /// event is one line.
+    #[arg(long)]
+    full: bool,
+    /// Only events of this level and above (debug, info, warn, error), among the latest lines.
+    #[arg(long)]
+    level: Option<LogLevel>,
 }
 
-fn print(entry: &LogEntry) {
+/// Longest message printed on an event's one line.
+const ONE_LINE_CHARS: usize = 200;
+
+/// `message` as one line: its first line, cut at [`ONE_LINE_CHARS`], saying what was left out.
+fn one_line(message: &str) -> String {
+    let mut lines = message.lines();
+    let first = lines.next().unwrap_or_default();
+    let rest = lines.count();
+    let mut line: String = first.chars().take(ONE_LINE_CHARS).collect();
+    let cut = line.len() < first.len();
+    if cut || rest > 0 {
+        line.push_str(if cut { "… " } else { " " });
+        line.push_str(&match rest {
+            0 => "[--full]".to_owned(),
+            n => format!("[+{n} lines: --full]"),
+        });
+    }
+    line
+}
+
+fn print(entry: &LogEntry, full: bool) {
     let task = entry
         .task_id
         .map(|id| match entry.attempt {
@@ -39,7 +66,11 @@ fn print(entry: &LogEntry) {
         entry.level.as_str(),
         entry.event,
         task,
-        entry.message
+        if full {
+            entry.message.clone()
+        } else {
+            one_line(&entry.message)
+        }
     );
 }
 
@@ -65,7 +96,9 @@ impl Cmd {
         loop {
             let entries = store.logs(&query).await?;
             for entry in &entries {
-                print(entry);
+                if self.level.is_none_or(|level| entry.level >= level) {
+                    print(entry, self.full);
+                }
             }
             if let Some(last) = entries.last() {
                 query.after_id = Some(last.id);
@@ -80,5 +113,22 @@ impl Cmd {
                 _ = tokio::signal::ctrl_c() => return Ok(()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn an_event_is_one_line_saying_what_it_leaves_out() {
+        assert_eq!(one_line("claimed"), "claimed");
+        assert_eq!(
+            one_line("round 1 failed:\nassert 1 == 2\nmore"),
+            "round 1 failed: [+2 lines: --full]"
+        );
+        let long = "x".repeat(300);
+        assert_eq!(one_line(&long), format!("{}… [--full]", "x".repeat(200)));
+        assert_eq!(one_line(""), "");
     }
 }

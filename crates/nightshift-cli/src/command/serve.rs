@@ -1,6 +1,7 @@
 //! `nightshift serve`: the daemon.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -11,6 +12,7 @@ use nightshift_daemon::{Daemon, DaemonSettings};
 use nightshift_git::Repo;
 use nightshift_sandbox::{Limits, Mode, Sandbox, Unavailable};
 use nightshift_store::{RetryPolicy, SystemState as _};
+use nightshift_web::{Access, Web};
 use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
@@ -60,11 +62,50 @@ impl Cmd {
         } else {
             tracing::warn!("sandbox: {}", sandbox.describe());
         }
-        let settings = daemon_settings(config, &repo, sandbox);
-        let daemon = Daemon::new(store.clone(), Arc::new(model), repo, settings);
+        // The dashboard and the API: a port that cannot be had, or a bind that would expose the
+        // agent without a token, stops the start.
+        let listener = nightshift_web::bind(
+            SocketAddr::new(config.bind, config.port),
+            config.access_token.as_deref(),
+        )
+        .await?;
+        let addr = listener.local_addr()?;
+        tracing::info!("dashboard and API on http://{addr}");
         let shutdown = CancellationToken::new();
+        let web = nightshift_web::app(
+            Web::new(
+                store.clone(),
+                Access::new(addr, config.access_token.clone()),
+                config.max_retries,
+            )
+            .stopping_on(shutdown.clone()),
+        );
+        let mut settings = daemon_settings(config, &repo, sandbox);
+        settings.http = Some(format!("http://{addr}"));
+        let daemon = Daemon::new(store.clone(), Arc::new(model), repo, settings);
         tokio::spawn(stop_on_signal(shutdown.clone()));
-        daemon.run(shutdown).await?;
+        let server = tokio::spawn(nightshift_web::serve(listener, web, shutdown.clone()));
+        let watcher = config.tasks_file.as_ref().map(|file| {
+            tokio::spawn(crate::watch::tasks_file(
+                ctx.repo.join(file),
+                store.clone(),
+                config.max_retries,
+                shutdown.clone(),
+            ))
+        });
+        let ran = daemon.run(shutdown.clone()).await;
+        shutdown.cancel();
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!(%err, "the HTTP server failed"),
+            Err(err) => tracing::error!(%err, "the HTTP server panicked"),
+        }
+        if let Some(watcher) = watcher
+            && let Err(err) = watcher.await
+        {
+            tracing::error!(%err, "the tasks file's watcher panicked");
+        }
+        ran?;
         store.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -100,13 +141,17 @@ pub(crate) fn daemon_settings(config: &Config, repo: &Repo, sandbox: Sandbox) ->
             test_timeout: config.test_timeout,
             max_output_tokens: config.max_output_tokens,
             repair_rounds: config.repair_rounds,
+            candidates: config.candidates,
+            seed: config.seed,
             constrained_output: config.constrained_output,
             edit_format: edit_format(config),
             repair_strategy: repair_strategy(config),
             context_tokens: config.context_tokens,
+            prompt_tokens: prompt_tokens(config),
             sandbox,
             test_command: config.test_command.clone(),
         },
+        http: None,
     }
 }
 
@@ -119,15 +164,30 @@ pub(crate) fn edit_format(config: &Config) -> EditFormat {
         EditFormatChoice::Whole => EditFormat::Whole,
         EditFormatChoice::SearchReplace => EditFormat::SearchReplace,
         EditFormatChoice::Auto => {
-            let small = config.model_type == ModelType::Gpt4all
-                || parameters_billions(&config.model_name).is_some_and(|b| b <= 8.0);
-            if small {
+            if is_small(config) {
                 EditFormat::Whole
             } else {
                 EditFormat::SearchReplace
             }
         }
     }
+}
+
+/// Tokens of repository content per prompt for small models under `prompt_tokens = "auto"`:
+/// the files the task names and a few related ones, with room to spare; a 0.5B given thirty
+/// files read them for minutes before its first token.
+const SMALL_MODEL_PROMPT_TOKENS: u32 = 2_048;
+
+/// The prompt budget the configuration asks for: `auto` gives the in-process model and models
+/// whose name gives at most 8B parameters [`SMALL_MODEL_PROMPT_TOKENS`], the rest their window.
+pub(crate) fn prompt_tokens(config: &Config) -> u32 {
+    config.prompt_tokens.unwrap_or_else(|| {
+        if is_small(config) {
+            SMALL_MODEL_PROMPT_TOKENS
+        } else {
+            0
+        }
+    })
 }
 
 /// What the configuration asks a round after a failed check to do. `auto` asks models of at most
@@ -157,6 +217,12 @@ pub(crate) fn repair_strategy(config: &Config) -> RepairStrategy {
 }
 
 /// The parameter count a model's name gives, in billions: `1.5b` in `qwen2.5-coder:1.5b`.
+/// The in-process model, or one whose name gives at most 8B parameters.
+fn is_small(config: &Config) -> bool {
+    config.model_type == ModelType::Gpt4all
+        || parameters_billions(&config.model_name).is_some_and(|b| b <= 8.0)
+}
+
 fn parameters_billions(name: &str) -> Option<f64> {
     name.to_ascii_lowercase()
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))

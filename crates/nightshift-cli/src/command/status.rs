@@ -1,7 +1,6 @@
 //! `nightshift status`.
 
 use clap::Args;
-use nightshift_agent::{EditFormat, RepairStrategy};
 use nightshift_daemon::PRESENCE_KEY;
 use nightshift_model::Availability;
 use nightshift_store::{CommitLog, ModelStatsLog, SystemState, TaskQueue, now_ms};
@@ -52,13 +51,24 @@ impl Cmd {
                 "UNAVAILABLE, the daemon will not start: {unavailable}"
             )),
         };
-        let edit_format = match super::serve::edit_format(&ctx.config) {
-            EditFormat::Whole => "whole files",
-            EditFormat::SearchReplace => "search/replace blocks",
+        // The running daemon's own settings; this shell's configuration only when none runs
+        // (another shell's MODEL_TYPE must not make status describe another agent).
+        let (edit_format, repair_strategy) = match &presence {
+            Some(p) => (
+                p["edit_format"].as_str().unwrap_or("?").to_owned(),
+                p["repair_strategy"].as_str().unwrap_or("?").to_owned(),
+            ),
+            None => (
+                super::serve::edit_format(&ctx.config).as_str().to_owned(),
+                super::serve::repair_strategy(&ctx.config)
+                    .as_str()
+                    .to_owned(),
+            ),
         };
-        let repair_strategy = match super::serve::repair_strategy(&ctx.config) {
-            RepairStrategy::Repair => "repair (the failure shown)",
-            RepairStrategy::Resample => "resample (the task asked again)",
+        let whose = if presence.is_some() {
+            "the daemon's"
+        } else {
+            "as this shell's configuration would run it"
         };
         let totals = store.totals_by_model().await?;
         let commits = store.commits(5).await?;
@@ -103,13 +113,20 @@ impl Cmd {
         );
         match &presence {
             Some(p) => println!(
-                "daemon:  running on {} (pid {}), {} workers, model {}",
+                "daemon:  running on {} (pid {}), {} workers, model {}{}",
                 p["host"].as_str().unwrap_or("?"),
                 p["pid"],
                 p["workers"],
-                p["model"].as_str().unwrap_or("?")
+                p["model"].as_str().unwrap_or("?"),
+                p["http"]
+                    .as_str()
+                    .map(|url| format!(", {url}"))
+                    .unwrap_or_default()
             ),
             None => println!("daemon:  not running (nightshift serve)"),
+        }
+        if presence.is_some() {
+            println!("models as this shell's configuration names them:");
         }
         for (position, (name, availability)) in backends.iter().enumerate() {
             match availability {
@@ -123,13 +140,10 @@ impl Cmd {
             Ok(detail) => println!("sandbox: {detail}"),
             Err(problem) => println!("sandbox: {problem}"),
         }
+        println!("edits:   {edit_format} ({whose})");
         println!(
-            "edits:   {edit_format} (edit_format = {})",
-            ctx.config.edit_format.as_str()
-        );
-        println!(
-            "repairs: {repair_strategy} (repair_strategy = {})",
-            ctx.config.repair_strategy.as_str()
+            "repairs: {repair_strategy} ({whose}; resample: the task asked again, repair: format, \
+             syntax and definition errors shown)"
         );
         for c in &commits {
             println!(

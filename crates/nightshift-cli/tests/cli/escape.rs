@@ -123,7 +123,9 @@ fn hostile_tests_replies_and_repository_reach_nothing_outside_the_worktree() {
 
     let hostile = hostile_test(outside.path());
     let first = format!("{CODE}\n\n{hostile}");
-    let last = format!("{CODE}\n\n{CLEAN_TEST}");
+    // The last answer also writes `leak.py`, a name the hostile test linked to a file outside:
+    // the write goes through the pipeline into the worktree, never through a link.
+    let last = format!("{CODE}\n\n{CLEAN_TEST}\n\n```python leak.py\nLEAKED = 1\n```");
     let (url, requests) = fake_openai_recording(
         [first.as_str(), CONFIG_REPLY, last.as_str()]
             .iter()
@@ -167,7 +169,7 @@ fn hostile_tests_replies_and_repository_reach_nothing_outside_the_worktree() {
     let files = git_out(repo.path(), &["show", "--name-only", "--format=", sha]);
     let mut files: Vec<&str> = files.lines().filter(|l| !l.is_empty()).collect();
     files.sort_unstable();
-    assert_eq!(files, ["calc.py", "test_calc.py"]);
+    assert_eq!(files, ["calc.py", "leak.py", "test_calc.py"]);
     let calc = git_out(repo.path(), &["show", &format!("{sha}:calc.py")]);
     assert!(!calc.contains("tampered"), "{calc}");
 

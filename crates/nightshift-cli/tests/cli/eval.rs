@@ -39,7 +39,7 @@ fn a_suite_is_scored_by_hidden_checks_for_the_first_answer_and_for_what_landed()
         &calc,
         "from calc import mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n",
     );
-    // 01: a wrong first answer, a test that catches it, a repair. 02: right the first time.
+    // 01: a wrong first answer, a test that catches it, a fresh answer. 02: right the first time.
     let replies = [
         "```python calc.py\ndef sub(a, b):\n    return a - b\n\n\ndef add(a, b):\n    return a - b\n```",
         "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```",
@@ -93,7 +93,9 @@ fn a_suite_is_scored_by_hidden_checks_for_the_first_answer_and_for_what_landed()
         (&1.into(), &2.into(), &2.into())
     );
     assert!(
-        table.contains("passed 2/2 (100%; the first answer alone 1/2, 50%)"),
+        table.contains(
+            "passed 2/2 (100.0%), landed 2 of which 2 pass (precision 100.0%); the first answer alone 1/2 (50.0%)"
+        ),
         "{table}"
     );
 }

@@ -42,6 +42,11 @@ impl TestRepo {
                 worktrees.display().to_string(),
             ),
             ("NIGHTSHIFT_RETRY_BASE_DELAY".to_owned(), "1".to_owned()),
+            // One answer per round: a scripted model's replies are then one per request, in
+            // order. Tests of choosing among several set their own.
+            ("NIGHTSHIFT_CANDIDATES".to_owned(), "1".to_owned()),
+            // Daemons of tests running at once each take a free port for the HTTP server.
+            ("FLASK_PORT".to_owned(), "0".to_owned()),
             (
                 "NIGHTSHIFT_LOG".to_owned(),
                 "info,llama_cpp_2=warn".to_owned(),
@@ -157,6 +162,24 @@ impl TestRepo {
         serde_json::from_str(&self.ok(&["tasks", "show", &id.to_string(), "--json"])).unwrap()
     }
 
+    /// The logs of every `serve` this repository ran, for a failure's message.
+    pub fn serve_logs(&self) -> String {
+        let mut logs: Vec<_> = std::fs::read_dir(self.path().join(".nightshift"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|e| e == "log"))
+            .collect();
+        logs.sort();
+        logs.iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                format!("--- {} ---\n{text}", path.display())
+            })
+            .collect()
+    }
+
     /// Waits until every task is in a final state.
     pub fn wait_all_final(&self, limit: Duration) -> Vec<serde_json::Value> {
         let started = Instant::now();
@@ -172,7 +195,8 @@ impl TestRepo {
             }
             assert!(
                 started.elapsed() < limit,
-                "tasks not final after {limit:?}: {tasks:#?}"
+                "tasks not final after {limit:?}: {tasks:#?}\n{}",
+                self.serve_logs()
             );
             std::thread::sleep(Duration::from_millis(500));
         }
@@ -227,6 +251,23 @@ pub struct Daemon {
 impl Daemon {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The address its HTTP server listens on, from its log (waiting for it).
+    pub fn http_addr(&self) -> String {
+        let started = Instant::now();
+        loop {
+            let log = self.log();
+            if let Some(at) = log.find("dashboard and API on http://") {
+                let rest = &log[at + "dashboard and API on http://".len()..];
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no HTTP server in the log:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// SIGTERM, then wait for a clean exit.
@@ -351,4 +392,39 @@ pub fn sse_reply(content: &str) -> String {
     format!(
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\ndata: {chunk}\n\ndata: {usage}\n\ndata: [DONE]\n\n"
     )
+}
+
+/// What each model call of a task (`TestRepo::show`) asked for, in order.
+pub fn purposes(shown: &serde_json::Value) -> Vec<&str> {
+    shown["model_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["purpose"].as_str().unwrap())
+        .collect()
+}
+
+/// One HTTP/1.1 request to `addr` from this machine, as curl would send it (no `Origin`): the
+/// status code and the body.
+pub fn http(addr: &str, method: &str, path: &str, content_type: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    let status = reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP reply: {reply}"));
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }

@@ -1,4 +1,5 @@
 mod bad_input;
+mod choosing;
 mod crash;
 mod end_to_end;
 mod escape;
@@ -10,3 +11,5 @@ mod merge;
 mod models;
 mod queue;
 mod repair;
+mod watch;
+mod web;

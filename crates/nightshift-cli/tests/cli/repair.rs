@@ -39,8 +39,8 @@ fn work_off(repo: &TestRepo) -> (Vec<serde_json::Value>, String) {
 }
 
 #[test]
-fn syntax_and_test_failures_go_back_to_the_model_until_the_answer_passes() {
-    // code: syntax error → repair: wrong result → test written → pytest fails → repair: fixed.
+fn a_syntax_error_goes_back_to_the_model_and_a_failing_test_gets_a_fresh_answer() {
+    // code: syntax error → repair: wrong result → test written → it fails → resample: fixed.
     let (repo, requests) = scripted_repo(&[BROKEN, WRONG, TEST, FIXED]);
     let daemon = repo.serve(&["--workers", "1"]);
     let tasks = repo.wait_all_final(Duration::from_secs(120));
@@ -49,27 +49,21 @@ fn syntax_and_test_failures_go_back_to_the_model_until_the_answer_passes() {
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
     assert_eq!(tasks[0]["attempts"], 1);
 
-    let purposes: Vec<&str> = shown["model_calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["purpose"].as_str().unwrap())
-        .collect();
-    assert_eq!(purposes, ["code", "repair", "test", "repair"]);
+    let purposes = super::helpers::purposes(&shown);
+    assert_eq!(purposes, ["code", "repair", "test", "resample"]);
 
-    // Each repair request carries the failure and the file as the previous round left it.
+    // The repair request carries the syntax error and the file as the first round left it; the
+    // failing test is not shown: the task is asked again, from the files as the attempt found
+    // them (none), the wrong answer gone.
     let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains("calc.py:1:") && requests[1].contains("def add(a, b)\\n"),
         "{}",
         requests[1]
     );
-    assert!(
-        requests[3].contains("pytest") || requests[3].contains("assert"),
-        "{}",
-        requests[3]
-    );
-    assert!(requests[3].contains("return a - b"), "{}", requests[3]);
+    let body = |i: usize| serde_json::from_str::<serde_json::Value>(&requests[i]).unwrap();
+    assert_eq!(body(3)["messages"], body(0)["messages"]);
+    assert!(!requests[3].contains("return a - b"), "{}", requests[3]);
 
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert!(logs.contains("round 1 of 4 failed"), "{logs}");
@@ -85,16 +79,16 @@ fn syntax_and_test_failures_go_back_to_the_model_until_the_answer_passes() {
     };
     assert!(at("attempt 1") < at("round 1 of 4: code"));
     assert!(at("round 1 of 4: code") < at("round 2 of 4: repair"));
-    assert!(at("round 2 of 4: repair") < at("round 3 of 4: repair"));
+    assert!(at("round 2 of 4: repair") < at("round 3 of 4: resample"));
     let full = repo.ok(&["tasks", "show", "1", "--full"]);
     let round_2 = &full[full.find("round 2 of 4: repair").unwrap()..];
     let round_2 = &round_2[..round_2.find("round 3 of 4").unwrap()];
     for part in [
-        "repair request:", // the prompt,
-        "calc.py:1:",      // with the syntax error it shows,
-        "return a - b",    // the reply,
-        "wrote calc.py",   // the edit,
-        "pytest failed",   // the check's output.
+        "repair request:",      // the prompt,
+        "calc.py:1:",           // with the syntax error it shows,
+        "return a - b",         // the reply,
+        "wrote calc.py",        // the edit,
+        "no check holds on it", // and why no answer could be chosen.
     ] {
         assert!(round_2.contains(part), "{part:?} in round 2:\n{round_2}");
     }
@@ -102,7 +96,8 @@ fn syntax_and_test_failures_go_back_to_the_model_until_the_answer_passes() {
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
     assert!(message.contains("Nightshift-Rounds: 3"), "{message}");
     assert!(
-        message.contains("Nightshift-Checks: tests-intact, syntax, generated-test, pytest"),
+        message
+            .contains("Nightshift-Checks: tests-intact, syntax, behaviour, generated-test, pytest"),
         "{message}"
     );
     let calc = git_out(repo.path(), &["show", "main:calc.py"]);
@@ -161,20 +156,15 @@ fn resampling_puts_the_files_back_and_asks_the_task_again() {
     let wrong = "```python calc.py\ndef add(a, b):\n    return a * b\n```\n\n```python helper.py\nX = 1\n```";
     let requests = script(
         &mut repo,
-        &[wrong, FIXED],
+        &[wrong, FIXED, TEST],
         "Fix add in calc.py: it subtracts.",
     );
     repo.set("NIGHTSHIFT_REPAIR_STRATEGY", "resample");
     let (tasks, log) = work_off(&repo);
     let shown = repo.show(1);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
-    let purposes: Vec<&str> = shown["model_calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["purpose"].as_str().unwrap())
-        .collect();
-    assert_eq!(purposes, ["code", "resample"]);
+    let purposes = super::helpers::purposes(&shown);
+    assert_eq!(purposes, ["code", "resample", "test"]);
 
     // The second request is the first one again: the files as the attempt found them, no
     // failure; only the sampling differs.
@@ -197,11 +187,16 @@ fn resampling_puts_the_files_back_and_asks_the_task_again() {
     );
     assert!(logs.contains("round 2 of 4: resample"), "{logs}");
     let files = git_out(repo.path(), &["show", "--format=", "--name-only", "main"]);
-    assert_eq!(files.trim(), "calc.py", "the stray file of round 1 is gone");
+    assert_eq!(
+        files.trim(),
+        "calc.py\ntest_calc_task1.py",
+        "the stray file of round 1 is gone; the test written for the task lands beside the \
+         project's own"
+    );
     assert!(git_out(repo.path(), &["show", "main:calc.py"]).contains("return a + b"));
     let status = repo.ok(&["status"]);
     assert!(
-        status.contains("repairs: resample (the task asked again) (repair_strategy = resample)"),
+        status.contains("repairs: resample (as this shell's configuration would run it"),
         "{status}"
     );
 }
@@ -220,7 +215,7 @@ fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
     // First answer: "fix" the failing test by skipping it; then a real fix.
     let cheat = "```python test_calc.py\nimport pytest\nfrom calc import add\n\n\n@pytest.mark.skip\ndef test_add():\n    assert add(2, 3) == 5\n```";
     let (url, requests) = fake_openai_recording(
-        [cheat, FIXED]
+        [cheat, FIXED, TEST]
             .iter()
             .map(|reply| sse_reply(reply))
             .collect(),
@@ -265,7 +260,7 @@ fn an_answer_that_changes_nothing_goes_back_to_the_model() {
     // First answer: the file exactly as it is (its checks pass); then the fix.
     let same = format!("```python calc.py\n{buggy}```");
     let (url, requests) = fake_openai_recording(
-        [same.as_str(), FIXED]
+        [same.as_str(), FIXED, TEST]
             .iter()
             .map(|r| sse_reply(r))
             .collect(),
@@ -296,8 +291,12 @@ fn search_replace_edits_that_miss_are_shown_the_closest_lines_and_repaired() {
     let miss =
         "calc.py\n<<<<<<< SEARCH\n    return a-b\n=======\n    return a + b\n>>>>>>> REPLACE";
     let hit = "calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```";
-    let (url, requests) =
-        fake_openai_recording([miss, hit].iter().map(|reply| sse_reply(reply)).collect());
+    let (url, requests) = fake_openai_recording(
+        [miss, hit, TEST]
+            .iter()
+            .map(|reply| sse_reply(reply))
+            .collect(),
+    );
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0");
     repo.set("NIGHTSHIFT_EDIT_FORMAT", "search-replace");
@@ -321,42 +320,7 @@ fn search_replace_edits_that_miss_are_shown_the_closest_lines_and_repaired() {
 }
 
 #[test]
-fn the_generated_test_keeps_to_what_the_task_names() {
-    let mut repo = TestRepo::new();
-    let reverse = "def reverse(s):\n    return s[::-1]\n";
-    repo.user_commit(&[("textutils.py", reverse)], "textutils");
-    let code = format!(
-        "```python textutils.py\n{reverse}\n\ndef is_palindrome(s):\n    return s.lower() == s.lower()[::-1]\n```"
-    );
-    // The model's test is right about is_palindrome and wrong about reverse, which the task
-    // does not touch: that part is taken out, and the correct code lands.
-    let test = "```python test_textutils.py\nfrom textutils import is_palindrome, reverse\n\n\ndef test_is_palindrome():\n    assert is_palindrome(\"Abba\")\n    assert not is_palindrome(\"ab\")\n    assert reverse(\"ab\") == \"ab\"\n\n\ndef test_reverse():\n    assert reverse(\"abc\") == \"abc\"\n```";
-    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
-    let requests = script(
-        &mut repo,
-        &[&code, test],
-        "Add is_palindrome(s) to textutils.py: true when s reads the same backwards, ignoring case.",
-    );
-    let (tasks, log) = work_off(&repo);
-    assert_eq!(
-        tasks[0]["status"],
-        "succeeded",
-        "{log}\n{:?}",
-        requests.lock().unwrap()
-    );
-    assert_eq!(
-        git_out(repo.path(), &["show", "main:test_textutils.py"]),
-        "from textutils import is_palindrome, reverse\n\n\ndef test_is_palindrome():\n    assert is_palindrome(\"Abba\")\n    assert not is_palindrome(\"ab\")\n"
-    );
-    let logs = repo.ok(&["logs", "--task", "1"]);
-    assert!(
-        logs.contains("left out of test_textutils.py") && logs.contains("def test_reverse():"),
-        "{logs}"
-    );
-}
-
-#[test]
-fn a_javascript_task_without_tests_gets_a_node_test_that_drives_the_repair() {
+fn a_javascript_task_without_tests_gets_a_node_test_that_refuses_a_wrong_answer() {
     let mut repo = TestRepo::new();
     repo.user_commit(
         &[
@@ -387,11 +351,14 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_drives_the_repair() {
         "{}",
         requests[1]
     );
-    // The failing test went back to the model, which fixed the code.
-    assert!(requests[2].contains("npm test"), "{}", requests[2]);
+    // The answer the test fails on is not landed; the task is asked again, without the
+    // failure (a model shown a failing assert bends its code to it), and the fresh answer passes.
+    let body = |i: usize| serde_json::from_str::<serde_json::Value>(&requests[i]).unwrap();
+    assert_eq!(body(2)["messages"], body(0)["messages"]);
+    assert!(!requests[2].contains("npm test"), "{}", requests[2]);
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
     assert!(
-        message.contains("Nightshift-Checks: tests-intact, syntax, generated-test, npm test"),
+        message.contains("Nightshift-Checks: tests-intact, syntax, npm test, generated-test"),
         "{message}"
     );
     assert!(git_out(repo.path(), &["show", "main:strings.test.js"]).contains("'HI!'"));
@@ -424,45 +391,6 @@ fn tests_asked_for_must_check_each_example_the_task_gives() {
         "{message}"
     );
     assert!(git_out(repo.path(), &["show", "main:test_calc.py"]).contains("add(-1, 1) == 0"));
-}
-
-#[test]
-fn a_made_up_node_test_assert_the_code_disagrees_with_is_taken_out() {
-    let mut repo = TestRepo::new();
-    repo.user_commit(
-        &[
-            (
-                "package.json",
-                "{\"name\": \"s\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
-            ),
-            ("strings.js", "export const id = (s) => s;\n"),
-        ],
-        "strings",
-    );
-    let code = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
-    // The runner's imports are wrong (`{ assert }` is no export), and the second test guesses.
-    let test = "```javascript strings.test.js\nimport { assert } from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('example', () => {\n  assert.equal(shout('hi'), 'HI!');\n});\n\ntest('guess', () => {\n  assert.equal(shout('a b'), 'A-B!');\n});\n```";
-    script(
-        &mut repo,
-        &[code, test],
-        "Add an exported function shout(s) to strings.js: s upper-cased, then '!': `shout('hi') === 'HI!'`.",
-    );
-    let (tasks, log) = work_off(&repo);
-    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
-    let logs = repo.ok(&["logs", "--task", "1"]);
-    assert!(
-        logs.contains("strings.test.js: mended its imports"),
-        "{logs}"
-    );
-    assert!(
-        logs.contains("took out of strings.test.js, as a guess of the model's"),
-        "{logs}"
-    );
-    let landed = git_out(repo.path(), &["show", "main:strings.test.js"]);
-    assert_eq!(
-        landed,
-        "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('example', () => {\n  assert.equal(shout('hi'), 'HI!');\n});\n\n"
-    );
 }
 
 #[test]
@@ -504,7 +432,10 @@ fn a_rust_test_written_as_a_unit_test_module_is_pointed_at_the_crate() {
         "{logs}"
     );
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
-    assert!(message.contains("generated-test, cargo test"), "{message}");
+    assert!(
+        message.contains("Nightshift-Checks: tests-intact, syntax, cargo test, generated-test"),
+        "{message}"
+    );
     // Only what the model wrote is committed, not the build the check left behind.
     let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
     assert_eq!(
@@ -514,41 +445,47 @@ fn a_rust_test_written_as_a_unit_test_module_is_pointed_at_the_crate() {
 }
 
 #[test]
-fn a_made_up_assert_the_code_disagrees_with_is_taken_out_and_an_example_of_the_task_is_kept() {
+fn a_wrong_assert_of_the_test_written_for_the_task_is_outvoted_never_taken_out() {
     let mut repo = TestRepo::new();
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
     let task = "Create clamp.py with clamp(value, low, high): raise ValueError if low > high, e.g. `clamp(15, 0, 10) == 10`.";
     let code = "```python clamp.py\ndef clamp(value, low, high):\n    if low > high:\n        raise ValueError(\"low > high\")\n    return max(low, min(value, high))\n```";
     // The second assert is the model's guess, and wrong: the task says low > high raises.
-    let test = "```python test_clamp.py\nfrom clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n    assert clamp(0, 10, 0) == 0\n\n\ndef test_order():\n    assert clamp(5, 10, 0) == 5\n```";
+    let test = "```python test_clamp.py\nfrom clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n    assert clamp(0, 10, 0) == 0\n```";
     script(&mut repo, &[code, test], task);
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert!(
-        logs.contains("took out of test_clamp.py, as a guess of the model's")
-            && logs.contains("assert clamp(0, 10, 0) == 0"),
+        logs.contains("test_clamp.py, the test written for the task, fails on the chosen answer: it is left out of the commit, not weakened to pass"),
         "{logs}"
     );
-    assert_eq!(
-        git_out(repo.path(), &["show", "main:test_clamp.py"]),
-        "from clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n\n\n"
+    // The code landed as written; the test, wrong in one assert, did not land at all.
+    let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(tree.trim(), "clamp.py");
+    let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
+    assert!(
+        message.contains("Nightshift-Checks: tests-intact, syntax, behaviour\n"),
+        "{message}"
     );
 }
 
 #[test]
-fn a_failing_example_of_the_task_is_a_real_failure() {
+fn an_answer_that_contradicts_an_example_of_the_task_fails_whatever_the_test_says() {
     let mut repo = TestRepo::new();
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
     let task = "Create clamp.py with clamp(value, low, high), e.g. `clamp(15, 0, 10) == 10`.";
     let code = "```python clamp.py\ndef clamp(value, low, high):\n    return value\n```";
-    let test = "```python test_clamp.py\nfrom clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n\n\ndef test_inside():\n    assert clamp(4, 0, 10) == 4\n```";
+    // The model's test agrees with the wrong code; the task does not.
+    let test = "```python test_clamp.py\nfrom clamp import clamp\n\n\ndef test_inside():\n    assert clamp(4, 0, 10) == 4\n    assert clamp(15, 0, 10) == 15\n```";
     script(&mut repo, &[code, test], task);
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "failed", "{log}");
     let error = tasks[0]["last_error"].as_str().unwrap_or_default();
-    assert!(error.contains("assert 15 == 10"), "{error}");
-    assert!(!repo.ok(&["logs", "--task", "1"]).contains("took out of"));
+    assert!(
+        error.contains("the task says `clamp(15, 0, 10)` should give `10`, and it gives 15"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -605,40 +542,79 @@ fn an_answer_that_deletes_a_method_the_task_does_not_name_is_refused_and_repaire
 }
 
 #[test]
+fn a_rename_that_leaves_a_caller_on_the_old_name_is_refused_and_repaired() {
+    let mut repo = TestRepo::new();
+    let fees = "def fee_for(amount):\n    return amount // 10\n";
+    let shop = "from fees import fee_for\n\n\ndef price(x):\n    return x + fee_for(x)\n";
+    repo.user_commit(&[("fees.py", fees), ("shop.py", shop)], "shop");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    repo.set("NIGHTSHIFT_REPAIR_STRATEGY", "repair");
+    let renamed = fees.replace("fee_for", "charge_for");
+    let only_fees = format!("```python fees.py\n{renamed}```");
+    let both = format!(
+        "```python fees.py\n{renamed}```\n\n```python shop.py\n{}```",
+        shop.replace("fee_for", "charge_for")
+    );
+    let test = "```python test_fees.py\nfrom fees import charge_for\n\n\ndef test_charge_for():\n    assert charge_for(50) == 5\n```";
+    let requests = script(
+        &mut repo,
+        &[&only_fees, &both, test],
+        "Rename `fee_for` in fees.py to `charge_for`, keeping what it does.",
+    );
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains(
+            "shop.py, line 1: `from fees import fee_for` still uses `fee_for` from fees.py, \
+             which no longer defines it"
+        ),
+        "{}",
+        requests[1]
+    );
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:shop.py"]),
+        shop.replace("fee_for", "charge_for")
+    );
+}
+
+#[test]
 fn tests_asked_for_check_the_real_code_and_leave_the_code_the_task_protects_alone() {
     let mut repo = TestRepo::new();
     let calc = "def add(a, b):\n    return a + b\n";
     repo.user_commit(&[("calc.py", calc)], "calc");
-    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    repo.set("NIGHTSHIFT_REPAIR_STRATEGY", "repair");
     // The test checks a pasted copy of `add` with one wrong assert, and the answer "fixes"
-    // calc.py to match it.
+    // calc.py to match it. Then a test that is right.
     let answer = "```python test_calc.py\nimport pytest\n\n\ndef add(a, b):\n    return a + b + 1\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_add_negative():\n    assert add(-1, -1) == -1\n```\n\n```python calc.py\ndef add(a, b):\n    return a + b + 1\n```";
+    let right = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n    assert add(-1, -1) == -2\n```";
     let requests = script(
         &mut repo,
-        &[answer],
+        &[answer, right],
         "Write pytest tests for `add` in a new file `test_calc.py`. Do not change `calc.py`.",
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
-    assert_eq!(requests.lock().unwrap().len(), 1);
+    let requests = requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 2);
+    // The failing assert was not taken out: the model was told the test is what is wrong.
+    assert!(
+        requests[1].contains("The task says not to change calc.py: where a test disagrees with it, the test is wrong. Correct the test."),
+        "{}",
+        requests[1]
+    );
     let shown = repo.ok(&["tasks", "show", "1"]);
     for note in [
         "calc.py: put back as it was: the task says not to change it",
         "test_calc.py: took out its own copies of the code and imports it instead: `add` from calc.py",
-        "took out of test_calc.py, as the task says not to change calc.py and the code disagrees with it",
     ] {
         assert!(shown.contains(note), "{note}: {shown}");
     }
+    assert!(!shown.contains("took out of test_calc.py"), "{shown}");
     assert_eq!(git_out(repo.path(), &["show", "main:calc.py"]), calc);
-    let test = git_out(repo.path(), &["show", "main:test_calc.py"]);
-    assert!(
-        test.starts_with(
-            "import pytest\nfrom calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
-        ),
-        "{test}"
-    );
-    assert!(
-        !test.contains("add(-1, -1)") && !test.contains("a + b + 1"),
-        "{test}"
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:test_calc.py"]),
+        "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n    assert add(-1, -1) == -2\n"
     );
 }

@@ -116,7 +116,7 @@ async fn huge_reply_and_probe() {
     let model = backend(&server.base_url);
     let err = model.complete(fake::request()).await.unwrap_err();
     assert!(
-        matches!(&err, ModelError::Stream(m) if m.contains("exceeds")),
+        matches!(&err, ModelError::Unusable(m) if m.contains("exceeds")),
         "{err}"
     );
     assert_eq!(model.probe().await, Availability::Available);

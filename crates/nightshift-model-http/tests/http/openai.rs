@@ -153,7 +153,7 @@ async fn a_huge_reply_is_cut_at_the_limit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, ModelError::Stream(m) if m.contains("exceeds 1000 bytes")),
+        matches!(&err, ModelError::Unusable(m) if m.contains("exceeds 1000 bytes")),
         "{err}"
     );
 }

@@ -169,3 +169,31 @@ async fn several_replies_fall_back_together_one_greedy_the_rest_sampled() {
         ]
     );
 }
+
+#[tokio::test]
+async fn replies_over_the_limit_fail_their_request_but_never_shut_the_backend_out() {
+    let huge = ok_reply(&"x".repeat(200));
+    let server = serve(vec![huge.clone(), huge.clone(), huge, ok_reply("served")]).await;
+    let mut settings = HttpSettings::new(&server.base_url, "a");
+    settings.max_reply_bytes = 100;
+    let spare = serve(vec![ok_reply("never")]).await;
+    let router = Router::new(
+        vec![
+            Route::new(Arc::new(OpenAiCompatible::new(settings).unwrap()), 1),
+            Route::new(openai(&spare.base_url, "b"), 1),
+        ],
+        policy(),
+    );
+    // More oversized replies in a row than the breaker's threshold: each fails its own request
+    // at once, without a retry or a switch, and the backend stays in use.
+    for _ in 0..3 {
+        let traced = router.complete_traced(fake::request()).await;
+        let err = traced.result.unwrap_err();
+        assert_eq!(err.class(), ErrorClass::Unusable, "{err}");
+        assert_eq!(outcomes(&traced.calls), vec![("a", "unusable")]);
+    }
+    let next = router.complete_traced(fake::request()).await;
+    assert_eq!(next.result.unwrap().text, "served");
+    assert_eq!(outcomes(&next.calls), vec![("a", "ok")]);
+    assert!(spare.requests.lock().unwrap().is_empty());
+}

@@ -107,7 +107,8 @@ async fn sample_task(
     let text = task.spec.text.as_str();
     let files: Vec<String> = walk(&start)?;
     let mentioned = reply::mentioned_files(text);
-    let budget = prompt::Budget::fitted(config.context_tokens, config.max_output_tokens);
+    let budget = prompt::Budget::fitted(config.context_tokens, config.max_output_tokens)
+        .capped(super::super::serve::prompt_tokens(config));
     let context = prompt::gather(&start, &files, text, &mentioned, budget);
     let format = super::super::serve::edit_format(config);
     let messages = match framing {

@@ -1,0 +1,565 @@
+//! Choosing the answer to land among those that passed the gates ([`crate::pipeline`]), by
+//! evidence the model's own asserts cannot fake: the task's stated examples, checked by
+//! nightshift ([`nightshift_lang::stated_examples`]), and how each answer behaves beside the
+//! others and beside the code as the attempt found it on the calls of a test of the task — the
+//! one the first answer brought, or one the model is asked for ([`crate::observe`],
+//! [`crate::select`]). The test's asserts are one vote among the
+//! answers, never a check to weaken: the test lands with the answer only if it passes on it as
+//! written.
+//!
+//! Where no behaviour can be observed (a language the observer does not run), the test written
+//! for the task is a gate like the project's tests, and the first answer it passes on is taken.
+
+use nightshift_lang::{mentions, reroot_integration_test, stated_examples};
+use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
+
+use crate::attempt::{Attempt, AttemptError, Purpose, Work, blocking};
+use crate::check::{self, is_python, is_test_file};
+use crate::edit::{Edit, EditFormat};
+use crate::mutants;
+use crate::observe::{self, Probe, module_of};
+use crate::prompt;
+use crate::reply::{self, ReplyError};
+use crate::select::{self, Observed};
+
+/// An answer that passed the gates, as it left the files.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    /// Its index in the round's batch (0: the greedy answer).
+    pub(crate) index: usize,
+    /// `backend/model` that wrote it.
+    pub(crate) author: String,
+    /// The files it wrote, after the gates' mends.
+    pub(crate) files: Vec<(String, String)>,
+    /// The gates it passed.
+    pub(crate) checks: Vec<&'static str>,
+}
+
+impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
+    /// Chooses among `passed` (in batch order, at least one), leaves the worktree holding the
+    /// chosen answer (and the test written for the task, if it passes there), and returns the
+    /// checks that passed.
+    pub(crate) async fn choose(
+        &self,
+        passed: Vec<Candidate>,
+        round: u32,
+        work: &mut Work,
+    ) -> Result<Vec<&'static str>, AttemptError> {
+        let first = &passed[0];
+        self.put_back(&first.files, work).await?;
+        if work.writes_only_tests() {
+            return self.choose_tests(passed, work).await;
+        }
+        // A test the answer brought with it passed on it, as written: it serves. Else the model
+        // is asked for one.
+        let own = first
+            .files
+            .iter()
+            .find(|(path, _)| is_test_file(path) && !work.base_files.contains(path))
+            .cloned();
+        let test = match own {
+            Some(test) => Some(test),
+            None => self.task_test(work, round).await?,
+        };
+        let task = self.task.description.as_str();
+        let examples: Vec<(String, String)> = stated_examples(task)
+            .into_iter()
+            .map(|stated| (stated.call, stated.expected))
+            .collect();
+        let mut modules: Vec<String> = passed
+            .iter()
+            .flat_map(|c| c.files.iter().map(|(path, _)| path))
+            .chain(&work.mentioned)
+            .filter(|path| is_python(path) && !is_test_file(path))
+            .filter_map(|path| module_of(path))
+            .collect();
+        modules.sort();
+        modules.dedup();
+        let probe = Probe {
+            test: test
+                .as_ref()
+                .filter(|(path, _)| is_python(path))
+                .map(|(path, _)| path.clone()),
+            examples: if modules.is_empty() {
+                Vec::new()
+            } else {
+                examples
+            },
+            modules,
+        };
+        if probe.is_empty() {
+            return self.first_passing(passed, test, work).await;
+        }
+
+        let original = self.observe(&[], test.as_ref(), &probe, work).await?;
+        let mut observed = Vec::new();
+        for candidate in &passed {
+            match self
+                .observe(&candidate.files, test.as_ref(), &probe, work)
+                .await?
+            {
+                Some(behaviour) => observed.push(Observed {
+                    candidate: candidate.index,
+                    behaviour,
+                }),
+                None => {
+                    self.log(
+                        LogLevel::Warn,
+                        "select",
+                        format!(
+                            "candidate {} refused: running the test's calls on it crashed the \
+                             interpreter or ran out of time",
+                            candidate.index
+                        ),
+                    )
+                    .await;
+                }
+            }
+        }
+        let choice = select::choose(
+            &original.unwrap_or_default(),
+            &observed,
+            &probe.examples,
+            |names| names.iter().any(|name| mentions(task, name)),
+            self.agreement(),
+        );
+        for line in &choice.account {
+            self.log(LogLevel::Info, "select", line.clone()).await;
+        }
+        let Some(candidate) = choice
+            .chosen
+            .and_then(|chosen| passed.iter().find(|c| c.index == chosen))
+        else {
+            self.put_back(&first.files, work).await?;
+            return Err(AttemptError::Unvouched(choice.account.join("\n")));
+        };
+        work.author.clone_from(&candidate.author);
+        let mut checks = candidate.checks.clone();
+        checks.push("behaviour");
+        if let Some(test) = &test {
+            self.put_back(&with_test(&candidate.files, test), work)
+                .await?;
+            match self.run_tests(work).await {
+                Ok(ran) => {
+                    checks.push("generated-test");
+                    with_checks(&mut checks, ran);
+                    return Ok(checks);
+                }
+                Err(AttemptError::Tests(_)) => {
+                    self.log(
+                        LogLevel::Info,
+                        "select",
+                        format!(
+                            "{}, the test written for the task, fails on the chosen answer: it \
+                             is left out of the commit, not weakened to pass",
+                            test.0
+                        ),
+                    )
+                    .await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        self.put_back(&candidate.files, work).await?;
+        Ok(checks)
+    }
+
+    /// Among answers that are tests (each passed on the code): the one whose tests kill most of
+    /// the simple mutants of the Python code the task names ([`mutants`]), ties to the earliest;
+    /// none if the best kills fewer than three in four. Where there is no such code, or the tests are
+    /// not Python, the first. None where the task does not ask for tests (a bug report answered
+    /// by a test alone fixes nothing).
+    async fn choose_tests(
+        &self,
+        passed: Vec<Candidate>,
+        work: &mut Work,
+    ) -> Result<Vec<&'static str>, AttemptError> {
+        let task = self.task.description.as_str();
+        let lower = task.to_lowercase();
+        if !["test", "tests", "testing", "pytest"]
+            .iter()
+            .any(|word| mentions(&lower, word))
+        {
+            self.put_back(&passed[0].files, work).await?;
+            return Err(AttemptError::Unvouched(
+                "the answer only writes tests, and the task does not ask for tests: it changes \
+                 none of the code the task is about"
+                    .to_owned(),
+            ));
+        }
+        let code: Vec<String> = work
+            .mentioned
+            .iter()
+            .filter(|path| is_python(path) && !is_test_file(path))
+            .filter(|path| work.base_files.contains(path))
+            .cloned()
+            .collect();
+        let tests_of = |candidate: &Candidate| -> Vec<String> {
+            candidate
+                .files
+                .iter()
+                .map(|(path, _)| path.clone())
+                .filter(|path| is_python(path) && is_test_file(path))
+                .collect()
+        };
+        if code.is_empty() || tests_of(&passed[0]).is_empty() {
+            let first = &passed[0];
+            self.log(
+                LogLevel::Info,
+                "select",
+                format!(
+                    "candidate {} chosen: the answer is tests, there is no Python code named by \
+                     the task to plant mutants in, and the first whose tests pass is taken",
+                    first.index
+                ),
+            )
+            .await;
+            self.put_back(&first.files, work).await?;
+            return Ok(first.checks.clone());
+        }
+        let mut best: Option<(&Candidate, mutants::Score)> = None;
+        for candidate in &passed {
+            let tests = tests_of(candidate);
+            if tests.is_empty() {
+                continue;
+            }
+            self.put_back(&candidate.files, work).await?;
+            let score = mutants::score(
+                &self.settings.sandbox,
+                &self.settings.python,
+                &self.worktree,
+                &code,
+                &tests,
+                task,
+                self.settings.test_timeout * 3,
+            )
+            .await?
+            .unwrap_or_else(|| mutants::Score {
+                error: Some("the mutant runs did not finish in time".into()),
+                ..mutants::Score::default()
+            });
+            self.log(
+                LogLevel::Info,
+                "select",
+                match &score.error {
+                    Some(error) => format!(
+                        "candidate {}: no mutant could be tried: {error}",
+                        candidate.index
+                    ),
+                    None => format!(
+                        "candidate {}: its tests kill {} of {} mutants of {}{}",
+                        candidate.index,
+                        score.killed(),
+                        score.mutants.len(),
+                        code.join(", "),
+                        survivors(&score)
+                    ),
+                },
+            )
+            .await;
+            if best
+                .as_ref()
+                .is_none_or(|(_, b)| score.killed() > b.killed())
+            {
+                best = Some((candidate, score));
+            }
+        }
+        let (candidate, score) = match best {
+            Some((candidate, score)) if score.enough() => (candidate, score),
+            best => {
+                self.put_back(&passed[0].files, work).await?;
+                return Err(AttemptError::Unvouched(
+                best.map_or_else(|| "none of the answers brought Python tests to run on mutants".to_owned(), |(_, score)| {
+                    format!(
+                        "the best of the tests kills {} of {} simple mutants of {}: they pass on \
+                         code that is wrong. Add asserts that fail on such changes{}",
+                        score.killed(),
+                        score.mutants.len(),
+                        code.join(", "),
+                        survivors(&score)
+                    )
+                }),
+                ));
+            }
+        };
+        self.log(
+            LogLevel::Info,
+            "select",
+            format!(
+                "candidate {} chosen: its tests kill the most mutants, {} of {}",
+                candidate.index,
+                score.killed(),
+                score.mutants.len()
+            ),
+        )
+        .await;
+        work.author.clone_from(&candidate.author);
+        self.put_back(&candidate.files, work).await?;
+        let mut checks = candidate.checks.clone();
+        checks.push("mutants");
+        Ok(checks)
+    }
+
+    /// Where nothing can be observed: the first of `passed` that the test written for the task
+    /// passes on (the test a gate, whole), once as many answers as must agree
+    /// ([`Self::agreement`]) pass it — one answer that only the model's own test speaks for is
+    /// not vouched for. With no such test, the first of `passed`.
+    async fn first_passing(
+        &self,
+        passed: Vec<Candidate>,
+        test: Option<(String, String)>,
+        work: &mut Work,
+    ) -> Result<Vec<&'static str>, AttemptError> {
+        let Some(test) = test else {
+            let first = &passed[0];
+            self.log(
+                LogLevel::Info,
+                "select",
+                format!(
+                    "candidate {} chosen: the first to pass its checks (no test could be written \
+                     for the task, and it states no example)",
+                    first.index
+                ),
+            )
+            .await;
+            self.put_back(&first.files, work).await?;
+            return Ok(first.checks.clone());
+        };
+        let agree = self.agreement();
+        let mut failure = None;
+        let mut passing = Vec::new();
+        for candidate in &passed {
+            self.put_back(&with_test(&candidate.files, &test), work)
+                .await?;
+            match self.run_tests(work).await {
+                Ok(ran) => {
+                    passing.push((candidate, ran));
+                    if passing.len() == agree {
+                        break;
+                    }
+                }
+                Err(err @ AttemptError::Tests(_)) => {
+                    failure.get_or_insert(err);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        if passing.len() < agree {
+            self.put_back(&with_test(&passed[0].files, &test), work)
+                .await?;
+            return Err(match passing.first() {
+                Some((lone, _)) => AttemptError::Unvouched(format!(
+                    "candidate {} is the only answer {} passes on: only the model's own test \
+                     speaks for it, and no second answer behaves alike",
+                    lone.index, test.0
+                )),
+                None => failure.unwrap_or(AttemptError::NoChange),
+            });
+        }
+        let (candidate, ran) = passing.swap_remove(0);
+        self.log(
+            LogLevel::Info,
+            "select",
+            format!(
+                "candidate {} chosen: the first that {} passes on, with {} answer(s) passing it",
+                candidate.index, test.0, agree
+            ),
+        )
+        .await;
+        self.put_back(&with_test(&candidate.files, &test), work)
+            .await?;
+        work.author.clone_from(&candidate.author);
+        let mut checks = candidate.checks.clone();
+        checks.push("generated-test");
+        with_checks(&mut checks, ran);
+        Ok(checks)
+    }
+
+    /// How many answers must behave alike for one of them to land: two where several were
+    /// asked for (they vouch for each other), one where a single answer was.
+    fn agreement(&self) -> usize {
+        self.settings.candidates.clamp(1, 2) as usize
+    }
+
+    /// What `files` (none: the code as the attempt found it), with `test` beside them, do on
+    /// `probe`. The worktree holds `files` and `test` afterwards.
+    async fn observe(
+        &self,
+        files: &[(String, String)],
+        test: Option<&(String, String)>,
+        probe: &Probe,
+        work: &mut Work,
+    ) -> Result<Option<observe::Behaviour>, AttemptError> {
+        let mut all = files.to_vec();
+        all.extend(test.cloned());
+        self.put_back(&all, work).await?;
+        let behaviour = observe::observe(
+            &self.settings.sandbox,
+            &self.settings.python,
+            &self.worktree,
+            probe,
+            self.settings.test_timeout,
+        )
+        .await?;
+        self.repo.tidy(&self.worktree, &work.written).await?;
+        Ok(behaviour)
+    }
+
+    /// The test written for the task: the one written in an earlier round, or a new one the
+    /// model is asked for now, on the answer the worktree holds. Its imports are mended, lines
+    /// that cannot parse on their own taken out, a Rust test module pointed at the crate.
+    /// `None`: nightshift writes no test in the answer's language.
+    async fn task_test(
+        &self,
+        work: &mut Work,
+        round: u32,
+    ) -> Result<Option<(String, String)>, AttemptError> {
+        if let Some(test) = &work.task_test {
+            return Ok(Some(test.clone()));
+        }
+        let plan = work
+            .written
+            .iter()
+            .filter(|f| !is_test_file(f))
+            .find_map(|f| check::test_plan(&self.worktree, f));
+        let Some(mut plan) = plan else {
+            return Ok(None);
+        };
+        plan.path = unused_path(&plan.path, &work.base_files, self.task.id);
+        let task = self.task.description.as_str();
+        let shown = blocking(|| {
+            prompt::gather(
+                &self.worktree,
+                &work.written,
+                task,
+                &work.written,
+                self.budget(),
+            )
+        })
+        .files;
+        let request = prompt::test_request(task, &shown, &plan);
+        let replies = self
+            .ask(Purpose::Test, round, request, EditFormat::Whole, 1)
+            .await?;
+        let content = replies.into_iter().find_map(|(reply, _)| {
+            reply::parse(&reply.text, &[])
+                .ok()?
+                .into_iter()
+                .find_map(|edit| match edit {
+                    Edit::Whole(file) if is_test_file(&file.path) => Some(file.content),
+                    _ => None,
+                })
+        });
+        let Some(content) = content else {
+            return Err(ReplyError::NoTestFile.into());
+        };
+        let path = plan.path;
+        self.rewrite(&path, content)?;
+        let tests = vec![path.clone()];
+        self.write_mends("task-test", self.broken_line_mends(&tests))
+            .await?;
+        self.write_mends(
+            "task-test",
+            self.import_mends(&tests, &work.named_or_written()),
+        )
+        .await?;
+        if let (Some(krate), Some(source)) = (
+            check::crate_name(&self.worktree).filter(|_| path.ends_with(".rs")),
+            nightshift_workspace::read_text(&self.worktree, &path),
+        ) && let Some(rerooted) = reroot_integration_test(&source, &krate)
+        {
+            self.rewrite(&path, rerooted.source)?;
+            self.log(
+                LogLevel::Info,
+                "edit",
+                format!(
+                    "pointed {path} at the crate {krate}, as an integration test is a crate of \
+                     its own:\n{}",
+                    rerooted.changed.join("\n")
+                ),
+            )
+            .await;
+        }
+        self.check_syntax(&tests).await?;
+        let Some(content) = nightshift_workspace::read_text(&self.worktree, &path) else {
+            return Err(ReplyError::NoTestFile.into());
+        };
+        self.log(
+            LogLevel::Info,
+            "edit",
+            format!(
+                "wrote {path}, a test for the task: its calls are run on every answer, its asserts \
+                 are one vote among them"
+            ),
+        )
+        .await;
+        let test = (path, content);
+        work.task_test = Some(test.clone());
+        Ok(Some(test))
+    }
+}
+
+/// Adds to `checks` those of `ran` it does not hold yet.
+fn with_checks(checks: &mut Vec<&'static str>, ran: Vec<&'static str>) {
+    for check in ran {
+        if !checks.contains(&check) {
+            checks.push(check);
+        }
+    }
+}
+
+/// `files` with `test` after them.
+fn with_test(files: &[(String, String)], test: &(String, String)) -> Vec<(String, String)> {
+    let mut all = files.to_vec();
+    all.push(test.clone());
+    all
+}
+
+/// `path`, or, if the repository has a file there, the same name with `_task<id>` before its
+/// first dot: a test written for a task never replaces one of the project's.
+fn unused_path(path: &str, files: &[String], task: i64) -> String {
+    if !files.iter().any(|f| f == path) {
+        return path.to_owned();
+    }
+    let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
+    let (stem, rest) = name.split_once('.').unwrap_or((name, ""));
+    let renamed = if rest.is_empty() {
+        format!("{stem}_task{task}")
+    } else {
+        format!("{stem}_task{task}.{rest}")
+    };
+    if dir.is_empty() {
+        renamed
+    } else {
+        format!("{dir}/{renamed}")
+    }
+}
+
+/// The mutants `score`'s tests let through, for a log line: `; survived: at: change, …`.
+fn survivors(score: &mutants::Score) -> String {
+    let survivors = score.survivors(5);
+    if survivors.is_empty() {
+        String::new()
+    } else {
+        format!("; survived: {}", survivors.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_for_the_task_never_takes_the_place_of_one_of_the_projects() {
+        let files = vec!["test_stats.py".to_owned(), "tests/words.rs".to_owned()];
+        assert_eq!(unused_path("test_calc.py", &files, 4), "test_calc.py");
+        assert_eq!(
+            unused_path("test_stats.py", &files, 4),
+            "test_stats_task4.py"
+        );
+        assert_eq!(
+            unused_path("tests/words.rs", &files, 12),
+            "tests/words_task12.rs"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! How well tests written for a task check the code: nightshift plants simple mutants in the
+//! code the task names (an operator flipped, a constant moved by one, a condition negated, a
+//! branch or a `raise` dropped, a returned value replaced) and runs the tests on each, in the
+//! sandbox, on a private copy of the repository. Tests that pass on the code and on most of its
+//! mutants check little: their count of killed mutants is evidence the model cannot write
+//! itself, which its own asserts are not.
+
+use std::path::Path;
+use std::time::Duration;
+
+use nightshift_sandbox::Sandbox;
+use serde::Deserialize;
+
+/// The mutation runner, run with `python -c`: nothing of it is written into the worktree.
+const RUNNER: &str = include_str!("mutants.py");
+
+/// Mutants tried per candidate, at most (spread evenly over the code when there are more).
+pub const MAX_MUTANTS: usize = 30;
+
+/// One run of one test command, at most, before the mutant counts as killed (it hung).
+const RUN_SECONDS: u64 = 10;
+
+/// One mutant and what the tests did with it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Mutant {
+    /// `path:line`.
+    pub at: String,
+    /// What changed: `` `<` → `<=` ``, `branch dropped`.
+    pub change: String,
+    /// Whether the tests failed on it.
+    pub killed: bool,
+}
+
+/// The mutants of one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Score {
+    /// Each mutant tried.
+    pub mutants: Vec<Mutant>,
+    /// Why nothing could be tried (the tests fail on the code as it is).
+    pub error: Option<String>,
+}
+
+impl Score {
+    /// How many mutants the tests killed.
+    pub fn killed(&self) -> usize {
+        self.mutants.iter().filter(|m| m.killed).count()
+    }
+
+    /// Whether the tests kill three in four of the mutants at least (the rest may be
+    /// equivalent to the code), and one at least.
+    pub fn enough(&self) -> bool {
+        self.error.is_none() && self.killed() > 0 && self.killed() * 4 >= self.mutants.len() * 3
+    }
+
+    /// The mutants that survived, `path:line: change` each, the first `at_most`.
+    pub fn survivors(&self, at_most: usize) -> Vec<String> {
+        self.mutants
+            .iter()
+            .filter(|m| !m.killed)
+            .take(at_most)
+            .map(|m| format!("{}: {}", m.at, m.change))
+            .collect()
+    }
+}
+
+/// Runs `tests` (paths relative to `root`) with pytest on mutants of `code` — the functions
+/// `task` names, or all of them — in the sandbox, within `limit`. `Ok(None)`: the run told
+/// nothing (killed, or out of time as a whole).
+pub async fn score(
+    sandbox: &Sandbox,
+    python: &str,
+    root: &Path,
+    code: &[String],
+    tests: &[String],
+    task: &str,
+    limit: Duration,
+) -> std::io::Result<Option<Score>> {
+    let spec = serde_json::json!({
+        "code": code,
+        "tests": tests,
+        "task": task,
+        "max": MAX_MUTANTS,
+        "seconds": RUN_SECONDS,
+    });
+    crate::observe::run_harness(sandbox, python, root, RUNNER, &spec, limit).await
+}
+
+#[cfg(test)]
+mod tests {
+    use nightshift_sandbox::{Limits, Mode};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn tests_that_check_more_kill_more_mutants_and_the_code_is_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let code = "def clamp(x, low, high):\n    if x < low:\n        return low\n    if x > high:\n        return high\n    return x\n\n\ndef unrelated(a):\n    return a + 1\n";
+        std::fs::write(dir.path().join("bounds.py"), code).unwrap();
+        std::fs::write(
+            dir.path().join("test_weak.py"),
+            "from bounds import clamp\n\n\ndef test_inside():\n    assert clamp(5, 0, 10) == 5\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("test_strong.py"),
+            "from bounds import clamp\n\n\ndef test_all():\n    assert clamp(5, 0, 10) == 5\n    assert clamp(-1, 0, 10) == 0\n    assert clamp(11, 0, 10) == 10\n    assert clamp(0, 0, 10) == 0\n    assert clamp(10, 0, 10) == 10\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("test_broken.py"),
+            "from bounds import clamp\n\n\ndef test_wrong():\n    assert clamp(5, 0, 10) == 6\n",
+        )
+        .unwrap();
+        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
+            .await
+            .unwrap();
+        let task = "Write tests for `clamp(x, low, high)` in bounds.py.";
+        let run = |test: &'static str| {
+            let sandbox = &sandbox;
+            let root = dir.path().to_owned();
+            async move {
+                score(
+                    sandbox,
+                    "python3",
+                    &root,
+                    &["bounds.py".to_owned()],
+                    &[test.to_owned()],
+                    task,
+                    Duration::from_secs(300),
+                )
+                .await
+                .unwrap()
+                .expect("the runner reports")
+            }
+        };
+        let weak = run("test_weak.py").await;
+        let strong = run("test_strong.py").await;
+        // Only clamp is mutated: the task names it, not `unrelated`.
+        assert!(
+            weak.mutants.iter().all(|m| m.at.starts_with("bounds.py:")
+                && m.at["bounds.py:".len()..].parse::<u32>().unwrap() <= 6),
+            "{weak:#?}"
+        );
+        assert!(weak.mutants.len() >= 8, "{weak:#?}");
+        assert!(strong.killed() > weak.killed(), "{weak:#?}\n{strong:#?}");
+        assert!(strong.enough(), "{strong:#?}");
+        assert!(!weak.enough(), "{weak:#?}");
+        assert!(!weak.survivors(3).is_empty());
+        let broken = run("test_broken.py").await;
+        assert!(
+            broken
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("the tests fail on the code as it is")),
+            "{broken:#?}"
+        );
+        assert!(!broken.enough());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("bounds.py")).unwrap(),
+            code
+        );
+    }
+}

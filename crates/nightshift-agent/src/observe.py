@@ -1,0 +1,352 @@
+# Observes how the code in the current directory behaves on the calls of a test, without judging
+# it by the test: run by nightshift in the sandbox, once per candidate answer and once on the code
+# as the attempt found it. Every `assert` of the test becomes a site that records what its
+# expression gave (a value's repr, or the exception it raised) and whether the assert held, and
+# the test goes on past it; `with pytest.raises(E)` records whether the block raised E. The
+# task's own examples (`call` and the value the task gives for it) are sites too.
+#
+# argv: <marker> <spec as JSON: {"test": path or null, "modules": [...], "examples": [[call, expected], ...]}>
+# Prints, last, one line: the marker, then {"sites": {id: {"names": [...], "values": [...],
+# "held": [...], "expected": bool}}, "error": text or null}.
+import ast
+import builtins
+import itertools
+import json
+import operator
+import os
+import signal
+import sys
+import types
+
+MARKER = sys.argv[1]
+SPEC = json.loads(sys.argv[2])
+SITE_SECONDS = 5
+MAX_REPR = 200
+MAX_RUNS = 50
+
+sys.path.insert(0, os.getcwd())
+sys.dont_write_bytecode = True
+SITES = {}
+ERROR = None
+
+
+class SiteTimeout(BaseException):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise SiteTimeout()
+
+
+signal.signal(signal.SIGALRM, on_alarm)
+
+
+def shown(value, depth=0):
+    """A value as compared across runs: floats to 9 significant digits, containers inside out."""
+    if depth > 4:
+        return "…"
+    if isinstance(value, float):
+        return format(value, ".9g")
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(shown(v, depth + 1) for v in value)
+        return "[" + inner + "]" if isinstance(value, list) else "(" + inner + ")"
+    if isinstance(value, dict):
+        items = sorted((shown(k, depth + 1), shown(v, depth + 1)) for k, v in value.items())
+        return "{" + ", ".join(k + ": " + v for k, v in items) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(shown(v, depth + 1) for v in value)) + "}"
+    try:
+        text = repr(value)
+    except BaseException as err:  # noqa: BLE001 - a repr that fails is behaviour too
+        text = "<repr raised " + type(err).__name__ + ">"
+    if " at 0x" in text:
+        text = "<" + type(value).__name__ + ">"
+    return text[:MAX_REPR]
+
+
+def run(thunk):
+    """("ok", value) or ("raise", the exception's type), the call bounded in time."""
+    signal.setitimer(signal.ITIMER_REAL, SITE_SECONDS)
+    try:
+        return ("ok", thunk())
+    except (SiteTimeout, SystemExit, Exception) as err:  # noqa: BLE001
+        return ("raise", type(err))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def record(site, got, held, expected=True):
+    entry = SITES.setdefault(site, {"values": [], "held": [], "expected": expected})
+    if len(entry["values"]) >= MAX_RUNS:
+        return
+    kind, value = got
+    entry["values"].append(shown(value) if kind == "ok" else "raise:" + value.__name__)
+    entry["held"].append(bool(held))
+    entry["expected"] = entry["expected"] and expected
+
+
+def equal(got, want):
+    try:
+        return bool(got == want)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+COMPARE = {
+    "Eq": operator.eq,
+    "NotEq": operator.ne,
+    "Lt": operator.lt,
+    "LtE": operator.le,
+    "Gt": operator.gt,
+    "GtE": operator.ge,
+    "In": lambda a, b: a in b,
+    "NotIn": lambda a, b: a not in b,
+    "Is": operator.is_,
+    "IsNot": operator.is_not,
+}
+
+
+def site_eq(site, got_thunk, want_thunk, op="Eq"):
+    """What the left side gave is the behaviour; whether the comparison held is the vote."""
+    got = run(got_thunk)
+    want = run(want_thunk)
+    held = False
+    if got[0] == "ok" and want[0] == "ok":
+        try:
+            held = bool(COMPARE[op](got[1], want[1]))
+        except Exception:  # noqa: BLE001
+            held = False
+    record(site, got, held, expected=want[0] == "ok")
+
+
+def site_true(site, thunk):
+    got = run(thunk)
+    held = got[0] == "ok" and equal(bool(got[1]), True)
+    record(site, got, held)
+
+
+def site_raises(site, body, kind_thunk):
+    got = run(body)
+    kind = run(kind_thunk)
+    if got[0] == "ok":
+        record(site, ("ok", "no exception"), False, expected=kind[0] == "ok")
+        return
+    wanted = kind[1] if kind[0] == "ok" else ()
+    wanted = tuple(k for k in (wanted if isinstance(wanted, tuple) else (wanted,)) if isinstance(k, type))
+    held = bool(wanted) and issubclass(got[1], wanted)
+    record(site, got, held, expected=kind[0] == "ok")
+
+
+def is_raises(item):
+    call = item.context_expr
+    if not isinstance(call, ast.Call) or not call.args:
+        return False
+    func = call.func
+    return (isinstance(func, ast.Attribute) and func.attr == "raises") or (
+        isinstance(func, ast.Name) and func.id == "raises"
+    )
+
+
+def names_in(node):
+    found = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            found.append(sub.id)
+        elif isinstance(sub, ast.Attribute):
+            found.append(sub.attr)
+    return found
+
+
+NAMES = {}
+
+
+def lam(expr):
+    return ast.Lambda(
+        args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=expr,
+    )
+
+
+def helper(name, *args):
+    return ast.Expr(ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[]))
+
+
+class Sites(ast.NodeTransformer):
+    def __init__(self):
+        self.count = 0
+
+    def visit_ImportFrom(self, node):
+        # One name at a time, each allowed to be missing: the code as it was lacks what the task
+        # adds, and the calls of what it had must still run on it.
+        if any(alias.name == "*" for alias in node.names):
+            return node
+        guarded = []
+        for alias in node.names:
+            one = ast.ImportFrom(module=node.module, names=[alias], level=node.level)
+            guarded.append(
+                ast.copy_location(
+                    ast.Try(
+                        body=[one],
+                        handlers=[
+                            ast.ExceptHandler(
+                                type=ast.Name(id="ImportError", ctx=ast.Load()),
+                                name=None,
+                                body=[ast.Pass()],
+                            )
+                        ],
+                        orelse=[],
+                        finalbody=[],
+                    ),
+                    node,
+                )
+            )
+        return guarded
+
+    def visit_Assert(self, node):
+        site = "L" + str(node.lineno)
+        NAMES[site] = names_in(node.test)
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            op = ast.Constant(type(test.ops[0]).__name__)
+            call = helper("__ns_eq", ast.Constant(site), lam(test.left), lam(test.comparators[0]), op)
+        else:
+            call = helper("__ns_true", ast.Constant(site), lam(test))
+        return ast.copy_location(call, node)
+
+    def visit_With(self, node):
+        self.generic_visit(node)
+        raising = [item for item in node.items if is_raises(item)]
+        if len(node.items) != 1 or not raising:
+            return node
+        site = "L" + str(node.lineno)
+        NAMES[site] = [n for stmt in node.body for n in names_in(stmt)]
+        self.count += 1
+        name = "__ns_block_" + str(self.count)
+        body = ast.FunctionDef(
+            name=name,
+            args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+            body=node.body,
+            decorator_list=[],
+            returns=None,
+        )
+        if "type_params" in ast.FunctionDef._fields:
+            body.type_params = []
+        kind = raising[0].context_expr.args[0]
+        call = helper("__ns_raises", ast.Constant(site), ast.Name(id=name, ctx=ast.Load()), lam(kind))
+        return [ast.copy_location(body, node), ast.copy_location(call, node)]
+
+
+def parameter_sets(function):
+    sets = [{}]
+    for mark in getattr(function, "pytestmark", []):
+        if getattr(mark, "name", None) != "parametrize" or len(mark.args) < 2:
+            continue
+        names, rows = mark.args[0], mark.args[1]
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",") if n.strip()]
+        expanded = []
+        for row in rows:
+            row = getattr(row, "values", row)
+            if len(names) == 1 and not (isinstance(row, tuple) and len(row) == 1):
+                row = (row,)
+            expanded.append(dict(zip(names, row)))
+        sets = [dict(a, **b) for a, b in itertools.product(sets, expanded)]
+    return sets
+
+
+def run_test(site, function):
+    for params in parameter_sets(function):
+        got = run(lambda: function(**params))
+        record(site, got if got[0] == "raise" else ("ok", "passed"), got[0] == "ok")
+
+
+def observe_test(path):
+    global ERROR
+    with open(path, encoding="utf-8") as handle:
+        source = handle.read()
+    tree = Sites().visit(ast.parse(source, path))
+    ast.fix_missing_locations(tree)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    namespace = {
+        "__name__": "nightshift_observed_test",
+        "__file__": path,
+        "__ns_eq": site_eq,
+        "__ns_true": site_true,
+        "__ns_raises": site_raises,
+    }
+    loaded = run(lambda: exec(compile(tree, path, "exec"), namespace))
+    if loaded[0] == "raise":
+        ERROR = "the test could not be loaded: " + loaded[1]
+        return
+    for name, value in list(namespace.items()):
+        if name.startswith("test") and isinstance(value, types.FunctionType):
+            run_test("F:" + name, value)
+        elif name.startswith("Test") and isinstance(value, type):
+            made = run(value)
+            if made[0] == "raise":
+                record("F:" + name, made, False)
+                continue
+            for attr in sorted(dir(value)):
+                method = getattr(made[1], attr, None)
+                if attr.startswith("test") and callable(method):
+                    run_test("F:" + name + "." + attr, method)
+    for site, names in NAMES.items():
+        kept = [
+            n
+            for n in names
+            if not isinstance(namespace.get(n), types.ModuleType)
+            and not (n not in namespace and hasattr(builtins, n))
+        ]
+        SITES.setdefault(site, {"values": [], "held": [], "expected": True})["names"] = kept
+
+
+def concrete(call, namespace):
+    """Whether the arguments of every call in `call` name only what exists: `clip(15, 0, 10)` is
+    an example, `clip(value, low, high)` a signature. The function called may be missing (the code
+    as it was lacks it)."""
+    for node in ast.walk(ast.parse(call, mode="eval")):
+        if not isinstance(node, ast.Call):
+            continue
+        for arg in list(node.args) + [k.value for k in node.keywords]:
+            for name in ast.walk(arg):
+                if isinstance(name, ast.Name) and name.id not in namespace and not hasattr(builtins, name.id):
+                    return False
+    return True
+
+
+def observe_examples(modules, examples):
+    namespace = {}
+    for module in modules:
+        run(lambda: exec("import " + module, namespace))
+        run(lambda: exec("from " + module + " import *", namespace))
+    for i, (call, expected) in enumerate(examples):
+        try:
+            got = compile(call, "<task>", "eval")
+            want = compile(expected, "<task>", "eval")
+        except SyntaxError:
+            continue
+        if not concrete(call, namespace):
+            continue
+        site = "T" + str(i)
+        # A name the call cannot find (the function is missing here, or lives in a module the
+        # example does not say) leaves the example unchecked on this code, not failed.
+        # The callee must be the code's: `str.strip()` in "lines for which `str.strip()` is
+        # empty" names a builtin, and states nothing about the code.
+        callee = call.split("(", 1)[0].strip()
+        root = callee.split(".", 1)[0]
+        if root not in namespace or run(lambda: eval(callee, namespace))[0] == "raise":
+            continue
+        site_eq(site, lambda: eval(got, namespace), lambda: eval(want, namespace))
+        SITES[site]["names"] = []
+
+
+try:
+    if SPEC.get("test"):
+        observe_test(SPEC["test"])
+    observe_examples(SPEC.get("modules", []), SPEC.get("examples", []))
+except BaseException as err:  # noqa: BLE001
+    ERROR = (ERROR or "") + " observing failed: " + type(err).__name__
+for entry in SITES.values():
+    entry.setdefault("names", [])
+sys.stdout.flush()
+print("\n" + MARKER + json.dumps({"sites": SITES, "error": ERROR}), flush=True)

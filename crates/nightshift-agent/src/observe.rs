@@ -1,0 +1,228 @@
+//! How an answer behaves, observed rather than judged: the calls of the test written for the
+//! task, and the task's own examples, run on one candidate's code (or on the code as the attempt
+//! found it) in the sandbox. Every `assert` of the test becomes a *site* that records what its
+//! expression gave — a value, or the exception it raised — and whether the assert held, and the
+//! run goes on past it, so one wrong expectation of the model's hides nothing after it.
+//! [`crate::select`] compares what the candidates and the original code did.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use nightshift_sandbox::Sandbox;
+use serde::Deserialize;
+
+/// The observer, run with `python -c`: nothing of it is written into the worktree.
+const OBSERVER: &str = include_str!("observe.py");
+
+/// What one site did on one run of the code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Site {
+    /// The names its expression uses (modules and builtins left out).
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// What the expression gave, each time the site ran: a value's `repr` (floats to 9
+    /// significant digits), or `raise:ExceptionName`.
+    pub values: Vec<String>,
+    /// Whether the assert held, each time.
+    pub held: Vec<bool>,
+    /// Whether the expected side could be computed at all (a task's example whose value is
+    /// prose, `3.333...`, cannot).
+    pub expected: bool,
+}
+
+impl Site {
+    /// Whether it ran and held every time.
+    pub fn holds(&self) -> bool {
+        !self.held.is_empty() && self.held.iter().all(|&held| held)
+    }
+
+    /// Whether every run gave a value, no exception.
+    pub fn gave_values(&self) -> bool {
+        !self.values.is_empty() && self.values.iter().all(|v| !v.starts_with("raise:"))
+    }
+}
+
+/// The sites of one run, by id: `L<line>` an assert (or `pytest.raises` block) of the test,
+/// `F:<name>` a test function as a whole (did it run through), `T<i>` the task's example `i`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Behaviour {
+    /// The sites that ran.
+    pub sites: BTreeMap<String, Site>,
+    /// Why the test could not be run at all (an import the code lacks), if so.
+    pub error: Option<String>,
+}
+
+impl Behaviour {
+    /// The sites of the task's own examples.
+    pub fn task_sites(&self) -> impl Iterator<Item = (&str, &Site)> {
+        self.sites
+            .iter()
+            .filter(|(id, _)| id.starts_with('T'))
+            .map(|(id, site)| (id.as_str(), site))
+    }
+
+    /// How many sites hold.
+    pub fn holding(&self) -> usize {
+        self.sites.values().filter(|site| site.holds()).count()
+    }
+}
+
+/// What to observe.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probe {
+    /// The test file whose calls are run, relative to the worktree.
+    pub test: Option<String>,
+    /// The Python modules the task's examples are evaluated among (`pkg.mod`).
+    pub modules: Vec<String>,
+    /// The task's examples: a call and the value the task gives for it, as Python source.
+    pub examples: Vec<(String, String)>,
+}
+
+impl Probe {
+    /// Whether it has anything to run.
+    pub fn is_empty(&self) -> bool {
+        self.test.is_none() && self.examples.is_empty()
+    }
+}
+
+/// The module a Python source file is imported as (`pkg/mod.py` → `pkg.mod`).
+pub fn module_of(path: &str) -> Option<String> {
+    let stem = path.strip_suffix(".py")?;
+    let module = stem
+        .strip_suffix("/__init__")
+        .unwrap_or(stem)
+        .replace('/', ".");
+    let valid = module
+        .split('.')
+        .all(|part| !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    valid.then_some(module)
+}
+
+/// Runs `probe` on the code in `root`, in the sandbox, within `limit`. `Ok(None)`: the run told
+/// nothing (it was killed, timed out, or printed no result) — the code crashed the interpreter
+/// or hung outside any one call.
+pub async fn observe(
+    sandbox: &Sandbox,
+    python: &str,
+    root: &Path,
+    probe: &Probe,
+    limit: Duration,
+) -> std::io::Result<Option<Behaviour>> {
+    let spec = serde_json::json!({
+        "test": probe.test,
+        "modules": probe.modules,
+        "examples": probe.examples,
+    });
+    run_harness(sandbox, python, root, OBSERVER, &spec, limit).await
+}
+
+/// Runs a Python harness of nightshift's (`python -B -c script marker spec`) in the sandbox in
+/// `root`, within `limit`, and reads its result: the JSON after the marker on the last line
+/// that has one. `Ok(None)`: it was killed, ran out of time, or printed no result. The random
+/// marker keeps what the code under test prints from passing for the result.
+pub(crate) async fn run_harness<T: serde::de::DeserializeOwned>(
+    sandbox: &Sandbox,
+    python: &str,
+    root: &Path,
+    script: &str,
+    spec: &serde_json::Value,
+    limit: Duration,
+) -> std::io::Result<Option<T>> {
+    let marker = format!("nightshift-result-{:016x}:", rand::random::<u64>());
+    let spec = spec.to_string();
+    let argv = [python, "-B", "-c", script, &marker, &spec];
+    let run = sandbox.run(root, &argv, limit).await?;
+    if run.timed_out {
+        return Ok(None);
+    }
+    Ok(run
+        .output
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix(marker.as_str()))
+        .and_then(|json| serde_json::from_str(json).ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use nightshift_sandbox::{Limits, Mode};
+
+    use super::*;
+
+    #[test]
+    fn modules_are_named_as_python_imports_them() {
+        assert_eq!(module_of("stats.py").as_deref(), Some("stats"));
+        assert_eq!(module_of("pkg/sub/mod.py").as_deref(), Some("pkg.sub.mod"));
+        assert_eq!(module_of("pkg/__init__.py").as_deref(), Some("pkg"));
+        assert_eq!(module_of("my-tool.py"), None);
+        assert_eq!(module_of("lib.rs"), None);
+    }
+
+    #[tokio::test]
+    async fn every_assert_is_observed_and_the_run_goes_on_past_a_failing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("stats.py"),
+            "def mean(xs):\n    return sum(xs) / len(xs)\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n",
+        )
+        .unwrap();
+        // The test imports a name the code lacks, asserts a wrong value, expects an exception,
+        // loops, and is parametrized.
+        std::fs::write(
+            dir.path().join("test_stats.py"),
+            "import pytest\nfrom stats import mean, spread, median\n\n\ndef test_mean():\n    assert mean([1, 3]) == 3\n    assert spread([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        mean([])\n    assert median([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert mean(xs) > 1\n",
+        )
+        .unwrap();
+        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
+            .await
+            .unwrap();
+        let probe = Probe {
+            test: Some("test_stats.py".to_owned()),
+            modules: vec!["stats".to_owned()],
+            examples: vec![
+                ("mean([2, 4])".to_owned(), "3.0".to_owned()),
+                // A builtin's call states nothing about the code; a missing function is not
+                // there to check; a value that is prose cannot be computed.
+                ("str.strip()".to_owned(), "''".to_owned()),
+                ("median([1])".to_owned(), "1".to_owned()),
+                ("mean([1, 2])".to_owned(), "1.5...".to_owned()),
+                ("mean([1, 2])".to_owned(), "one_and_a_half".to_owned()),
+            ],
+        };
+        let seen = observe(
+            &sandbox,
+            "python3",
+            dir.path(),
+            &probe,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+        .expect("the observer reports");
+        let site = |id: &str| {
+            seen.sites
+                .get(id)
+                .unwrap_or_else(|| panic!("{id}: {seen:#?}"))
+        };
+        assert_eq!(site("L6").values, ["2"]);
+        assert_eq!(site("L6").held, [false]);
+        assert_eq!(site("L6").names, ["mean"]);
+        assert_eq!(site("L7").values, ["3"]);
+        assert!(site("L7").holds());
+        assert_eq!(site("L8").values, ["raise:ZeroDivisionError"]);
+        assert!(site("L8").holds());
+        assert_eq!(site("L10").values, ["raise:NameError"]);
+        assert_eq!(site("L15").values, ["1", "3"]);
+        assert_eq!(site("L15").held, [false, true]);
+        assert!(site("T0").holds());
+        for unchecked in ["T1", "T2", "T3"] {
+            assert!(
+                !seen.sites.contains_key(unchecked),
+                "{unchecked}: {seen:#?}"
+            );
+        }
+        assert!(!site("T4").expected);
+        assert_eq!(seen.error, None);
+    }
+}

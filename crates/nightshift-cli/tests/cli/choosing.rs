@@ -1,0 +1,256 @@
+//! Choosing among several answers to one prompt by how they behave: each scenario is a
+//! repository, a task, the answers a scripted model gives (one per candidate, told apart by the
+//! seed each request carries, since the candidates are asked for at once), the test it writes for
+//! the task, and what must land.
+
+use std::time::Duration;
+
+use super::helpers::{TestRepo, fake_openai_with, git_out, sse_reply};
+
+/// Points `repo` at a model that answers a code request with `answers[seed]` (candidate `i` asks
+/// with seed `i` in the first round) and a request for a test with `test`; queues `task` and
+/// works it off with `answers.len()` candidates and no second round. The task's final state.
+fn choose_among(
+    repo: &mut TestRepo,
+    answers: &[&str],
+    test: &str,
+    task: &str,
+) -> serde_json::Value {
+    let answers: Vec<String> = answers.iter().map(|a| (*a).to_owned()).collect();
+    let test = test.to_owned();
+    let count = answers.len();
+    let url = fake_openai_with(move |body| {
+        let request: serde_json::Value = serde_json::from_str(body).unwrap();
+        let asks_for_test = request["messages"].as_array().unwrap().iter().any(|m| {
+            m["content"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Write a short test file")
+        });
+        if asks_for_test {
+            return Some(sse_reply(&test));
+        }
+        let seed = request["seed"].as_u64().unwrap_or(0) as usize;
+        Some(sse_reply(&answers[seed % answers.len()]))
+    });
+    repo.use_fake_model(&url, "scripted");
+    repo.set("MAX_RETRIES", "0");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    repo.set("NIGHTSHIFT_CANDIDATES", &count.to_string());
+    repo.ok(&["add", task]);
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    assert_eq!(tasks.len(), 1, "{log}");
+    tasks[0].clone()
+}
+
+const ADD_TASK: &str = "Create calc.py with a function add(a, b) that returns the sum of a and b.";
+
+#[test]
+fn the_answer_most_candidates_agree_on_lands_over_one_that_matches_a_wrong_assert() {
+    let mut repo = TestRepo::new();
+    // The greedy answer multiplies, and happens to match the test's wrong expectation of
+    // add(2, 3); the two sampled answers add, and agree with each other.
+    let times = "```python calc.py\ndef add(a, b):\n    return a * b + (a == 0) * b\n```";
+    let plus = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
+    let plus_too = "```python calc.py\ndef add(a, b):\n    return sum((a, b))\n```";
+    let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 6\n    assert add(0, 4) == 4\n```";
+    let task = choose_among(&mut repo, &[times, plus, plus_too], test, ADD_TASK);
+    assert_eq!(task["status"], "succeeded", "{task:#}");
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:calc.py"]),
+        "def add(a, b):\n    return a + b\n"
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("candidate 1 chosen: 2 of 3 candidates left behave alike"),
+        "{logs}"
+    );
+    // The test's wrong assert fails on what landed: the test is left out, not trimmed.
+    let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(tree.trim(), "calc.py");
+    let shown = repo.show(1);
+    let purposes = super::helpers::purposes(&shown);
+    // One request for the three answers, one for the test.
+    assert_eq!(purposes, ["code", "test"]);
+}
+
+#[test]
+fn an_answer_that_changes_what_a_function_the_task_does_not_touch_gives_is_refused() {
+    let mut repo = TestRepo::new();
+    let reverse = "def reverse(s):\n    return s[::-1]\n";
+    repo.user_commit(&[("textutils.py", reverse)], "textutils");
+    let palindrome = "\n\ndef is_palindrome(s):\n    return s.lower() == s.lower()[::-1]\n";
+    // The greedy answer "simplifies" reverse on the way; the two sampled ones leave it alone
+    // (and, alike, vouch for each other).
+    let breaks = format!(
+        "```python textutils.py\ndef reverse(s):\n    return ''.join(sorted(s))\n{palindrome}```"
+    );
+    let keeps = format!("```python textutils.py\n{reverse}{palindrome}```");
+    // The test's expectation of reverse is wrong, and the greedy answer's change happens to
+    // match it: it holds more asserts, and is still refused.
+    let test = "```python test_textutils.py\nfrom textutils import is_palindrome, reverse\n\n\ndef test_is_palindrome():\n    assert is_palindrome(\"Abba\")\n    assert not is_palindrome(\"abc\")\n    assert reverse(\"cab\") == \"abc\"\n```";
+    let task = choose_among(
+        &mut repo,
+        &[&breaks, &keeps, &keeps],
+        test,
+        "Add is_palindrome(s) to textutils.py: true when s reads the same backwards, ignoring case.",
+    );
+    assert_eq!(task["status"], "succeeded", "{task:#}");
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:textutils.py"]),
+        format!("{reverse}{palindrome}"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains(
+            "candidate 0 refused: it changes what the test's line 7 gave on the code as it was \
+             ('bac' → 'abc'), where the task touches none of reverse"
+        ),
+        "{logs}"
+    );
+}
+
+#[test]
+fn without_a_check_that_holds_on_it_and_not_before_nothing_lands() {
+    let mut repo = TestRepo::new();
+    let wrong = "```python calc.py\ndef add(a, b):\n    return a - b\n```";
+    let also_wrong = "```python calc.py\ndef add(a, b):\n    return b - a\n```";
+    let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```";
+    let task = choose_among(&mut repo, &[wrong, also_wrong], test, ADD_TASK);
+    assert_eq!(task["status"], "failed", "{task:#}");
+    let error = task["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("no answer shows it does what the task asks")
+            && error.contains("candidate 0 refused: no check holds on it")
+            && error.contains("candidate 1 refused: no check holds on it"),
+        "{error}"
+    );
+    assert!(
+        git_out(repo.path(), &["branch", "--list"])
+            .trim()
+            .is_empty()
+    );
+}
+
+const BOUNDS: &str = "def clamp(x, low, high):\n    if x < low:\n        return low\n    if x > high:\n        return high\n    return x\n";
+const TESTS_TASK: &str = "Write pytest tests for `clamp(x, low, high)` in a new file test_bounds.py. Do not change bounds.py.";
+const WEAK_TEST: &str = "```python test_bounds.py\nfrom bounds import clamp\n\n\ndef test_clamp():\n    assert clamp(5, 0, 10) == 5\n```";
+
+#[test]
+fn of_tests_asked_for_those_that_kill_most_mutants_of_the_code_land() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("bounds.py", BOUNDS)], "bounds");
+    let strong = "```python test_bounds.py\nfrom bounds import clamp\n\n\ndef test_clamp():\n    assert clamp(5, 0, 10) == 5\n    assert clamp(-1, 0, 10) == 0\n    assert clamp(11, 0, 10) == 10\n```";
+    let task = choose_among(&mut repo, &[WEAK_TEST, strong, WEAK_TEST], "", TESTS_TASK);
+    assert_eq!(task["status"], "succeeded", "{task:#}");
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("candidate 1 chosen: its tests kill the most mutants"),
+        "{logs}"
+    );
+    assert!(
+        git_out(repo.path(), &["show", "main:test_bounds.py"]).contains("clamp(11, 0, 10)"),
+        "{logs}"
+    );
+    assert_eq!(git_out(repo.path(), &["show", "main:bounds.py"]), BOUNDS);
+}
+
+#[test]
+fn tests_that_let_most_mutants_of_the_code_through_do_not_land() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("bounds.py", BOUNDS)], "bounds");
+    let task = choose_among(&mut repo, &[WEAK_TEST, WEAK_TEST], "", TESTS_TASK);
+    assert_eq!(task["status"], "failed", "{task:#}");
+    let error = task["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("simple mutants of bounds.py: they pass on code that is wrong"),
+        "{error}"
+    );
+    assert!(repo.commits_of(1).is_empty());
+}
+
+#[test]
+fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
+    let mut repo = TestRepo::new();
+    // Two answers that differ on what the test asks: each holds its own assert only.
+    let plus = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
+    let minus = "```python calc.py\ndef add(a, b):\n    return a - b\n```";
+    let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n    assert add(4, 0) == 4\n```";
+    let task = choose_among(&mut repo, &[plus, minus], test, ADD_TASK);
+    assert_eq!(task["status"], "failed", "{task:#}");
+    let error = task["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("only the model's own test speaks for it"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_bug_report_answered_by_tests_alone_does_not_land() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("bounds.py", BOUNDS)], "bounds");
+    let task = choose_among(
+        &mut repo,
+        &[WEAK_TEST],
+        "",
+        "clamp() in bounds.py crashes when low is None; it should treat None as no lower bound.",
+    );
+    assert_eq!(task["status"], "failed", "{task:#}");
+    let error = task["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("the task does not ask for tests"), "{error}");
+    assert!(repo.commits_of(1).is_empty());
+}
+
+/// A JavaScript module (a language whose behaviour nightshift does not observe call by call):
+/// the test written for the task is the one check that speaks for an answer.
+const STRINGS: &[(&str, &str)] = &[
+    (
+        "package.json",
+        "{\"name\": \"s\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
+    ),
+    ("strings.js", "export const id = (s) => s;\n"),
+];
+const SHOUT_TASK: &str =
+    "Add an exported function shout(s) to strings.js: s upper-cased, then '!'.";
+const SHOUT_TEST: &str = "```javascript strings.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('shout', () => {\n  assert.equal(shout('ab'), 'AB!');\n});\n```";
+
+#[test]
+fn a_lone_answer_in_a_language_without_observed_calls_does_not_land_on_its_own_test() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(STRINGS, "strings");
+    let right = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
+    let wrong = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s + '!';\n```";
+    let task = choose_among(&mut repo, &[right, wrong], SHOUT_TEST, SHOUT_TASK);
+    assert_eq!(task["status"], "failed", "{task:#}");
+    let error = task["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("candidate 0 is the only answer strings.test.js passes on"),
+        "{error}"
+    );
+    assert!(repo.commits_of(1).is_empty());
+}
+
+#[test]
+fn two_answers_that_pass_the_test_written_for_the_task_vouch_for_each_other() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(STRINGS, "strings");
+    let wrong = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s + '!';\n```";
+    let right = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
+    let right_too = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => `${s.toUpperCase()}!`;\n```";
+    let task = choose_among(
+        &mut repo,
+        &[wrong, right, right_too],
+        SHOUT_TEST,
+        SHOUT_TASK,
+    );
+    assert_eq!(task["status"], "succeeded", "{task:#}");
+    assert!(git_out(repo.path(), &["show", "main:strings.js"]).contains("s.toUpperCase() + '!'"));
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains("candidate 1 chosen: the first that strings.test.js passes on, with 2"),
+        "{logs}"
+    );
+}

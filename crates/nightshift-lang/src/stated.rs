@@ -1,0 +1,331 @@
+//! The examples a task states, as a call and the value it should give: checks nightshift writes
+//! itself, from the task's own words, so they hold whatever the model believes.
+//!
+//! Read from the task's code spans (between backticks) and doctest lines:
+//! - `` `f(x) == y` `` — a comparison written out;
+//! - `` `f(x)` returns `y` `` (or gives, is, should be, equals, `->` …);
+//! - `` `f(x)` returns `a` instead of `b` `` — a bug report: `b` is what it should give, and so
+//!   with `` `f(x)` returns `a` but should return `b` ``; `` `f(x)` should return `b` instead of
+//!   `a` `` says `b` first;
+//! - a `>>> f(x)` line followed by the value it prints;
+//! - `` `"1h"` -> 3600 `` (or `→`, `=>`; the value in backticks or not) — a bare value and what
+//!   it maps to, where the task asks for exactly one function of one parameter: the value is its
+//!   argument.
+//!
+//! Only spans that call something are read; whether a call or a value can be evaluated at all
+//! (`3.333...` cannot) is found out when the check runs.
+
+use crate::asked::{Asked, asked_definitions};
+
+/// A call the task states a value for, both as source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stated {
+    /// The call: `mean([1, 3])`.
+    pub call: String,
+    /// What it should give: `2.0`.
+    pub expected: String,
+}
+
+/// Words after which a value is what the call should give.
+const WANT: &[&str] = &[
+    "should", "must", "ought", "needs", "has to", "keep", "still", "expected",
+];
+/// Words that say the value is what the code gives now (a bug report).
+const NOW: &[&str] = &["currently", "now", "actually", "wrongly", "but"];
+/// The last word of a phrase joining a call to its value.
+const JOINS: &[&str] = &[
+    "returns",
+    "return",
+    "returning",
+    "gives",
+    "give",
+    "giving",
+    "is",
+    "be",
+    "equals",
+    "equal",
+    "yields",
+    "yield",
+    "==",
+    "->",
+    "→",
+    "=>",
+    "outputs",
+    "output",
+    "produces",
+    "produce",
+];
+/// Most words in a joining phrase: more is prose about something else.
+const MAX_JOIN_WORDS: usize = 5;
+
+/// The examples `task` states, in order, without repeats.
+pub fn stated_examples(task: &str) -> Vec<Stated> {
+    let mut found: Vec<Stated> = Vec::new();
+    let mut push = |call: &str, expected: &str| {
+        let stated = Stated {
+            call: call.trim().to_owned(),
+            expected: expected.trim().trim_end_matches(['.', ',', ';']).to_owned(),
+        };
+        if !stated.call.is_empty() && !stated.expected.is_empty() && !found.contains(&stated) {
+            found.push(stated);
+        }
+    };
+    let unary = sole_unary_function(task);
+    for paragraph in task.split("\n\n") {
+        let parts: Vec<&str> = paragraph.split('`').collect();
+        // Odd indices are code, even ones prose.
+        let mut i = 1;
+        while i < parts.len() {
+            let span = parts[i];
+            if let Some((call, expected)) = split_comparison(span) {
+                push(call, expected);
+            } else if let Some(function) = &unary
+                && let Some((argument, expected, used)) = mapped_value(&parts[i..])
+            {
+                push(&format!("{function}({argument})"), expected);
+                i += used;
+            } else if is_call(span)
+                && let Some((expected, used)) = joined_value(&parts[i + 1..])
+            {
+                push(span, expected);
+                i += used;
+            }
+            i += 2;
+        }
+    }
+    let lines: Vec<&str> = task.lines().map(str::trim).collect();
+    for pair in lines.windows(2) {
+        if let Some(call) = pair[0].strip_prefix(">>> ")
+            && !pair[1].is_empty()
+            && !pair[1].starts_with(">>>")
+            && is_call(call)
+        {
+            push(call, pair[1]);
+        }
+    }
+    found
+}
+
+/// The name of the one function `task` asks for, when it asks for exactly one and writes it with
+/// one parameter (`parse(text)`).
+fn sole_unary_function(task: &str) -> Option<String> {
+    let asked: Vec<Asked> = asked_definitions(task)
+        .into_iter()
+        .filter(|asked| !asked.class)
+        .collect();
+    let [only] = asked.as_slice() else {
+        return None;
+    };
+    let (_, rest) = only.written.split_once('(')?;
+    let (parameters, _) = rest.rsplit_once(')')?;
+    (!parameters.trim().is_empty() && !parameters.contains(',')).then(|| only.name.clone())
+}
+
+/// Arrows that map a value to what it gives.
+const ARROWS: &[&str] = &["->", "→", "=>"];
+
+/// A bare value mapped to another, from `parts` (a code span, then what follows it): the span
+/// `"1h" -> 3600` whole, or the span `"1h"` then prose `-> 3600` (or `->` and a span `3600`).
+/// The argument, the value, and how many parts it read past the span.
+fn mapped_value<'t>(parts: &[&'t str]) -> Option<(&'t str, &'t str, usize)> {
+    let span = parts[0].trim();
+    if let Some((argument, expected)) = ARROWS.iter().find_map(|arrow| span.split_once(arrow)) {
+        let (argument, expected) = (argument.trim(), expected.trim());
+        return (is_value(argument) && is_value(expected)).then_some((argument, expected, 0));
+    }
+    if !is_value(span) {
+        return None;
+    }
+    let prose = parts.get(1)?.trim_start();
+    let after = ARROWS
+        .iter()
+        .find_map(|arrow| prose.strip_prefix(arrow))?
+        .trim();
+    if after.is_empty() {
+        let expected = parts.get(2)?.trim();
+        return is_value(expected).then_some((span, expected, 2));
+    }
+    let expected = after
+        .split([',', ';', ' ', '\n', ')'])
+        .next()?
+        .trim_end_matches('.');
+    (is_value(expected) && !expected.is_empty()).then_some((span, expected, 0))
+}
+
+/// Whether `text` is a literal value: a number, a string, a list, tuple or dict, or `True`,
+/// `False`, `None` (`true`, `false`, `null`).
+fn is_value(text: &str) -> bool {
+    let text = text.trim();
+    let number = text
+        .strip_prefix('-')
+        .unwrap_or(text)
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'));
+    let bracketed = [('"', '"'), ('\'', '\''), ('[', ']'), ('(', ')'), ('{', '}')]
+        .iter()
+        .any(|(open, close)| text.len() >= 2 && text.starts_with(*open) && text.ends_with(*close));
+    number || bracketed || ["True", "False", "None", "true", "false", "null"].contains(&text)
+}
+
+/// `f(x) == y` as (`f(x)`, `y`), when its left side calls something.
+fn split_comparison(span: &str) -> Option<(&str, &str)> {
+    let (left, right) = span.split_once("==")?;
+    let right = right.strip_prefix('=').unwrap_or(right);
+    (is_call(left) && !right.trim().is_empty() && !right.contains("==")).then_some((left, right))
+}
+
+/// Whether a span calls something: `name(…)` or `obj.name(…)`, nothing after the parenthesis.
+fn is_call(span: &str) -> bool {
+    let span = span.trim();
+    let Some(open) = span.find('(') else {
+        return false;
+    };
+    let head = &span[..open];
+    !head.is_empty()
+        && head
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        && span.ends_with(')')
+}
+
+/// The value that `rest` (the prose after a call, then the next spans) says the call should
+/// give, and how many parts it read past the first prose.
+fn joined_value<'t>(rest: &[&'t str]) -> Option<(&'t str, usize)> {
+    let (join, value) = (rest.first()?, rest.get(1)?);
+    let join = join.trim().to_lowercase();
+    if !joins(&join) {
+        return None;
+    }
+    let wanted = WANT.iter().any(|w| join.contains(w));
+    let now = NOW.iter().any(|w| has_word(&join, w));
+    // What follows the value: "instead of `b`", "but should return `b`".
+    if let (Some(after), Some(other)) = (rest.get(2), rest.get(3)) {
+        let after = after.trim().to_lowercase();
+        let instead = after.starts_with("instead of") || after.starts_with("rather than");
+        let correction = joins(&after) && WANT.iter().any(|w| after.contains(w)) && !instead;
+        if instead && after.split_whitespace().count() <= 3 {
+            return Some(if wanted { (value, 2) } else { (other, 2) });
+        }
+        if correction && !wanted {
+            return Some((other, 2));
+        }
+    }
+    (!now || wanted).then_some((value, 0))
+}
+
+/// Whether `prose` is a short phrase ending in a joining word.
+fn joins(prose: &str) -> bool {
+    let prose = prose.trim_start_matches([',', ';']).trim();
+    let words: Vec<&str> = prose.split_whitespace().collect();
+    let evaluates = words.len() >= 2
+        && words[words.len() - 1] == "to"
+        && words[words.len() - 2].starts_with("evaluate");
+    !words.is_empty()
+        && words.len() <= MAX_JOIN_WORDS
+        && (evaluates || words.last().is_some_and(|last| JOINS.contains(last)))
+}
+
+fn has_word(text: &str, word: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == word)
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use super::*;
+
+    fn pairs(task: &str) -> Vec<(String, String)> {
+        stated_examples(task)
+            .into_iter()
+            .map(|s| (s.call, s.expected))
+            .collect()
+    }
+
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn comparisons_written_out_are_examples_illustrations_included() {
+        let task = "Add `clip(value, low, high)` to `numbers.py`. If `low > high`, raise \
+                    `ValueError`; e.g. `clip(15, 0, 10) == 10`, `clip(-2.5, -1.0, 1.0) == -1.0`.";
+        assert_eq!(
+            pairs(task),
+            owned(&[("clip(15, 0, 10)", "10"), ("clip(-2.5, -1.0, 1.0)", "-1.0")])
+        );
+    }
+
+    #[test]
+    fn a_bug_report_states_what_the_call_should_give_not_what_it_gives() {
+        let task = "`mean()` in `figures.py` is wrong: `mean([1, 3])` returns `1.0` instead of \
+                    `2.0`, and `mean([5])` gives `0` but should give `5`. `mean([])` should keep \
+                    returning `0.0`. And `mean([2, 2])` should return `2.0` instead of `1.0`.";
+        assert_eq!(
+            pairs(task),
+            owned(&[
+                ("mean([1, 3])", "2.0"),
+                ("mean([5])", "5"),
+                ("mean([])", "0.0"),
+                ("mean([2, 2])", "2.0"),
+            ])
+        );
+    }
+
+    #[test]
+    fn what_the_code_gives_now_is_no_example() {
+        assert_eq!(pairs("Today `span(3)` currently returns `2`."), Vec::new());
+        assert_eq!(
+            pairs("Make `span(3)` faster: it works, but the loop in it is slow."),
+            Vec::new()
+        );
+        // A value joined by a long sentence is about something else.
+        assert_eq!(
+            pairs("`span(3)` is used by the report, which is `weekly`."),
+            Vec::new()
+        );
+    }
+
+    #[test]
+    fn doctest_lines_and_arrows_are_examples() {
+        let task =
+            "Like this:\n\n    >>> shout(\"hi\")\n    'HI!'\n\nand `whisper(\"A\")` -> `\"a\"`.";
+        assert_eq!(
+            pairs(task),
+            owned(&[("whisper(\"A\")", "\"a\""), ("shout(\"hi\")", "'HI!'")])
+        );
+    }
+
+    #[test]
+    fn bare_values_mapped_by_an_arrow_are_calls_of_the_one_function_asked_for() {
+        let task = "`words.py` has `longest(text)`. Add `count_words(text)` to `words.py`.\n\n\
+                    Examples: `\"a b\"` -> 2, `\"\"` -> `0`, `\" x \"` → 1, `\"a b c\" => 3`. \
+                    A missing `text` (`None`) -> raise `TypeError`.";
+        assert_eq!(
+            pairs(task),
+            owned(&[
+                ("count_words(\"a b\")", "2"),
+                ("count_words(\"\")", "0"),
+                ("count_words(\" x \")", "1"),
+                ("count_words(\"a b c\")", "3"),
+            ])
+        );
+        // Two functions asked for, or one of two parameters: whose argument it is is unclear.
+        assert_eq!(
+            pairs("Add `count_words(text)` and `count_lines(text)`. `\"a\"` -> 1."),
+            Vec::new()
+        );
+        assert_eq!(
+            pairs("Add `repeat(text, n)` to `words.py`. `\"a\"` -> `\"aa\"`."),
+            Vec::new()
+        );
+    }
+}

@@ -1,0 +1,713 @@
+//! The API and its access rules, called in-process on a real SQLite store, and once over a real
+//! socket.
+#![allow(clippy::unwrap_used)] // tests: a failure should panic
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use nightshift_store::{SystemState, TaskQueue, TaskStatus};
+use nightshift_store_sqlite::SqliteStore;
+use nightshift_web::{Access, BODY_LIMIT, BindError, Web, app, bind, route_table};
+use pretty_assertions::assert_eq;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const HOST: &str = "127.0.0.1:5000";
+const TOKEN: &str = "a-token-long-enough-to-count";
+
+struct Server {
+    _dir: tempfile::TempDir,
+    store: SqliteStore,
+    router: Router,
+}
+
+/// A server on a fresh store, as if bound to 127.0.0.1:5000, seeing requests come from `peer`.
+async fn server(token: Option<&str>, peer: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
+    let access = Access::new(HOST.parse().unwrap(), token.map(str::to_owned));
+    let peer: SocketAddr = peer.parse().unwrap();
+    let router = app(Web::new(store.clone(), access, 3)).layer(MockConnectInfo(peer));
+    Server {
+        _dir: dir,
+        store,
+        router,
+    }
+}
+
+/// A request to this server, from no page (like curl).
+fn request(method: Method, uri: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, HOST)
+}
+
+fn json_post(uri: &str, body: &str) -> Request<Body> {
+    request(Method::POST, uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+fn get(uri: &str) -> Request<Body> {
+    request(Method::GET, uri).body(Body::empty()).unwrap()
+}
+
+fn post(uri: &str) -> Request<Body> {
+    request(Method::POST, uri).body(Body::empty()).unwrap()
+}
+
+impl Server {
+    /// Status and JSON body of `request`.
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|err| {
+            panic!(
+                "{status}: not JSON ({err}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        (status, body)
+    }
+
+    async fn queued(&self) -> usize {
+        self.store.tasks(None, 1000).await.unwrap().len()
+    }
+}
+
+#[tokio::test]
+async fn tasks_are_queued_read_cancelled_and_retried_and_the_agent_paused() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let response = server
+        .router
+        .clone()
+        .oneshot(json_post(
+            "/api/task",
+            r#"{"description": "Add a function that reverses a string", "priority": 7, "metadata": {"area": "utils"}}"#,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.headers()[header::LOCATION], "/api/tasks/1");
+    // The seed's plain-text form: the body is the description.
+    let (status, body) = server
+        .send(
+            request(Method::POST, "/api/task")
+                .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+                .body(Body::from("Write tests for the parser"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::CREATED, json!({"id": 2, "status": "queued"}))
+    );
+
+    let (status, list) = server.send(get("/api/tasks")).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["description"], "Write tests for the parser");
+    assert_eq!(list[1]["priority"], 7);
+    assert_eq!(list[1]["metadata"], json!({"area": "utils"}));
+    assert_eq!(list[1]["source"], "api");
+    let (_, one) = server.send(get("/api/tasks/1")).await;
+    assert_eq!(one["description"], "Add a function that reverses a string");
+
+    let (status, cancelled) = server.send(post("/api/tasks/1/cancel")).await;
+    assert_eq!(
+        (status, cancelled["status"].clone()),
+        (StatusCode::OK, json!("cancelled"))
+    );
+    let (_, queued) = server.send(get("/api/tasks?status=queued&limit=10")).await;
+    assert_eq!(queued.as_array().unwrap().len(), 1);
+    let (status, retried) = server.send(post("/api/tasks/1/retry")).await;
+    assert_eq!(
+        (status, retried["status"].clone()),
+        (StatusCode::OK, json!("queued"))
+    );
+
+    let (status, _) = server.send(post("/api/pause")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(server.store.paused().await.unwrap());
+    let (_, state) = server.send(get("/api/status")).await;
+    assert_eq!(state["paused"], true);
+    assert_eq!(state["queue"]["queued"], 2);
+    server.send(post("/api/resume")).await;
+    assert!(!server.store.paused().await.unwrap());
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_stores_nothing() {
+    let server = server(None, "127.0.0.1:40000").await;
+    server
+        .store
+        .enqueue(vec![
+            nightshift_store::NewTask::new("queued one", 5, Value::Null, "test", 1).unwrap(),
+        ])
+        .await
+        .unwrap();
+    let text = |body: Vec<u8>| {
+        request(Method::POST, "/api/task")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let cases: Vec<(&str, Request<Body>, StatusCode, &str)> = vec![
+        (
+            "malformed JSON",
+            json_post("/api/task", "{\"description\": "),
+            StatusCode::BAD_REQUEST,
+            "the body is not a task",
+        ),
+        (
+            "an unknown field",
+            json_post("/api/task", r#"{"description": "x", "owner": "me"}"#),
+            StatusCode::BAD_REQUEST,
+            "unknown field `owner`",
+        ),
+        (
+            "no description",
+            json_post("/api/task", r#"{"priority": 3}"#),
+            StatusCode::BAD_REQUEST,
+            "missing field `description`",
+        ),
+        (
+            "an empty description",
+            json_post("/api/task", r#"{"description": "  "}"#),
+            StatusCode::BAD_REQUEST,
+            "description is empty",
+        ),
+        (
+            "an empty text",
+            text(b"\n".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "description is empty",
+        ),
+        (
+            "text that is not UTF-8",
+            text(vec![0xff, 0xfe]),
+            StatusCode::BAD_REQUEST,
+            "not UTF-8",
+        ),
+        (
+            "a priority out of range",
+            json_post("/api/task", r#"{"description": "x", "priority": 11}"#),
+            StatusCode::BAD_REQUEST,
+            "priority 11 is out of range 1..=10",
+        ),
+        (
+            "a huge priority",
+            json_post(
+                "/api/task",
+                r#"{"description": "x", "priority": 99999999999}"#,
+            ),
+            StatusCode::BAD_REQUEST,
+            "out of range",
+        ),
+        (
+            "a priority as text",
+            json_post("/api/task", r#"{"description": "x", "priority": "high"}"#),
+            StatusCode::BAD_REQUEST,
+            "invalid type",
+        ),
+        (
+            "metadata that is a list",
+            json_post("/api/task", r#"{"description": "x", "metadata": [1]}"#),
+            StatusCode::BAD_REQUEST,
+            "metadata must be a mapping",
+        ),
+        (
+            "a form post",
+            request(Method::POST, "/api/task")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("description=x"))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "application/x-www-form-urlencoded is not accepted",
+        ),
+        (
+            "no content type",
+            request(Method::POST, "/api/task")
+                .body(Body::from("x"))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "(none) is not accepted",
+        ),
+        (
+            "an oversized body",
+            text(vec![b'x'; BODY_LIMIT + 1]),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "length limit",
+        ),
+        (
+            "a bad idempotency key",
+            request(Method::POST, "/api/task")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .header("idempotency-key", "a\tb")
+                .body(Body::from("x"))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "intake key",
+        ),
+        (
+            "an unknown task",
+            get("/api/tasks/99"),
+            StatusCode::NOT_FOUND,
+            "no task with id 99",
+        ),
+        (
+            "a task id that is not a number",
+            get("/api/tasks/abc"),
+            StatusCode::BAD_REQUEST,
+            "not a task id",
+        ),
+        (
+            "cancelling an unknown task",
+            post("/api/tasks/99/cancel"),
+            StatusCode::NOT_FOUND,
+            "no task with id 99",
+        ),
+        (
+            "retrying a queued task",
+            post("/api/tasks/1/retry"),
+            StatusCode::CONFLICT,
+            "task 1 is queued",
+        ),
+        (
+            "an unknown status filter",
+            get("/api/tasks?status=done"),
+            StatusCode::BAD_REQUEST,
+            "status \"done\" is none of queued",
+        ),
+        (
+            "a limit of 0",
+            get("/api/tasks?limit=0"),
+            StatusCode::BAD_REQUEST,
+            "limit 0 is out of range",
+        ),
+        (
+            "a limit that is not a number",
+            get("/api/tasks?limit=all"),
+            StatusCode::BAD_REQUEST,
+            "limit",
+        ),
+        (
+            "an unknown filter",
+            get("/api/tasks?owner=me"),
+            StatusCode::BAD_REQUEST,
+            "unknown field `owner`",
+        ),
+        (
+            "an unknown route",
+            get("/api/nothing"),
+            StatusCode::NOT_FOUND,
+            "nothing here: /api/nothing",
+        ),
+        (
+            "a known route with the wrong method",
+            get("/api/pause"),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "",
+        ),
+    ];
+    for (what, request, status, message) in cases {
+        let response = server.router.clone().oneshot(request).await.unwrap();
+        let got = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8_lossy(&bytes);
+        assert_eq!(got, status, "{what}: {body}");
+        if got != StatusCode::METHOD_NOT_ALLOWED {
+            let error: Value = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("{what}: not JSON: {body}"));
+            let error = error["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{what}: {body}"));
+            assert!(error.contains(message), "{what}: {error}");
+        }
+    }
+    assert_eq!(
+        server.queued().await,
+        1,
+        "nothing was queued by a refused request"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_idempotency_key_queues_the_task_once() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let keyed = |key: &str| {
+        request(Method::POST, "/api/task")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(r#"{"description": "Add a CHANGELOG entry"}"#))
+            .unwrap()
+    };
+    let (status, first) = server.send(keyed("deploy-42")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, again) = server.send(keyed("deploy-42")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(again["task"], first["id"]);
+    assert!(
+        again["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was queued"),
+        "{again}"
+    );
+    let (status, _) = server.send(keyed("deploy-43")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(server.queued().await, 2);
+}
+
+/// Every route of the table, with `{id}` naming task 1.
+fn every_route() -> Vec<(Method, String)> {
+    let routes = route_table::<SqliteStore>();
+    assert!(routes.len() >= 8, "{routes:?}");
+    routes
+        .into_iter()
+        .map(|(method, path)| (method, path.replace("{id}", "1")))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_request_naming_another_host_is_refused_on_every_route() {
+    let server = server(None, "127.0.0.1:40000").await;
+    for (method, path) in every_route() {
+        for host in [
+            Some("evil.example"),
+            Some("evil.example:5000"),
+            Some("127.0.0.1.nip.io:5000"),
+            None,
+        ] {
+            let mut builder = Request::builder().method(method.clone()).uri(&path);
+            if let Some(host) = host {
+                builder = builder.header(header::HOST, host);
+            }
+            let (status, body) = server.send(builder.body(Body::empty()).unwrap()).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} as {host:?}: {body}"
+            );
+        }
+    }
+    assert_eq!(server.queued().await, 0);
+}
+
+#[tokio::test]
+async fn state_changes_from_another_origin_are_refused() {
+    let task = |origin: Option<&str>, site: Option<&str>, kind: &str| {
+        let mut builder = request(Method::POST, "/api/task").header(header::CONTENT_TYPE, kind);
+        if let Some(origin) = origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        if let Some(site) = site {
+            builder = builder.header("sec-fetch-site", site);
+        }
+        builder
+            .body(Body::from(if kind == "text/plain" {
+                "x".to_owned()
+            } else {
+                r#"{"description": "x"}"#.to_owned()
+            }))
+            .unwrap()
+    };
+    let local = server(None, "127.0.0.1:40000").await;
+    for kind in ["text/plain", "application/json"] {
+        for (origin, site) in [
+            (Some("http://evil.example"), None),
+            (Some("http://evil.example"), Some("cross-site")),
+            (Some("null"), None),
+            (Some("http://127.0.0.1:5001"), None),
+            (None, Some("cross-site")),
+            (None, Some("same-site")),
+        ] {
+            let (status, body) = local.send(task(origin, site, kind)).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{kind} from {origin:?} {site:?}: {body}"
+            );
+        }
+        for (origin, site) in [
+            (Some("http://127.0.0.1:5000"), Some("same-origin")),
+            (None, Some("same-origin")),
+            (None, None),
+        ] {
+            let (status, body) = local.send(task(origin, site, kind)).await;
+            assert_eq!(
+                status,
+                StatusCode::CREATED,
+                "{kind} from {origin:?} {site:?}: {body}"
+            );
+        }
+    }
+    assert_eq!(local.queued().await, 6);
+    let (status, _) = local
+        .send(
+            request(Method::POST, "/api/pause")
+                .header(header::ORIGIN, "http://evil.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!local.store.paused().await.unwrap());
+
+    // A client elsewhere that sends no Origin is not a local script.
+    let remote = server(None, "10.0.0.9:40000").await;
+    let (status, _) = remote.send(task(None, None, "text/plain")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(remote.queued().await, 0);
+}
+
+#[tokio::test]
+async fn with_a_token_every_route_answers_401_without_it() {
+    let server = server(Some(TOKEN), "10.0.0.9:40000").await;
+    server
+        .store
+        .enqueue(vec![
+            nightshift_store::NewTask::new("t", 5, Value::Null, "test", 1).unwrap(),
+        ])
+        .await
+        .unwrap();
+    let paths = every_route();
+    for (method, path) in &paths {
+        for auth in [
+            None,
+            Some("Bearer wrong-token-of-some-length"),
+            Some("Basic YTpi"),
+        ] {
+            let mut builder = request(method.clone(), path);
+            if let Some(auth) = auth {
+                builder = builder.header(header::AUTHORIZATION, auth);
+            }
+            let (status, body) = server.send(builder.body(Body::empty()).unwrap()).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with {auth:?}: {body}"
+            );
+        }
+    }
+    // Unknown routes too.
+    let (status, _) = server.send(get("/api/nothing")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.store.task(1).await.unwrap().status,
+        TaskStatus::Queued
+    );
+    assert!(!server.store.paused().await.unwrap());
+
+    // The bearer header opens every route, from anywhere, without an Origin (the status only:
+    // the event stream's body never ends).
+    for (method, path) in &paths {
+        let response = server
+            .router
+            .clone()
+            .oneshot(
+                request(method.clone(), path)
+                    .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_ne!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}"
+        );
+        assert_ne!(response.status(), StatusCode::FORBIDDEN, "{method} {path}");
+    }
+    // The cookie (a browser's) reads; a change by cookie must come from the server's own page.
+    let cookie = format!("theme=dark; nightshift_token={TOKEN}");
+    let (status, _) = server
+        .send(
+            request(Method::GET, "/api/status")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .send(
+            request(Method::POST, "/api/resume")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = server
+        .send(
+            request(Method::POST, "/api/resume")
+                .header(header::COOKIE, &cookie)
+                .header(header::ORIGIN, "http://127.0.0.1:5000")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_non_loopback_address_is_refused_without_a_long_enough_token() {
+    let any: SocketAddr = "0.0.0.0:0".parse().unwrap();
+    assert!(matches!(bind(any, None).await, Err(BindError::NoToken(_))));
+    assert!(matches!(
+        bind(any, Some("short")).await,
+        Err(BindError::ShortToken(5))
+    ));
+    assert!(bind(any, Some(TOKEN)).await.is_ok());
+    assert!(bind("127.0.0.1:0".parse().unwrap(), None).await.is_ok());
+    assert!(
+        bind("[::1]:0".parse().unwrap(), None).await.is_ok()
+            || std::net::TcpListener::bind("[::1]:0").is_err()
+    );
+    // A port already taken says what to change.
+    let taken = bind("127.0.0.1:0".parse().unwrap(), None).await.unwrap();
+    let err = bind(taken.local_addr().unwrap(), None).await.unwrap_err();
+    assert!(err.to_string().contains("FLASK_PORT"), "{err}");
+}
+
+#[tokio::test]
+async fn over_a_real_socket_curl_on_this_machine_queues_a_task() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
+    let listener = bind("127.0.0.1:0".parse().unwrap(), None).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let served = tokio::spawn(nightshift_web::serve(
+        listener,
+        app(Web::new(store.clone(), Access::new(addr, None), 3)),
+        shutdown.clone(),
+    ));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = "Add a --verbose flag";
+    stream
+        .write_all(format!("POST /api/task HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes())
+        .await
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.unwrap();
+    assert!(reply.starts_with("HTTP/1.1 201"), "{reply}");
+    assert_eq!(store.task(1).await.unwrap().description, body);
+    shutdown.cancel();
+    served.await.unwrap().unwrap();
+}
+
+/// The ids of the `log` events of an event stream, read until `count` arrived.
+async fn event_ids(body: &mut Body, count: usize) -> Vec<i64> {
+    let mut text = String::new();
+    let mut ids = Vec::new();
+    while ids.len() < count {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .unwrap_or_else(|_| panic!("waited for {count} events, got {ids:?}: {text}"))
+            .unwrap()
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+        ids = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("id: "))
+            .map(|id| id.parse().unwrap())
+            .collect();
+    }
+    assert!(text.contains("event: log"), "{text}");
+    ids
+}
+
+fn log_line(level: nightshift_store::LogLevel, message: &str) -> nightshift_store::NewLogEntry {
+    nightshift_store::NewLogEntry {
+        task_id: None,
+        attempt: None,
+        level,
+        event: "test".to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn the_log_streams_as_events_and_last_event_id_resumes_exactly_after_it() {
+    use nightshift_store::{EventLog, LogLevel};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
+    for n in 1..=3 {
+        store
+            .log(log_line(LogLevel::Info, &format!("line {n}")))
+            .await
+            .unwrap();
+    }
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let access = Access::new(HOST.parse().unwrap(), None);
+    let router = app(Web::new(store.clone(), access, 3).stopping_on(shutdown.clone()));
+    let open = |uri: &str, last: Option<&str>| {
+        let mut builder = request(Method::GET, uri);
+        if let Some(last) = last {
+            builder = builder.header("last-event-id", last);
+        }
+        router.clone().oneshot(builder.body(Body::empty()).unwrap())
+    };
+
+    // A reconnect after id 1: lines 2 and 3, then what is written next, each once, in order.
+    let response = open("/api/events", Some("1")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let mut body = response.into_body();
+    assert_eq!(event_ids(&mut body, 2).await, [2, 3]);
+    store
+        .log(log_line(LogLevel::Warn, "line 4 needs a look"))
+        .await
+        .unwrap();
+    store.log(log_line(LogLevel::Info, "line 5")).await.unwrap();
+    assert_eq!(event_ids(&mut body, 2).await, [4, 5]);
+
+    // Without a cursor, from now on; filters by level and text.
+    let mut fresh = open("/api/events", None).await.unwrap().into_body();
+    let mut warnings = open("/api/events?level=warn&after=0", None)
+        .await
+        .unwrap()
+        .into_body();
+    let mut looks = open("/api/events?text=A%20LOOK&after=0", None)
+        .await
+        .unwrap()
+        .into_body();
+    store
+        .log(log_line(LogLevel::Error, "line 6 broke"))
+        .await
+        .unwrap();
+    assert_eq!(event_ids(&mut fresh, 1).await, [6]);
+    assert_eq!(event_ids(&mut warnings, 2).await, [4, 6]);
+    assert_eq!(event_ids(&mut looks, 1).await, [4]);
+
+    // Bad filters are refused; a stopping server ends every stream.
+    for (uri, last) in [
+        ("/api/events?level=loud", None),
+        ("/api/events", Some("abc")),
+        ("/api/events?worker=1", None),
+    ] {
+        let response = open(uri, last).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{uri} {last:?}");
+    }
+    shutdown.cancel();
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(10), body.collect())
+        .await
+        .expect("the stream ends when the server stops");
+    assert!(rest.is_ok());
+}

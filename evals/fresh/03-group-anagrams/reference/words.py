@@ -1,0 +1,28 @@
+"""Word helpers for the puzzle generator."""
+
+
+def letters_key(word):
+    """The letters of a word, lower-cased and sorted: equal for anagrams."""
+    return "".join(sorted(word.lower()))
+
+
+def is_anagram(a, b):
+    """True when a and b use the same letters the same number of times (case-insensitive)."""
+    return letters_key(a) == letters_key(b)
+
+
+def longest(words):
+    """The longest word (the first one when several are equally long), or None."""
+    best = None
+    for word in words:
+        if best is None or len(word) > len(best):
+            best = word
+    return best
+
+
+def group_anagrams(words):
+    """Group words that are anagrams of each other, keeping input order."""
+    groups = {}
+    for word in words:
+        groups.setdefault(letters_key(word), []).append(word)
+    return list(groups.values())

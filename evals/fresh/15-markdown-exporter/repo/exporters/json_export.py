@@ -1,0 +1,7 @@
+"""Rows as JSON."""
+
+import json
+
+
+def to_json(rows):
+    return json.dumps(rows, indent=2)

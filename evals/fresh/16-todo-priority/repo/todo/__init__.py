@@ -1,0 +1,1 @@
+"""A minimal todo list."""

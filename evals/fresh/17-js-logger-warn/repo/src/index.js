@@ -1,0 +1,2 @@
+export { createLogger } from "./logger.js";
+export { LEVELS, levelValue } from "./levels.js";

@@ -1,0 +1,3 @@
+"""stockroom: a small inventory and bookkeeping toolkit for a shop."""
+
+__version__ = "0.4.1"
