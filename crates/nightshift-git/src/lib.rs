@@ -114,6 +114,9 @@ pub struct Repo {
 const STALE_PACKED_REFS_LOCK: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A file in the checkout's git directory that exists while a landing moves the branch.
+/// How many times a landing looks at HEAD again when the user switches it meanwhile.
+const MOVE_TRIES: usize = 3;
+
 const LANDING_MARKER: &str = "nightshift-landing";
 
 #[allow(
@@ -689,46 +692,70 @@ impl Repo {
         // lock files git leaves in the checkout are ours (see `clear_stale_locks`).
         let marker = self.git_dir().await?.join(LANDING_MARKER);
         write_marker(&marker).await?;
-        let moved = self
-            .move_branch(commit, expected, checked_out.as_deref())
-            .await;
+        let moved = self.move_branch(commit, expected, checked_out).await;
         drop(remove_marker(&marker).await);
         moved
     }
 
+    /// Moves the branch, starting from what `checked_out` saw HEAD on. The user may switch or
+    /// detach HEAD at any moment, between that look and the merge: a merge then moves *their*
+    /// HEAD and leaves the branch where it was. So the branch itself is read back after every
+    /// move, and HEAD looked at again until the branch holds the commit.
     async fn move_branch(
         &self,
         commit: &str,
         expected: Option<&str>,
-        checked_out: Option<&str>,
+        mut checked_out: Option<String>,
     ) -> Result<()> {
-        if checked_out == Some(self.branch.as_str()) {
-            if let Some(base) = expected {
-                self.clear_leftovers(base, commit).await?;
+        for _ in 0..MOVE_TRIES {
+            if checked_out.as_deref() == Some(self.branch.as_str()) {
+                if let Some(base) = expected {
+                    self.clear_leftovers(base, commit).await?;
+                }
+                // Refuses (and changes nothing) when the user's local changes, or an ignored
+                // file of theirs, are in the way: that is theirs to resolve, and the landing waits.
+                git(
+                    &self.root,
+                    &[
+                        "merge",
+                        "--ff-only",
+                        "--no-overwrite-ignore",
+                        "--quiet",
+                        commit,
+                    ],
+                )
+                .await
+                .map_err(|err| match err {
+                    GitError::Command { stderr, .. } => GitError::Busy(stderr),
+                    other => other,
+                })?;
+            } else {
+                let reference = format!("refs/heads/{}", self.branch);
+                let old = expected.map_or_else(|| "0".repeat(40), str::to_owned);
+                git(&self.root, &["update-ref", &reference, commit, &old]).await?;
             }
-            // Refuses (and changes nothing) when the user's local changes, or an ignored file of
-            // theirs, are in the way: that is theirs to resolve, and the landing waits.
-            git(
-                &self.root,
-                &[
-                    "merge",
-                    "--ff-only",
-                    "--no-overwrite-ignore",
-                    "--quiet",
-                    commit,
-                ],
-            )
-            .await
-            .map_err(|err| match err {
-                GitError::Command { stderr, .. } => GitError::Busy(stderr),
-                other => other,
-            })?;
-        } else {
-            let reference = format!("refs/heads/{}", self.branch);
-            let old = expected.map_or_else(|| "0".repeat(40), str::to_owned);
-            git(&self.root, &["update-ref", &reference, commit, &old]).await?;
+            let tip = self.tip().await?;
+            if tip.as_deref() == Some(commit) {
+                return Ok(());
+            }
+            if tip.as_deref() != expected {
+                return Err(GitError::Conflict {
+                    branch: self.branch.clone(),
+                    detail: "the branch moved while the commit was landing".to_owned(),
+                });
+            }
+            tracing::warn!(
+                branch = %self.branch,
+                "HEAD left the branch while a commit was landing; landing on the branch itself"
+            );
+            checked_out = git(&self.root, &["symbolic-ref", "--quiet", "--short", "HEAD"])
+                .await
+                .ok();
         }
-        Ok(())
+        Err(GitError::Busy(format!(
+            "HEAD of {} kept switching while a commit was landing",
+            self.root.display()
+        )))
     }
 
     /// Removes, from the user's checkout, untracked files that the commits `base..commit` add
@@ -1541,6 +1568,30 @@ mod hostile {
         );
         std::fs::remove_file(root.join("a.py")).unwrap();
         repo.fast_forward(&c.sha, base.as_deref()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn head_detached_between_the_look_and_the_merge_still_lands_on_the_branch() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = init(dir.path()).await;
+        let (repo, wt, base) = fresh_task(dir.path(), &root).await;
+        std::fs::write(wt.join("a.py"), "A = 1\n").unwrap();
+        let c = repo.commit(&wt, &["a.py".into()], "a").await.unwrap();
+
+        // The landing saw HEAD on the branch; the user detached it right after.
+        git(&root, &["checkout", "-q", "--detach"]).await.unwrap();
+        repo.move_branch(&c.sha, base.as_deref(), Some("main".to_owned()))
+            .await
+            .unwrap();
+        assert_eq!(repo.tip().await.unwrap().as_deref(), Some(c.sha.as_str()));
+
+        // And the user's return to the branch finds it with the commit.
+        git(&root, &["checkout", "-q", "main"]).await.unwrap();
+        assert_eq!(
+            std::fs::read_to_string(root.join("a.py")).unwrap(),
+            "A = 1\n"
+        );
+        assert_eq!(git(&root, &["status", "--porcelain"]).await.unwrap(), "");
     }
 
     #[tokio::test]
