@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use nightshift_store::{LogLevel, NewLogEntry, Store};
+use nightshift_store::{LogLevel, NewLogEntry, Store, TASKS_FILE_ERROR_KEY};
 use nightshift_workspace::Workspace;
 use notify::{RecursiveMode, Watcher};
 use tokio_util::sync::CancellationToken;
@@ -16,9 +16,6 @@ use crate::tasks_file;
 
 /// Quiet time after a change before the file is read: an editor's save is several events.
 const DEBOUNCE: Duration = Duration::from_millis(300);
-
-/// `system_state` key holding the last load's error ("" when it parsed).
-pub(crate) const ERROR_KEY: &str = "tasks_file_error";
 
 /// Watches `path` until `shutdown`, queueing what it holds on `store`.
 pub(crate) async fn tasks_file<S: Store>(
@@ -97,7 +94,7 @@ async fn load<S: Store>(path: &Path, store: &S, max_retries: u32) {
     };
     match result {
         Ok((queued, known)) => {
-            if let Err(err) = store.put_state(ERROR_KEY, "").await {
+            if let Err(err) = store.put_state(TASKS_FILE_ERROR_KEY, "").await {
                 tracing::warn!(%err, "cannot clear the tasks file's error");
             }
             if !queued.is_empty() {
@@ -118,7 +115,7 @@ async fn load<S: Store>(path: &Path, store: &S, max_retries: u32) {
         }
         Err(err) => {
             let message = format!("{err:#}; nothing loaded from this save");
-            if let Err(err) = store.put_state(ERROR_KEY, &message).await {
+            if let Err(err) = store.put_state(TASKS_FILE_ERROR_KEY, &message).await {
                 tracing::warn!(%err, "cannot record the tasks file's error");
             }
             report(store, LogLevel::Error, message).await;

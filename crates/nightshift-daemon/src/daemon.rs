@@ -2,12 +2,16 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nightshift_agent::AttemptSettings;
 use nightshift_git::Repo;
 use nightshift_model::ChatModel;
-use nightshift_store::{CommitRecord, RetryPolicy, Store, StoreError, TaskStatus, now_ms};
+use nightshift_store::{
+    CommitRecord, PRESENCE_KEY, RetryPolicy, Store, StoreError, TaskStatus, WORKER_COUNT_KEY,
+    WORKERS_MAX, now_ms,
+};
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
@@ -17,13 +21,14 @@ use crate::identity::Identity;
 use crate::worker::Worker;
 
 /// `system_state` key where a running daemon announces itself.
-pub const PRESENCE_KEY: &str = "daemon";
 /// How often the daemon refreshes its presence.
 const PRESENCE_INTERVAL: Duration = Duration::from_secs(5);
 /// How often commits whose push failed are pushed again.
 const PUSH_RETRY_INTERVAL: Duration = Duration::from_secs(60);
 /// Pause before a worker that stopped unexpectedly is started again.
 const WORKER_RESTART_PAUSE: Duration = Duration::from_secs(1);
+/// How often the daemon looks whether the worker count was changed.
+const SCALE_INTERVAL: Duration = Duration::from_secs(1);
 /// How long workers get to release their leases on shutdown before being aborted.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -57,6 +62,8 @@ pub(crate) struct Shared<S> {
     pub(crate) identity: Identity,
     pub(crate) land_lock: Mutex<()>,
     pub(crate) push_lock: Mutex<()>,
+    /// Workers running now.
+    pub(crate) workers: AtomicUsize,
 }
 
 /// The daemon. Generic over the store backend.
@@ -76,6 +83,7 @@ impl<S: Store> Daemon<S> {
                 identity: Identity::current(),
                 land_lock: Mutex::new(()),
                 push_lock: Mutex::new(()),
+                workers: AtomicUsize::new(0),
             }),
         }
     }
@@ -168,18 +176,37 @@ impl<S: Store> Daemon<S> {
         );
 
         let mut tasks = JoinSet::new();
-        for index in 0..shared.settings.worker_count {
-            let worker = self.worker(usize::try_from(index).unwrap_or_default());
-            let cancel = shutdown.child_token();
-            tasks.spawn(supervise(worker, feed.clone(), cancel));
-        }
+        // One stop token per worker, so the count can change while the daemon runs.
+        let mut workers: Vec<CancellationToken> = Vec::new();
         tasks.spawn(reap_leases(self.clone_handle(), shutdown.child_token()));
         tasks.spawn(announce(Arc::clone(shared), shutdown.child_token()));
         if shared.settings.auto_push {
             tasks.spawn(retry_pushes(Arc::clone(shared), shutdown.child_token()));
         }
-
-        shutdown.cancelled().await;
+        let mut scale = tokio::time::interval(SCALE_INTERVAL);
+        scale.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = scale.tick() => {
+                    let wanted = self.wanted_workers().await;
+                    while workers.len() < wanted {
+                        let cancel = shutdown.child_token();
+                        tasks.spawn(supervise(self.worker(workers.len()), feed.clone(), cancel.clone()));
+                        workers.push(cancel);
+                    }
+                    while workers.len() > wanted {
+                        // The newest worker stops; its task, if any, is released for another.
+                        if let Some(cancel) = workers.pop() {
+                            cancel.cancel();
+                        }
+                    }
+                    if shared.workers.swap(wanted, Ordering::Relaxed) != wanted {
+                        tracing::info!(workers = wanted, "workers running");
+                    }
+                }
+            }
+        }
         tracing::info!("shutting down: releasing leases");
         let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
             while tasks.join_next().await.is_some() {}
@@ -193,6 +220,24 @@ impl<S: Store> Daemon<S> {
             tracing::warn!(%err, "could not clear daemon presence");
         }
         Ok(())
+    }
+
+    /// The worker count: the one set from the dashboard (kept in the store) if any, else the
+    /// configured one.
+    async fn wanted_workers(&self) -> usize {
+        let shared = &self.shared;
+        let set = match shared.store.state(WORKER_COUNT_KEY).await {
+            Ok(set) => set,
+            Err(err) => {
+                tracing::warn!(%err, "could not read the worker count");
+                None
+            }
+        };
+        let count = set
+            .and_then(|n| n.trim().parse::<u32>().ok())
+            .filter(|n| (1..=WORKERS_MAX).contains(n))
+            .unwrap_or(shared.settings.worker_count);
+        usize::try_from(count).unwrap_or(1)
     }
 
     fn clone_handle(&self) -> Self {
@@ -299,7 +344,9 @@ async fn announce<S: Store>(shared: Arc<Shared<S>>, cancel: CancellationToken) {
                 let presence = serde_json::json!({
                     "host": shared.identity.host,
                     "pid": shared.identity.pid,
-                    "workers": shared.settings.worker_count,
+                    "workers": shared.workers.load(Ordering::Relaxed),
+                    "configured_workers": shared.settings.worker_count,
+                    "auto_push": shared.settings.auto_push,
                     "started_at_ms": started,
                     "seen_at_ms": now_ms(),
                     "model": format!("{}/{}", shared.model.backend(), shared.model.model()),

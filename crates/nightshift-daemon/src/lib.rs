@@ -16,6 +16,6 @@ mod daemon;
 mod identity;
 mod worker;
 
-pub use daemon::{Daemon, DaemonSettings, PRESENCE_KEY};
+pub use daemon::{Daemon, DaemonSettings};
 pub use identity::Identity;
 pub use worker::{Outcome, Worker};

@@ -985,6 +985,42 @@ impl Repo {
         git(&self.root, &["cat-file", "-e", &object]).await.is_ok()
     }
 
+    /// What `git show` prints of commit `sha` (its message, the files it changed and its
+    /// patch), at most `max_bytes` of it. Diff drivers and text conversions the repository
+    /// configures never run: the patch is git's own.
+    pub async fn show(&self, sha: &str, max_bytes: usize) -> Result<String> {
+        let object = format!("{sha}^{{commit}}");
+        let sha = git(&self.root, &["rev-parse", "--verify", "--quiet", &object]).await?;
+        let shown = command::run(
+            &self.root,
+            &[
+                "show",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-textconv",
+                "--format=fuller",
+                "--stat",
+                "--patch",
+                sha.trim(),
+                "--",
+            ],
+            command::LOCAL_TIMEOUT,
+        )
+        .await?;
+        let mut text = shown;
+        if text.len() > max_bytes {
+            let mut cut = max_bytes;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+            text.push_str(
+                "\n… (cut: the commit is larger than a page shows; `git show` has it all)",
+            );
+        }
+        Ok(text)
+    }
+
     /// Whether `ancestor` is `descendant` or one of its ancestors.
     pub async fn contains(&self, descendant: &str, ancestor: &str) -> Result<bool> {
         match git(

@@ -8,8 +8,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use nightshift_store::{
     AttemptEnd, Claim, CommitLog, CommitRecord, EventLog, Lease, LogEntry, LogLevel, LogQuery,
-    ModelCall, ModelStatsLog, ModelTotals, NewLogEntry, NewTask, QueueCounts, Result, Store,
-    StoreError, SystemState, Task, TaskId, TaskQueue, TaskStatus, now_ms,
+    ModelCall, ModelStatsLog, ModelTotals, NewLogEntry, NewTask, PAUSED_BY_KEY, QueueCounts,
+    Result, Store, StoreError, SystemState, Task, TaskFilter, TaskId, TaskQueue, TaskStatus,
+    now_ms,
 };
 use rand::RngCore;
 use sqlx::sqlite::{
@@ -699,12 +700,26 @@ impl TaskQueue for SqliteStore {
     }
 
     #[instrument(skip_all)]
-    async fn tasks(&self, status: Option<TaskStatus>, limit: u32) -> Result<Vec<Task>> {
+    async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>> {
         let rows = sqlx::query(
-            "SELECT * FROM tasks WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2",
+            "SELECT * FROM tasks
+               WHERE (?1 IS NULL OR status = ?1)
+                 AND (?2 IS NULL OR source = ?2)
+                 AND (?3 IS NULL OR priority = ?3)
+                 AND (?4 IS NULL OR id IN (SELECT task_id FROM model_stats
+                        WHERE model = ?4 OR backend || '/' || model = ?4))
+                 AND (?5 IS NULL OR instr(lower(description), lower(?5)) > 0
+                        OR instr(lower(coalesce(last_error, '')), lower(?5)) > 0)
+                 AND (?6 IS NULL OR id < ?6)
+               ORDER BY id DESC LIMIT ?7",
         )
-        .bind(status.map(TaskStatus::as_str))
-        .bind(i64::from(limit))
+        .bind(filter.status.map(TaskStatus::as_str))
+        .bind(filter.source.as_deref())
+        .bind(filter.priority)
+        .bind(filter.model.as_deref())
+        .bind(filter.text.as_deref().filter(|t| !t.is_empty()))
+        .bind(filter.before_id)
+        .bind(i64::from(filter.limit))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
@@ -785,11 +800,11 @@ impl EventLog for SqliteStore {
         // line); without one, the newest (a tail).
         let sql = if query.after_id.is_some() {
             "SELECT * FROM execution_logs
-               WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2
+               WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2 AND (?4 IS NULL OR id < ?4)
                ORDER BY id ASC LIMIT ?3"
         } else {
             "SELECT * FROM (SELECT * FROM execution_logs
-               WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2
+               WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2 AND (?4 IS NULL OR id < ?4)
                ORDER BY id DESC LIMIT ?3)
              ORDER BY id ASC"
         };
@@ -797,6 +812,7 @@ impl EventLog for SqliteStore {
             .bind(query.task_id)
             .bind(query.after_id.unwrap_or(0))
             .bind(i64::from(query.limit))
+            .bind(query.before_id)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
@@ -976,6 +992,16 @@ impl SystemState for SqliteStore {
         )
         .bind(PAUSED_KEY)
         .bind(if paused { "true" } else { "false" })
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO system_state (key, value, updated_at_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = ?2, updated_at_ms = ?3",
+        )
+        .bind(PAUSED_BY_KEY)
+        .bind(by)
         .bind(now)
         .execute(&mut *tx)
         .await

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use nightshift_store::{
-    AttemptEnd, CommitLog, CommitRecord, EventLog, LogQuery, NewTask, StoreError, SystemState,
-    TaskQueue, TaskStatus, now_ms,
+    AttemptEnd, CommitLog, CommitRecord, EventLog, LogQuery, ModelStatsLog, NewTask, StoreError,
+    SystemState, TaskFilter, TaskQueue, TaskStatus, now_ms,
 };
 use nightshift_store_sqlite::SqliteStore;
 use pretty_assertions::assert_eq;
@@ -195,6 +195,7 @@ async fn released_attempts_are_not_counted_and_exhausted_ones_fail_on_recovery()
         .logs(&LogQuery {
             task_id: Some(id),
             after_id: None,
+            before_id: None,
             limit: 100,
         })
         .await
@@ -286,6 +287,7 @@ async fn a_row_that_does_not_decode_is_quarantined_and_the_queue_goes_on() {
         .logs(&LogQuery {
             task_id: Some(1),
             after_id: None,
+            before_id: None,
             limit: 10,
         })
         .await
@@ -418,7 +420,7 @@ async fn a_task_with_a_key_already_queued_is_not_queued_again() {
     assert_eq!(store.task_with_key("k1").await.unwrap(), Some(first[0]));
     assert_eq!(store.task_with_key("k2").await.unwrap(), Some(again[1]));
     assert_eq!(store.task_with_key("none").await.unwrap(), None);
-    assert_eq!(store.tasks(None, 10).await.unwrap().len(), 3);
+    assert_eq!(store.tasks(&TaskFilter::newest(10)).await.unwrap().len(), 3);
     assert_eq!(store.task(first[0]).await.unwrap().description, "a");
     // Keys are bounded, printable text.
     for bad in ["", "tab\there", &"x".repeat(201)] {
@@ -451,6 +453,7 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
                 .logs(&LogQuery {
                     task_id: None,
                     after_id,
+                    before_id: None,
                     limit: 4,
                 })
                 .await
@@ -468,6 +471,7 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
             .logs(&LogQuery {
                 task_id: None,
                 after_id: cursor,
+                before_id: None,
                 limit: 4,
             })
             .await
@@ -480,4 +484,114 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
         seen,
         (0..10).map(|n| format!("line {n}")).collect::<Vec<_>>()
     );
+    // Paging back: the newest lines below a line, oldest first.
+    let older = store
+        .logs(&LogQuery {
+            task_id: None,
+            after_id: None,
+            before_id: Some(5),
+            limit: 3,
+        })
+        .await
+        .unwrap();
+    let older: Vec<_> = older.into_iter().map(|l| l.message).collect();
+    assert_eq!(older, ["line 1", "line 2", "line 3"]);
+}
+
+#[tokio::test]
+async fn tasks_are_filtered_by_status_source_priority_model_text_and_paged() {
+    let (_dir, store) = store().await;
+    let new = |text: &str, priority: i32, source: &str| {
+        NewTask::new(text, priority, serde_json::Value::Null, source, 0).unwrap()
+    };
+    store
+        .enqueue(vec![
+            new("Add a Slugify helper", 5, "cli"),
+            new("Fix the parser", 8, "api"),
+            new("Document slugify", 5, "api"),
+        ])
+        .await
+        .unwrap();
+    let claim = store
+        .claim("h:1:x:w0", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.task.id, 2);
+    store
+        .finish(
+            &claim.lease,
+            AttemptEnd::Failed {
+                error: "SLUGIFY is undefined".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .record_call(&nightshift_store::ModelCall {
+            task_id: Some(2),
+            attempt: Some(1),
+            backend: "local".to_owned(),
+            model: "qwen".to_owned(),
+            purpose: "code".to_owned(),
+            prompt_tokens: 1,
+            completion_tokens: 1,
+            first_token_ms: None,
+            duration_ms: 1,
+            outcome: "ok".to_owned(),
+            error: None,
+            fallback_from: None,
+        })
+        .await
+        .unwrap();
+    let ids = |filter: TaskFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .tasks(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = TaskFilter::newest(10);
+    assert_eq!(ids(all.clone()).await, [3, 2, 1]);
+    // Text in the description or the last error, any case.
+    let text = TaskFilter {
+        text: Some("slugify".to_owned()),
+        ..all.clone()
+    };
+    assert_eq!(ids(text).await, [3, 2, 1]);
+    let text = TaskFilter {
+        text: Some("undefined".to_owned()),
+        ..all.clone()
+    };
+    assert_eq!(ids(text).await, [2]);
+    let source = TaskFilter {
+        source: Some("api".to_owned()),
+        ..all.clone()
+    };
+    assert_eq!(ids(source).await, [3, 2]);
+    let priority = TaskFilter {
+        priority: Some(5),
+        ..all.clone()
+    };
+    assert_eq!(ids(priority).await, [3, 1]);
+    for model in ["qwen", "local/qwen"] {
+        let by_model = TaskFilter {
+            model: Some(model.to_owned()),
+            ..all.clone()
+        };
+        assert_eq!(ids(by_model).await, [2], "{model}");
+    }
+    let failed = all.clone().of_status(Some(TaskStatus::Failed));
+    assert_eq!(ids(failed).await, [2]);
+    let page = TaskFilter {
+        before_id: Some(3),
+        limit: 1,
+        ..all
+    };
+    assert_eq!(ids(page).await, [2]);
 }

@@ -358,9 +358,47 @@ pub struct LogQuery {
     pub task_id: Option<TaskId>,
     /// Only lines with an id above this (for following).
     pub after_id: Option<i64>,
+    /// Only lines with an id below this (paging back through older lines).
+    pub before_id: Option<i64>,
     /// At most this many, oldest first: after `after_id` the oldest past it (a follower pages
     /// forward through every line), without it the newest (a tail).
     pub limit: u32,
+}
+
+/// Which tasks to list: every filter set must hold. Newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    /// Only tasks in this status.
+    pub status: Option<TaskStatus>,
+    /// Only tasks that came from this source (`cli`, `api`, `tasks-file`, …).
+    pub source: Option<String>,
+    /// Only tasks of this priority.
+    pub priority: Option<i32>,
+    /// Only tasks a model call of this model served (`model`, or `backend/model`).
+    pub model: Option<String>,
+    /// Only tasks whose description or last error contains this, in any case.
+    pub text: Option<String>,
+    /// Only tasks with an id below this (the next page).
+    pub before_id: Option<TaskId>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+impl TaskFilter {
+    /// Every task, the newest `limit`.
+    pub fn newest(limit: u32) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// Of `status` only.
+    #[must_use]
+    pub fn of_status(mut self, status: Option<TaskStatus>) -> Self {
+        self.status = status;
+        self
+    }
 }
 
 /// A commit nightshift made for a task.

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::{
     AttemptEnd, Claim, CommitRecord, Lease, LogEntry, LogQuery, ModelCall, ModelTotals,
-    NewLogEntry, NewTask, QueueCounts, Result, StoreError, Task, TaskId, TaskStatus,
+    NewLogEntry, NewTask, QueueCounts, Result, StoreError, Task, TaskFilter, TaskId, TaskStatus,
 };
 
 /// The durable priority queue.
@@ -46,8 +46,8 @@ pub trait TaskQueue: Send + Sync {
     /// One task.
     async fn task(&self, id: TaskId) -> Result<Task>;
 
-    /// Tasks, newest first, optionally of one status.
-    async fn tasks(&self, status: Option<TaskStatus>, limit: u32) -> Result<Vec<Task>>;
+    /// Tasks that pass `filter`, newest first.
+    async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<Task>>;
 
     /// Tasks per status.
     async fn counts(&self) -> Result<QueueCounts>;
@@ -135,6 +135,17 @@ pub trait SystemState: Send + Sync {
 
 /// `system_state` key of [`SystemState::queue_id`].
 pub const QUEUE_ID_KEY: &str = "queue_id";
+/// `system_state` key of the running daemon's presence: what it announces about itself (JSON),
+/// refreshed every few seconds, empty once it stopped.
+pub const PRESENCE_KEY: &str = "daemon";
+/// `system_state` key of who paused or resumed the queue last.
+pub const PAUSED_BY_KEY: &str = "paused_by";
+/// `system_state` key of why the tasks file did not load (empty when it did).
+pub const TASKS_FILE_ERROR_KEY: &str = "tasks_file_error";
+/// `system_state` key of the worker count set from the dashboard, which the daemon applies live.
+pub const WORKER_COUNT_KEY: &str = "worker_count";
+/// Most workers one daemon runs (the configuration's bound too).
+pub const WORKERS_MAX: u32 = 256;
 
 /// Everything a backend provides.
 pub trait Store:

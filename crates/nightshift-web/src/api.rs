@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `POST /api/task` | queues a task: JSON `{description, priority?, metadata?}` or the description as `text/plain`; an `Idempotency-Key` header queues it once |
 //! | `GET /api/status` | paused or not, tasks per status, uptime |
-//! | `GET /api/tasks?status=&limit=` | tasks, newest first |
+//! | `GET /api/tasks?status=&source=&priority=&model=&q=&before=&limit=` | tasks, newest first; `q` searches text and errors, `before` pages |
 //! | `GET /api/tasks/{id}` | one task |
 //! | `POST /api/tasks/{id}/cancel` | cancels a queued or running task |
 //! | `POST /api/tasks/{id}/retry` | queues a failed or cancelled task again |
@@ -20,7 +20,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, post};
 use nightshift_store::{
-    NewTask, PRIORITY_DEFAULT, PRIORITY_MAX, PRIORITY_MIN, Store, Task, TaskId, TaskStatus,
+    NewTask, PRIORITY_DEFAULT, PRIORITY_MAX, PRIORITY_MIN, Store, Task, TaskFilter, TaskId,
+    TaskStatus,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -59,7 +60,7 @@ pub(crate) fn routes<S: Store>() -> Router<Web<S>> {
 }
 
 /// Method and full path of every API route.
-pub fn route_table<S: Store>() -> Vec<(Method, String)> {
+pub(crate) fn route_table<S: Store>() -> Vec<(Method, String)> {
     table::<S>()
         .into_iter()
         .map(|(method, path, _)| (method, format!("/api{path}")))
@@ -186,6 +187,16 @@ struct ListQuery {
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    priority: Option<i32>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    before: Option<TaskId>,
+    #[serde(default)]
     limit: Option<u32>,
 }
 
@@ -212,7 +223,16 @@ async fn tasks<S: Store>(
             "limit {limit} is out of range 1..={LIST_MAX}"
         )));
     }
-    Ok(Json(web.store.tasks(status, limit).await?))
+    let filter = TaskFilter {
+        status,
+        source: query.source,
+        priority: query.priority,
+        model: query.model,
+        text: query.q,
+        before_id: query.before,
+        limit,
+    };
+    Ok(Json(web.store.tasks(&filter).await?))
 }
 
 /// A task id from the path.

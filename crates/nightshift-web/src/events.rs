@@ -101,9 +101,8 @@ pub(crate) async fn events<S: Store>(
         None => web
             .store
             .logs(&LogQuery {
-                task_id: None,
-                after_id: None,
                 limit: 1,
+                ..LogQuery::default()
             })
             .await?
             .last()
@@ -147,6 +146,7 @@ impl<S: Store> Follower<S> {
         let query = LogQuery {
             task_id: self.filter.task,
             after_id: Some(self.cursor),
+            before_id: None,
             limit: PAGE,
         };
         match self.store.logs(&query).await {

@@ -9,12 +9,15 @@ use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use nightshift_store::{SystemState, TaskQueue, TaskStatus};
+use nightshift_store::{SystemState, TaskFilter, TaskQueue, TaskStatus};
 use nightshift_store_sqlite::SqliteStore;
 use nightshift_web::{Access, BODY_LIMIT, BindError, Web, app, bind, route_table};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+#[path = "api/pages.rs"]
+mod pages;
 
 const HOST: &str = "127.0.0.1:5000";
 const TOKEN: &str = "a-token-long-enough-to-count";
@@ -78,7 +81,11 @@ impl Server {
     }
 
     async fn queued(&self) -> usize {
-        self.store.tasks(None, 1000).await.unwrap().len()
+        self.store
+            .tasks(&TaskFilter::newest(1000))
+            .await
+            .unwrap()
+            .len()
     }
 }
 
@@ -373,7 +380,12 @@ fn every_route() -> Vec<(Method, String)> {
     assert!(routes.len() >= 8, "{routes:?}");
     routes
         .into_iter()
-        .map(|(method, path)| (method, path.replace("{id}", "1")))
+        .map(|(method, path)| {
+            (
+                method,
+                path.replace("{id}", "1").replace("{file}", "app.js"),
+            )
+        })
         .collect()
 }
 

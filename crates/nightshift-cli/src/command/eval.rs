@@ -361,6 +361,7 @@ async fn run_task(
         .logs(&LogQuery {
             task_id: Some(id),
             after_id: None,
+            before_id: None,
             limit: TASK_LOG_LINES,
         })
         .await?;

@@ -86,6 +86,7 @@ impl Cmd {
         let mut query = LogQuery {
             task_id: self.task,
             after_id: None,
+            before_id: None,
             limit: self.lines,
         };
         let mut feed = if self.follow {

@@ -78,7 +78,8 @@ impl Cmd {
                 Access::new(addr, config.access_token.clone()),
                 config.max_retries,
             )
-            .stopping_on(shutdown.clone()),
+            .stopping_on(shutdown.clone())
+            .with_repo(Repo::open(&ctx.repo, &config.branch, &queue).await?),
         );
         let mut settings = daemon_settings(config, &repo, sandbox);
         settings.http = Some(format!("http://{addr}"));

@@ -1,9 +1,8 @@
 //! `nightshift status`.
 
 use clap::Args;
-use nightshift_daemon::PRESENCE_KEY;
 use nightshift_model::Availability;
-use nightshift_store::{CommitLog, ModelStatsLog, SystemState, TaskQueue, now_ms};
+use nightshift_store::{CommitLog, ModelStatsLog, PRESENCE_KEY, SystemState, TaskQueue, now_ms};
 
 use crate::context::Context;
 

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use nightshift_store::{
-    CommitLog, EventLog, LogEntry, LogQuery, ModelStatsLog, Task, TaskQueue, TaskStatus,
+    CommitLog, EventLog, LogEntry, LogQuery, ModelStatsLog, Task, TaskFilter, TaskQueue, TaskStatus,
 };
 
 use crate::command::logs::format_ms;
@@ -84,7 +84,9 @@ impl Cmd {
                             .ok_or_else(|| anyhow::anyhow!("unknown status {s:?}: queued, running, succeeded, failed or cancelled"))
                     })
                     .transpose()?;
-                let tasks = store.tasks(status, limit).await?;
+                let tasks = store
+                    .tasks(&TaskFilter::newest(limit).of_status(status))
+                    .await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&tasks)?);
                 } else {
@@ -102,6 +104,7 @@ impl Cmd {
                     .logs(&LogQuery {
                         task_id: Some(id),
                         after_id: None,
+                        before_id: None,
                         limit: 500,
                     })
                     .await?;

@@ -1,0 +1,700 @@
+//! The dashboard: pages rendered by the server from askama templates (which escape every value),
+//! a stylesheet and one small script embedded in the binary, no CDN and no build step.
+//!
+//! | route | page |
+//! |---|---|
+//! | `GET /` | agent state, needs-attention bar, workers, queue counts, recent tasks, models, git, throughput |
+//! | `GET /tasks` | tasks filtered by status, source, priority, model and text; bulk retry or cancel |
+//! | `GET /tasks/{id}` | one task: failure first, commit diff (from `git show`), model calls, every log line by attempt |
+//! | `GET /logs` | the log, live over server-sent events, older lines paged in |
+//! | `GET /settings` | the daemon's settings; the worker count, applied live |
+//! | `GET /parts/…` | the live parts of `/` and `/tasks`, refreshed by the script |
+//! | `GET /metrics` | Prometheus metrics ([`crate::metrics`]) |
+//!
+//! Forms post here and are answered with a redirect (303), so every page works without the
+//! script too. The live parts read one shared [`crate::snapshot`], so open tabs cost the
+//! database nothing more.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use nightshift_store::{
+    LogLevel, LogQuery, NewLogEntry, NewTask, PRIORITY_DEFAULT, Store, StoreError, TaskFilter,
+    TaskStatus, WORKER_COUNT_KEY, WORKERS_MAX,
+};
+use serde::Deserialize;
+
+use crate::Web;
+
+mod view;
+
+use view::{Chrome, CommitView, LogRow, Overview, Round, TaskRow, TaskView};
+
+/// Where a task queued from the dashboard says it came from.
+const SOURCE: &str = "dashboard";
+/// Tasks one page lists.
+const PAGE_TASKS: u32 = 100;
+/// Log lines one page shows.
+const PAGE_LINES: u32 = 200;
+/// Most tasks one bulk action touches.
+const BULK_MAX: u32 = 10_000;
+
+/// Every page route: method, path, handler.
+pub(crate) fn table<S: Store>() -> Vec<(Method, &'static str, MethodRouter<Web<S>>)> {
+    vec![
+        (Method::GET, "/", get(overview::<S>)),
+        (Method::GET, "/parts/overview", get(overview_part::<S>)),
+        (Method::GET, "/tasks", get(tasks::<S>)),
+        (Method::GET, "/parts/tasks", get(tasks_part::<S>)),
+        (Method::GET, "/tasks/bulk", get(bulk_confirm::<S>)),
+        (Method::POST, "/tasks/bulk", post(bulk::<S>)),
+        (Method::GET, "/tasks/{id}", get(task::<S>)),
+        (Method::POST, "/tasks/{id}/cancel", post(cancel::<S>)),
+        (Method::POST, "/tasks/{id}/retry", post(retry::<S>)),
+        (Method::POST, "/task", post(add::<S>)),
+        (Method::POST, "/pause", post(pause::<S>)),
+        (Method::POST, "/resume", post(resume::<S>)),
+        (Method::GET, "/logs", get(logs::<S>)),
+        (Method::GET, "/settings", get(settings::<S>)),
+        (Method::POST, "/settings/workers", post(set_workers::<S>)),
+        (Method::GET, "/static/{file}", get(crate::assets::asset)),
+        (Method::GET, "/metrics", get(crate::metrics::metrics::<S>)),
+    ]
+}
+
+/// A page that could not be shown: the error page, with its status.
+#[derive(Debug)]
+pub(crate) struct PageError {
+    status: StatusCode,
+    message: String,
+}
+
+impl PageError {
+    fn bad(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(err: StoreError) -> Self {
+        let api = crate::error::ApiError::from(err);
+        Self {
+            status: api.status(),
+            message: api.message().to_owned(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    status: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.status.to_string();
+        let page = ErrorPage {
+            chrome: Chrome::new("Error", "/", false),
+            status: &status,
+            message: &self.message,
+        };
+        (self.status, render(&page)).into_response()
+    }
+}
+
+/// The page as HTML (a template that fails to render is a 500, never a half page).
+fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(err) => {
+            tracing::error!(%err, "a page did not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the page did not render").into_response()
+        }
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    view: Overview,
+    rows: Vec<TaskRow>,
+}
+
+#[derive(Template)]
+#[template(path = "overview_part.html")]
+struct OverviewPart {
+    view: Overview,
+    rows: Vec<TaskRow>,
+}
+
+async fn overview<S: Store>(State(web): State<Web<S>>) -> PageResult {
+    let snapshot = web.snapshot().await?;
+    let view = Overview::of(&snapshot, web.started);
+    let rows = snapshot.recent.iter().map(TaskRow::of).collect();
+    Ok(render(&OverviewPage {
+        chrome: Chrome::new("Overview", "/", snapshot.paused),
+        view,
+        rows,
+    }))
+}
+
+async fn overview_part<S: Store>(State(web): State<Web<S>>) -> PageResult {
+    let snapshot = web.snapshot().await?;
+    Ok(render(&OverviewPart {
+        view: Overview::of(&snapshot, web.started),
+        rows: snapshot.recent.iter().map(TaskRow::of).collect(),
+    }))
+}
+
+/// The filters of the task list, as the form sends them (empty fields are no filter).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct FilterForm {
+    status: String,
+    source: String,
+    priority: String,
+    model: String,
+    q: String,
+    before: String,
+    action: String,
+}
+
+impl FilterForm {
+    fn filter(&self, limit: u32) -> Result<TaskFilter, PageError> {
+        let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(TaskFilter {
+            status: some(&self.status)
+                .map(|s| {
+                    s.parse::<TaskStatus>()
+                        .map_err(|_| PageError::bad(format!("status {s:?} is not a task status")))
+                })
+                .transpose()?,
+            source: some(&self.source),
+            priority: some(&self.priority)
+                .map(|p| {
+                    p.parse()
+                        .map_err(|_| PageError::bad(format!("priority {p:?} is not a number")))
+                })
+                .transpose()?,
+            model: some(&self.model),
+            text: some(&self.q),
+            before_id: some(&self.before)
+                .map(|b| {
+                    b.parse()
+                        .map_err(|_| PageError::bad(format!("{b:?} is not a task id")))
+                })
+                .transpose()?,
+            limit,
+        })
+    }
+
+    /// The filter as a query string (without paging or action).
+    fn query(&self) -> String {
+        let pairs = [
+            ("status", &self.status),
+            ("source", &self.source),
+            ("priority", &self.priority),
+            ("model", &self.model),
+            ("q", &self.q),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", view::encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct TasksPage<'a> {
+    chrome: Chrome,
+    statuses: Vec<(&'static str, bool)>,
+    filter: &'a FilterForm,
+    filter_query: String,
+    query: String,
+    rows: Vec<TaskRow>,
+    older: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(source = "{% include \"task_rows.html\" %}", ext = "html")]
+struct TaskRowsPart {
+    rows: Vec<TaskRow>,
+}
+
+fn form_of<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, PageError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|err| PageError::bad(err.body_text()))
+}
+
+async fn tasks<S: Store>(
+    State(web): State<Web<S>>,
+    query: Result<Query<FilterForm>, QueryRejection>,
+) -> PageResult {
+    let form = form_of(query)?;
+    let tasks = web.store.tasks(&form.filter(PAGE_TASKS)?).await?;
+    let older = (tasks.len() == PAGE_TASKS as usize)
+        .then(|| tasks.last().map(|t| t.id))
+        .flatten();
+    let filter_query = form.query();
+    let query = if form.before.is_empty() {
+        format!("?{filter_query}")
+    } else {
+        format!("?{filter_query}&before={}", view::encode(&form.before))
+    };
+    Ok(render(&TasksPage {
+        chrome: Chrome::new("Tasks", "/tasks", web.store.paused().await?),
+        statuses: TaskStatus::ALL
+            .map(|s| (s.as_str(), form.status == s.as_str()))
+            .to_vec(),
+        filter: &form,
+        filter_query,
+        query,
+        rows: tasks.iter().map(TaskRow::of).collect(),
+        older,
+    }))
+}
+
+async fn tasks_part<S: Store>(
+    State(web): State<Web<S>>,
+    query: Result<Query<FilterForm>, QueryRejection>,
+) -> PageResult {
+    let form = form_of(query)?;
+    let tasks = web.store.tasks(&form.filter(PAGE_TASKS)?).await?;
+    Ok(render(&TaskRowsPart {
+        rows: tasks.iter().map(TaskRow::of).collect(),
+    }))
+}
+
+/// A bulk action and what it applies to.
+#[derive(Clone, Copy)]
+enum Bulk {
+    Retry,
+    Cancel,
+}
+
+impl Bulk {
+    fn parse(action: &str) -> Result<Self, PageError> {
+        match action {
+            "retry" => Ok(Self::Retry),
+            "cancel" => Ok(Self::Cancel),
+            other => Err(PageError::bad(format!(
+                "{other:?} is not a bulk action: retry or cancel"
+            ))),
+        }
+    }
+
+    fn applies_to(self, status: TaskStatus) -> bool {
+        match self {
+            Self::Retry => matches!(status, TaskStatus::Failed | TaskStatus::Cancelled),
+            Self::Cancel => matches!(status, TaskStatus::Queued | TaskStatus::Running),
+        }
+    }
+
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Retry => ("retry", "retried"),
+            Self::Cancel => ("cancel", "cancelled"),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bulk.html")]
+struct BulkPage<'a> {
+    chrome: Chrome,
+    filter: &'a FilterForm,
+    action: &'static str,
+    done: &'static str,
+    count: usize,
+    applicable: usize,
+    shown: usize,
+    rows: Vec<TaskRow>,
+}
+
+async fn bulk_confirm<S: Store>(
+    State(web): State<Web<S>>,
+    query: Result<Query<FilterForm>, QueryRejection>,
+) -> PageResult {
+    let form = form_of(query)?;
+    let bulk = Bulk::parse(&form.action)?;
+    let tasks = web.store.tasks(&form.filter(BULK_MAX)?).await?;
+    let (action, done) = bulk.names();
+    let shown = tasks.len().min(PAGE_TASKS as usize);
+    Ok(render(&BulkPage {
+        chrome: Chrome::new("Bulk", "/tasks", web.store.paused().await?),
+        filter: &form,
+        action,
+        done,
+        count: tasks.len(),
+        applicable: tasks.iter().filter(|t| bulk.applies_to(t.status)).count(),
+        shown,
+        rows: tasks.iter().take(shown).map(TaskRow::of).collect(),
+    }))
+}
+
+async fn bulk<S: Store>(
+    State(web): State<Web<S>>,
+    form: Result<Form<FilterForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(|err| PageError::bad(err.body_text()))?;
+    let bulk = Bulk::parse(&form.action)?;
+    let tasks = web.store.tasks(&form.filter(BULK_MAX)?).await?;
+    let mut changed = 0usize;
+    for task in tasks.iter().filter(|t| bulk.applies_to(t.status)) {
+        let done = match bulk {
+            Bulk::Retry => web.store.retry(task.id).await,
+            Bulk::Cancel => web.store.cancel(task.id).await,
+        };
+        match done {
+            Ok(()) => changed += 1,
+            // It moved on meanwhile (finished, say): not this action's any more.
+            Err(StoreError::InvalidState { .. }) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    record(
+        &web.store,
+        format!("{changed} task(s) {} from the dashboard", bulk.names().1),
+    )
+    .await?;
+    web.snapshots.stale().await;
+    Ok(Redirect::to(&format!("/tasks?{}", form.query())).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    chrome: Chrome,
+    task: TaskView,
+    commit: Option<CommitView>,
+    calls: Vec<view::CallRow>,
+    rounds: Vec<Round>,
+}
+
+/// A task id from the path.
+fn task_id(id: &str) -> Result<i64, PageError> {
+    id.parse()
+        .map_err(|_| PageError::bad(format!("{id:?} is not a task id (a number)")))
+}
+
+async fn task<S: Store>(State(web): State<Web<S>>, Path(id): Path<String>) -> PageResult {
+    let id = task_id(&id)?;
+    let task = web.store.task(id).await?;
+    let commit = match web.store.commit_of(id).await? {
+        Some(record) => Some(CommitView::of(&record, &web.show(&record.sha).await)),
+        None => None,
+    };
+    let calls = web.store.calls_of(id).await?;
+    let lines = web
+        .store
+        .logs(&LogQuery {
+            task_id: Some(id),
+            limit: 5_000,
+            ..LogQuery::default()
+        })
+        .await?;
+    let path = format!("/tasks/{id}");
+    Ok(render(&TaskPage {
+        chrome: Chrome::new("Task", &path, web.store.paused().await?),
+        task: TaskView::of(&task),
+        commit,
+        calls: calls.iter().map(view::CallRow::of).collect(),
+        rounds: Round::of(&lines),
+    }))
+}
+
+/// What a form that changes one thing sends: where to go back to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Back {
+    back: String,
+}
+
+/// Back to `back` if it is a path of this server, else to `/`.
+fn back_to(back: &str) -> Response {
+    let ours = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.starts_with("/\\")
+        && !back.chars().any(char::is_control);
+    Redirect::to(if ours { back } else { "/" }).into_response()
+}
+
+fn back_of(form: Result<Form<Back>, FormRejection>) -> Result<String, PageError> {
+    form.map(|Form(f)| f.back)
+        .map_err(|err| PageError::bad(err.body_text()))
+}
+
+async fn cancel<S: Store>(
+    State(web): State<Web<S>>,
+    Path(id): Path<String>,
+    form: Result<Form<Back>, FormRejection>,
+) -> PageResult {
+    let back = back_of(form)?;
+    web.store.cancel(task_id(&id)?).await?;
+    web.snapshots.stale().await;
+    Ok(back_to(&back))
+}
+
+async fn retry<S: Store>(
+    State(web): State<Web<S>>,
+    Path(id): Path<String>,
+    form: Result<Form<Back>, FormRejection>,
+) -> PageResult {
+    let back = back_of(form)?;
+    web.store.retry(task_id(&id)?).await?;
+    web.snapshots.stale().await;
+    Ok(back_to(&back))
+}
+
+/// The task form.
+#[derive(Debug, Deserialize)]
+pub(crate) struct AddForm {
+    description: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn add<S: Store>(
+    State(web): State<Web<S>>,
+    form: Result<Form<AddForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(|err| PageError::bad(err.body_text()))?;
+    let priority = match form.priority.trim() {
+        "" => PRIORITY_DEFAULT,
+        p => p
+            .parse()
+            .map_err(|_| PageError::bad(format!("priority {p:?} is not a number")))?,
+    };
+    let task = NewTask::new(
+        &form.description,
+        priority,
+        serde_json::Value::Null,
+        SOURCE,
+        web.max_retries,
+    )?;
+    web.store.enqueue(vec![task]).await?;
+    web.snapshots.stale().await;
+    Ok(back_to(&form.back))
+}
+
+async fn pause<S: Store>(
+    State(web): State<Web<S>>,
+    form: Result<Form<Back>, FormRejection>,
+) -> PageResult {
+    let back = back_of(form)?;
+    web.store.set_paused(true, SOURCE).await?;
+    web.snapshots.stale().await;
+    Ok(back_to(&back))
+}
+
+async fn resume<S: Store>(
+    State(web): State<Web<S>>,
+    form: Result<Form<Back>, FormRejection>,
+) -> PageResult {
+    let back = back_of(form)?;
+    web.store.set_paused(false, SOURCE).await?;
+    web.snapshots.stale().await;
+    Ok(back_to(&back))
+}
+
+/// The filters of the log page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct LogForm {
+    level: String,
+    task: String,
+    text: String,
+    before: String,
+}
+
+#[derive(Template)]
+#[template(path = "logs.html")]
+struct LogsPage {
+    chrome: Chrome,
+    levels: Vec<(&'static str, bool)>,
+    task: String,
+    text: String,
+    query: String,
+    events: String,
+    older: Option<i64>,
+    lines: Vec<LogRow>,
+}
+
+async fn logs<S: Store>(
+    State(web): State<Web<S>>,
+    query: Result<Query<LogForm>, QueryRejection>,
+) -> PageResult {
+    let form = form_of(query)?;
+    let level: LogLevel = match form.level.trim() {
+        "" => LogLevel::Info,
+        name => name.parse().map_err(|_| {
+            PageError::bad(format!(
+                "level {name:?} is none of debug, info, warn, error"
+            ))
+        })?,
+    };
+    let task = match form.task.trim() {
+        "" => None,
+        t => Some(task_id(t)?),
+    };
+    let before = match form.before.trim() {
+        "" => None,
+        b => Some(
+            b.parse::<i64>()
+                .map_err(|_| PageError::bad(format!("{b:?} is not a line id")))?,
+        ),
+    };
+    let text = form.text.trim().to_lowercase();
+    let read = web
+        .store
+        .logs(&LogQuery {
+            task_id: task,
+            after_id: None,
+            before_id: before,
+            limit: PAGE_LINES,
+        })
+        .await?;
+    let older = (read.len() == PAGE_LINES as usize)
+        .then(|| read.first().map(|l| l.id))
+        .flatten();
+    let newest = read.last().map_or(0, |l| l.id);
+    let lines: Vec<LogRow> = read
+        .iter()
+        .filter(|l| {
+            l.level >= level && (text.is_empty() || l.message.to_lowercase().contains(&text))
+        })
+        .map(LogRow::of)
+        .collect();
+    let mut query = vec![format!("level={}", level.as_str())];
+    if let Some(task) = task {
+        query.push(format!("task={task}"));
+    }
+    if !text.is_empty() {
+        query.push(format!("text={}", view::encode(&text)));
+    }
+    let query = query.join("&");
+    // Paging back shows a fixed page; only the newest page follows what comes.
+    let events = if before.is_none() {
+        format!("/api/events?{query}&after={newest}")
+    } else {
+        String::new()
+    };
+    Ok(render(&LogsPage {
+        chrome: Chrome::new("Log", "/logs", web.store.paused().await?),
+        levels: ["debug", "info", "warn", "error"]
+            .map(|l| (l, l == level.as_str()))
+            .to_vec(),
+        task: task.map(|t| t.to_string()).unwrap_or_default(),
+        text,
+        query,
+        events,
+        older,
+        lines,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    workers_now: u32,
+    configured: String,
+    set_here: Option<String>,
+    max: u32,
+    rows: Vec<(&'static str, String)>,
+}
+
+async fn settings<S: Store>(State(web): State<Web<S>>) -> PageResult {
+    let snapshot = web.snapshot().await?;
+    let set_here = web
+        .store
+        .state(WORKER_COUNT_KEY)
+        .await?
+        .filter(|n| !n.is_empty());
+    let daemon = snapshot.daemon.as_ref();
+    Ok(render(&SettingsPage {
+        chrome: Chrome::new("Settings", "/settings", snapshot.paused),
+        workers_now: daemon.map_or(0, |d| d.workers),
+        configured: daemon.map_or_else(|| "—".to_owned(), |d| d.configured_workers.to_string()),
+        set_here,
+        max: WORKERS_MAX,
+        rows: daemon.map(view::settings_rows).unwrap_or_default(),
+    }))
+}
+
+/// The worker count form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WorkersForm {
+    workers: String,
+    clear: String,
+}
+
+async fn set_workers<S: Store>(
+    State(web): State<Web<S>>,
+    form: Result<Form<WorkersForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(|err| PageError::bad(err.body_text()))?;
+    if form.clear.is_empty() {
+        let n = form.workers.trim();
+        let count: u32 = n
+            .parse()
+            .ok()
+            .filter(|n| (1..=WORKERS_MAX).contains(n))
+            .ok_or_else(|| {
+                PageError::bad(format!(
+                    "worker count {n:?} is out of range 1..={WORKERS_MAX}"
+                ))
+            })?;
+        web.store
+            .put_state(WORKER_COUNT_KEY, &count.to_string())
+            .await?;
+        record(
+            &web.store,
+            format!("worker count set to {count} from the dashboard"),
+        )
+        .await?;
+    } else {
+        web.store.put_state(WORKER_COUNT_KEY, "").await?;
+        record(
+            &web.store,
+            "worker count back to the configured one".to_owned(),
+        )
+        .await?;
+    }
+    web.snapshots.stale().await;
+    Ok(Redirect::to("/settings").into_response())
+}
+
+/// Writes a change made from the dashboard to the execution log, where every change is seen.
+async fn record<S: Store>(store: &S, message: String) -> Result<(), StoreError> {
+    tracing::info!("{message}");
+    store
+        .log(NewLogEntry {
+            task_id: None,
+            attempt: None,
+            level: LogLevel::Info,
+            event: "dashboard".to_owned(),
+            message,
+        })
+        .await
+}

@@ -1,0 +1,498 @@
+//! What the templates show, formatted: each view is built from store records here, so the
+//! templates hold no logic beyond loops, and every value reaches them as text they escape.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use nightshift_store::{CommitRecord, LogEntry, ModelCall, Task, TaskStatus, now_ms};
+
+use crate::snapshot::{CHART_HOURS, Presence, Snapshot};
+
+/// Characters of a task description shown in a list.
+const SUMMARY_CHARS: usize = 160;
+/// A log message longer than this (or of several lines) folds under its first line.
+const FOLD_CHARS: usize = 200;
+
+/// What every page shows around its content.
+pub(crate) struct Chrome {
+    pub(crate) title: &'static str,
+    /// This page's path, where forms come back to.
+    pub(crate) path: String,
+    pub(crate) paused: bool,
+}
+
+impl Chrome {
+    pub(crate) fn new(title: &'static str, path: &str, paused: bool) -> Self {
+        Self {
+            title,
+            path: path.to_owned(),
+            paused,
+        }
+    }
+}
+
+/// `text` for a URL's query.
+pub(crate) fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// How long ago `at_ms` was, briefly.
+pub(crate) fn ago(at_ms: i64) -> String {
+    duration(u64::try_from(now_ms() - at_ms).unwrap_or(0) / 1000) + " ago"
+}
+
+/// A duration in seconds, briefly.
+pub(crate) fn duration(s: u64) -> String {
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..86_400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+fn first_line(text: &str, chars: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let mut cut: String = line.chars().take(chars).collect();
+    if cut.len() < text.trim_end().len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// One task in a list.
+pub(crate) struct TaskRow {
+    pub(crate) id: i64,
+    pub(crate) status: &'static str,
+    pub(crate) priority: i32,
+    pub(crate) source: String,
+    pub(crate) tries: String,
+    pub(crate) summary: String,
+    pub(crate) error: Option<String>,
+    pub(crate) updated: String,
+}
+
+impl TaskRow {
+    pub(crate) fn of(task: &Task) -> Self {
+        Self {
+            id: task.id,
+            status: task.status.as_str(),
+            priority: task.priority,
+            source: task.source.clone(),
+            tries: format!("{}/{}", task.attempts, task.max_retries + 1),
+            summary: first_line(&task.description, SUMMARY_CHARS),
+            error: (task.status == TaskStatus::Failed)
+                .then(|| {
+                    task.last_error
+                        .as_deref()
+                        .map(|e| first_line(e, SUMMARY_CHARS))
+                })
+                .flatten(),
+            updated: ago(task.updated_at_ms),
+        }
+    }
+}
+
+/// One worker.
+pub(crate) struct WorkerRow {
+    pub(crate) name: String,
+    pub(crate) state: &'static str,
+    pub(crate) task: Option<i64>,
+    pub(crate) what: String,
+    pub(crate) since: String,
+}
+
+/// One model's totals.
+pub(crate) struct ModelRow {
+    pub(crate) name: String,
+    pub(crate) calls: u64,
+    pub(crate) failed: u64,
+    pub(crate) tokens: String,
+    pub(crate) mean: String,
+}
+
+/// One commit in the overview.
+pub(crate) struct CommitRow {
+    pub(crate) short: String,
+    pub(crate) task: i64,
+    pub(crate) subject: String,
+    pub(crate) pushed: &'static str,
+}
+
+/// The overview's live part.
+pub(crate) struct Overview {
+    pub(crate) attention: Vec<crate::snapshot::Attention>,
+    pub(crate) state: &'static str,
+    pub(crate) state_class: &'static str,
+    pub(crate) paused_by: Option<String>,
+    pub(crate) daemon: String,
+    pub(crate) uptime: String,
+    pub(crate) counts: Vec<(&'static str, u64)>,
+    pub(crate) workers: Vec<WorkerRow>,
+    pub(crate) chart: String,
+    pub(crate) chart_caption: String,
+    pub(crate) models: Vec<ModelRow>,
+    pub(crate) branch: String,
+    pub(crate) auto_push: &'static str,
+    pub(crate) commits: Vec<CommitRow>,
+}
+
+impl Overview {
+    pub(crate) fn of(snapshot: &Snapshot, server_started: Instant) -> Self {
+        let daemon = snapshot.daemon.as_ref();
+        let (state, state_class) = match (snapshot.paused, daemon) {
+            (true, _) => ("paused", "paused"),
+            (false, Some(_)) => ("running", "running"),
+            (false, None) => ("stopped", "stopped"),
+        };
+        let c = &snapshot.counts;
+        let succeeded: u64 = snapshot.hours.iter().map(|h| h.succeeded).sum();
+        let failed: u64 = snapshot.hours.iter().map(|h| h.failed).sum();
+        let rate = if succeeded + failed == 0 {
+            "no task finished in the last 24 h".to_owned()
+        } else {
+            format!(
+                "{succeeded} succeeded, {failed} failed in the last 24 h ({:.0} % success)",
+                100.0 * succeeded as f64 / (succeeded + failed) as f64
+            )
+        };
+        Self {
+            attention: snapshot.attention.clone(),
+            state,
+            state_class,
+            paused_by: snapshot
+                .paused
+                .then(|| snapshot.paused_by.clone())
+                .flatten(),
+            daemon: daemon.map_or_else(
+                || "not running".to_owned(),
+                |d| {
+                    format!(
+                        "pid {} on {} · model {}",
+                        d.pid,
+                        short_host(&d.host),
+                        d.model
+                    )
+                },
+            ),
+            uptime: daemon.map_or_else(
+                || format!("server {}", duration(server_started.elapsed().as_secs())),
+                |d| duration(u64::try_from(now_ms() - d.started_at_ms).unwrap_or(0) / 1000),
+            ),
+            counts: vec![
+                ("queued", c.queued),
+                ("running", c.running),
+                ("succeeded", c.succeeded),
+                ("failed", c.failed),
+                ("cancelled", c.cancelled),
+            ],
+            workers: workers(snapshot),
+            chart: chart(snapshot),
+            chart_caption: rate,
+            models: snapshot
+                .models
+                .iter()
+                .map(|m| ModelRow {
+                    name: format!("{}/{}", m.backend, m.model),
+                    calls: m.calls,
+                    failed: m.failed_calls,
+                    tokens: format!("{} / {}", m.prompt_tokens, m.completion_tokens),
+                    mean: if m.calls == 0 {
+                        "—".to_owned()
+                    } else {
+                        format!("{:.1} s", m.duration_ms as f64 / m.calls as f64 / 1000.0)
+                    },
+                })
+                .collect(),
+            branch: daemon.map_or_else(String::new, |d| d.branch.clone()),
+            auto_push: match daemon {
+                Some(d) if d.auto_push => "on",
+                Some(_) => "off",
+                None => "—",
+            },
+            commits: snapshot
+                .commits
+                .iter()
+                .map(|c| CommitRow {
+                    short: c.sha.chars().take(10).collect(),
+                    task: c.task_id,
+                    subject: c.subject.clone(),
+                    pushed: if c.pushed { "yes" } else { "no" },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The host name without the boot and namespace ids the daemon appends.
+fn short_host(host: &str) -> &str {
+    host.split('.').next().unwrap_or(host)
+}
+
+/// The workers: this daemon's, idle or on a task, and any other process's running tasks.
+fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
+    let mut rows = Vec::new();
+    let held = |task: &Task| WorkerRow {
+        name: task
+            .lease_owner
+            .as_deref()
+            .map(|o| o.rsplit(':').next().unwrap_or(o).to_owned())
+            .unwrap_or_default(),
+        state: "working",
+        task: Some(task.id),
+        what: first_line(&task.description, 60),
+        since: task.started_at_ms.map(ago).unwrap_or_default(),
+    };
+    if let Some(daemon) = &snapshot.daemon {
+        let ours = format!("{}:{}:", daemon.host, daemon.pid);
+        for index in 0..daemon.workers {
+            let suffix = format!(":w{index}");
+            let task = snapshot.running.iter().find(|t| {
+                t.lease_owner
+                    .as_deref()
+                    .is_some_and(|o| o.starts_with(&ours) && o.ends_with(&suffix))
+            });
+            rows.push(match task {
+                Some(task) => held(task),
+                None => WorkerRow {
+                    name: format!("w{index}"),
+                    state: if snapshot.paused { "paused" } else { "idle" },
+                    task: None,
+                    what: String::new(),
+                    since: String::new(),
+                },
+            });
+        }
+        rows.extend(
+            snapshot
+                .running
+                .iter()
+                .filter(|t| {
+                    !t.lease_owner
+                        .as_deref()
+                        .is_some_and(|o| o.starts_with(&ours))
+                })
+                .map(held),
+        );
+    } else {
+        rows.extend(snapshot.running.iter().map(held));
+    }
+    rows
+}
+
+/// Tasks finished per hour as bars (succeeded above failed), drawn on the server.
+fn chart(snapshot: &Snapshot) -> String {
+    const W: usize = 12;
+    const H: u64 = 60;
+    let top = snapshot
+        .hours
+        .iter()
+        .map(|h| h.succeeded + h.failed)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut svg = format!(
+        "<svg class=\"chart\" id=\"chart\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"tasks finished per hour\">",
+        CHART_HOURS * W,
+        H + 12,
+        CHART_HOURS * W * 2,
+        (H + 12) * 2
+    );
+    for (i, hour) in snapshot.hours.iter().enumerate() {
+        let ok = hour.succeeded * H / top;
+        let bad = hour.failed * H / top;
+        let x = i * W;
+        let _ = write!(
+            svg,
+            "<rect class=\"ok\" x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{ok}\"/><rect class=\"bad\" x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{bad}\"/>",
+            H - ok,
+            W - 2,
+            H - ok - bad,
+            W - 2
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"0\" y=\"{}\">−24 h</text><text x=\"{}\" y=\"{}\">now</text></svg>",
+        H + 11,
+        CHART_HOURS * W - 18,
+        H + 11
+    );
+    svg
+}
+
+/// One task, in full.
+pub(crate) struct TaskView {
+    pub(crate) id: i64,
+    pub(crate) status: &'static str,
+    pub(crate) error: Option<String>,
+    pub(crate) description: String,
+    pub(crate) priority: i32,
+    pub(crate) source: String,
+    pub(crate) tries: String,
+    pub(crate) created: String,
+    pub(crate) owner: Option<String>,
+}
+
+impl TaskView {
+    pub(crate) fn of(task: &Task) -> Self {
+        Self {
+            id: task.id,
+            status: task.status.as_str(),
+            error: task.last_error.clone(),
+            description: task.description.clone(),
+            priority: task.priority,
+            source: task.source.clone(),
+            tries: format!("attempt {} of {}", task.attempts, task.max_retries + 1),
+            created: ago(task.created_at_ms),
+            owner: task.lease_owner.clone(),
+        }
+    }
+}
+
+/// A task's commit and its diff, line by line with a class each.
+pub(crate) struct CommitView {
+    pub(crate) short: String,
+    pub(crate) branch: String,
+    pub(crate) diff: Vec<(&'static str, String)>,
+}
+
+impl CommitView {
+    pub(crate) fn of(record: &CommitRecord, shown: &str) -> Self {
+        let diff = shown
+            .lines()
+            .map(|line| {
+                let class = if line.starts_with("+++")
+                    || line.starts_with("---")
+                    || line.starts_with("diff ")
+                {
+                    "meta"
+                } else if line.starts_with('+') {
+                    "add"
+                } else if line.starts_with('-') {
+                    "del"
+                } else if line.starts_with("@@") {
+                    "hunk"
+                } else {
+                    "ctx"
+                };
+                (class, line.to_owned())
+            })
+            .collect();
+        Self {
+            short: record.sha.chars().take(12).collect(),
+            branch: record.branch.clone(),
+            diff,
+        }
+    }
+}
+
+/// One model call.
+pub(crate) struct CallRow {
+    pub(crate) attempt: String,
+    pub(crate) model: String,
+    pub(crate) purpose: String,
+    pub(crate) tokens: String,
+    pub(crate) first_token: String,
+    pub(crate) time: String,
+    pub(crate) outcome: String,
+}
+
+impl CallRow {
+    pub(crate) fn of(call: &ModelCall) -> Self {
+        Self {
+            attempt: call.attempt.map(|a| a.to_string()).unwrap_or_default(),
+            model: format!("{}/{}", call.backend, call.model),
+            purpose: call.purpose.clone(),
+            tokens: format!("{} / {}", call.prompt_tokens, call.completion_tokens),
+            first_token: call
+                .first_token_ms
+                .map(|ms| format!("{:.1} s", ms as f64 / 1000.0))
+                .unwrap_or_default(),
+            time: format!("{:.1} s", call.duration_ms as f64 / 1000.0),
+            outcome: match (&call.error, &call.fallback_from) {
+                (Some(err), _) => format!("{}: {err}", call.outcome),
+                (None, Some(from)) => format!("{} (fell back from {from})", call.outcome),
+                (None, None) => call.outcome.clone(),
+            },
+        }
+    }
+}
+
+/// One log line.
+pub(crate) struct LogRow {
+    pub(crate) id: i64,
+    pub(crate) at: String,
+    pub(crate) level: &'static str,
+    pub(crate) task: Option<i64>,
+    pub(crate) event: String,
+    pub(crate) first: String,
+    pub(crate) message: String,
+    pub(crate) long: bool,
+}
+
+impl LogRow {
+    pub(crate) fn of(line: &LogEntry) -> Self {
+        Self {
+            id: line.id,
+            at: ago(line.at_ms),
+            level: line.level.as_str(),
+            task: line.task_id,
+            event: line.event.clone(),
+            first: first_line(&line.message, FOLD_CHARS),
+            message: line.message.clone(),
+            long: line.message.len() > FOLD_CHARS || line.message.trim_end().contains('\n'),
+        }
+    }
+}
+
+/// A task's log lines of one attempt (or before any).
+pub(crate) struct Round {
+    pub(crate) title: String,
+    pub(crate) lines: Vec<LogRow>,
+}
+
+impl Round {
+    pub(crate) fn of(lines: &[LogEntry]) -> Vec<Self> {
+        let mut rounds: Vec<(Option<u32>, Vec<LogRow>)> = Vec::new();
+        for line in lines {
+            match rounds.last_mut() {
+                Some((attempt, rows)) if *attempt == line.attempt => rows.push(LogRow::of(line)),
+                _ => rounds.push((line.attempt, vec![LogRow::of(line)])),
+            }
+        }
+        rounds
+            .into_iter()
+            .map(|(attempt, lines)| Self {
+                title: attempt.map_or_else(|| "Queue".to_owned(), |a| format!("Attempt {a}")),
+                lines,
+            })
+            .collect()
+    }
+}
+
+/// The daemon's settings worth showing (no secrets: the presence carries none).
+pub(crate) fn settings_rows(daemon: &Presence) -> Vec<(&'static str, String)> {
+    vec![
+        ("model chain", daemon.model.clone()),
+        ("branch", daemon.branch.clone()),
+        ("workers running", daemon.workers.to_string()),
+        ("workers configured", daemon.configured_workers.to_string()),
+        ("task timeout", duration(daemon.task_timeout_s)),
+        ("edit format", daemon.edit_format.clone()),
+        ("repair strategy", daemon.repair_strategy.clone()),
+        ("candidates per prompt", daemon.candidates.to_string()),
+        (
+            "auto-push",
+            if daemon.auto_push { "on" } else { "off" }.to_owned(),
+        ),
+    ]
+}

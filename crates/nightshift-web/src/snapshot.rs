@@ -1,0 +1,236 @@
+//! One view of the whole agent — state, daemon, queue, workers, models, git, what needs
+//! attention — read from the store at most once per [`MAX_AGE`] and shared by every page and
+//! every open tab: ten dashboards cost the database what one does. A request finding the view
+//! too old reads it again while the others wait for that one read (single flight).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use nightshift_store::{
+    CommitRecord, ModelTotals, PAUSED_BY_KEY, PRESENCE_KEY, QueueCounts, Store, StoreError,
+    TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskStatus, now_ms,
+};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+/// How old a view may be before a request reads a new one.
+pub(crate) const MAX_AGE: Duration = Duration::from_secs(1);
+/// A daemon whose presence is older than this is not running.
+const PRESENCE_STALE_MS: i64 = 30_000;
+/// An unpushed commit older than this, with auto-push on, means pushing fails.
+const PUSH_LATE_MS: i64 = 10 * 60_000;
+/// Recent tasks read for the list and the charts.
+const RECENT: u32 = 500;
+/// Hours the charts cover.
+pub(crate) const CHART_HOURS: usize = 24;
+/// Less free space than this on the repository's disk needs attention.
+const DISK_LOW_BYTES: u64 = 1 << 30;
+
+/// What a running daemon announces about itself (see the daemon's presence).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Presence {
+    pub(crate) host: String,
+    pub(crate) pid: u32,
+    pub(crate) workers: u32,
+    pub(crate) configured_workers: u32,
+    pub(crate) started_at_ms: i64,
+    pub(crate) seen_at_ms: i64,
+    pub(crate) model: String,
+    pub(crate) branch: String,
+    pub(crate) edit_format: String,
+    pub(crate) repair_strategy: String,
+    pub(crate) candidates: u32,
+    pub(crate) task_timeout_s: u64,
+    pub(crate) auto_push: bool,
+}
+
+/// One thing a person should look at, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Attention {
+    pub(crate) what: String,
+    pub(crate) hint: String,
+}
+
+/// Tasks finished in one hour.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Hour {
+    pub(crate) succeeded: u64,
+    pub(crate) failed: u64,
+}
+
+/// The view.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    pub(crate) taken_at_ms: i64,
+    pub(crate) paused: bool,
+    pub(crate) paused_by: Option<String>,
+    /// The daemon, if one announced itself lately.
+    pub(crate) daemon: Option<Presence>,
+    pub(crate) counts: QueueCounts,
+    pub(crate) running: Vec<Task>,
+    pub(crate) recent: Vec<Task>,
+    pub(crate) models: Vec<ModelTotals>,
+    pub(crate) commits: Vec<CommitRecord>,
+    pub(crate) attention: Vec<Attention>,
+    /// The last [`CHART_HOURS`] hours, oldest first.
+    pub(crate) hours: Vec<Hour>,
+}
+
+impl Snapshot {
+    async fn read<S: Store>(store: &S, disk: Option<&std::path::Path>) -> Result<Self, StoreError> {
+        let now = now_ms();
+        let paused = store.paused().await?;
+        let paused_by = store
+            .state(PAUSED_BY_KEY)
+            .await?
+            .filter(|by| !by.is_empty());
+        let daemon = store
+            .state(PRESENCE_KEY)
+            .await?
+            .and_then(|text| serde_json::from_str::<Presence>(&text).ok())
+            .filter(|p| now - p.seen_at_ms < PRESENCE_STALE_MS);
+        let tasks_file_error = store
+            .state(TASKS_FILE_ERROR_KEY)
+            .await?
+            .filter(|e| !e.is_empty());
+        let counts = store.counts().await?;
+        let running = store
+            .tasks(&TaskFilter::newest(RECENT).of_status(Some(TaskStatus::Running)))
+            .await?;
+        let recent = store.tasks(&TaskFilter::newest(RECENT)).await?;
+        let models = store.totals_by_model().await?;
+        let commits = store.commits(10).await?;
+
+        let mut attention = Vec::new();
+        if paused {
+            attention.push(Attention {
+                what: format!(
+                    "The queue is paused{}: no task starts.",
+                    paused_by
+                        .as_deref()
+                        .map(|by| format!(" (by {by})"))
+                        .unwrap_or_default()
+                ),
+                hint: "Resume to go on.".to_owned(),
+            });
+        }
+        if daemon.is_none() {
+            attention.push(Attention {
+                what: "No daemon is running: queued tasks wait.".to_owned(),
+                hint: "Start one with `nightshift serve`.".to_owned(),
+            });
+        }
+        if let Some(err) = tasks_file_error {
+            attention.push(Attention {
+                what: format!("The tasks file did not load: {err}"),
+                hint: "Fix the file and save it: nothing from the broken save was queued."
+                    .to_owned(),
+            });
+        }
+        let parked = recent
+            .iter()
+            .filter(|t| t.status == TaskStatus::Queued && t.rate_limited_since_ms.is_some())
+            .count();
+        if parked > 0 {
+            attention.push(Attention {
+                what: format!("{parked} task(s) wait on a model's rate limit."),
+                hint: "They start again by themselves when the limit lifts.".to_owned(),
+            });
+        }
+        if daemon.as_ref().is_some_and(|d| d.auto_push) {
+            let late = commits
+                .iter()
+                .filter(|c| !c.pushed && now - c.created_at_ms > PUSH_LATE_MS)
+                .count();
+            if late > 0 {
+                attention.push(Attention {
+                    what: format!("{late} commit(s) have not been pushed for over 10 minutes."),
+                    hint: "Check the remote and the daemon's log (event `push`).".to_owned(),
+                });
+            }
+        }
+        if let Some(free) = disk.and_then(free_bytes)
+            && free < DISK_LOW_BYTES
+        {
+            attention.push(Attention {
+                what: format!("The repository's disk has {} MiB free.", free >> 20),
+                hint: "Landings and checks fail when it fills up.".to_owned(),
+            });
+        }
+
+        let mut hours = vec![Hour::default(); CHART_HOURS];
+        for task in &recent {
+            let Some(done) = task.finished_at_ms else {
+                continue;
+            };
+            let ago = usize::try_from((now - done) / 3_600_000).unwrap_or(usize::MAX);
+            if ago < CHART_HOURS {
+                let hour = &mut hours[CHART_HOURS - 1 - ago];
+                match task.status {
+                    TaskStatus::Succeeded => hour.succeeded += 1,
+                    TaskStatus::Failed => hour.failed += 1,
+                    _ => {}
+                }
+            }
+        }
+        Ok(Self {
+            taken_at_ms: now,
+            paused,
+            paused_by,
+            daemon,
+            counts,
+            running,
+            recent: recent.into_iter().take(20).collect(),
+            models,
+            commits,
+            attention,
+            hours,
+        })
+    }
+}
+
+/// Free bytes on the file system holding `path`.
+fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    let stat = nix::sys::statvfs::statvfs(path).ok()?;
+    Some(stat.blocks_available() * stat.fragment_size())
+}
+
+/// The shared view.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshots {
+    latest: Mutex<Option<Arc<Snapshot>>>,
+    /// Views read from the store so far.
+    reads: AtomicU64,
+}
+
+impl Snapshots {
+    /// The view, read again if older than [`MAX_AGE`].
+    pub(crate) async fn get<S: Store>(
+        &self,
+        store: &S,
+        disk: Option<&std::path::Path>,
+    ) -> Result<Arc<Snapshot>, StoreError> {
+        let mut latest = self.latest.lock().await;
+        if let Some(view) = latest.as_ref()
+            && now_ms() - view.taken_at_ms < i64::try_from(MAX_AGE.as_millis()).unwrap_or(1_000)
+        {
+            return Ok(Arc::clone(view));
+        }
+        let view = Arc::new(Snapshot::read(store, disk).await?);
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        *latest = Some(Arc::clone(&view));
+        Ok(view)
+    }
+
+    /// Views read from the store so far (for `/metrics`).
+    pub(crate) fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    /// Forgets the view: the next request reads a new one (after a change made here).
+    pub(crate) async fn stale(&self) {
+        *self.latest.lock().await = None;
+    }
+}

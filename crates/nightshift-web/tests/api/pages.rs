@@ -1,0 +1,339 @@
+//! The dashboard's pages, in-process: every page renders under a strict policy with a hostile
+//! corpus in every field it shows, and the forms change what they say they change.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use nightshift_store::{
+    CommitLog, CommitRecord, EventLog, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, NewTask,
+    PRESENCE_KEY, SystemState, TaskFilter, TaskQueue, TaskStatus, WORKER_COUNT_KEY, now_ms,
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::{HOST, Server, server};
+
+/// Text that would run, or open a way to run, if a page let it through unescaped.
+const CORPUS: &[&str] = &[
+    "<script>window.__xss=1</script>",
+    "\"><img src=x onerror=\"window.__xss=1\">",
+    "'><svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "</textarea><script>alert(1)</script>",
+    "{{ 7*7 }}<style>body{display:none}</style>",
+];
+
+/// Status, headers and text of a page.
+async fn page(server: &Server, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let request = Request::builder()
+        .uri(path)
+        .header(header::HOST, HOST)
+        .body(Body::empty())
+        .unwrap();
+    let response = server.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// A form posted from the dashboard's own page.
+async fn form(server: &Server, path: &str, body: &str) -> (StatusCode, String) {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let response = server.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location)
+}
+
+/// Fills the store with the corpus: task texts, an error, log lines, a model's name, a commit's
+/// subject and files, the daemon's announced settings.
+async fn hostile(server: &Server) {
+    let store = &server.store;
+    let tasks = CORPUS
+        .iter()
+        .map(|text| NewTask::new(&format!("Fix {text} now"), 5, Value::Null, text, 0).unwrap())
+        .collect();
+    store.enqueue(tasks).await.unwrap();
+    // Task 1 fails with a hostile error; task 2 lands with a hostile commit.
+    let claim = store
+        .claim("w:1:x:w0", std::time::Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .finish(
+            &claim.lease,
+            nightshift_store::AttemptEnd::Failed {
+                error: CORPUS.join(" | "),
+            },
+        )
+        .await
+        .unwrap();
+    let claim = store
+        .claim("w:1:x:w0", std::time::Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    let commit = CommitRecord {
+        task_id: claim.task.id,
+        sha: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        branch: CORPUS[1].to_owned(),
+        subject: CORPUS[0].to_owned(),
+        files: CORPUS.iter().map(|s| (*s).to_owned()).collect(),
+        created_at_ms: now_ms(),
+        pushed: false,
+    };
+    store
+        .record_commit_and_succeed(&claim.lease, &commit, CORPUS[2].to_owned())
+        .await
+        .unwrap();
+    for (i, text) in CORPUS.iter().enumerate() {
+        store
+            .log(NewLogEntry {
+                task_id: Some(1),
+                attempt: Some(1),
+                level: LogLevel::Warn,
+                event: (*text).to_owned(),
+                message: format!("{text}\n{}", text.repeat(40)),
+            })
+            .await
+            .unwrap();
+        store
+            .record_call(&ModelCall {
+                task_id: Some(1),
+                attempt: Some(1),
+                backend: (*text).to_owned(),
+                model: CORPUS[(i + 1) % CORPUS.len()].to_owned(),
+                purpose: (*text).to_owned(),
+                prompt_tokens: 10,
+                completion_tokens: 5,
+                first_token_ms: Some(100),
+                duration_ms: 900,
+                outcome: (*text).to_owned(),
+                error: Some((*text).to_owned()),
+                fallback_from: None,
+            })
+            .await
+            .unwrap();
+    }
+    let presence = json!({
+        "host": CORPUS[0], "pid": 7, "workers": 2, "configured_workers": 2,
+        "started_at_ms": now_ms(), "seen_at_ms": now_ms(), "model": CORPUS[1],
+        "branch": CORPUS[3], "edit_format": CORPUS[4], "repair_strategy": CORPUS[5],
+        "candidates": 3, "task_timeout_s": 600, "auto_push": false,
+    });
+    store
+        .put_state(PRESENCE_KEY, &presence.to_string())
+        .await
+        .unwrap();
+    store
+        .put_state("tasks_file_error", CORPUS[0])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn every_page_renders_under_a_strict_policy_and_escapes_a_hostile_corpus() {
+    let server = server(None, "127.0.0.1:40000").await;
+    hostile(&server).await;
+    let q = "%3Cscript%3Ewindow.__xss%3D1%3C%2Fscript%3E";
+    let pages = [
+        "/".to_owned(),
+        "/parts/overview".to_owned(),
+        "/tasks".to_owned(),
+        format!("/tasks?q={q}&source={q}&model={q}"),
+        format!("/parts/tasks?q={q}"),
+        "/tasks/1".to_owned(),
+        "/tasks/2".to_owned(),
+        format!("/tasks/bulk?action=retry&q={q}"),
+        "/logs".to_owned(),
+        format!("/logs?level=debug&text={q}"),
+        "/settings".to_owned(),
+        "/metrics".to_owned(),
+    ];
+    for path in &pages {
+        let (status, headers, body) = page(&server, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            policy.contains("script-src 'self'") && !policy.contains("unsafe"),
+            "{path}: {policy}"
+        );
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        if path == "/metrics" {
+            continue;
+        }
+        for bad in [
+            "<script>window",
+            "<img src=x",
+            "<svg onload",
+            "<style>",
+            "href=\"javascript:",
+            "</textarea><",
+        ] {
+            assert!(!body.contains(bad), "{path} lets {bad:?} through:\n{body}");
+        }
+        // Scripts only from this server, none inline.
+        for (at, _) in body.match_indices("<script") {
+            assert!(
+                body[at..].starts_with("<script src=\"/static/app.js\""),
+                "{path}: an inline or foreign script at {at}"
+            );
+        }
+    }
+    // The text is there, escaped: shown, not run.
+    let (_, _, task) = page(&server, "/tasks/1").await;
+    assert!(
+        task.contains("&#60;script&#62;window.__xss=1&#60;/script&#62;"),
+        "{task}"
+    );
+    let (_, _, overview) = page(&server, "/").await;
+    assert!(
+        overview.contains("The tasks file did not load"),
+        "{overview}"
+    );
+    let (_, _, search) = page(&server, &format!("/tasks?q={q}")).await;
+    assert_eq!(search.matches("class=\"task\"").count(), 1, "{search}");
+}
+
+#[tokio::test]
+async fn forms_queue_pause_resume_bulk_and_set_workers_and_send_back_only_to_this_server() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let store = &server.store;
+    let (status, location) = form(
+        &server,
+        "/task",
+        "description=Add+a+slugify+function&priority=7&back=%2Ftasks",
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/tasks")
+    );
+    let tasks = store.tasks(&TaskFilter::newest(10)).await.unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        (tasks[0].priority, tasks[0].source.as_str()),
+        (7, "dashboard")
+    );
+    // Back only to a path of this server.
+    for back in [
+        "%2F%2Fevil.example",
+        "http%3A%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+    ] {
+        let (status, location) =
+            form(&server, "/task", &format!("description=again&back={back}")).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (StatusCode::SEE_OTHER, "/"),
+            "{back}"
+        );
+    }
+    // Bad input: an error page, nothing queued.
+    for body in [
+        "description=&priority=5",
+        "description=x&priority=11",
+        "description=x&priority=high",
+        "priority=5",
+    ] {
+        let (status, _) = form(&server, "/task", body).await;
+        assert!(status.is_client_error(), "{body}: {status}");
+    }
+    assert_eq!(store.tasks(&TaskFilter::newest(10)).await.unwrap().len(), 4);
+
+    assert_eq!(
+        form(&server, "/pause", "back=%2F").await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert!(store.paused().await.unwrap());
+    let (_, _, overview) = page(&server, "/").await;
+    assert!(
+        overview.contains("by dashboard") && overview.contains(">Resume<"),
+        "{overview}"
+    );
+    assert_eq!(form(&server, "/resume", "").await.0, StatusCode::SEE_OTHER);
+    assert!(!store.paused().await.unwrap());
+
+    // Bulk: the count first, then the change, to what the filter matches only.
+    let (status, _, confirm) = page(&server, "/tasks/bulk?action=cancel&q=again").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(confirm.contains("cancel 3 task(s)?"), "{confirm}");
+    let (status, location) = form(&server, "/tasks/bulk", "action=cancel&q=again").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/tasks?q=again")
+    );
+    let cancelled = store
+        .tasks(&TaskFilter::newest(10).of_status(Some(TaskStatus::Cancelled)))
+        .await
+        .unwrap();
+    assert_eq!(cancelled.len(), 3);
+    assert!(cancelled.iter().all(|t| t.description == "again"));
+    assert_eq!(
+        form(&server, "/tasks/bulk", "action=delete").await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // The worker count, within the configuration's bounds, kept in the store for the daemon.
+    for bad in ["0", "257", "many", ""] {
+        let (status, _) = form(&server, "/settings/workers", &format!("workers={bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    assert_eq!(
+        form(&server, "/settings/workers", "workers=4").await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        store.state(WORKER_COUNT_KEY).await.unwrap().as_deref(),
+        Some("4")
+    );
+    let (_, _, log) = page(&server, "/logs").await;
+    assert!(
+        log.contains("worker count set to 4 from the dashboard"),
+        "{log}"
+    );
+    assert_eq!(
+        form(&server, "/settings/workers", "clear=1").await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        store.state(WORKER_COUNT_KEY).await.unwrap().as_deref(),
+        Some("")
+    );
+}
+
+#[tokio::test]
+async fn ten_open_dashboards_read_the_store_no_more_often_than_one() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let started = std::time::Instant::now();
+    let tabs = (0..10).map(|_| page(&server, "/parts/overview"));
+    for (status, _, _) in futures::future::join_all(tabs).await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, _, metrics) = page(&server, "/metrics").await;
+    let reads: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("nightshift_dashboard_reads_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    // One read per second at most, however many tabs ask.
+    let seconds = started.elapsed().as_secs() + 1;
+    assert!(
+        reads <= seconds + 1,
+        "{reads} reads in {seconds} s for 10 tabs"
+    );
+}
