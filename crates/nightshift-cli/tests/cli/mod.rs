@@ -1,4 +1,5 @@
 mod bad_input;
+mod browser;
 mod choosing;
 mod crash;
 mod end_to_end;
