@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use nightshift_store::{
-    AttemptEnd, Claim, CommitLog, CommitRecord, EventLog, Lease, LogEntry, LogLevel, LogQuery,
-    ModelCall, ModelStatsLog, ModelTotals, NewLogEntry, NewTask, PAUSED_BY_KEY, QueueCounts,
-    Result, Store, StoreError, SystemState, Task, TaskFilter, TaskId, TaskQueue, TaskStatus,
-    now_ms,
+    AttemptEnd, Claim, CommitLog, CommitRecord, DESCRIPTION_MAX_BYTES, EventLog, Lease, LogEntry,
+    LogLevel, LogQuery, ModelCall, ModelStatsLog, ModelTotals, NOTE_HEADING, NewLogEntry, NewTask,
+    PAUSED_BY_KEY, QueueCounts, Result, Store, StoreError, SystemState, Task, TaskFilter, TaskId,
+    TaskQueue, TaskStatus, now_ms,
 };
 use rand::RngCore;
 use sqlx::sqlite::{
@@ -427,9 +427,11 @@ struct UserTransition<'a> {
     allowed_from: &'a [TaskStatus],
     refusal: &'static str,
     to: TaskStatus,
-    /// Extra `SET` assignments; `?1` is now.
+    /// Extra `SET` assignments; `?1` is now, `?4` the text `append`ed.
     set: &'a str,
-    message: &'a str,
+    /// Text appended to the description by `set` (a note for the next attempt).
+    append: Option<String>,
+    message: String,
 }
 
 impl SqliteStore {
@@ -451,6 +453,7 @@ impl SqliteStore {
             .bind(now_ms())
             .bind(t.id)
             .bind(t.to.as_str())
+            .bind(t.append.as_deref())
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -462,7 +465,7 @@ impl SqliteStore {
                 from: Some(from),
                 to: t.to,
                 level: LogLevel::Info,
-                message: t.message,
+                message: &t.message,
             },
         )
         .await?;
@@ -670,20 +673,38 @@ impl TaskQueue for SqliteStore {
             to: TaskStatus::Cancelled,
             set: "lease_token = NULL, lease_owner = NULL, lease_expires_at_ms = NULL,
                   finished_at_ms = ?1",
-            message: "cancelled by user",
+            append: None,
+            message: "cancelled by user".to_owned(),
         })
         .await
     }
 
     #[instrument(skip_all, fields(task_id = id))]
-    async fn retry(&self, id: TaskId) -> Result<()> {
+    async fn retry(&self, id: TaskId, note: Option<&str>) -> Result<()> {
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let append = note.map(|n| format!("\n\n{NOTE_HEADING} {n}"));
+        if let Some(append) = &append {
+            let task = self.task(id).await?;
+            if task.description.len() + append.len() > DESCRIPTION_MAX_BYTES {
+                return Err(StoreError::Invalid(format!(
+                    "with the note the task would be over {DESCRIPTION_MAX_BYTES} bytes"
+                )));
+            }
+        }
         self.user_transition(UserTransition {
             id,
             allowed_from: &[TaskStatus::Failed, TaskStatus::Cancelled],
             refusal: "only failed or cancelled tasks can be retried",
             to: TaskStatus::Queued,
-            set: "attempts = 0, run_after_ms = 0, finished_at_ms = NULL",
-            message: "queued again by user with a fresh attempt budget",
+            set: "attempts = 0, run_after_ms = 0, finished_at_ms = NULL, \
+                  description = description || coalesce(?4, '')",
+            append,
+            message: match note {
+                None => "queued again by user with a fresh attempt budget".to_owned(),
+                Some(note) => {
+                    format!("queued again by user with a fresh attempt budget and a note: {note}")
+                }
+            },
         })
         .await
     }

@@ -143,7 +143,7 @@ async fn retries_wait_for_their_backoff_then_fail_when_exhausted() {
 
     // A user may cut the wait: cancel, then retry, makes it due now with a fresh budget.
     store.cancel(id).await.unwrap();
-    store.retry(id).await.unwrap();
+    store.retry(id, None).await.unwrap();
     let lease = store.claim("w", LEASE).await.unwrap().unwrap().lease;
     assert_eq!(
         lease.attempt, 1,
@@ -162,6 +162,38 @@ async fn retries_wait_for_their_backoff_then_fail_when_exhausted() {
     let task = store.task(id).await.unwrap();
     assert_eq!(task.last_error.as_deref(), Some("final"));
     assert!(task.finished_at_ms.is_some());
+
+    // Retried with a note: the note joins the description, so the next prompt carries it.
+    let before = task.description.clone();
+    store
+        .retry(id, Some("  use the csv module, not split(',')  "))
+        .await
+        .unwrap();
+    let task = store.task(id).await.unwrap();
+    assert_eq!(
+        task.description,
+        format!("{before}\n\nNote for the next attempt: use the csv module, not split(',')")
+    );
+    let logged = store
+        .logs(&LogQuery {
+            task_id: Some(id),
+            limit: 1,
+            ..LogQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        logged[0].message.contains("and a note: use the csv module"),
+        "{logged:?}"
+    );
+    // A note that would take the description over its limit is refused, and nothing changes.
+    store.cancel(id).await.unwrap();
+    let huge = "x".repeat(nightshift_store::DESCRIPTION_MAX_BYTES);
+    assert!(matches!(
+        store.retry(id, Some(&huge)).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.task(id).await.unwrap().status, TaskStatus::Cancelled);
 }
 
 #[tokio::test]

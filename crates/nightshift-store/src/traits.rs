@@ -40,8 +40,9 @@ pub trait TaskQueue: Send + Sync {
     /// Cancels a queued or running task (a running attempt loses its lease).
     async fn cancel(&self, id: TaskId) -> Result<()>;
 
-    /// Queues a failed or cancelled task again with a fresh attempt budget.
-    async fn retry(&self, id: TaskId) -> Result<()>;
+    /// Queues a failed or cancelled task again with a fresh attempt budget; a `note` is added
+    /// to its description (under [`NOTE_HEADING`]), so the next prompt carries it.
+    async fn retry(&self, id: TaskId, note: Option<&str>) -> Result<()>;
 
     /// One task.
     async fn task(&self, id: TaskId) -> Result<Task>;
@@ -132,6 +133,9 @@ pub trait SystemState: Send + Sync {
             .ok_or_else(|| StoreError::Invalid("the database has no queue id".to_owned()))
     }
 }
+
+/// What introduces a note added on retry, in the task's description.
+pub const NOTE_HEADING: &str = "Note for the next attempt:";
 
 /// `system_state` key of [`SystemState::queue_id`].
 pub const QUEUE_ID_KEY: &str = "queue_id";

@@ -7,7 +7,7 @@
 //! | `GET /api/tasks?status=&source=&priority=&model=&q=&before=&limit=` | tasks, newest first; `q` searches text and errors, `before` pages |
 //! | `GET /api/tasks/{id}` | one task |
 //! | `POST /api/tasks/{id}/cancel` | cancels a queued or running task |
-//! | `POST /api/tasks/{id}/retry` | queues a failed or cancelled task again |
+//! | `POST /api/tasks/{id}/retry` | queues a failed or cancelled task again; an optional JSON `{"note": "..."}` is added to its next prompt |
 //! | `POST /api/pause`, `POST /api/resume` | stops or restarts claiming, for every process on the store |
 //! | `GET /api/events?task=&level=&text=&after=` | the execution log as server-sent events, resumable by `Last-Event-ID` ([`crate::events`]) |
 
@@ -257,12 +257,27 @@ async fn cancel<S: Store>(
     Ok(Json(web.store.task(id).await?))
 }
 
+/// The optional body of a retry: a note for the next attempt.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetryBody {
+    #[serde(default)]
+    note: Option<String>,
+}
+
 async fn retry<S: Store>(
     State(web): State<Web<S>>,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Result<Json<Task>, ApiError> {
     let id = task_id(&id)?;
-    web.store.retry(id).await?;
+    let body: RetryBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RetryBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|err| ApiError::bad(format!("the body is not {{\"note\": \"...\"}}: {err}")))?
+    };
+    web.store.retry(id, body.note.as_deref()).await?;
     Ok(Json(web.store.task(id).await?))
 }
 

@@ -44,6 +44,9 @@ pub(crate) enum Cmd {
     Retry {
         /// The task.
         id: i64,
+        /// A note for the next attempt, added to the task's description (and so to its prompt).
+        #[arg(long)]
+        note: Option<String>,
     },
 }
 
@@ -151,8 +154,8 @@ impl Cmd {
                 store.cancel(id).await?;
                 println!("cancelled task {id}");
             }
-            Self::Retry { id } => {
-                store.retry(id).await?;
+            Self::Retry { id, note } => {
+                store.retry(id, note.as_deref()).await?;
                 println!("queued task {id} again");
             }
         }

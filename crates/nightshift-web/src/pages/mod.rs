@@ -359,7 +359,7 @@ async fn bulk<S: Store>(
     let mut changed = 0usize;
     for task in tasks.iter().filter(|t| bulk.applies_to(t.status)) {
         let done = match bulk {
-            Bulk::Retry => web.store.retry(task.id).await,
+            Bulk::Retry => web.store.retry(task.id, None).await,
             Bulk::Cancel => web.store.cancel(task.id).await,
         };
         match done {
@@ -452,13 +452,23 @@ async fn cancel<S: Store>(
     Ok(back_to(&back))
 }
 
+/// The retry form: where to go back to, and a note for the next attempt.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RetryForm {
+    back: String,
+    note: String,
+}
+
 async fn retry<S: Store>(
     State(web): State<Web<S>>,
     Path(id): Path<String>,
-    form: Result<Form<Back>, FormRejection>,
+    form: Result<Form<RetryForm>, FormRejection>,
 ) -> PageResult {
-    let back = back_of(form)?;
-    web.store.retry(task_id(&id)?).await?;
+    let Form(form) = form.map_err(|err| PageError::bad(err.body_text()))?;
+    let note = Some(form.note.as_str()).filter(|n| !n.trim().is_empty());
+    web.store.retry(task_id(&id)?, note).await?;
+    let back = form.back;
     web.snapshots.stale().await;
     Ok(back_to(&back))
 }

@@ -287,6 +287,26 @@ async fn forms_queue_pause_resume_bulk_and_set_workers_and_send_back_only_to_thi
         StatusCode::BAD_REQUEST
     );
 
+    // Retry with a note: it goes to the task's text, and so into its next prompt.
+    let (status, location) = form(
+        &server,
+        "/tasks/3/retry",
+        "back=%2Ftasks%2F3&note=keep+the+old+signature",
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/tasks/3")
+    );
+    let task = store.task(3).await.unwrap();
+    assert_eq!(task.status, TaskStatus::Queued);
+    assert!(
+        task.description
+            .ends_with("\n\nNote for the next attempt: keep the old signature"),
+        "{}",
+        task.description
+    );
+
     // The worker count, within the configuration's bounds, kept in the store for the daemon.
     for bad in ["0", "257", "many", ""] {
         let (status, _) = form(&server, "/settings/workers", &format!("workers={bad}")).await;
