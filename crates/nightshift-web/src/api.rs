@@ -9,6 +9,7 @@
 //! | `POST /api/tasks/{id}/cancel` | cancels a queued or running task |
 //! | `POST /api/tasks/{id}/retry` | queues a failed or cancelled task again; an optional JSON `{"note": "..."}` is added to its next prompt |
 //! | `POST /api/pause`, `POST /api/resume` | stops or restarts claiming, for every process on the store |
+//! | `GET /api/openapi.json` | this table as an OpenAPI 3.1 document |
 //! | `GET /api/events?task=&level=&text=&after=` | the execution log as server-sent events, resumable by `Last-Event-ID` ([`crate::events`]) |
 
 use axum::Json;
@@ -34,19 +35,81 @@ const SOURCE: &str = "api";
 /// Most tasks one list returns.
 const LIST_MAX: u32 = 500;
 
-/// Every route of the API: method, path under `/api`, handler. The router is built from this
-/// table, and the access tests walk it.
-fn table<S: Store>() -> Vec<(Method, &'static str, MethodRouter<Web<S>>)> {
+/// One route of the API.
+struct Route<S> {
+    method: Method,
+    /// Under `/api`.
+    path: &'static str,
+    /// What it does, for the OpenAPI document.
+    summary: &'static str,
+    handler: MethodRouter<Web<S>>,
+}
+
+/// Every route of the API. The router, the OpenAPI document (`GET /api/openapi.json`) and the
+/// access tests' walk are all built from this table, so none can miss a route.
+fn table<S: Store>() -> Vec<Route<S>> {
+    let route = |method, path, summary, handler| Route {
+        method,
+        path,
+        summary,
+        handler,
+    };
     vec![
-        (Method::POST, "/task", post(add_task::<S>)),
-        (Method::GET, "/status", get(status::<S>)),
-        (Method::GET, "/tasks", get(tasks::<S>)),
-        (Method::GET, "/tasks/{id}", get(task::<S>)),
-        (Method::POST, "/tasks/{id}/cancel", post(cancel::<S>)),
-        (Method::POST, "/tasks/{id}/retry", post(retry::<S>)),
-        (Method::POST, "/pause", post(pause::<S>)),
-        (Method::POST, "/resume", post(resume::<S>)),
-        (Method::GET, "/events", get(crate::events::events::<S>)),
+        route(
+            Method::POST,
+            "/task",
+            "Queue a task: JSON {description, priority?, metadata?} or the description as text/plain; an Idempotency-Key header queues it once",
+            post(add_task::<S>),
+        ),
+        route(
+            Method::GET,
+            "/status",
+            "Paused or not, tasks per status, uptime",
+            get(status::<S>),
+        ),
+        route(
+            Method::GET,
+            "/tasks",
+            "Tasks, newest first, filtered by status, source, priority, model, q (text and errors); before pages",
+            get(tasks::<S>),
+        ),
+        route(Method::GET, "/tasks/{id}", "One task", get(task::<S>)),
+        route(
+            Method::POST,
+            "/tasks/{id}/cancel",
+            "Cancel a queued or running task",
+            post(cancel::<S>),
+        ),
+        route(
+            Method::POST,
+            "/tasks/{id}/retry",
+            "Queue a failed or cancelled task again; an optional JSON {note} joins its next prompt",
+            post(retry::<S>),
+        ),
+        route(
+            Method::POST,
+            "/pause",
+            "Stop claiming tasks, for every process on the queue",
+            post(pause::<S>),
+        ),
+        route(
+            Method::POST,
+            "/resume",
+            "Claim tasks again",
+            post(resume::<S>),
+        ),
+        route(
+            Method::GET,
+            "/events",
+            "The execution log as server-sent events; filters task, level, text, after; resumable by Last-Event-ID",
+            get(crate::events::events::<S>),
+        ),
+        route(
+            Method::GET,
+            "/openapi.json",
+            "This document",
+            get(openapi::<S>),
+        ),
     ]
 }
 
@@ -54,8 +117,8 @@ fn table<S: Store>() -> Vec<(Method, &'static str, MethodRouter<Web<S>>)> {
 pub(crate) fn routes<S: Store>() -> Router<Web<S>> {
     table::<S>()
         .into_iter()
-        .fold(Router::new(), |router, (_, path, handler)| {
-            router.route(path, handler)
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, route.handler)
         })
 }
 
@@ -63,8 +126,41 @@ pub(crate) fn routes<S: Store>() -> Router<Web<S>> {
 pub(crate) fn route_table<S: Store>() -> Vec<(Method, String)> {
     table::<S>()
         .into_iter()
-        .map(|(method, path, _)| (method, format!("/api{path}")))
+        .map(|route| (route.method, format!("/api{}", route.path)))
         .collect()
+}
+
+/// `GET /api/openapi.json`: the API as an OpenAPI 3.1 document, generated from the route table.
+#[allow(clippy::unused_async)] // axum handlers are async
+async fn openapi<S: Store>() -> Json<Value> {
+    let mut paths = serde_json::Map::new();
+    for route in table::<S>() {
+        let parameters: Vec<Value> = route
+            .path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer"}}))
+            .collect();
+        let operation = json!({
+            "summary": route.summary,
+            "parameters": parameters,
+            "responses": {
+                "2XX": {"description": "done"},
+                "4XX": {"description": "refused: {\"error\": \"...\"}"},
+            },
+        });
+        let entry = paths
+            .entry(format!("/api{}", route.path))
+            .or_insert_with(|| json!({}));
+        if let Value::Object(methods) = entry {
+            methods.insert(route.method.as_str().to_ascii_lowercase(), operation);
+        }
+    }
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "nightshift", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+    }))
 }
 
 /// What no route answers.

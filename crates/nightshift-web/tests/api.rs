@@ -723,3 +723,31 @@ async fn the_log_streams_as_events_and_last_event_id_resumes_exactly_after_it() 
         .expect("the stream ends when the server stops");
     assert!(rest.is_ok());
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_every_api_route_and_nothing_else() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let (status, doc) = server.send(get("/api/openapi.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let api: Vec<(Method, String)> = route_table::<SqliteStore>()
+        .into_iter()
+        .filter(|(_, path)| path.starts_with("/api/"))
+        .collect();
+    let mut documented = 0;
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            documented += 1;
+            let method: Method = method.to_ascii_uppercase().parse().unwrap();
+            assert!(
+                api.contains(&(method.clone(), path.clone())),
+                "{method} {path} is documented but not served"
+            );
+            assert!(operation["summary"].as_str().is_some_and(|s| !s.is_empty()));
+            if path.contains("{id}") {
+                assert_eq!(operation["parameters"][0]["name"], "id", "{path}");
+            }
+        }
+    }
+    assert_eq!(documented, api.len(), "every served route is documented");
+}
