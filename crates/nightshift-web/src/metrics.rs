@@ -6,10 +6,13 @@ use std::fmt::Write as _;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use nightshift_store::Store;
+use nightshift_store::{ModelTotals, Store};
 
 use crate::Web;
 use crate::error::ApiError;
+
+/// A counter of every model: name, help, and its value for one model.
+type Family = (&'static str, &'static str, fn(&ModelTotals) -> String);
 
 /// A label value, escaped as the format wants.
 fn label(value: &str) -> String {
@@ -43,46 +46,42 @@ pub(crate) async fn metrics<S: Store>(State(web): State<Web<S>>) -> Result<Respo
         "# HELP nightshift_workers Workers of the running daemon (0: none runs).\n# TYPE nightshift_workers gauge\nnightshift_workers {}",
         view.daemon.as_ref().map_or(0, |d| d.workers)
     );
-    out.push_str("# HELP nightshift_model_calls_total Model calls.\n# TYPE nightshift_model_calls_total counter\n");
-    for m in &view.models {
-        let (b, n) = (label(&m.backend), label(&m.model));
-        let _ = writeln!(
-            out,
-            "nightshift_model_calls_total{{backend=\"{b}\",model=\"{n}\"}} {}",
-            m.calls
-        );
-    }
-    out.push_str("# HELP nightshift_model_failed_calls_total Model calls that failed.\n# TYPE nightshift_model_failed_calls_total counter\n");
-    for m in &view.models {
-        let (b, n) = (label(&m.backend), label(&m.model));
-        let _ = writeln!(
-            out,
-            "nightshift_model_failed_calls_total{{backend=\"{b}\",model=\"{n}\"}} {}",
-            m.failed_calls
-        );
-    }
-    out.push_str("# HELP nightshift_model_tokens_total Tokens read and written by models.\n# TYPE nightshift_model_tokens_total counter\n");
-    for m in &view.models {
-        let (b, n) = (label(&m.backend), label(&m.model));
-        let _ = writeln!(
-            out,
-            "nightshift_model_tokens_total{{backend=\"{b}\",model=\"{n}\",kind=\"prompt\"}} {}",
-            m.prompt_tokens
-        );
-        let _ = writeln!(
-            out,
-            "nightshift_model_tokens_total{{backend=\"{b}\",model=\"{n}\",kind=\"completion\"}} {}",
-            m.completion_tokens
-        );
-    }
-    out.push_str("# HELP nightshift_model_seconds_total Time spent in model calls.\n# TYPE nightshift_model_seconds_total counter\n");
-    for m in &view.models {
-        let (b, n) = (label(&m.backend), label(&m.model));
-        let _ = writeln!(
-            out,
-            "nightshift_model_seconds_total{{backend=\"{b}\",model=\"{n}\"}} {:.3}",
-            m.duration_ms as f64 / 1000.0
-        );
+    let families: [Family; 5] = [
+        ("nightshift_model_calls_total", "Model calls.", |m| {
+            m.calls.to_string()
+        }),
+        (
+            "nightshift_model_failed_calls_total",
+            "Model calls that failed.",
+            |m| m.failed_calls.to_string(),
+        ),
+        (
+            "nightshift_model_prompt_tokens_total",
+            "Tokens models read.",
+            |m| m.prompt_tokens.to_string(),
+        ),
+        (
+            "nightshift_model_completion_tokens_total",
+            "Tokens models wrote.",
+            |m| m.completion_tokens.to_string(),
+        ),
+        (
+            "nightshift_model_seconds_total",
+            "Time spent in model calls.",
+            |m| format!("{:.3}", m.duration_ms as f64 / 1000.0),
+        ),
+    ];
+    for (name, help, value) in families {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        for m in &view.models {
+            let _ = writeln!(
+                out,
+                "{name}{{backend=\"{}\",model=\"{}\"}} {}",
+                label(&m.backend),
+                label(&m.model),
+                value(m)
+            );
+        }
     }
     let _ = writeln!(
         out,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use super::helpers::{TestRepo, fake_openai_with, http, sse_reply};
+use super::helpers::{TestRepo, http};
 
 /// How long a live change may take to show.
 const LIVE: Duration = Duration::from_secs(30);
@@ -130,14 +130,7 @@ async fn nothing_ran(client: &Client) -> bool {
 #[test]
 fn the_dashboard_in_a_real_browser_shows_and_steers_a_running_daemon() {
     let mut repo = TestRepo::new();
-    let url = fake_openai_with(|body| {
-        Some(sse_reply(if body.contains("Write a short test file") {
-            "```python test_greet.py\nfrom greet import greet\n\n\ndef test_greet():\n    assert greet('ann') == 'hi ann'\n```"
-        } else {
-            "```python greet.py\ndef greet(name):\n    return 'hi ' + name\n```"
-        }))
-    });
-    repo.use_fake_model(&url, "scripted");
+    repo.use_greeting_model();
     repo.ok(&["pause"]);
     let daemon = repo.serve(&["--workers", "1"]);
     let addr = daemon.http_addr();

@@ -72,6 +72,19 @@ impl TestRepo {
         self.set("GPT4ALL_MODEL_PATH", "/nonexistent.gguf"); // no other backend to move to
     }
 
+    /// A scripted model that answers every task with `greet.py` (`greet(name)` returns
+    /// `'hi ' + name`) and every request for a test with a test of it.
+    pub fn use_greeting_model(&mut self) {
+        let url = fake_openai_with(|body| {
+            Some(sse_reply(if body.contains("Write a short test file") {
+                "```python test_greet.py\nfrom greet import greet\n\n\ndef test_greet():\n    assert greet('ann') == 'hi ann'\n```"
+            } else {
+                "```python greet.py\ndef greet(name):\n    return 'hi ' + name\n```"
+            }))
+        });
+        self.use_fake_model(&url, "scripted");
+    }
+
     /// Writes `files` and commits them on the checked-out branch, as the user would.
     pub fn user_commit(&self, files: &[(&str, &str)], message: &str) {
         for (path, content) in files {

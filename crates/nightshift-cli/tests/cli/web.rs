@@ -3,19 +3,12 @@
 
 use std::time::Duration;
 
-use super::helpers::{TestRepo, fake_openai_with, git_out, http, sse_reply};
+use super::helpers::{TestRepo, git_out, http};
 
 #[test]
 fn a_task_posted_to_the_running_daemon_lands_and_the_cli_sees_the_same_queue() {
     let mut repo = TestRepo::new();
-    let url = fake_openai_with(|body| {
-        Some(sse_reply(if body.contains("Write a short test file") {
-            "```python test_greet.py\nfrom greet import greet\n\n\ndef test_greet():\n    assert greet('ann') == 'hi ann'\n```"
-        } else {
-            "```python greet.py\ndef greet(name):\n    return 'hi ' + name\n```"
-        }))
-    });
-    repo.use_fake_model(&url, "scripted");
+    repo.use_greeting_model();
     repo.ok(&["pause"]);
     let daemon = repo.serve(&["--workers", "1"]);
     let addr = daemon.http_addr();
