@@ -189,7 +189,12 @@ impl<S: Store> Daemon<S> {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 _ = scale.tick() => {
-                    let wanted = self.wanted_workers().await;
+                    let Some(wanted) = self.wanted_workers().await.or_else(|| {
+                        // Unreadable before any worker runs: start the configured ones.
+                        workers.is_empty().then(|| usize::try_from(shared.settings.worker_count).unwrap_or(1))
+                    }) else {
+                        continue;
+                    };
                     while workers.len() < wanted {
                         let cancel = shutdown.child_token();
                         tasks.spawn(supervise(self.worker(workers.len()), feed.clone(), cancel.clone()));
@@ -223,21 +228,22 @@ impl<S: Store> Daemon<S> {
     }
 
     /// The worker count: the one set from the dashboard (kept in the store) if any, else the
-    /// configured one.
-    async fn wanted_workers(&self) -> usize {
+    /// configured one; `None` when the store cannot be read now (the count stays as it is, so
+    /// a locked database never stops workers the dashboard asked for).
+    async fn wanted_workers(&self) -> Option<usize> {
         let shared = &self.shared;
         let set = match shared.store.state(WORKER_COUNT_KEY).await {
             Ok(set) => set,
             Err(err) => {
                 tracing::warn!(%err, "could not read the worker count");
-                None
+                return None;
             }
         };
         let count = set
             .and_then(|n| n.trim().parse::<u32>().ok())
             .filter(|n| (1..=WORKERS_MAX).contains(n))
             .unwrap_or(shared.settings.worker_count);
-        usize::try_from(count).unwrap_or(1)
+        Some(usize::try_from(count).unwrap_or(1))
     }
 
     fn clone_handle(&self) -> Self {
