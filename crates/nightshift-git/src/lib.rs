@@ -118,6 +118,8 @@ const STALE_PACKED_REFS_LOCK: std::time::Duration = std::time::Duration::from_se
 const MOVE_TRIES: usize = 3;
 
 const LANDING_MARKER: &str = "nightshift-landing";
+/// The file in the git directory whose `flock` says a daemon works in this repository.
+const DAEMON_LOCK: &str = "nightshift-daemon.lock";
 
 #[allow(
     clippy::disallowed_methods,
@@ -267,7 +269,7 @@ impl Repo {
             &["rev-parse", "--path-format=absolute", "--git-common-dir"],
         )
         .await?;
-        let path = Path::new(&dir).join("nightshift-daemon.lock");
+        let path = Path::new(&dir).join(DAEMON_LOCK);
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -856,14 +858,22 @@ impl Repo {
         let marker = git_dir.join(LANDING_MARKER);
         if let Ok(meta) = tokio::fs::metadata(&marker).await {
             let since = meta.modified()?;
-            // What `merge --ff-only` locks in the checkout (index, HEAD, ORIG_HEAD) and the
-            // branch's ref.
-            for lock in [
-                git_dir.join("index.lock"),
-                git_dir.join("HEAD.lock"),
-                git_dir.join("ORIG_HEAD.lock"),
-                common.join(format!("refs/heads/{}.lock", self.branch)),
-            ] {
+            // Whatever the landing's git locks in the checkout's git directory (index, HEAD,
+            // ORIG_HEAD, AUTO_MERGE, and any file a later git adds to that list), and the
+            // branch's ref, made since the landing began.
+            let mut candidates = vec![common.join(format!("refs/heads/{}.lock", self.branch))];
+            let mut entries = tokio::fs::read_dir(&git_dir).await?;
+            while let Some(entry) = entries.next_entry().await? {
+                if entry.file_name().to_string_lossy().ends_with(".lock")
+                    && entry.file_type().await.is_ok_and(|t| t.is_file())
+                {
+                    candidates.push(entry.path());
+                }
+            }
+            for lock in candidates {
+                if lock.file_name() == Some(std::ffi::OsStr::new(DAEMON_LOCK)) {
+                    continue;
+                }
                 if tokio::fs::metadata(&lock)
                     .await
                     .and_then(|m| m.modified())
@@ -1753,10 +1763,12 @@ mod hostile {
         std::thread::sleep(Duration::from_millis(20));
         std::fs::write(root.join(".git/index.lock"), "").unwrap();
         std::fs::write(root.join(".git/HEAD.lock"), "").unwrap();
+        std::fs::write(root.join(".git/AUTO_MERGE.lock"), "").unwrap();
         std::fs::write(root.join(".git/refs/heads/main.lock"), "").unwrap();
         repo.clean_orphans(&dir.path().join("wt")).await.unwrap();
         assert!(!root.join(".git/index.lock").exists());
         assert!(!root.join(".git/HEAD.lock").exists());
+        assert!(!root.join(".git/AUTO_MERGE.lock").exists());
         assert!(!root.join(".git/refs/heads/main.lock").exists());
         assert!(!root.join(".git").join(LANDING_MARKER).exists());
     }
