@@ -132,8 +132,8 @@ pub struct Config {
     pub tasks_file: Option<PathBuf>,
     /// Push the target branch after each commit (`GIT_AUTO_PUSH`), never forced.
     pub git_auto_push: bool,
-    /// Days between checkpoints (`CHECKPOINT_DAYS`).
-    pub checkpoint_days: u32,
+    /// Time between checkpoints (`CHECKPOINT_DAYS`, in days, fractions allowed); `None`: never.
+    pub checkpoint_interval: Option<Duration>,
     /// Ollama's address (`OLLAMA_BASE_URL`).
     pub ollama_base_url: String,
     /// OpenAI API key (`OPENAI_API_KEY`); never printed.
@@ -325,7 +325,7 @@ impl Config {
                 .filter(|f| !f.is_empty())
                 .map(PathBuf::from),
             git_auto_push: get("git_auto_push").boolean()?,
-            checkpoint_days: get("checkpoint_days").number(0, 3650)?,
+            checkpoint_interval: get("checkpoint_days").days(3650.0)?,
             ollama_base_url: get("ollama_base_url").url()?,
             openai_api_key: Some(raw["openai_api_key"].0.clone()).filter(|k| !k.is_empty()),
             openai_base_url: get("openai_base_url").url()?,
@@ -544,6 +544,18 @@ impl Value<'_> {
         Ok(Duration::from_secs(u64::from(
             self.number(1, 7 * 24 * 3600)?,
         )))
+    }
+
+    /// A number of days, fractions allowed, up to `max`; `0`: `None`.
+    fn days(&self, max: f64) -> Result<Option<Duration>> {
+        let days: f64 = self
+            .value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d: &f64| d.is_finite() && (0.0..=max).contains(d))
+            .ok_or_else(|| self.invalid(format!("expected a number of days from 0 to {max}")))?;
+        Ok((days > 0.0).then(|| Duration::from_secs_f64(days * 86_400.0)))
     }
 
     fn boolean(&self) -> Result<bool> {

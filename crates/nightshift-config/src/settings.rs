@@ -234,7 +234,7 @@ pub const SETTINGS: &[Setting] = &[
         "checkpoint_days",
         Some("CHECKPOINT_DAYS"),
         "7",
-        "days between checkpoint reports",
+        "days between checkpoints, when the queue pauses and a report is written (fractions allowed; 0: never)",
     ),
     user_only(setting(
         "ollama_base_url",

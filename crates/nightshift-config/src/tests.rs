@@ -22,7 +22,10 @@ fn seed_defaults() {
     assert_eq!(config.task_timeout, Duration::from_secs(300));
     assert_eq!(config.port, 5000);
     assert!(!config.git_auto_push);
-    assert_eq!(config.checkpoint_days, 7);
+    assert_eq!(
+        config.checkpoint_interval,
+        Some(Duration::from_secs(7 * 86_400))
+    );
     // Outside a git repository.
     assert_eq!(
         config.database_path,

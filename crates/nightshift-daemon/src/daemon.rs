@@ -17,10 +17,10 @@ use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
+use crate::checkpoint::CheckpointSettings;
 use crate::identity::Identity;
 use crate::worker::Worker;
 
-/// `system_state` key where a running daemon announces itself.
 /// How often the daemon refreshes its presence.
 const PRESENCE_INTERVAL: Duration = Duration::from_secs(5);
 /// How often commits whose push failed are pushed again.
@@ -51,6 +51,8 @@ pub struct DaemonSettings {
     pub attempt: AttemptSettings,
     /// Where the HTTP server listens (`http://…`), announced with the daemon's presence.
     pub http: Option<String>,
+    /// Checkpoints, if on.
+    pub checkpoint: Option<CheckpointSettings>,
 }
 
 /// Shared by every worker.
@@ -182,6 +184,13 @@ impl<S: Store> Daemon<S> {
         tasks.spawn(announce(Arc::clone(shared), shutdown.child_token()));
         if shared.settings.auto_push {
             tasks.spawn(retry_pushes(Arc::clone(shared), shutdown.child_token()));
+        }
+        if let Some(checkpoint) = shared.settings.checkpoint.clone() {
+            tasks.spawn(crate::checkpoint::keep(
+                Arc::clone(shared),
+                checkpoint,
+                shutdown.child_token(),
+            ));
         }
         let mut scale = tokio::time::interval(SCALE_INTERVAL);
         scale.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -361,6 +370,7 @@ async fn announce<S: Store>(shared: Arc<Shared<S>>, cancel: CancellationToken) {
                     "repair_strategy": shared.settings.attempt.repair_strategy.as_str(),
                     "candidates": shared.settings.attempt.candidates,
                     "task_timeout_s": shared.settings.task_timeout.as_secs(),
+                    "checkpoint_every_s": shared.settings.checkpoint.as_ref().map(|c| c.every.as_secs_f64()),
                     "http": shared.settings.http,
                 });
                 if let Err(err) = shared.store.put_state(PRESENCE_KEY, &presence.to_string()).await {

@@ -7,15 +7,21 @@
 //!   timeout) → finish: succeed with the commit, retry with backoff, fail, or release on
 //!   shutdown. Idle workers sleep until the store's change feed ticks (another process added a
 //!   task, a pause was lifted) or the earliest backoff ends — no busy polling.
+//! - [`checkpoint`]: every checkpoint interval, pause the queue and write a [`report`] of the
+//!   period; resuming approves it and starts the next.
 //! - [`identity`]: who holds a lease (`host:pid:instance:worker`) and whether that holder is
 //!   gone, so a restarted daemon recovers its dead predecessor's tasks at once instead of
 //!   waiting for their leases to expire.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod checkpoint;
 mod daemon;
 mod identity;
+mod report;
 mod worker;
 
+pub use checkpoint::CheckpointSettings;
 pub use daemon::{Daemon, DaemonSettings};
 pub use identity::Identity;
+pub use report::Report;
 pub use worker::{Outcome, Worker};

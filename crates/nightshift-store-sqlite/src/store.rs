@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use nightshift_store::{
     AttemptEnd, Claim, CommitLog, CommitRecord, DESCRIPTION_MAX_BYTES, EventLog, Lease, LogEntry,
     LogLevel, LogQuery, ModelCall, ModelStatsLog, ModelTotals, NOTE_HEADING, NewLogEntry, NewTask,
-    PAUSED_BY_KEY, QueueCounts, Result, Store, StoreError, SystemState, Task, TaskFilter, TaskId,
-    TaskQueue, TaskStatus, now_ms,
+    PAUSED_BY_KEY, Period, QueueCounts, Result, Store, StoreError, SystemState, Task, TaskFilter,
+    TaskId, TaskQueue, TaskStatus, now_ms,
 };
 use rand::RngCore;
 use sqlx::sqlite::{
@@ -732,7 +732,8 @@ impl TaskQueue for SqliteStore {
                  AND (?5 IS NULL OR instr(lower(description), lower(?5)) > 0
                         OR instr(lower(coalesce(last_error, '')), lower(?5)) > 0)
                  AND (?6 IS NULL OR id < ?6)
-               ORDER BY id DESC LIMIT ?7",
+                 AND (?7 IS NULL OR (finished_at_ms >= ?7 AND finished_at_ms < ?8))
+               ORDER BY id DESC LIMIT ?9",
         )
         .bind(filter.status.map(TaskStatus::as_str))
         .bind(filter.source.as_deref())
@@ -740,6 +741,8 @@ impl TaskQueue for SqliteStore {
         .bind(filter.model.as_deref())
         .bind(filter.text.as_deref().filter(|t| !t.is_empty()))
         .bind(filter.before_id)
+        .bind(filter.finished.map(|p| p.from_ms))
+        .bind(filter.finished.map(|p| p.to_ms))
         .bind(i64::from(filter.limit))
         .fetch_all(&self.pool)
         .await
@@ -928,6 +931,18 @@ impl CommitLog for SqliteStore {
             .map_err(backend)?;
         rows.iter().map(rows::commit).collect()
     }
+
+    async fn commits_in(&self, period: Period) -> Result<Vec<CommitRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM git_commits WHERE created_at_ms >= ? AND created_at_ms < ? ORDER BY id",
+        )
+        .bind(period.from_ms)
+        .bind(period.to_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(rows::commit).collect()
+    }
 }
 
 #[async_trait]
@@ -971,13 +986,17 @@ impl ModelStatsLog for SqliteStore {
         rows.iter().map(rows::model_call).collect()
     }
 
-    async fn totals_by_model(&self) -> Result<Vec<ModelTotals>> {
+    async fn totals_by_model(&self, period: Option<Period>) -> Result<Vec<ModelTotals>> {
         let rows = sqlx::query(
             "SELECT backend, model, COUNT(*) AS calls, SUM(outcome != 'ok') AS failed_calls,
+                    SUM(fallback_from IS NOT NULL) AS fallbacks,
                     SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,
                     SUM(duration_ms) AS duration_ms
-             FROM model_stats GROUP BY backend, model ORDER BY calls DESC",
+             FROM model_stats WHERE ?1 IS NULL OR (at_ms >= ?1 AND at_ms < ?2)
+             GROUP BY backend, model ORDER BY calls DESC",
         )
+        .bind(period.map(|p| p.from_ms))
+        .bind(period.map(|p| p.to_ms))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
@@ -992,6 +1011,7 @@ impl ModelStatsLog for SqliteStore {
                     model: row.try_get("model").map_err(backend)?,
                     calls: n("calls")?,
                     failed_calls: n("failed_calls")?,
+                    fallbacks: n("fallbacks")?,
                     prompt_tokens: n("prompt_tokens")?,
                     completion_tokens: n("completion_tokens")?,
                     duration_ms: n("duration_ms")?,
@@ -1068,6 +1088,29 @@ impl SystemState for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)
+    }
+
+    #[instrument(skip_all)]
+    async fn swap_state(&self, key: &str, expected: Option<&str>, value: &str) -> Result<bool> {
+        // One statement: SQLite runs it whole, with the database's write lock.
+        let query = match expected {
+            None => sqlx::query(
+                "INSERT INTO system_state (key, value, updated_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(value)
+            .bind(now_ms()),
+            Some(expected) => sqlx::query(
+                "UPDATE system_state SET value = ?2, updated_at_ms = ?3 WHERE key = ?1 AND value = ?4",
+            )
+            .bind(key)
+            .bind(value)
+            .bind(now_ms())
+            .bind(expected),
+        };
+        let done = query.execute(&self.pool).await.map_err(backend)?;
+        Ok(done.rows_affected() == 1)
     }
 }
 

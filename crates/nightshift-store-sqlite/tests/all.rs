@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use nightshift_store::{
-    AttemptEnd, CommitLog, CommitRecord, EventLog, LogQuery, ModelStatsLog, NewTask, StoreError,
-    SystemState, TaskFilter, TaskQueue, TaskStatus, now_ms,
+    AttemptEnd, CommitLog, CommitRecord, EventLog, LogQuery, ModelStatsLog, NewTask, Period,
+    StoreError, SystemState, TaskFilter, TaskQueue, TaskStatus, now_ms,
 };
 use nightshift_store_sqlite::SqliteStore;
 use pretty_assertions::assert_eq;
@@ -626,4 +626,98 @@ async fn tasks_are_filtered_by_status_source_priority_model_text_and_paged() {
         ..all
     };
     assert_eq!(ids(page).await, [2]);
+}
+
+#[tokio::test]
+async fn a_period_selects_the_tasks_finished_commits_recorded_and_calls_made_in_it() {
+    let (_dir, store) = store().await;
+    store
+        .enqueue(vec![task("one", 5), task("two", 5)])
+        .await
+        .unwrap();
+    let before = now_ms();
+    let claim = store.claim("h:1:x:w0", LEASE).await.unwrap().unwrap();
+    let commit = CommitRecord {
+        task_id: claim.task.id,
+        sha: "a".repeat(40),
+        branch: "main".to_owned(),
+        subject: "one".to_owned(),
+        files: vec!["one.py".to_owned()],
+        created_at_ms: now_ms(),
+        pushed: false,
+    };
+    store
+        .record_commit_and_succeed(&claim.lease, &commit, "done".to_owned())
+        .await
+        .unwrap();
+    let call = |model: &str, fallback_from: Option<&str>| nightshift_store::ModelCall {
+        task_id: Some(claim.task.id),
+        attempt: Some(1),
+        backend: "local".to_owned(),
+        model: model.to_owned(),
+        purpose: "code".to_owned(),
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        first_token_ms: Some(3),
+        duration_ms: 7,
+        outcome: "ok".to_owned(),
+        error: None,
+        fallback_from: fallback_from.map(str::to_owned),
+    };
+    store.record_call(&call("big", None)).await.unwrap();
+    store
+        .record_call(&call("small", Some("local/big")))
+        .await
+        .unwrap();
+    let during = Period {
+        from_ms: before,
+        to_ms: now_ms() + 1,
+    };
+    let after = Period {
+        from_ms: during.to_ms,
+        to_ms: during.to_ms + 60_000,
+    };
+
+    let finished = |period| TaskFilter {
+        finished: Some(period),
+        ..TaskFilter::newest(100)
+    };
+    let ids: Vec<_> = store
+        .tasks(&finished(during))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids, [claim.task.id], "the queued task has not finished");
+    assert!(store.tasks(&finished(after)).await.unwrap().is_empty());
+    assert_eq!(store.commits_in(during).await.unwrap(), [commit]);
+    assert!(store.commits_in(after).await.unwrap().is_empty());
+
+    let totals = store.totals_by_model(Some(during)).await.unwrap();
+    let fallbacks: Vec<_> = totals
+        .iter()
+        .map(|t| (t.model.as_str(), t.calls, t.fallbacks))
+        .collect();
+    assert_eq!(fallbacks.len(), 2);
+    assert!(fallbacks.contains(&("big", 1, 0)));
+    assert!(fallbacks.contains(&("small", 1, 1)));
+    assert!(store.totals_by_model(Some(after)).await.unwrap().is_empty());
+    assert_eq!(store.totals_by_model(None).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn of_two_swaps_from_the_same_value_one_writes() {
+    let (dir, store) = store().await;
+    let other = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
+    assert!(store.swap_state("k", None, "1").await.unwrap());
+    assert!(!other.swap_state("k", None, "2").await.unwrap(), "present");
+    assert!(other.swap_state("k", Some("1"), "2").await.unwrap());
+    assert!(
+        !store.swap_state("k", Some("1"), "3").await.unwrap(),
+        "moved on"
+    );
+    assert_eq!(store.state("k").await.unwrap().as_deref(), Some("2"));
+    assert!(!store.swap_state("absent", Some(""), "x").await.unwrap());
+    assert_eq!(store.state("absent").await.unwrap(), None);
 }

@@ -34,3 +34,26 @@ pub fn now_ms() -> i64 {
         .unwrap_or_default();
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
+
+/// A Unix-milliseconds time as `YYYY-MM-DD HH:MM UTC`.
+pub fn utc_minute(ms: i64) -> String {
+    utc(
+        ms,
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"),
+    )
+}
+
+/// The UTC day of a Unix-milliseconds time, `YYYY-MM-DD`.
+pub fn utc_day(ms: i64) -> String {
+    utc(
+        ms,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+}
+
+fn utc(ms: i64, format: &[time::format_description::BorrowedFormatItem<'_>]) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|at| at.format(format).ok())
+        .unwrap_or_else(|| format!("{ms} ms"))
+}

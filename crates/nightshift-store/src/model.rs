@@ -380,8 +380,26 @@ pub struct TaskFilter {
     pub text: Option<String>,
     /// Only tasks with an id below this (the next page).
     pub before_id: Option<TaskId>,
+    /// Only tasks that reached a final state in this period.
+    pub finished: Option<Period>,
     /// At most this many.
     pub limit: u32,
+}
+
+/// A span of time, `[from_ms, to_ms)` in Unix milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// The first millisecond in it.
+    pub from_ms: i64,
+    /// The first millisecond after it.
+    pub to_ms: i64,
+}
+
+impl Period {
+    /// Whether `at_ms` falls in it.
+    pub fn contains(&self, at_ms: i64) -> bool {
+        (self.from_ms..self.to_ms).contains(&at_ms)
+    }
 }
 
 impl TaskFilter {
@@ -460,10 +478,32 @@ pub struct ModelTotals {
     pub calls: u64,
     /// Calls that failed.
     pub failed_calls: u64,
+    /// Calls the router made to this model after giving up on another for the same request.
+    pub fallbacks: u64,
     /// Prompt tokens.
     pub prompt_tokens: u64,
     /// Generated tokens.
     pub completion_tokens: u64,
     /// Time spent in calls.
     pub duration_ms: u64,
+}
+
+/// Where the checkpoint schedule stands, kept under [`crate::CHECKPOINT_KEY`]: every
+/// checkpoint interval the queue pauses and a report of the period is written; resuming the
+/// queue approves it and starts the next period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// When the current period began.
+    pub since_ms: i64,
+    /// The report of the period that ended, while it awaits approval.
+    pub awaiting: Option<CheckpointReport>,
+}
+
+/// A checkpoint's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointReport {
+    /// What it covers.
+    pub period: Period,
+    /// The markdown file written, on the host that wrote it.
+    pub path: String,
 }

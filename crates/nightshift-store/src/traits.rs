@@ -6,7 +6,8 @@ use async_trait::async_trait;
 
 use crate::{
     AttemptEnd, Claim, CommitRecord, Lease, LogEntry, LogQuery, ModelCall, ModelTotals,
-    NewLogEntry, NewTask, QueueCounts, Result, StoreError, Task, TaskFilter, TaskId, TaskStatus,
+    NewLogEntry, NewTask, Period, QueueCounts, Result, StoreError, Task, TaskFilter, TaskId,
+    TaskStatus,
 };
 
 /// The durable priority queue.
@@ -94,6 +95,9 @@ pub trait CommitLog: Send + Sync {
 
     /// Recent commits, newest first.
     async fn commits(&self, limit: u32) -> Result<Vec<CommitRecord>>;
+
+    /// Commits recorded in `period`, oldest first.
+    async fn commits_in(&self, period: Period) -> Result<Vec<CommitRecord>>;
 }
 
 /// `model_stats`: one row per model call.
@@ -105,8 +109,8 @@ pub trait ModelStatsLog: Send + Sync {
     /// Calls of one task.
     async fn calls_of(&self, task_id: TaskId) -> Result<Vec<ModelCall>>;
 
-    /// Totals per backend and model.
-    async fn totals_by_model(&self) -> Result<Vec<ModelTotals>>;
+    /// Totals per backend and model, of every call or of the calls made in `period`.
+    async fn totals_by_model(&self, period: Option<Period>) -> Result<Vec<ModelTotals>>;
 }
 
 /// `system_state`: small shared settings such as pause, visible to every process.
@@ -123,6 +127,10 @@ pub trait SystemState: Send + Sync {
 
     /// Reads a value.
     async fn state(&self, key: &str) -> Result<Option<String>>;
+
+    /// Writes `value` only if the key holds `expected` now (`None`: the key is absent), in one
+    /// step, so that of several processes making the same change one does. Whether it wrote.
+    async fn swap_state(&self, key: &str, expected: Option<&str>, value: &str) -> Result<bool>;
 
     /// This queue's id: made at random with the database, it ties commits to this database's
     /// tasks (task ids restart in a new one).
@@ -148,6 +156,12 @@ pub const PAUSED_BY_KEY: &str = "paused_by";
 pub const TASKS_FILE_ERROR_KEY: &str = "tasks_file_error";
 /// `system_state` key of the worker count set from the dashboard, which the daemon applies live.
 pub const WORKER_COUNT_KEY: &str = "worker_count";
+/// `system_state` key of the checkpoint schedule ([`crate::Checkpoint`], JSON).
+pub const CHECKPOINT_KEY: &str = "checkpoint";
+/// `system_state` key of the latest checkpoint report's markdown.
+pub const CHECKPOINT_REPORT_KEY: &str = "checkpoint_report";
+/// Who pauses the queue at a checkpoint (see [`SystemState::set_paused`]).
+pub const CHECKPOINT_PAUSER: &str = "checkpoint";
 /// Most workers one daemon runs (the configuration's bound too).
 pub const WORKERS_MAX: u32 = 256;
 

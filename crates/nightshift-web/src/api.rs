@@ -100,6 +100,12 @@ fn table<S: Store>() -> Vec<Route<S>> {
         ),
         route(
             Method::GET,
+            "/checkpoint",
+            "The checkpoint schedule (since_ms, awaiting) and the latest report's markdown",
+            get(checkpoint::<S>),
+        ),
+        route(
+            Method::GET,
             "/events",
             "The execution log as server-sent events; filters task, level, text, after; resumable by Last-Event-ID",
             get(crate::events::events::<S>),
@@ -276,6 +282,20 @@ async fn status<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiE
     })))
 }
 
+async fn checkpoint<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiError> {
+    let schedule = web
+        .store
+        .state(nightshift_store::CHECKPOINT_KEY)
+        .await?
+        .and_then(|raw| serde_json::from_str::<nightshift_store::Checkpoint>(&raw).ok());
+    let report = web
+        .store
+        .state(nightshift_store::CHECKPOINT_REPORT_KEY)
+        .await?
+        .filter(|r| !r.is_empty());
+    Ok(Json(json!({ "schedule": schedule, "report": report })))
+}
+
 /// The filters of a task list.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -326,6 +346,7 @@ async fn tasks<S: Store>(
         model: query.model,
         text: query.q,
         before_id: query.before,
+        finished: None,
         limit,
     };
     Ok(Json(web.store.tasks(&filter).await?))

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use nightshift_store::{
-    CommitRecord, ModelTotals, PAUSED_BY_KEY, PRESENCE_KEY, QueueCounts, Store, StoreError,
-    TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskStatus, now_ms,
+    CHECKPOINT_KEY, Checkpoint, CommitRecord, ModelTotals, PAUSED_BY_KEY, PRESENCE_KEY,
+    QueueCounts, Store, StoreError, TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskStatus, now_ms,
 };
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -44,6 +44,8 @@ pub(crate) struct Presence {
     pub(crate) candidates: u32,
     pub(crate) task_timeout_s: u64,
     pub(crate) auto_push: bool,
+    /// Time between checkpoints, if they are on.
+    pub(crate) checkpoint_every_s: Option<f64>,
 }
 
 /// One thing a person should look at, and what to do about it.
@@ -51,6 +53,8 @@ pub(crate) struct Presence {
 pub(crate) struct Attention {
     pub(crate) what: String,
     pub(crate) hint: String,
+    /// A page of this dashboard that shows more.
+    pub(crate) link: Option<&'static str>,
 }
 
 /// Tasks finished in one hour.
@@ -66,6 +70,8 @@ pub(crate) struct Snapshot {
     pub(crate) taken_at_ms: i64,
     pub(crate) paused: bool,
     pub(crate) paused_by: Option<String>,
+    /// The checkpoint schedule, once a daemon with checkpoints on started.
+    pub(crate) checkpoint: Option<Checkpoint>,
     /// The daemon, if one announced itself lately.
     pub(crate) daemon: Option<Presence>,
     pub(crate) counts: QueueCounts,
@@ -95,16 +101,31 @@ impl Snapshot {
             .state(TASKS_FILE_ERROR_KEY)
             .await?
             .filter(|e| !e.is_empty());
+        let checkpoint = store
+            .state(CHECKPOINT_KEY)
+            .await?
+            .and_then(|raw| serde_json::from_str::<Checkpoint>(&raw).ok());
         let counts = store.counts().await?;
         let running = store
             .tasks(&TaskFilter::newest(RECENT).of_status(Some(TaskStatus::Running)))
             .await?;
         let recent = store.tasks(&TaskFilter::newest(RECENT)).await?;
-        let models = store.totals_by_model().await?;
+        let models = store.totals_by_model(None).await?;
         let commits = store.commits(10).await?;
 
         let mut attention = Vec::new();
-        if paused {
+        let awaiting = checkpoint.as_ref().and_then(|c| c.awaiting.as_ref());
+        if let Some(report) = awaiting {
+            attention.push(Attention {
+                what: format!(
+                    "A checkpoint report awaits your review ({} → {}).",
+                    nightshift_store::utc_minute(report.period.from_ms),
+                    nightshift_store::utc_minute(report.period.to_ms)
+                ),
+                hint: "Read it, then resume to approve it and start the next period.".to_owned(),
+                link: Some("/checkpoint"),
+            });
+        } else if paused {
             attention.push(Attention {
                 what: format!(
                     "The queue is paused{}: no task starts.",
@@ -114,12 +135,14 @@ impl Snapshot {
                         .unwrap_or_default()
                 ),
                 hint: "Resume to go on.".to_owned(),
+                link: None,
             });
         }
         if daemon.is_none() {
             attention.push(Attention {
                 what: "No daemon is running: queued tasks wait.".to_owned(),
                 hint: "Start one with `nightshift serve`.".to_owned(),
+                link: None,
             });
         }
         if let Some(err) = tasks_file_error {
@@ -127,6 +150,7 @@ impl Snapshot {
                 what: format!("The tasks file did not load: {err}"),
                 hint: "Fix the file and save it: nothing from the broken save was queued."
                     .to_owned(),
+                link: None,
             });
         }
         let parked = recent
@@ -137,6 +161,7 @@ impl Snapshot {
             attention.push(Attention {
                 what: format!("{parked} task(s) wait on a model's rate limit."),
                 hint: "They start again by themselves when the limit lifts.".to_owned(),
+                link: None,
             });
         }
         if daemon.as_ref().is_some_and(|d| d.auto_push) {
@@ -148,6 +173,7 @@ impl Snapshot {
                 attention.push(Attention {
                     what: format!("{late} commit(s) have not been pushed for over 10 minutes."),
                     hint: "Check the remote and the daemon's log (event `push`).".to_owned(),
+                    link: None,
                 });
             }
         }
@@ -157,6 +183,7 @@ impl Snapshot {
             attention.push(Attention {
                 what: format!("The repository's disk has {} MiB free.", free >> 20),
                 hint: "Landings and checks fail when it fills up.".to_owned(),
+                link: None,
             });
         }
 
@@ -179,6 +206,7 @@ impl Snapshot {
             taken_at_ms: now,
             paused,
             paused_by,
+            checkpoint,
             daemon,
             counts,
             running,

@@ -8,6 +8,7 @@ mod load;
 mod logs;
 mod model;
 mod pause;
+mod report;
 mod serve;
 mod status;
 mod tasks;
@@ -58,8 +59,11 @@ enum Command {
     Logs(logs::Cmd),
     /// Stop claiming new tasks (running ones finish); kept across restarts.
     Pause,
-    /// Resume claiming tasks.
+    /// Resume claiming tasks (and approve a checkpoint's report).
     Resume,
+    /// Print the report a checkpoint writes (success rates, throughput, models, git, failures
+    /// with what to do), for the current checkpoint period or the last days.
+    Report(report::Cmd),
     /// List, show, cancel or retry tasks.
     #[command(subcommand)]
     Tasks(tasks::Cmd),
@@ -97,6 +101,7 @@ impl Cli {
             Command::Logs(cmd) => cmd.run(&ctx).await,
             Command::Pause => pause::run(&ctx, true).await,
             Command::Resume => pause::run(&ctx, false).await,
+            Command::Report(cmd) => cmd.run(&ctx).await,
             Command::Tasks(cmd) => cmd.run(&ctx).await,
             Command::Config => config::run(&ctx),
             Command::Model(cmd) => cmd.run(&ctx).await,

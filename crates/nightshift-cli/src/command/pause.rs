@@ -1,19 +1,29 @@
 //! `nightshift pause` and `nightshift resume`.
 
-use nightshift_store::SystemState;
+use nightshift_store::{CHECKPOINT_KEY, Checkpoint, SystemState};
 
 use crate::context::Context;
 
 pub(crate) async fn run(ctx: &Context, paused: bool) -> anyhow::Result<()> {
     let store = ctx.store().await?;
     store.set_paused(paused, "cli").await?;
-    println!(
-        "{}",
-        if paused {
+    if paused {
+        println!(
             "paused: no new task will be claimed (running ones finish); `nightshift resume` to go on"
-        } else {
-            "resumed"
-        }
-    );
+        );
+        return Ok(());
+    }
+    let awaiting = store
+        .state(CHECKPOINT_KEY)
+        .await?
+        .and_then(|raw| serde_json::from_str::<Checkpoint>(&raw).ok())
+        .and_then(|checkpoint| checkpoint.awaiting);
+    match awaiting {
+        Some(report) => println!(
+            "resumed: the checkpoint report {} is approved and the next period begins",
+            report.path
+        ),
+        None => println!("resumed"),
+    }
     Ok(())
 }

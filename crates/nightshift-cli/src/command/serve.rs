@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use nightshift_agent::{AttemptSettings, EditFormat, RepairStrategy};
 use nightshift_config::{Config, EditFormatChoice, ModelType, RepairStrategyChoice, SandboxMode};
-use nightshift_daemon::{Daemon, DaemonSettings};
+use nightshift_daemon::{CheckpointSettings, Daemon, DaemonSettings};
 use nightshift_git::Repo;
 use nightshift_sandbox::{Limits, Mode, Sandbox, Unavailable};
 use nightshift_store::{RetryPolicy, SystemState as _};
@@ -153,6 +153,10 @@ pub(crate) fn daemon_settings(config: &Config, repo: &Repo, sandbox: Sandbox) ->
             test_command: config.test_command.clone(),
         },
         http: None,
+        checkpoint: config.checkpoint_interval.map(|every| CheckpointSettings {
+            every,
+            reports_dir: reports_dir(config),
+        }),
     }
 }
 
@@ -259,6 +263,15 @@ async fn stop_on_signal(shutdown: CancellationToken) {
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received"),
     }
     shutdown.cancel();
+}
+
+/// Where checkpoint reports go: `reports/` beside the database, out of the working tree.
+pub(crate) fn reports_dir(config: &Config) -> std::path::PathBuf {
+    config
+        .database_path
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("reports")
 }
 
 #[cfg(test)]

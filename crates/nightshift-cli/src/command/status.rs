@@ -2,7 +2,10 @@
 
 use clap::Args;
 use nightshift_model::Availability;
-use nightshift_store::{CommitLog, ModelStatsLog, PRESENCE_KEY, SystemState, TaskQueue, now_ms};
+use nightshift_store::{
+    CHECKPOINT_KEY, Checkpoint, CommitLog, ModelStatsLog, PRESENCE_KEY, SystemState, TaskQueue,
+    now_ms, utc_minute,
+};
 
 use crate::context::Context;
 
@@ -69,12 +72,44 @@ impl Cmd {
         } else {
             "as this shell's configuration would run it"
         };
-        let totals = store.totals_by_model().await?;
+        let totals = store.totals_by_model(None).await?;
         let commits = store.commits(5).await?;
+        // The running daemon's interval, else this shell's.
+        let every_s = match &presence {
+            Some(p) => p["checkpoint_every_s"].as_f64(),
+            None => ctx.config.checkpoint_interval.map(|d| d.as_secs_f64()),
+        };
+        let schedule = store
+            .state(CHECKPOINT_KEY)
+            .await?
+            .and_then(|raw| serde_json::from_str::<Checkpoint>(&raw).ok());
+        let checkpoint = match (&schedule, every_s) {
+            (
+                Some(Checkpoint {
+                    awaiting: Some(report),
+                    ..
+                }),
+                _,
+            ) => format!(
+                "AWAITING APPROVAL: read {} (nightshift report --latest), then nightshift resume",
+                report.path
+            ),
+            (_, None) => "off".to_owned(),
+            (Some(Checkpoint { since_ms, .. }), Some(every)) => format!(
+                "next due {}",
+                utc_minute(since_ms + (every * 1000.0) as i64)
+            ),
+            (None, Some(_)) => "the first period begins when the daemon starts".to_owned(),
+        };
         if self.json {
             let status = serde_json::json!({
                 "paused": paused,
                 "counts": counts,
+                "checkpoint": {
+                    "schedule": schedule,
+                    "every_s": every_s,
+                    "summary": checkpoint,
+                },
                 "daemon": presence,
                 "models": backends.iter().map(|(name, availability)| serde_json::json!({
                     "backend": name,
@@ -101,6 +136,7 @@ impl Cmd {
                 "active"
             }
         );
+        println!("checkpoint: {checkpoint}");
         println!(
             "tasks:   {} queued ({} waiting for a retry), {} running, {} succeeded, {} failed, {} cancelled",
             counts.queued,

@@ -1,5 +1,6 @@
 mod bad_input;
 mod browser;
+mod checkpoint;
 mod choosing;
 mod crash;
 mod end_to_end;

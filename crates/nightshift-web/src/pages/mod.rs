@@ -8,6 +8,7 @@
 //! | `GET /tasks/{id}` | one task: failure first, commit diff (from `git show`), model calls, every log line by attempt |
 //! | `GET /logs` | the log, live over server-sent events, older lines paged in |
 //! | `GET /settings` | the daemon's settings; the worker count, applied live |
+//! | `GET /checkpoint` | the latest checkpoint's report; approving it resumes the queue |
 //! | `GET /parts/…` | the live parts of `/` and `/tasks`, refreshed by the script |
 //! | `GET /metrics` | Prometheus metrics ([`crate::metrics`]) |
 //!
@@ -23,8 +24,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use nightshift_store::{
-    LogLevel, LogQuery, NewLogEntry, NewTask, PRIORITY_DEFAULT, Store, StoreError, TaskFilter,
-    TaskStatus, WORKER_COUNT_KEY, WORKERS_MAX,
+    CHECKPOINT_REPORT_KEY, LogLevel, LogQuery, NewLogEntry, NewTask, PRIORITY_DEFAULT, Store,
+    StoreError, TaskFilter, TaskStatus, WORKER_COUNT_KEY, WORKERS_MAX,
 };
 use serde::Deserialize;
 
@@ -61,6 +62,7 @@ pub(crate) fn table<S: Store>() -> Vec<(Method, &'static str, MethodRouter<Web<S
         (Method::GET, "/logs", get(logs::<S>)),
         (Method::GET, "/settings", get(settings::<S>)),
         (Method::POST, "/settings/workers", post(set_workers::<S>)),
+        (Method::GET, "/checkpoint", get(checkpoint::<S>)),
         (Method::GET, "/static/{file}", get(crate::assets::asset)),
         (Method::GET, "/metrics", get(crate::metrics::metrics::<S>)),
     ]
@@ -197,6 +199,7 @@ impl FilterForm {
                         .map_err(|_| PageError::bad(format!("{b:?} is not a task id")))
                 })
                 .transpose()?,
+            finished: None,
             limit,
         })
     }
@@ -648,6 +651,42 @@ async fn settings<S: Store>(State(web): State<Web<S>>) -> PageResult {
         set_here,
         max: WORKERS_MAX,
         rows: daemon.map(view::settings_rows).unwrap_or_default(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "checkpoint.html")]
+struct CheckpointPage {
+    chrome: Chrome,
+    /// The period of the report awaiting approval, if one does.
+    awaiting: Option<String>,
+    /// Where the daemon wrote it.
+    path: Option<String>,
+    report: Option<String>,
+}
+
+async fn checkpoint<S: Store>(State(web): State<Web<S>>) -> PageResult {
+    let snapshot = web.snapshot().await?;
+    let awaiting = snapshot
+        .checkpoint
+        .as_ref()
+        .and_then(|c| c.awaiting.as_ref());
+    let report = web
+        .store
+        .state(CHECKPOINT_REPORT_KEY)
+        .await?
+        .filter(|r| !r.is_empty());
+    Ok(render(&CheckpointPage {
+        chrome: Chrome::new("Checkpoint", "/checkpoint", snapshot.paused),
+        awaiting: awaiting.map(|r| {
+            format!(
+                "{} → {}",
+                nightshift_store::utc_minute(r.period.from_ms),
+                nightshift_store::utc_minute(r.period.to_ms)
+            )
+        }),
+        path: awaiting.map(|r| r.path.clone()),
+        report,
     }))
 }
 

@@ -135,6 +135,8 @@ pub(crate) struct Overview {
     pub(crate) paused_by: Option<String>,
     pub(crate) daemon: String,
     pub(crate) uptime: String,
+    /// When the next checkpoint is due, or that one awaits approval.
+    pub(crate) checkpoint: String,
     pub(crate) counts: Vec<(&'static str, u64)>,
     pub(crate) workers: Vec<WorkerRow>,
     pub(crate) chart: String,
@@ -148,7 +150,12 @@ pub(crate) struct Overview {
 impl Overview {
     pub(crate) fn of(snapshot: &Snapshot, server_started: Instant) -> Self {
         let daemon = snapshot.daemon.as_ref();
+        let awaiting = snapshot
+            .checkpoint
+            .as_ref()
+            .is_some_and(|c| c.awaiting.is_some());
         let (state, state_class) = match (snapshot.paused, daemon) {
+            (true, _) if awaiting => ("awaiting checkpoint approval", "paused"),
             (true, _) => ("paused", "paused"),
             (false, Some(_)) => ("running", "running"),
             (false, None) => ("stopped", "stopped"),
@@ -187,6 +194,7 @@ impl Overview {
                 || format!("server {}", duration(server_started.elapsed().as_secs())),
                 |d| duration(u64::try_from(now_ms() - d.started_at_ms).unwrap_or(0) / 1000),
             ),
+            checkpoint: checkpoint_due(snapshot),
             counts: vec![
                 ("queued", c.queued),
                 ("running", c.running),
@@ -228,6 +236,26 @@ impl Overview {
                     pushed: if c.pushed { "yes" } else { "no" },
                 })
                 .collect(),
+        }
+    }
+}
+
+/// When the next checkpoint is due, as the overview says it.
+fn checkpoint_due(snapshot: &Snapshot) -> String {
+    let every = snapshot.daemon.as_ref().and_then(|d| d.checkpoint_every_s);
+    match (&snapshot.checkpoint, every) {
+        (Some(c), _) if c.awaiting.is_some() => "awaiting approval".to_owned(),
+        (_, None) if snapshot.daemon.is_none() => "—".to_owned(),
+        (_, None) => "off".to_owned(),
+        (None, Some(_)) => "the first period begins".to_owned(),
+        (Some(c), Some(every)) => {
+            let due = c.since_ms + (every * 1000.0) as i64;
+            let left = u64::try_from(due - now_ms()).unwrap_or(0) / 1000;
+            format!(
+                "{} (in {})",
+                nightshift_store::utc_minute(due),
+                duration(left)
+            )
         }
     }
 }

@@ -5,8 +5,9 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use nightshift_store::{
-    CommitLog, CommitRecord, EventLog, LogLevel, ModelCall, ModelStatsLog, NewLogEntry, NewTask,
-    PRESENCE_KEY, SystemState, TaskFilter, TaskQueue, TaskStatus, WORKER_COUNT_KEY, now_ms,
+    CHECKPOINT_KEY, CHECKPOINT_REPORT_KEY, CommitLog, CommitRecord, EventLog, LogLevel, ModelCall,
+    ModelStatsLog, NewLogEntry, NewTask, PRESENCE_KEY, SystemState, TaskFilter, TaskQueue,
+    TaskStatus, WORKER_COUNT_KEY, now_ms,
 };
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -142,6 +143,19 @@ async fn hostile(server: &Server) {
         .put_state("tasks_file_error", CORPUS[0])
         .await
         .unwrap();
+    // A checkpoint awaiting approval, its report and path made of the corpus.
+    let checkpoint = json!({
+        "since_ms": now_ms() - 1000,
+        "awaiting": {"period": {"from_ms": now_ms() - 1000, "to_ms": now_ms()}, "path": CORPUS[2]},
+    });
+    store
+        .put_state(CHECKPOINT_KEY, &checkpoint.to_string())
+        .await
+        .unwrap();
+    store
+        .put_state(CHECKPOINT_REPORT_KEY, &CORPUS.join("\n"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -161,6 +175,7 @@ async fn every_page_renders_under_a_strict_policy_and_escapes_a_hostile_corpus()
         "/logs".to_owned(),
         format!("/logs?level=debug&text={q}"),
         "/settings".to_owned(),
+        "/checkpoint".to_owned(),
         "/metrics".to_owned(),
     ];
     for path in &pages {
@@ -355,5 +370,66 @@ async fn ten_open_dashboards_read_the_store_no_more_often_than_one() {
     assert!(
         reads <= seconds + 1,
         "{reads} reads in {seconds} s for 10 tabs"
+    );
+}
+
+#[tokio::test]
+async fn a_checkpoint_awaiting_approval_is_shown_with_its_report_and_approved_by_resuming() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let store = &server.store;
+    let (_, _, page_before) = page(&server, "/checkpoint").await;
+    assert!(
+        page_before.contains("No checkpoint has written a report yet"),
+        "{page_before}"
+    );
+    let checkpoint = json!({
+        "since_ms": 1_767_225_600_000_i64,
+        "awaiting": {"period": {"from_ms": 1_767_225_600_000_i64, "to_ms": 1_767_830_400_000_i64},
+                     "path": "/data/reports/checkpoint-2026-01-08.md"},
+    });
+    store
+        .put_state(CHECKPOINT_KEY, &checkpoint.to_string())
+        .await
+        .unwrap();
+    store
+        .put_state(
+            CHECKPOINT_REPORT_KEY,
+            "# nightshift report\n\n- Tasks finished: 4",
+        )
+        .await
+        .unwrap();
+    store.set_paused(true, "checkpoint").await.unwrap();
+    // Written by another process (the daemon): the shared view shows it once it is renewed.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, _, overview) = page(&server, "/").await;
+    assert!(
+        overview.contains("awaiting checkpoint approval"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains(
+            "A checkpoint report awaits your review (2026-01-01 00:00 UTC → 2026-01-08 00:00 UTC)"
+        ),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("<a href=\"/checkpoint\">Open</a>"),
+        "{overview}"
+    );
+    let (_, _, shown) = page(&server, "/checkpoint").await;
+    assert!(shown.contains("- Tasks finished: 4"), "{shown}");
+    assert!(
+        shown.contains("/data/reports/checkpoint-2026-01-08.md"),
+        "{shown}"
+    );
+    assert!(shown.contains("id=\"approve-checkpoint\""), "{shown}");
+    let (status, location) = form(&server, "/resume", "back=%2Fcheckpoint").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/checkpoint")
+    );
+    assert!(
+        !store.paused().await.unwrap(),
+        "approving resumes the queue"
     );
 }
