@@ -13,6 +13,7 @@ use crate::command::GlobalArgs;
 pub(crate) struct Context {
     pub(crate) config: Config,
     pub(crate) repo: PathBuf,
+    layers: Layers,
 }
 
 impl Context {
@@ -38,14 +39,48 @@ impl Context {
             ));
         }
         flags.extend(typed_flags);
-        let config = Config::load(&Layers {
+        let layers = Layers {
             user_file: nightshift_config::user_config_file(&env),
             config_file: global.config.clone(),
             repo: repo.clone(),
             env,
             flags,
-        })?;
-        Ok(Self { config, repo })
+            stored: BTreeMap::new(),
+        };
+        let config = Config::load(&layers)?;
+        Ok(Self {
+            config,
+            repo,
+            layers,
+        })
+    }
+
+    /// The configuration with the settings made from the dashboard over it, if the queue's
+    /// database exists and holds some (a command never creates the database just to look).
+    pub(crate) async fn with_stored_settings(mut self) -> anyhow::Result<Self> {
+        if !self.config.database_path.is_file() {
+            return Ok(self);
+        }
+        let stored = stored_settings(&self.store().await?).await?;
+        if !stored.is_empty() {
+            self.layers.stored = stored;
+            self.config = Config::load(&self.layers)?;
+        }
+        Ok(self)
+    }
+
+    /// The configuration's layers.
+    pub(crate) fn layers(&self) -> &Layers {
+        &self.layers
+    }
+
+    /// The configuration `stored` would make, checked by the rules of every other layer.
+    pub(crate) fn config_with(&self, stored: BTreeMap<String, String>) -> Result<Config, String> {
+        let layers = Layers {
+            stored,
+            ..self.layers.clone()
+        };
+        Config::load(&layers).map_err(|err| err.to_string())
     }
 
     pub(crate) async fn store(&self) -> anyhow::Result<SqliteStore> {
@@ -54,6 +89,21 @@ impl Context {
             .await
             .with_context(|| format!("opening the database {}", path.display()))
     }
+}
+
+/// The settings made from the dashboard, as the store keeps them.
+pub(crate) async fn stored_settings(
+    store: &SqliteStore,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    use nightshift_store::SystemState as _;
+    Ok(store
+        .state(nightshift_store::SETTINGS_KEY)
+        .await?
+        .filter(|raw| !raw.is_empty())
+        .map(|raw| serde_json::from_str(&raw))
+        .transpose()
+        .context("reading the settings made from the dashboard")?
+        .unwrap_or_default())
 }
 
 /// The top of the work tree holding `path` (the nearest directory with a `.git`), so the

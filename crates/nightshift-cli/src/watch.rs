@@ -5,6 +5,8 @@
 //! its line, goes to the log and to `system_state` (`tasks_file_error`) until a save parses.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use nightshift_store::{LogLevel, NewLogEntry, Store, TASKS_FILE_ERROR_KEY};
@@ -21,7 +23,7 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 pub(crate) async fn tasks_file<S: Store>(
     path: PathBuf,
     store: S,
-    max_retries: u32,
+    max_retries: Arc<AtomicU32>,
     shutdown: CancellationToken,
 ) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
@@ -50,7 +52,7 @@ pub(crate) async fn tasks_file<S: Store>(
         }
     };
     tracing::info!("watching {} for tasks", path.display());
-    load(&path, &store, max_retries).await;
+    load(&path, &store, max_retries.load(Ordering::Relaxed)).await;
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
@@ -64,7 +66,7 @@ pub(crate) async fn tasks_file<S: Store>(
                 _ = changed.recv() => {}
             }
         }
-        load(&path, &store, max_retries).await;
+        load(&path, &store, max_retries.load(Ordering::Relaxed)).await;
     }
 }
 

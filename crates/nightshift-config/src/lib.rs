@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use settings::{
-    EditFormatChoice, ModelType, RepairStrategyChoice, SETTINGS, SandboxMode, Setting,
+    DASHBOARD_KEYS, EditFormatChoice, ModelType, RepairStrategyChoice, SETTINGS, SandboxMode,
+    Setting,
 };
 
 /// Name of the configuration file looked up in the target repository.
@@ -47,6 +48,8 @@ pub enum Source {
     Env(String),
     /// A command-line flag.
     Flag(String),
+    /// Set from the dashboard, kept in the queue's database.
+    Dashboard,
 }
 
 impl fmt::Display for Source {
@@ -56,6 +59,7 @@ impl fmt::Display for Source {
             Self::File(path) => write!(f, "file {}", path.display()),
             Self::Env(var) => write!(f, "env {var}"),
             Self::Flag(flag) => write!(f, "flag {flag}"),
+            Self::Dashboard => f.write_str("dashboard"),
         }
     }
 }
@@ -224,6 +228,9 @@ pub struct Layers {
     pub env: BTreeMap<String, String>,
     /// `-c key=value` overrides and typed flags, as `(key, value, flag spelling)`.
     pub flags: Vec<(String, String, String)>,
+    /// Settings made from the dashboard (kept in the database), over every other layer; only
+    /// [`DASHBOARD_KEYS`] are taken.
+    pub stored: BTreeMap<String, String>,
 }
 
 impl Config {
@@ -284,6 +291,17 @@ impl Config {
         for (key, value, flag) in &layers.flags {
             let setting = find(key, Source::Flag(flag.clone()))?;
             raw.insert(setting.key, (value.clone(), Source::Flag(flag.clone())));
+        }
+
+        for (key, value) in &layers.stored {
+            match SETTINGS.iter().find(|s| s.key == key.as_str()) {
+                Some(setting) if DASHBOARD_KEYS.contains(&setting.key) => {
+                    raw.insert(setting.key, (value.clone(), Source::Dashboard));
+                }
+                _ => ignored.push(format!(
+                    "the dashboard's stored setting `{key}` is not one the dashboard may set: ignored"
+                )),
+            }
         }
 
         let mut config = Self::from_raw(raw, &layers.repo)?;

@@ -166,6 +166,24 @@ const fn user_only(setting: Setting) -> Setting {
     }
 }
 
+/// The settings the dashboard may change (stored in the queue's database, applied over every
+/// other layer): how the work is done, never what nightshift may reach or run — no address,
+/// endpoint, key, token, command, path or sandbox setting.
+pub const DASHBOARD_KEYS: &[&str] = &[
+    "model_type",
+    "model_name",
+    "max_retries",
+    "task_timeout",
+    "retry_base_delay",
+    "retry_max_delay",
+    "git_auto_push",
+    "checkpoint_days",
+    "candidates",
+    "repair_rounds",
+    "edit_format",
+    "repair_strategy",
+];
+
 /// Every setting, in the order `nightshift config` prints them.
 pub const SETTINGS: &[Setting] = &[
     user_only(setting(

@@ -229,3 +229,48 @@ fn the_database_lives_in_the_git_directory_out_of_reach_of_git_clean() {
     .unwrap();
     assert_eq!(config.database_path, repo.join("q.db"));
 }
+
+#[test]
+fn dashboard_settings_win_over_every_layer_and_are_checked_by_the_same_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut layers = layers(dir.path());
+    layers.env = BTreeMap::from([("TASK_TIMEOUT".to_owned(), "90".to_owned())]);
+    layers.flags = vec![("max_retries".into(), "1".into(), "-c".into())];
+    layers.stored = BTreeMap::from([
+        ("task_timeout".to_owned(), "600".to_owned()),
+        ("max_retries".to_owned(), "5".to_owned()),
+        // Not the dashboard's to set: ignored, and said so.
+        ("sandbox".to_owned(), "off".to_owned()),
+    ]);
+    let config = Config::load(&layers).unwrap();
+    assert_eq!(config.task_timeout, Duration::from_secs(600));
+    assert_eq!(config.max_retries, 5);
+    assert_eq!(config.source_of("task_timeout"), Some(&Source::Dashboard));
+    assert_eq!(config.sandbox, SandboxMode::Auto);
+    assert!(
+        config.ignored.iter().any(|note| note.contains("`sandbox`")),
+        "{:?}",
+        config.ignored
+    );
+    // A value the file would refuse is refused here too, naming the key.
+    layers.stored = BTreeMap::from([("task_timeout".to_owned(), "0".to_owned())]);
+    let err = Config::load(&layers).unwrap_err().to_string();
+    assert!(
+        err.contains("task_timeout") && err.contains("dashboard"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_dashboard_sets_nothing_that_widens_what_nightshift_reaches_or_runs() {
+    for key in DASHBOARD_KEYS {
+        let setting = SETTINGS.iter().find(|s| s.key == *key).unwrap();
+        assert!(!setting.secret, "{key}");
+        for widening in [
+            "bind", "token", "key", "url", "path", "sandbox", "command", "python", "dir", "branch",
+            "port",
+        ] {
+            assert!(!key.contains(widening), "{key}");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! [`Daemon`]: workers, lease reaper and presence, under one cancellation token.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,8 +10,8 @@ use nightshift_agent::AttemptSettings;
 use nightshift_git::Repo;
 use nightshift_model::ChatModel;
 use nightshift_store::{
-    CommitRecord, PRESENCE_KEY, RetryPolicy, Store, StoreError, TaskStatus, WORKER_COUNT_KEY,
-    WORKERS_MAX, now_ms,
+    CommitRecord, PRESENCE_KEY, RetryPolicy, SETTINGS_KEY, Store, StoreError, TaskStatus,
+    WORKER_COUNT_KEY, WORKERS_MAX, now_ms,
 };
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
@@ -53,6 +54,18 @@ pub struct DaemonSettings {
     pub http: Option<String>,
     /// Checkpoints, if on.
     pub checkpoint: Option<CheckpointSettings>,
+    /// The settings made from the dashboard these settings include: when the store holds
+    /// others, [`Daemon::run`] stops its workers and returns [`Stopped::SettingsChanged`].
+    pub dashboard_settings: BTreeMap<String, String>,
+}
+
+/// Why [`Daemon::run`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The shutdown token fired.
+    Shutdown,
+    /// The settings made from the dashboard changed: build the daemon again under them.
+    SettingsChanged,
 }
 
 /// Shared by every worker.
@@ -146,9 +159,13 @@ impl<S: Store> Daemon<S> {
         Ok(())
     }
 
-    /// Runs until `shutdown` fires, then releases leases and returns.
-    pub async fn run(self, shutdown: CancellationToken) -> Result<(), StoreError> {
+    /// Runs until `shutdown` fires, or the settings made from the dashboard change; then
+    /// releases leases and returns which.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<Stopped, StoreError> {
         let shared = &self.shared;
+        // Everything below stops with `shutdown`, or alone when the settings change.
+        let shutdown = shutdown.child_token();
+        let mut stopped = Stopped::Shutdown;
         // No attempt runs yet: worktrees left by a crash go; task branches holding unlanded
         // commits stay for their tasks' next attempts.
         match shared
@@ -198,6 +215,12 @@ impl<S: Store> Daemon<S> {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 _ = scale.tick() => {
+                    if self.settings_changed().await {
+                        tracing::warn!("the settings made from the dashboard changed; restarting the workers under them");
+                        stopped = Stopped::SettingsChanged;
+                        shutdown.cancel();
+                        break;
+                    }
                     let Some(wanted) = self.wanted_workers().await.or_else(|| {
                         // Unreadable before any worker runs: start the configured ones.
                         workers.is_empty().then(|| usize::try_from(shared.settings.worker_count).unwrap_or(1))
@@ -230,10 +253,29 @@ impl<S: Store> Daemon<S> {
             tracing::warn!("workers did not stop within the grace period; aborting them");
             tasks.abort_all();
         }
-        if let Err(err) = shared.store.put_state(PRESENCE_KEY, "").await {
+        if stopped == Stopped::Shutdown
+            && let Err(err) = shared.store.put_state(PRESENCE_KEY, "").await
+        {
             tracing::warn!(%err, "could not clear daemon presence");
         }
-        Ok(())
+        Ok(stopped)
+    }
+
+    /// Whether the store holds other settings made from the dashboard than these settings
+    /// include (a value that cannot be read counts as no change).
+    async fn settings_changed(&self) -> bool {
+        let shared = &self.shared;
+        let Ok(raw) = shared.store.state(SETTINGS_KEY).await else {
+            return false;
+        };
+        let stored: BTreeMap<String, String> = match raw.as_deref().map(str::trim) {
+            None | Some("") => BTreeMap::new(),
+            Some(raw) => match serde_json::from_str(raw) {
+                Ok(map) => map,
+                Err(_) => return false,
+            },
+        };
+        stored != shared.settings.dashboard_settings
     }
 
     /// The worker count: the one set from the dashboard (kept in the store) if any, else the

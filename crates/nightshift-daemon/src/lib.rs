@@ -21,7 +21,7 @@ mod report;
 mod worker;
 
 pub use checkpoint::CheckpointSettings;
-pub use daemon::{Daemon, DaemonSettings};
+pub use daemon::{Daemon, DaemonSettings, Stopped};
 pub use identity::Identity;
 pub use report::Report;
 pub use worker::{Outcome, Worker};

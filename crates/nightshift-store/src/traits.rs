@@ -162,6 +162,9 @@ pub const CHECKPOINT_KEY: &str = "checkpoint";
 pub const CHECKPOINT_REPORT_KEY: &str = "checkpoint_report";
 /// Who pauses the queue at a checkpoint (see [`SystemState::set_paused`]).
 pub const CHECKPOINT_PAUSER: &str = "checkpoint";
+/// `system_state` key of the settings made from the dashboard (a JSON object of key → value),
+/// a configuration layer over every other; a change restarts the daemon's workers under them.
+pub const SETTINGS_KEY: &str = "settings";
 /// Most workers one daemon runs (the configuration's bound too).
 pub const WORKERS_MAX: u32 = 256;
 

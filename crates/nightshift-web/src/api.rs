@@ -238,7 +238,7 @@ async fn add_task<S: Store>(
             ));
         }
     };
-    let mut task = NewTask::new(&description, priority, metadata, SOURCE, web.max_retries)?;
+    let mut task = NewTask::new(&description, priority, metadata, SOURCE, web.retries())?;
     if let Some(key) = headers.get("idempotency-key") {
         let key = key
             .to_str()

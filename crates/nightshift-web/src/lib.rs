@@ -13,6 +13,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use axum::Router;
@@ -47,7 +48,8 @@ pub const BODY_LIMIT: usize = 96 * 1024;
 pub struct Web<S> {
     store: S,
     access: Arc<Access>,
-    max_retries: u32,
+    /// Retries a task queued here gets; follows the settings in force.
+    max_retries: Arc<AtomicU32>,
     started: Instant,
     /// Ends the streams that would otherwise never end, so a graceful shutdown can finish.
     shutdown: CancellationToken,
@@ -55,6 +57,9 @@ pub struct Web<S> {
     snapshots: Arc<snapshot::Snapshots>,
     /// The repository, for commits' diffs and its disk's free space.
     repo: Option<Arc<Repo>>,
+    /// The configuration's layers, so settings changed here are checked by the same rules as
+    /// the file's; `None`: the settings cannot be changed here.
+    layers: Option<Arc<nightshift_config::Layers>>,
 }
 
 impl<S: Clone> Clone for Web<S> {
@@ -62,11 +67,12 @@ impl<S: Clone> Clone for Web<S> {
         Self {
             store: self.store.clone(),
             access: Arc::clone(&self.access),
-            max_retries: self.max_retries,
+            max_retries: Arc::clone(&self.max_retries),
             started: self.started,
             shutdown: self.shutdown.clone(),
             snapshots: Arc::clone(&self.snapshots),
             repo: self.repo.clone(),
+            layers: self.layers.clone(),
         }
     }
 }
@@ -78,12 +84,30 @@ impl<S: Store> Web<S> {
         Self {
             store,
             access: Arc::new(access),
-            max_retries,
+            max_retries: Arc::new(AtomicU32::new(max_retries)),
             started: Instant::now(),
             shutdown: CancellationToken::new(),
             snapshots: Arc::default(),
             repo: None,
+            layers: None,
         }
+    }
+
+    /// Settings can be changed from `/settings`, checked by loading the configuration from
+    /// `layers` with the dashboard's own over them.
+    #[must_use]
+    pub fn with_layers(mut self, layers: nightshift_config::Layers) -> Self {
+        self.layers = Some(Arc::new(layers));
+        self
+    }
+
+    /// The retries a task queued here gets, shared: whoever applies new settings sets it.
+    pub fn max_retries(&self) -> Arc<AtomicU32> {
+        Arc::clone(&self.max_retries)
+    }
+
+    fn retries(&self) -> u32 {
+        self.max_retries.load(Ordering::Relaxed)
     }
 
     /// Task pages show their commits' diffs read from `repo`.

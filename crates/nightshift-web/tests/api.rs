@@ -34,7 +34,12 @@ async fn server(token: Option<&str>, peer: &str) -> Server {
     let store = SqliteStore::open(&dir.path().join("q.db")).await.unwrap();
     let access = Access::new(HOST.parse().unwrap(), token.map(str::to_owned));
     let peer: SocketAddr = peer.parse().unwrap();
-    let router = app(Web::new(store.clone(), access, 3)).layer(MockConnectInfo(peer));
+    let layers = nightshift_config::Layers {
+        repo: dir.path().to_owned(),
+        ..nightshift_config::Layers::default()
+    };
+    let web = Web::new(store.clone(), access, 3).with_layers(layers);
+    let router = app(web).layer(MockConnectInfo(peer));
     Server {
         _dir: dir,
         store,

@@ -92,7 +92,19 @@ impl Cli {
             Command::Serve(cmd) => cmd.typed_flags(),
             _ => Vec::new(),
         };
-        let ctx = Context::load(&self.global, env, flags)?;
+        let mut ctx = Context::load(&self.global, env, flags)?;
+        // What the daemon and the intake run by includes what was set from the dashboard.
+        if matches!(
+            self.command,
+            Command::Serve(_)
+                | Command::Add(_)
+                | Command::Load(_)
+                | Command::Status(_)
+                | Command::Config
+                | Command::Report(_)
+        ) {
+            ctx = ctx.with_stored_settings().await?;
+        }
         match self.command {
             Command::Serve(cmd) => cmd.run(&ctx).await,
             Command::Add(cmd) => cmd.run(&ctx).await,

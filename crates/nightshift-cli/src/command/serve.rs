@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use nightshift_agent::{AttemptSettings, EditFormat, RepairStrategy};
 use nightshift_config::{Config, EditFormatChoice, ModelType, RepairStrategyChoice, SandboxMode};
-use nightshift_daemon::{CheckpointSettings, Daemon, DaemonSettings};
+use nightshift_daemon::{CheckpointSettings, Daemon, DaemonSettings, Stopped};
 use nightshift_git::Repo;
 use nightshift_sandbox::{Limits, Mode, Sandbox, Unavailable};
 use nightshift_store::{RetryPolicy, SystemState as _};
@@ -72,29 +72,66 @@ impl Cmd {
         let addr = listener.local_addr()?;
         tracing::info!("dashboard and API on http://{addr}");
         let shutdown = CancellationToken::new();
-        let web = nightshift_web::app(
-            Web::new(
-                store.clone(),
-                Access::new(addr, config.access_token.clone()),
-                config.max_retries,
-            )
-            .stopping_on(shutdown.clone())
-            .with_repo(Repo::open(&ctx.repo, &config.branch, &queue).await?),
-        );
-        let mut settings = daemon_settings(config, &repo, sandbox);
-        settings.http = Some(format!("http://{addr}"));
-        let daemon = Daemon::new(store.clone(), Arc::new(model), repo, settings);
+        let web = Web::new(
+            store.clone(),
+            Access::new(addr, config.access_token.clone()),
+            config.max_retries,
+        )
+        .stopping_on(shutdown.clone())
+        .with_repo(Repo::open(&ctx.repo, &config.branch, &queue).await?)
+        .with_layers(ctx.layers().clone());
+        // Follows the settings in force: the API, the pages and the tasks file queue with it.
+        let max_retries = web.max_retries();
+        let web = nightshift_web::app(web);
         tokio::spawn(stop_on_signal(shutdown.clone()));
         let server = tokio::spawn(nightshift_web::serve(listener, web, shutdown.clone()));
         let watcher = config.tasks_file.as_ref().map(|file| {
             tokio::spawn(crate::watch::tasks_file(
                 ctx.repo.join(file),
                 store.clone(),
-                config.max_retries,
+                Arc::clone(&max_retries),
                 shutdown.clone(),
             ))
         });
-        let ran = daemon.run(shutdown.clone()).await;
+        // The daemon, built again whenever the settings made from the dashboard change; the
+        // server, the watcher and the daemon lock stay.
+        let mut config = config.clone();
+        let mut model: Arc<dyn nightshift_model::ChatModel> = Arc::new(model);
+        let mut stored = ctx.layers().stored.clone();
+        let ran = loop {
+            let mut settings = daemon_settings(&config, &repo, sandbox.clone());
+            settings.http = Some(format!("http://{addr}"));
+            settings.dashboard_settings = stored.clone();
+            let daemon = Daemon::new(store.clone(), Arc::clone(&model), repo.clone(), settings);
+            match daemon.run(shutdown.clone()).await {
+                Ok(Stopped::SettingsChanged) => {}
+                other => break other.map(drop),
+            }
+            let next = match crate::context::stored_settings(&store).await {
+                Ok(next) => next,
+                Err(err) => {
+                    tracing::error!("{err:#}; the settings stay as they were");
+                    continue;
+                }
+            };
+            match ctx
+                .config_with(next.clone())
+                .map_err(anyhow::Error::msg)
+                .and_then(|next_config| Ok((crate::models::chain(&next_config)?, next_config)))
+            {
+                Ok((next_model, next_config)) => {
+                    model = Arc::new(next_model);
+                    config = next_config;
+                    max_retries.store(config.max_retries, std::sync::atomic::Ordering::Relaxed);
+                    tracing::info!("workers restarted under the settings made from the dashboard");
+                }
+                Err(err) => tracing::error!(
+                    "the settings made from the dashboard cannot be applied, the previous ones stay: {err:#}"
+                ),
+            }
+            // Not looked at again until they change again.
+            stored = next;
+        };
         shutdown.cancel();
         match server.await {
             Ok(Ok(())) => {}
@@ -153,6 +190,7 @@ pub(crate) fn daemon_settings(config: &Config, repo: &Repo, sandbox: Sandbox) ->
             test_command: config.test_command.clone(),
         },
         http: None,
+        dashboard_settings: std::collections::BTreeMap::new(),
         checkpoint: config.checkpoint_interval.map(|every| CheckpointSettings {
             every,
             reports_dir: reports_dir(config),

@@ -171,3 +171,82 @@ fn a_client_that_reconnects_after_a_kill_9_gets_every_event_it_missed_once_in_or
         .collect();
     assert_eq!(queued.len(), 2, "{missed:?}");
 }
+
+/// URL-encodes a form value.
+fn form_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of the hidden field `name` on a page, unescaped.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap() + marker.len();
+    let end = start + page[start..].find('"').unwrap();
+    page[start..end].replace("&#34;", "\"")
+}
+
+#[test]
+fn settings_applied_from_the_dashboard_restart_the_workers_under_them_without_a_restart() {
+    let mut repo = TestRepo::new();
+    repo.use_greeting_model();
+    let daemon = repo.serve(&["--workers", "1"]);
+    let addr = daemon.http_addr();
+    let form = "application/x-www-form-urlencoded";
+    let (status, review) = http(&addr, "POST", "/settings/review", form, "task_timeout=77");
+    assert_eq!(status, 200, "{review}");
+    let body = format!(
+        "proposed={}&base={}",
+        form_value(&hidden(&review, "proposed")),
+        form_value(&hidden(&review, "base"))
+    );
+    let (status, applied) = http(&addr, "POST", "/settings/apply", form, &body);
+    assert_eq!(status, 303, "{applied}");
+    // The daemon, still the same process, runs its workers under the new settings.
+    let started = std::time::Instant::now();
+    loop {
+        let status: serde_json::Value =
+            serde_json::from_str(&repo.ok(&["status", "--json"])).unwrap();
+        if status["daemon"]["task_timeout_s"] == 77 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{status:#}\n{}",
+            daemon.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        daemon
+            .log()
+            .contains("workers restarted under the settings made from the dashboard"),
+        "{}",
+        daemon.log()
+    );
+    // The CLI reads the same layer, and says where the value comes from.
+    let config = repo.ok(&["config"]);
+    assert!(
+        config.lines().any(|l| l.starts_with("task_timeout")
+            && l.contains("77")
+            && l.ends_with("# dashboard")),
+        "{config}"
+    );
+    // And the workers work.
+    repo.ok(&[
+        "add",
+        "Create greet.py with greet(name) returning 'hi ' + name",
+    ]);
+    let tasks = repo.wait_all_final(Duration::from_secs(60));
+    assert_eq!(
+        tasks[0]["status"],
+        "succeeded",
+        "{tasks:#?}\n{}",
+        daemon.log()
+    );
+    daemon.stop();
+}

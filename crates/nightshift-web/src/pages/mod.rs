@@ -7,7 +7,7 @@
 //! | `GET /tasks` | tasks filtered by status, source, priority, model and text; bulk retry or cancel |
 //! | `GET /tasks/{id}` | one task: failure first, commit diff (from `git show`), model calls, every log line by attempt |
 //! | `GET /logs` | the log, live over server-sent events, older lines paged in |
-//! | `GET /settings` | the daemon's settings; the worker count, applied live |
+//! | `GET /settings` | the worker count, applied live; the settings the dashboard may change, reviewed before they apply ([`settings`]) |
 //! | `GET /checkpoint` | the latest checkpoint's report; approving it resumes the queue |
 //! | `GET /parts/…` | the live parts of `/` and `/tasks`, refreshed by the script |
 //! | `GET /metrics` | Prometheus metrics ([`crate::metrics`]) |
@@ -25,12 +25,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use nightshift_store::{
     CHECKPOINT_REPORT_KEY, LogLevel, LogQuery, NewLogEntry, NewTask, PRIORITY_DEFAULT, Store,
-    StoreError, TaskFilter, TaskStatus, WORKER_COUNT_KEY, WORKERS_MAX,
+    StoreError, TaskFilter, TaskStatus,
 };
 use serde::Deserialize;
 
 use crate::Web;
 
+mod settings;
 mod view;
 
 use view::{Chrome, CommitView, LogRow, Overview, Round, TaskRow, TaskView};
@@ -60,8 +61,18 @@ pub(crate) fn table<S: Store>() -> Vec<(Method, &'static str, MethodRouter<Web<S
         (Method::POST, "/pause", post(pause::<S>)),
         (Method::POST, "/resume", post(resume::<S>)),
         (Method::GET, "/logs", get(logs::<S>)),
-        (Method::GET, "/settings", get(settings::<S>)),
-        (Method::POST, "/settings/workers", post(set_workers::<S>)),
+        (Method::GET, "/settings", get(settings::settings::<S>)),
+        (
+            Method::POST,
+            "/settings/workers",
+            post(settings::set_workers::<S>),
+        ),
+        (
+            Method::POST,
+            "/settings/review",
+            post(settings::review::<S>),
+        ),
+        (Method::POST, "/settings/apply", post(settings::apply::<S>)),
         (Method::GET, "/checkpoint", get(checkpoint::<S>)),
         (Method::GET, "/static/{file}", get(crate::assets::asset)),
         (Method::GET, "/metrics", get(crate::metrics::metrics::<S>)),
@@ -76,7 +87,7 @@ pub(crate) struct PageError {
 }
 
 impl PageError {
-    fn bad(message: impl Into<String>) -> Self {
+    pub(crate) fn bad(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
@@ -115,7 +126,7 @@ impl IntoResponse for PageError {
 }
 
 /// The page as HTML (a template that fails to render is a 500, never a half page).
-fn render(page: &impl Template) -> Response {
+pub(crate) fn render(page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(err) => {
@@ -125,7 +136,7 @@ fn render(page: &impl Template) -> Response {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 #[derive(Template)]
 #[template(path = "overview.html")]
@@ -502,7 +513,7 @@ async fn add<S: Store>(
         priority,
         serde_json::Value::Null,
         SOURCE,
-        web.max_retries,
+        web.retries(),
     )?;
     web.store.enqueue(vec![task]).await?;
     web.snapshots.stale().await;
@@ -626,35 +637,6 @@ async fn logs<S: Store>(
 }
 
 #[derive(Template)]
-#[template(path = "settings.html")]
-struct SettingsPage {
-    chrome: Chrome,
-    workers_now: u32,
-    configured: String,
-    set_here: Option<String>,
-    max: u32,
-    rows: Vec<(&'static str, String)>,
-}
-
-async fn settings<S: Store>(State(web): State<Web<S>>) -> PageResult {
-    let snapshot = web.snapshot().await?;
-    let set_here = web
-        .store
-        .state(WORKER_COUNT_KEY)
-        .await?
-        .filter(|n| !n.is_empty());
-    let daemon = snapshot.daemon.as_ref();
-    Ok(render(&SettingsPage {
-        chrome: Chrome::new("Settings", "/settings", snapshot.paused),
-        workers_now: daemon.map_or(0, |d| d.workers),
-        configured: daemon.map_or_else(|| "—".to_owned(), |d| d.configured_workers.to_string()),
-        set_here,
-        max: WORKERS_MAX,
-        rows: daemon.map(view::settings_rows).unwrap_or_default(),
-    }))
-}
-
-#[derive(Template)]
 #[template(path = "checkpoint.html")]
 struct CheckpointPage {
     chrome: Chrome,
@@ -690,52 +672,8 @@ async fn checkpoint<S: Store>(State(web): State<Web<S>>) -> PageResult {
     }))
 }
 
-/// The worker count form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct WorkersForm {
-    workers: String,
-    clear: String,
-}
-
-async fn set_workers<S: Store>(
-    State(web): State<Web<S>>,
-    form: Result<Form<WorkersForm>, FormRejection>,
-) -> PageResult {
-    let Form(form) = form.map_err(|err| PageError::bad(err.body_text()))?;
-    if form.clear.is_empty() {
-        let n = form.workers.trim();
-        let count: u32 = n
-            .parse()
-            .ok()
-            .filter(|n| (1..=WORKERS_MAX).contains(n))
-            .ok_or_else(|| {
-                PageError::bad(format!(
-                    "worker count {n:?} is out of range 1..={WORKERS_MAX}"
-                ))
-            })?;
-        web.store
-            .put_state(WORKER_COUNT_KEY, &count.to_string())
-            .await?;
-        record(
-            &web.store,
-            format!("worker count set to {count} from the dashboard"),
-        )
-        .await?;
-    } else {
-        web.store.put_state(WORKER_COUNT_KEY, "").await?;
-        record(
-            &web.store,
-            "worker count back to the configured one".to_owned(),
-        )
-        .await?;
-    }
-    web.snapshots.stale().await;
-    Ok(Redirect::to("/settings").into_response())
-}
-
 /// Writes a change made from the dashboard to the execution log, where every change is seen.
-async fn record<S: Store>(store: &S, message: String) -> Result<(), StoreError> {
+pub(crate) async fn record<S: Store>(store: &S, message: String) -> Result<(), StoreError> {
     tracing::info!("{message}");
     store
         .log(NewLogEntry {

@@ -6,8 +6,8 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use nightshift_store::{
     CHECKPOINT_KEY, CHECKPOINT_REPORT_KEY, CommitLog, CommitRecord, EventLog, LogLevel, ModelCall,
-    ModelStatsLog, NewLogEntry, NewTask, PRESENCE_KEY, SystemState, TaskFilter, TaskQueue,
-    TaskStatus, WORKER_COUNT_KEY, now_ms,
+    ModelStatsLog, NewLogEntry, NewTask, PRESENCE_KEY, SETTINGS_KEY, SystemState, TaskFilter,
+    TaskQueue, TaskStatus, WORKER_COUNT_KEY, now_ms,
 };
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -431,5 +431,167 @@ async fn a_checkpoint_awaiting_approval_is_shown_with_its_report_and_approved_by
     assert!(
         !store.paused().await.unwrap(),
         "approving resumes the queue"
+    );
+}
+
+/// A form posted from the dashboard's own page: status and the page answered (or where it
+/// sends the browser).
+async fn post_page(server: &Server, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.join("&")))
+        .unwrap();
+    let response = server.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    if let Some(location) = response.headers().get(header::LOCATION) {
+        return (status, location.to_str().unwrap().to_owned());
+    }
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// The value of the hidden field `name` on a page, unescaped.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap() + marker.len();
+    let end = start + page[start..].find('"').unwrap();
+    page[start..end]
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#38;", "&")
+}
+
+#[tokio::test]
+async fn settings_are_checked_by_the_files_rules_reviewed_then_applied_and_recorded() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let store = &server.store;
+    let (_, _, shown) = page(&server, "/settings").await;
+    assert!(
+        shown.contains("id=\"set-task_timeout\" name=\"task_timeout\" value=\"300\""),
+        "{shown}"
+    );
+    for widening in [
+        "set-sandbox",
+        "set-bind",
+        "set-access_token",
+        "set-openai_api_key",
+        "set-test_command",
+    ] {
+        assert!(!shown.contains(widening), "{widening} offered");
+    }
+    // What the file would refuse is refused, naming the key; nothing is stored.
+    let (status, page_text) =
+        post_page(&server, "/settings/review", &[("task_timeout", "0")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page_text}");
+    assert!(page_text.contains("task_timeout"), "{page_text}");
+    let (status, page_text) = post_page(&server, "/settings/review", &[("sandbox", "off")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page_text}");
+    assert!(
+        page_text.contains("not a setting the dashboard may change"),
+        "{page_text}"
+    );
+    // The review shows each change before and after, and stores nothing.
+    let (status, review) = post_page(
+        &server,
+        "/settings/review",
+        &[
+            ("task_timeout", "600"),
+            ("max_retries", "3"),
+            ("checkpoint_days", "7"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    assert!(
+        review.contains("<th>task_timeout</th><td>300</td><td><strong>600</strong></td>"),
+        "{review}"
+    );
+    assert!(
+        !review.contains("<th>max_retries</th>"),
+        "unchanged values are not changes: {review}"
+    );
+    assert_eq!(store.state(SETTINGS_KEY).await.unwrap(), None);
+    let (proposed, base) = (hidden(&review, "proposed"), hidden(&review, "base"));
+    let (status, location) = post_page(
+        &server,
+        "/settings/apply",
+        &[("proposed", &proposed), ("base", &base)],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/settings")
+    );
+    assert_eq!(
+        store.state(SETTINGS_KEY).await.unwrap().as_deref(),
+        Some(r#"{"task_timeout":"600"}"#)
+    );
+    let logs = store
+        .logs(&nightshift_store::LogQuery {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        logs.iter()
+            .any(|l| l.message == "settings changed from the dashboard: task_timeout 300 → 600"),
+        "{logs:#?}"
+    );
+    let (_, _, shown) = page(&server, "/settings").await;
+    assert!(shown.contains("value=\"600\""), "{shown}");
+    // The same review applied again is stale: the settings moved since.
+    let (status, _) = post_page(
+        &server,
+        "/settings/apply",
+        &[("proposed", &proposed), ("base", &base)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // A change of retries reaches the intake at once.
+    let (_, review) = post_page(&server, "/settings/review", &[("max_retries", "7")]).await;
+    let fields = [
+        ("proposed", hidden(&review, "proposed")),
+        ("base", hidden(&review, "base")),
+    ];
+    let (status, _) = post_page(
+        &server,
+        "/settings/apply",
+        &[("proposed", &fields[0].1), ("base", &fields[1].1)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = post_page(
+        &server,
+        "/task",
+        &[("description", "Add a helper"), ("priority", "5")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let queued = store.tasks(&TaskFilter::newest(1)).await.unwrap();
+    assert_eq!(queued[0].max_retries, 7);
+    // Back to the configuration: every value from its own layer again.
+    let (_, review) = post_page(&server, "/settings/review", &[("clear", "1")]).await;
+    assert!(
+        review.contains("<th>task_timeout</th><td>600</td><td><strong>300</strong></td>"),
+        "{review}"
     );
 }
