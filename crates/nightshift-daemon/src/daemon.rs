@@ -412,6 +412,9 @@ async fn announce<S: Store>(shared: Arc<Shared<S>>, cancel: CancellationToken) {
                     "repair_strategy": shared.settings.attempt.repair_strategy.as_str(),
                     "candidates": shared.settings.attempt.candidates,
                     "task_timeout_s": shared.settings.task_timeout.as_secs(),
+                    "circuits_open": shared.model.open_circuits(),
+                    "sandbox_confined": shared.settings.attempt.sandbox.is_confined(),
+                    "sandbox": shared.settings.attempt.sandbox.describe(),
                     "checkpoint_every_s": shared.settings.checkpoint.as_ref().map(|c| c.every.as_secs_f64()),
                     "http": shared.settings.http,
                 });

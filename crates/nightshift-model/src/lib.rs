@@ -390,6 +390,12 @@ pub trait ChatModel: Send + Sync {
     /// Streams a reply. Dropping the stream cancels the generation.
     async fn stream(&self, request: ChatRequest) -> Result<EventStream>;
 
+    /// Backends whose circuit is open now (skipped after failing in a row), by
+    /// `backend/model`; a single backend has none.
+    fn open_circuits(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Whether the backend can serve now (cheap; does not load a model). By default: whether it
     /// can list its models.
     async fn probe(&self) -> Availability {

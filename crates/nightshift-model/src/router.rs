@@ -172,6 +172,14 @@ impl ChatModel for Router {
         "router"
     }
 
+    fn open_circuits(&self) -> Vec<String> {
+        self.routes
+            .iter()
+            .filter(|route| !matches!(route.with_circuit(|c| *c), Circuit::Closed(_)))
+            .map(Route::name)
+            .collect()
+    }
+
     fn model(&self) -> String {
         self.routes
             .iter()

@@ -46,6 +46,11 @@ pub(crate) struct Presence {
     pub(crate) auto_push: bool,
     /// Time between checkpoints, if they are on.
     pub(crate) checkpoint_every_s: Option<f64>,
+    /// Model backends whose circuit is open.
+    pub(crate) circuits_open: Vec<String>,
+    /// Whether generated code runs confined, and how.
+    pub(crate) sandbox_confined: Option<bool>,
+    pub(crate) sandbox: String,
 }
 
 /// One thing a person should look at, and what to do about it.
@@ -152,6 +157,27 @@ impl Snapshot {
                     .to_owned(),
                 link: None,
             });
+        }
+        if let Some(d) = &daemon {
+            if !d.circuits_open.is_empty() {
+                attention.push(Attention {
+                    what: format!(
+                        "A model backend failed repeatedly and is skipped for now: {}.",
+                        d.circuits_open.join(", ")
+                    ),
+                    hint: "Requests go to the next backend of the chain; this one is tried again after a pause. Check that it runs."
+                        .to_owned(),
+                    link: None,
+                });
+            }
+            if d.sandbox_confined == Some(false) {
+                attention.push(Attention {
+                    what: format!("Generated code runs without a sandbox: {}.", d.sandbox),
+                    hint: "Install bubblewrap and set sandbox = \"auto\" in your configuration."
+                        .to_owned(),
+                    link: None,
+                });
+            }
         }
         let parked = recent
             .iter()

@@ -55,8 +55,11 @@ async fn falls_back_after_retrying_a_dead_backend_then_skips_its_open_circuit() 
         ],
         policy(),
     );
+    assert!(router.open_circuits().is_empty());
     let first = router.complete_traced(fake::request()).await;
     assert_eq!(first.result.unwrap().text, "one");
+    // What the daemon announces, and the dashboard shows as needing attention.
+    assert_eq!(router.open_circuits(), ["openai/a"]);
     assert_eq!(
         outcomes(&first.calls),
         vec![("a", "transient"), ("a", "transient"), ("b", "ok")]

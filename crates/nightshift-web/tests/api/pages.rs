@@ -134,6 +134,7 @@ async fn hostile(server: &Server) {
         "started_at_ms": now_ms(), "seen_at_ms": now_ms(), "model": CORPUS[1],
         "branch": CORPUS[3], "edit_format": CORPUS[4], "repair_strategy": CORPUS[5],
         "candidates": 3, "task_timeout_s": 600, "auto_push": false,
+        "circuits_open": [CORPUS[0]], "sandbox_confined": false, "sandbox": CORPUS[1],
     });
     store
         .put_state(PRESENCE_KEY, &presence.to_string())
@@ -208,6 +209,16 @@ async fn every_page_renders_under_a_strict_policy_and_escapes_a_hostile_corpus()
             );
         }
     }
+    // What the daemon announces as wrong needs attention.
+    let (_, _, overview) = page(&server, "/").await;
+    assert!(
+        overview.contains("A model backend failed repeatedly and is skipped for now"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("Generated code runs without a sandbox"),
+        "{overview}"
+    );
     // The text is there, escaped: shown, not run.
     let (_, _, task) = page(&server, "/tasks/1").await;
     assert!(
