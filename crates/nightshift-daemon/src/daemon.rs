@@ -11,7 +11,7 @@ use nightshift_git::Repo;
 use nightshift_model::ChatModel;
 use nightshift_store::{
     CommitRecord, PRESENCE_KEY, RetryPolicy, SETTINGS_KEY, Store, StoreError, TaskStatus,
-    WORKER_COUNT_KEY, WORKERS_MAX, now_ms,
+    WORKER_COUNT_KEY, WORKER_RESTART_KEY, WORKERS_MAX, now_ms,
 };
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
@@ -221,6 +221,14 @@ impl<S: Store> Daemon<S> {
                         shutdown.cancel();
                         break;
                     }
+                    if let Some(index) = self.restart_asked(workers.len()).await {
+                        // Its attempt, if any, is cut and its task released (no attempt spent).
+                        workers[index].cancel();
+                        let cancel = shutdown.child_token();
+                        tasks.spawn(supervise(self.worker(index), feed.clone(), cancel.clone()));
+                        workers[index] = cancel;
+                        tracing::warn!(worker = index, "worker restarted as the dashboard asked");
+                    }
                     let Some(wanted) = self.wanted_workers().await.or_else(|| {
                         // Unreadable before any worker runs: start the configured ones.
                         workers.is_empty().then(|| usize::try_from(shared.settings.worker_count).unwrap_or(1))
@@ -259,6 +267,31 @@ impl<S: Store> Daemon<S> {
             tracing::warn!(%err, "could not clear daemon presence");
         }
         Ok(stopped)
+    }
+
+    /// The index of a worker of this daemon the dashboard asked to restart, taking the request
+    /// (compare-and-swap: one restart per request).
+    async fn restart_asked(&self, running: usize) -> Option<usize> {
+        let shared = &self.shared;
+        let asked = shared
+            .store
+            .state(WORKER_RESTART_KEY)
+            .await
+            .ok()
+            .flatten()
+            .filter(|a| !a.is_empty())?;
+        let ours = format!("{}:{}:w", shared.identity.host, shared.identity.pid);
+        let index = asked
+            .strip_prefix(&ours)
+            .and_then(|i| i.parse::<usize>().ok())
+            .filter(|i| *i < running)?;
+        shared
+            .store
+            .swap_state(WORKER_RESTART_KEY, Some(&asked), "")
+            .await
+            .ok()
+            .filter(|taken| *taken)
+            .map(|_| index)
     }
 
     /// Whether the store holds other settings made from the dashboard than these settings

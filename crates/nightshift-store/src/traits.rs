@@ -165,6 +165,9 @@ pub const CHECKPOINT_PAUSER: &str = "checkpoint";
 /// `system_state` key of the settings made from the dashboard (a JSON object of key → value),
 /// a configuration layer over every other; a change restarts the daemon's workers under them.
 pub const SETTINGS_KEY: &str = "settings";
+/// `system_state` key of a worker the dashboard asked to restart, as `host:pid:wN` (the
+/// daemon's host and pid as it announces them); empty once done.
+pub const WORKER_RESTART_KEY: &str = "worker_restart";
 /// Most workers one daemon runs (the configuration's bound too).
 pub const WORKERS_MAX: u32 = 256;
 

@@ -250,3 +250,79 @@ fn settings_applied_from_the_dashboard_restart_the_workers_under_them_without_a_
     );
     daemon.stop();
 }
+
+#[test]
+fn a_worker_restarted_from_the_dashboard_starts_again_and_works() {
+    let mut repo = TestRepo::new();
+    repo.use_greeting_model();
+    let daemon = repo.serve(&["--workers", "2"]);
+    let addr = daemon.http_addr();
+    let started = std::time::Instant::now();
+    let presence = loop {
+        let status: serde_json::Value =
+            serde_json::from_str(&repo.ok(&["status", "--json"])).unwrap();
+        if status["daemon"]["workers"] == 2 {
+            break status["daemon"].clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{status:#}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let (_, overview) = http(&addr, "GET", "/", "text/plain", "");
+    let worker = format!(
+        "{}:{}:w1",
+        presence["host"].as_str().unwrap(),
+        presence["pid"]
+    );
+    assert!(
+        overview.contains(&format!("value=\"{worker}\"")),
+        "{overview}"
+    );
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/workers/restart",
+        "application/x-www-form-urlencoded",
+        &format!("worker={}", form_value(&worker)),
+    );
+    assert_eq!(status, 303, "{body}");
+    let started = std::time::Instant::now();
+    while !daemon
+        .log()
+        .contains("worker restarted as the dashboard asked")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{}",
+            daemon.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let logs = repo.ok(&["logs", "100"]);
+    assert!(
+        logs.contains(&format!(
+            "restart of worker {worker} asked from the dashboard"
+        )),
+        "{logs}"
+    );
+    // Asked once, done once: the request is taken.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        daemon
+            .log()
+            .matches("worker restarted as the dashboard asked")
+            .count(),
+        1
+    );
+    repo.ok(&[
+        "add",
+        "Create greet.py with greet(name) returning 'hi ' + name",
+    ]);
+    let tasks = repo.wait_all_final(Duration::from_secs(60));
+    assert_eq!(
+        tasks[0]["status"],
+        "succeeded",
+        "{tasks:#?}\n{}",
+        daemon.log()
+    );
+    daemon.stop();
+}

@@ -60,6 +60,7 @@ pub(crate) fn table<S: Store>() -> Vec<(Method, &'static str, MethodRouter<Web<S
         (Method::POST, "/task", post(add::<S>)),
         (Method::POST, "/pause", post(pause::<S>)),
         (Method::POST, "/resume", post(resume::<S>)),
+        (Method::POST, "/workers/restart", post(restart_worker::<S>)),
         (Method::GET, "/logs", get(logs::<S>)),
         (Method::GET, "/settings", get(settings::settings::<S>)),
         (
@@ -670,6 +671,37 @@ async fn checkpoint<S: Store>(State(web): State<Web<S>>) -> PageResult {
         path: awaiting.map(|r| r.path.clone()),
         report,
     }))
+}
+
+/// The restart button of a worker.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RestartForm {
+    worker: String,
+}
+
+async fn restart_worker<S: Store>(
+    State(web): State<Web<S>>,
+    form: Result<Form<RestartForm>, FormRejection>,
+) -> PageResult {
+    let Form(form) = form.map_err(|err| PageError::bad(err.body_text()))?;
+    let worker = form.worker.trim();
+    let well_formed = worker
+        .rsplit_once(":w")
+        .is_some_and(|(_, index)| !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()));
+    if !well_formed || worker.len() > 300 {
+        return Err(PageError::bad(format!("{worker:?} is not a worker")));
+    }
+    web.store
+        .put_state(nightshift_store::WORKER_RESTART_KEY, worker)
+        .await?;
+    record(
+        &web.store,
+        format!("restart of worker {worker} asked from the dashboard"),
+    )
+    .await?;
+    web.snapshots.stale().await;
+    Ok(Redirect::to("/").into_response())
 }
 
 /// Writes a change made from the dashboard to the execution log, where every change is seen.

@@ -104,6 +104,8 @@ impl TaskRow {
 /// One worker.
 pub(crate) struct WorkerRow {
     pub(crate) name: String,
+    /// `host:pid:wN` of a worker of the announced daemon, which can be restarted from here.
+    pub(crate) restart: Option<String>,
     pub(crate) state: &'static str,
     pub(crate) task: Option<i64>,
     pub(crate) what: String,
@@ -274,6 +276,7 @@ fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
             .as_deref()
             .map(|o| o.rsplit(':').next().unwrap_or(o).to_owned())
             .unwrap_or_default(),
+        restart: None,
         state: "working",
         task: Some(task.id),
         what: first_line(&task.description, 60),
@@ -288,10 +291,15 @@ fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
                     .as_deref()
                     .is_some_and(|o| o.starts_with(&ours) && o.ends_with(&suffix))
             });
+            let restart = Some(format!("{}:{}:w{index}", daemon.host, daemon.pid));
             rows.push(match task {
-                Some(task) => held(task),
+                Some(task) => WorkerRow {
+                    restart,
+                    ..held(task)
+                },
                 None => WorkerRow {
                     name: format!("w{index}"),
+                    restart,
                     state: if snapshot.paused { "paused" } else { "idle" },
                     task: None,
                     what: String::new(),
