@@ -85,6 +85,21 @@ impl TestRepo {
         self.use_fake_model(&url, "scripted");
     }
 
+    /// Queues the task [`Self::use_greeting_model`] answers, and waits until it has landed.
+    pub fn greeting_lands(&self, daemon: &Daemon) {
+        self.ok(&[
+            "add",
+            "Create greet.py with greet(name) returning 'hi ' + name",
+        ]);
+        let tasks = self.wait_all_final(Duration::from_secs(60));
+        assert_eq!(
+            tasks[0]["status"],
+            "succeeded",
+            "{tasks:#?}\n{}",
+            daemon.log()
+        );
+    }
+
     /// Writes `files` and commits them on the checked-out branch, as the user would.
     pub fn user_commit(&self, files: &[(&str, &str)], message: &str) {
         for (path, content) in files {

@@ -237,17 +237,7 @@ fn settings_applied_from_the_dashboard_restart_the_workers_under_them_without_a_
         "{config}"
     );
     // And the workers work.
-    repo.ok(&[
-        "add",
-        "Create greet.py with greet(name) returning 'hi ' + name",
-    ]);
-    let tasks = repo.wait_all_final(Duration::from_secs(60));
-    assert_eq!(
-        tasks[0]["status"],
-        "succeeded",
-        "{tasks:#?}\n{}",
-        daemon.log()
-    );
+    repo.greeting_lands(&daemon);
     daemon.stop();
 }
 
@@ -313,16 +303,6 @@ fn a_worker_restarted_from_the_dashboard_starts_again_and_works() {
             .count(),
         1
     );
-    repo.ok(&[
-        "add",
-        "Create greet.py with greet(name) returning 'hi ' + name",
-    ]);
-    let tasks = repo.wait_all_final(Duration::from_secs(60));
-    assert_eq!(
-        tasks[0]["status"],
-        "succeeded",
-        "{tasks:#?}\n{}",
-        daemon.log()
-    );
+    repo.greeting_lands(&daemon);
     daemon.stop();
 }
