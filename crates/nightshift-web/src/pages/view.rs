@@ -490,29 +490,66 @@ impl LogRow {
     }
 }
 
-/// A task's log lines of one attempt (or before any).
+/// A task's log lines of one round of an attempt (or before any attempt).
 pub(crate) struct Round {
     pub(crate) title: String,
     pub(crate) lines: Vec<LogRow>,
 }
 
 impl Round {
+    /// One group per attempt, split at each of its rounds; an attempt's first group is titled
+    /// with how the attempt ended and why (its transition out of `running`).
     pub(crate) fn of(lines: &[LogEntry]) -> Vec<Self> {
-        let mut rounds: Vec<(Option<u32>, Vec<LogRow>)> = Vec::new();
+        let mut rounds: Vec<(Option<u32>, Self)> = Vec::new();
         for line in lines {
-            match rounds.last_mut() {
-                Some((attempt, rows)) if *attempt == line.attempt => rows.push(LogRow::of(line)),
-                _ => rounds.push((line.attempt, vec![LogRow::of(line)])),
+            let same_attempt = rounds
+                .last()
+                .is_some_and(|(attempt, _)| *attempt == line.attempt);
+            let title = match line.attempt {
+                None if !same_attempt => Some("Queue".to_owned()),
+                Some(a) if !same_attempt => Some(format!("Attempt {a}{}", ending(lines, a))),
+                Some(a) if line.event == "round" => Some(format!("Attempt {a} · {}", line.message)),
+                _ => None,
+            };
+            if let Some(title) = title {
+                rounds.push((
+                    line.attempt,
+                    Self {
+                        title,
+                        lines: Vec::new(),
+                    },
+                ));
+            }
+            if let Some((_, round)) = rounds.last_mut() {
+                round.lines.push(LogRow::of(line));
             }
         }
-        rounds
-            .into_iter()
-            .map(|(attempt, lines)| Self {
-                title: attempt.map_or_else(|| "Queue".to_owned(), |a| format!("Attempt {a}")),
-                lines,
-            })
-            .collect()
+        rounds.into_iter().map(|(_, round)| round).collect()
     }
+}
+
+/// How attempt `attempt` ended and why, from its last transition out of `running`.
+fn ending(lines: &[LogEntry], attempt: u32) -> String {
+    lines
+        .iter()
+        .rev()
+        .find(|l| {
+            l.attempt == Some(attempt)
+                && l.event == "transition"
+                && l.from_status.as_deref() == Some("running")
+        })
+        .map_or_else(
+            || " — under way".to_owned(),
+            |l| {
+                let to = match l.to_status.as_deref() {
+                    Some("succeeded") => "landed",
+                    Some("queued") => "queued again",
+                    Some(other) => other,
+                    None => "ended",
+                };
+                format!(" — {to}: {}", first_line(&l.message, FOLD_CHARS))
+            },
+        )
 }
 
 /// The daemon's settings worth showing (no secrets: the presence carries none).

@@ -129,6 +129,16 @@ async fn hostile(server: &Server) {
             .await
             .unwrap();
     }
+    store
+        .log(NewLogEntry {
+            task_id: Some(1),
+            attempt: Some(1),
+            level: LogLevel::Info,
+            event: "round".to_owned(),
+            message: "round 2 of 3: repair".to_owned(),
+        })
+        .await
+        .unwrap();
     let presence = json!({
         "host": CORPUS[0], "pid": 7, "workers": 2, "configured_workers": 2,
         "started_at_ms": now_ms(), "seen_at_ms": now_ms(), "model": CORPUS[1],
@@ -209,6 +219,13 @@ async fn every_page_renders_under_a_strict_policy_and_escapes_a_hostile_corpus()
             );
         }
     }
+    // The drill-down: one group per attempt and round, the attempt titled with how it ended.
+    let (_, _, drill) = page(&server, "/tasks/1").await;
+    assert!(drill.contains("<h3>Attempt 1 — failed: "), "{drill}");
+    assert!(
+        drill.contains("<h3>Attempt 1 · round 2 of 3: repair</h3>"),
+        "{drill}"
+    );
     // What the daemon announces as wrong needs attention.
     let (_, _, overview) = page(&server, "/").await;
     assert!(
