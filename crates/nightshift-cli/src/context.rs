@@ -62,9 +62,24 @@ impl Context {
             return Ok(self);
         }
         let stored = stored_settings(&self.store().await?).await?;
-        if !stored.is_empty() {
-            self.layers.stored = stored;
-            self.config = Config::load(&self.layers)?;
+        if stored.is_empty() {
+            return Ok(self);
+        }
+        let layers = Layers {
+            stored,
+            ..self.layers.clone()
+        };
+        // Settings that no longer hold with the other layers (a file changed since) are left
+        // out, said so, rather than stopping every command: the dashboard is where they are
+        // mended.
+        match Config::load(&layers) {
+            Ok(config) => {
+                self.config = config;
+                self.layers = layers;
+            }
+            Err(err) => self.config.ignored.push(format!(
+                "the settings made from the dashboard do not apply ({err}): ignored until changed there"
+            )),
         }
         Ok(self)
     }
@@ -118,7 +133,50 @@ fn repository_top(path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::repository_top;
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use nightshift_store::SystemState as _;
+
+    use super::{Context, repository_top};
+    use crate::command::GlobalArgs;
+
+    #[tokio::test]
+    async fn dashboard_settings_apply_over_the_rest_and_ones_that_no_longer_hold_are_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let global = GlobalArgs {
+            repo: Some(dir.path().to_owned()),
+            config: None,
+            overrides: Vec::new(),
+        };
+        let env = BTreeMap::from([("TASK_TIMEOUT".to_owned(), "90".to_owned())]);
+        let load = || Context::load(&global, env.clone(), Vec::new()).unwrap();
+        // No database yet: none is made just to look.
+        let ctx = load().with_stored_settings().await.unwrap();
+        assert!(!ctx.config.database_path.exists());
+        let store = ctx.store().await.unwrap();
+        store
+            .put_state(nightshift_store::SETTINGS_KEY, r#"{"task_timeout":"600"}"#)
+            .await
+            .unwrap();
+        let ctx = load().with_stored_settings().await.unwrap();
+        assert_eq!(ctx.config.task_timeout, Duration::from_secs(600));
+        // A value the rules refuse stops no command: it is left out, and said so.
+        store
+            .put_state(nightshift_store::SETTINGS_KEY, r#"{"task_timeout":"0"}"#)
+            .await
+            .unwrap();
+        let ctx = load().with_stored_settings().await.unwrap();
+        assert_eq!(ctx.config.task_timeout, Duration::from_secs(90));
+        assert!(
+            ctx.config
+                .ignored
+                .iter()
+                .any(|n| n.contains("dashboard") && n.contains("task_timeout")),
+            "{:?}",
+            ctx.config.ignored
+        );
+    }
 
     #[test]
     fn a_subdirectory_resolves_to_the_top_of_its_work_tree() {

@@ -97,7 +97,10 @@ impl Cmd {
         // server, the watcher and the daemon lock stay.
         let mut config = config.clone();
         let mut model: Arc<dyn nightshift_model::ChatModel> = Arc::new(model);
-        let mut stored = ctx.layers().stored.clone();
+        // As the store holds them, applied or not (ones that do not apply wait for a change).
+        let mut stored = crate::context::stored_settings(&store)
+            .await
+            .unwrap_or_default();
         let ran = loop {
             let mut settings = daemon_settings(&config, &repo, sandbox.clone());
             settings.http = Some(format!("http://{addr}"));
