@@ -219,32 +219,30 @@ async fn every_page_renders_under_a_strict_policy_and_escapes_a_hostile_corpus()
             );
         }
     }
-    // The drill-down: one group per attempt and round, the attempt titled with how it ended.
-    let (_, _, drill) = page(&server, "/tasks/1").await;
-    assert!(drill.contains("<h3>Attempt 1 — failed: "), "{drill}");
-    assert!(
-        drill.contains("<h3>Attempt 1 · round 2 of 3: repair</h3>"),
-        "{drill}"
-    );
-    // What the daemon announces as wrong needs attention.
-    let (_, _, overview) = page(&server, "/").await;
-    assert!(
-        overview.contains("A model backend failed repeatedly and is skipped for now"),
-        "{overview}"
-    );
-    assert!(
-        overview.contains("Generated code runs without a sandbox"),
-        "{overview}"
-    );
     // The text is there, escaped: shown, not run.
     let (_, _, task) = page(&server, "/tasks/1").await;
     assert!(
         task.contains("&#60;script&#62;window.__xss=1&#60;/script&#62;"),
         "{task}"
     );
+    // The drill-down: one group per attempt and round, the attempt titled with how it ended.
+    assert!(task.contains("<h3>Attempt 1 — failed: "), "{task}");
+    assert!(
+        task.contains("<h3>Attempt 1 · round 2 of 3: repair</h3>"),
+        "{task}"
+    );
     let (_, _, overview) = page(&server, "/").await;
     assert!(
         overview.contains("The tasks file did not load"),
+        "{overview}"
+    );
+    // What the daemon announces as wrong needs attention.
+    assert!(
+        overview.contains("A model backend failed repeatedly and is skipped for now"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("Generated code runs without a sandbox"),
         "{overview}"
     );
     let (_, _, search) = page(&server, &format!("/tasks?q={q}")).await;
