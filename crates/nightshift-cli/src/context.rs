@@ -111,14 +111,7 @@ pub(crate) async fn stored_settings(
     store: &SqliteStore,
 ) -> anyhow::Result<BTreeMap<String, String>> {
     use nightshift_store::SystemState as _;
-    Ok(store
-        .state(nightshift_store::SETTINGS_KEY)
-        .await?
-        .filter(|raw| !raw.is_empty())
-        .map(|raw| serde_json::from_str(&raw))
-        .transpose()
-        .context("reading the settings made from the dashboard")?
-        .unwrap_or_default())
+    Ok(store.dashboard_settings().await?)
 }
 
 /// The top of the work tree holding `path` (the nearest directory with a `.git`), so the

@@ -10,8 +10,8 @@ use nightshift_agent::AttemptSettings;
 use nightshift_git::Repo;
 use nightshift_model::ChatModel;
 use nightshift_store::{
-    CommitRecord, PRESENCE_KEY, RetryPolicy, SETTINGS_KEY, Store, StoreError, TaskStatus,
-    WORKER_COUNT_KEY, WORKER_RESTART_KEY, WORKERS_MAX, now_ms,
+    CommitRecord, PRESENCE_KEY, RetryPolicy, Store, StoreError, TaskStatus, WORKER_COUNT_KEY,
+    WORKER_RESTART_KEY, WORKERS_MAX, now_ms,
 };
 use tokio::sync::Mutex;
 use tokio::task::JoinSet;
@@ -298,17 +298,11 @@ impl<S: Store> Daemon<S> {
     /// include (a value that cannot be read counts as no change).
     async fn settings_changed(&self) -> bool {
         let shared = &self.shared;
-        let Ok(raw) = shared.store.state(SETTINGS_KEY).await else {
-            return false;
-        };
-        let stored: BTreeMap<String, String> = match raw.as_deref().map(str::trim) {
-            None | Some("") => BTreeMap::new(),
-            Some(raw) => match serde_json::from_str(raw) {
-                Ok(map) => map,
-                Err(_) => return false,
-            },
-        };
-        stored != shared.settings.dashboard_settings
+        shared
+            .store
+            .dashboard_settings()
+            .await
+            .is_ok_and(|stored| stored != shared.settings.dashboard_settings)
     }
 
     /// The worker count: the one set from the dashboard (kept in the store) if any, else the

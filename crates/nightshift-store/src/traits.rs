@@ -132,6 +132,25 @@ pub trait SystemState: Send + Sync {
     /// step, so that of several processes making the same change one does. Whether it wrote.
     async fn swap_state(&self, key: &str, expected: Option<&str>, value: &str) -> Result<bool>;
 
+    /// The checkpoint schedule ([`CHECKPOINT_KEY`]), once a daemon with checkpoints on started;
+    /// `None` too for a value that does not read (the daemon starts a new period then).
+    async fn checkpoint(&self) -> Result<Option<crate::Checkpoint>> {
+        Ok(self
+            .state(CHECKPOINT_KEY)
+            .await?
+            .and_then(|raw| serde_json::from_str(&raw).ok()))
+    }
+
+    /// The settings made from the dashboard ([`SETTINGS_KEY`]), key → value; empty when none.
+    async fn dashboard_settings(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        match self.state(SETTINGS_KEY).await? {
+            Some(raw) if !raw.trim().is_empty() => serde_json::from_str(&raw).map_err(|err| {
+                StoreError::Corrupt(format!("the settings made from the dashboard: {err}"))
+            }),
+            _ => Ok(std::collections::BTreeMap::new()),
+        }
+    }
+
     /// This queue's id: made at random with the database, it ties commits to this database's
     /// tasks (task ids restart in a new one).
     async fn queue_id(&self) -> Result<String> {

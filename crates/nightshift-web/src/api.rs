@@ -283,11 +283,7 @@ async fn status<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiE
 }
 
 async fn checkpoint<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiError> {
-    let schedule = web
-        .store
-        .state(nightshift_store::CHECKPOINT_KEY)
-        .await?
-        .and_then(|raw| serde_json::from_str::<nightshift_store::Checkpoint>(&raw).ok());
+    let schedule = web.store.checkpoint().await?;
     let report = web
         .store
         .state(nightshift_store::CHECKPOINT_REPORT_KEY)

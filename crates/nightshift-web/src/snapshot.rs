@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use nightshift_store::{
-    CHECKPOINT_KEY, Checkpoint, CommitRecord, ModelTotals, PAUSED_BY_KEY, PRESENCE_KEY,
-    QueueCounts, Store, StoreError, TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskStatus, now_ms,
+    Checkpoint, CommitRecord, ModelTotals, PAUSED_BY_KEY, PRESENCE_KEY, QueueCounts, Store,
+    StoreError, TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskStatus, now_ms,
 };
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -106,10 +106,7 @@ impl Snapshot {
             .state(TASKS_FILE_ERROR_KEY)
             .await?
             .filter(|e| !e.is_empty());
-        let checkpoint = store
-            .state(CHECKPOINT_KEY)
-            .await?
-            .and_then(|raw| serde_json::from_str::<Checkpoint>(&raw).ok());
+        let checkpoint = store.checkpoint().await?;
         let counts = store.counts().await?;
         let running = store
             .tasks(&TaskFilter::newest(RECENT).of_status(Some(TaskStatus::Running)))

@@ -1,6 +1,6 @@
 //! `nightshift pause` and `nightshift resume`.
 
-use nightshift_store::{CHECKPOINT_KEY, Checkpoint, SystemState};
+use nightshift_store::SystemState;
 
 use crate::context::Context;
 
@@ -13,11 +13,7 @@ pub(crate) async fn run(ctx: &Context, paused: bool) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let awaiting = store
-        .state(CHECKPOINT_KEY)
-        .await?
-        .and_then(|raw| serde_json::from_str::<Checkpoint>(&raw).ok())
-        .and_then(|checkpoint| checkpoint.awaiting);
+    let awaiting = store.checkpoint().await?.and_then(|c| c.awaiting);
     match awaiting {
         Some(report) => println!(
             "resumed: the checkpoint report {} is approved and the next period begins",

@@ -2,9 +2,7 @@
 
 use clap::Args;
 use nightshift_daemon::Report;
-use nightshift_store::{
-    CHECKPOINT_KEY, CHECKPOINT_REPORT_KEY, Checkpoint, Period, SystemState as _, now_ms,
-};
+use nightshift_store::{CHECKPOINT_REPORT_KEY, Period, SystemState as _, now_ms};
 
 use crate::context::Context;
 
@@ -38,11 +36,7 @@ impl Cmd {
             Some(days) => anyhow::bail!("--days must be a positive number of days, not {days}"),
             // Since the current checkpoint period began, else the configured interval (a
             // week by default).
-            None => match store
-                .state(CHECKPOINT_KEY)
-                .await?
-                .and_then(|raw| serde_json::from_str::<Checkpoint>(&raw).ok())
-            {
+            None => match store.checkpoint().await? {
                 Some(checkpoint) => checkpoint.since_ms,
                 None => {
                     let every = ctx

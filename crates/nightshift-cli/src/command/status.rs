@@ -3,8 +3,7 @@
 use clap::Args;
 use nightshift_model::Availability;
 use nightshift_store::{
-    CHECKPOINT_KEY, Checkpoint, CommitLog, ModelStatsLog, PRESENCE_KEY, SystemState, TaskQueue,
-    now_ms, utc_minute,
+    Checkpoint, CommitLog, ModelStatsLog, PRESENCE_KEY, SystemState, TaskQueue, now_ms, utc_minute,
 };
 
 use crate::context::Context;
@@ -79,10 +78,7 @@ impl Cmd {
             Some(p) => p["checkpoint_every_s"].as_f64(),
             None => ctx.config.checkpoint_interval.map(|d| d.as_secs_f64()),
         };
-        let schedule = store
-            .state(CHECKPOINT_KEY)
-            .await?
-            .and_then(|raw| serde_json::from_str::<Checkpoint>(&raw).ok());
+        let schedule = store.checkpoint().await?;
         let checkpoint = match (&schedule, every_s) {
             (
                 Some(Checkpoint {
