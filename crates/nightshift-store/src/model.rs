@@ -499,6 +499,17 @@ pub struct Checkpoint {
     pub awaiting: Option<CheckpointReport>,
 }
 
+/// Whether the queue runs, and why not ([`crate::SystemState::run_state`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunState {
+    /// Whether claiming is paused.
+    pub paused: bool,
+    /// Who paused it last (`cli`, `dashboard`, `checkpoint`, …).
+    pub paused_by: Option<String>,
+    /// The checkpoint schedule, once a daemon with checkpoints on started.
+    pub checkpoint: Option<Checkpoint>,
+}
+
 /// A checkpoint's report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckpointReport {

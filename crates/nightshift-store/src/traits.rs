@@ -141,6 +141,21 @@ pub trait SystemState: Send + Sync {
             .and_then(|raw| serde_json::from_str(&raw).ok()))
     }
 
+    /// Whether the queue runs, who paused it and the checkpoint schedule, as one view: the
+    /// schedule is read before the pause because a checkpoint pauses the queue before it marks
+    /// the schedule awaiting, so a reader never sees a report awaiting approval on a queue that
+    /// runs because its two reads straddled the checkpoint.
+    async fn run_state(&self) -> Result<crate::RunState> {
+        let checkpoint = self.checkpoint().await?;
+        let paused = self.paused().await?;
+        let paused_by = self.state(PAUSED_BY_KEY).await?.filter(|by| !by.is_empty());
+        Ok(crate::RunState {
+            paused,
+            paused_by,
+            checkpoint,
+        })
+    }
+
     /// The settings made from the dashboard ([`SETTINGS_KEY`]), key → value; empty when none.
     async fn dashboard_settings(&self) -> Result<std::collections::BTreeMap<String, String>> {
         match self.state(SETTINGS_KEY).await? {
@@ -198,4 +213,47 @@ pub trait Store:
     /// possibly by another process. Spurious ticks are allowed; callers re-check. A watch
     /// channel, so a change between a check and the wait is never missed.
     fn subscribe(&self) -> Result<tokio::sync::watch::Receiver<u64>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Records which values are read, in order.
+    #[derive(Default)]
+    struct Reads(Mutex<Vec<String>>);
+
+    #[async_trait]
+    impl SystemState for Reads {
+        async fn set_paused(&self, _: bool, _: &str) -> Result<()> {
+            Ok(())
+        }
+        async fn paused(&self) -> Result<bool> {
+            self.0.lock().unwrap().push("paused()".to_owned());
+            Ok(true)
+        }
+        async fn put_state(&self, _: &str, _: &str) -> Result<()> {
+            Ok(())
+        }
+        async fn state(&self, key: &str) -> Result<Option<String>> {
+            self.0.lock().unwrap().push(key.to_owned());
+            Ok(None)
+        }
+        async fn swap_state(&self, _: &str, _: Option<&str>, _: &str) -> Result<bool> {
+            Ok(false)
+        }
+    }
+
+    /// A checkpoint pauses the queue and then marks the schedule, so the schedule must be read
+    /// first: the other order can see the mark without the pause.
+    #[tokio::test]
+    async fn the_run_state_reads_the_schedule_before_the_pause() {
+        let reads = Reads::default();
+        reads.run_state().await.unwrap();
+        let order = reads.0.lock().unwrap().clone();
+        let at = |key: &str| order.iter().position(|k| k == key).unwrap();
+        assert!(at(CHECKPOINT_KEY) < at("paused()"), "{order:?}");
+    }
 }

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use nightshift_store::{
-    Checkpoint, CommitRecord, ModelTotals, PAUSED_BY_KEY, PRESENCE_KEY, QueueCounts, Store,
-    StoreError, TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskStatus, now_ms,
+    Checkpoint, CommitRecord, ModelTotals, PRESENCE_KEY, QueueCounts, RunState, Store, StoreError,
+    TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskStatus, now_ms,
 };
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -92,11 +92,11 @@ pub(crate) struct Snapshot {
 impl Snapshot {
     async fn read<S: Store>(store: &S, disk: Option<&std::path::Path>) -> Result<Self, StoreError> {
         let now = now_ms();
-        let paused = store.paused().await?;
-        let paused_by = store
-            .state(PAUSED_BY_KEY)
-            .await?
-            .filter(|by| !by.is_empty());
+        let RunState {
+            paused,
+            paused_by,
+            checkpoint,
+        } = store.run_state().await?;
         let daemon = store
             .state(PRESENCE_KEY)
             .await?
@@ -106,7 +106,6 @@ impl Snapshot {
             .state(TASKS_FILE_ERROR_KEY)
             .await?
             .filter(|e| !e.is_empty());
-        let checkpoint = store.checkpoint().await?;
         let counts = store.counts().await?;
         let running = store
             .tasks(&TaskFilter::newest(RECENT).of_status(Some(TaskStatus::Running)))

@@ -22,7 +22,8 @@ impl Cmd {
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let store = ctx.store().await?;
         let counts = store.counts().await?;
-        let paused = store.paused().await?;
+        let run = store.run_state().await?;
+        let paused = run.paused;
         let presence: Option<serde_json::Value> = store
             .state(PRESENCE_KEY)
             .await?
@@ -78,7 +79,7 @@ impl Cmd {
             Some(p) => p["checkpoint_every_s"].as_f64(),
             None => ctx.config.checkpoint_interval.map(|d| d.as_secs_f64()),
         };
-        let schedule = store.checkpoint().await?;
+        let schedule = run.checkpoint;
         let checkpoint = match (&schedule, every_s) {
             (
                 Some(Checkpoint {
