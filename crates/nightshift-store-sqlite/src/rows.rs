@@ -54,6 +54,7 @@ pub(crate) fn log_entry(row: &SqliteRow) -> Result<LogEntry> {
         attempt: attempt.map(|a| count(a, "attempt")).transpose()?,
         level: level.parse()?,
         event: get(row, "event")?,
+        worker: get(row, "worker")?,
         from_status: get(row, "from_status")?,
         to_status: get(row, "to_status")?,
         message: get(row, "message")?,

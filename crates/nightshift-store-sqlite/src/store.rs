@@ -294,11 +294,19 @@ struct Transition<'a> {
     message: &'a str,
 }
 
+/// The worker a line of task `?2`, attempt `?3` is written for: the task's holder while that
+/// attempt runs, else the worker of the attempt's latest line that has one (an attempt's end is
+/// written after its lease is cleared). One attempt is one claim, so its lines share a worker.
+const WORKER_OF_LINE: &str = "COALESCE(
+        (SELECT lease_owner FROM tasks WHERE id = ?2 AND status = 'running' AND attempts = ?3),
+        (SELECT worker FROM execution_logs
+           WHERE task_id = ?2 AND attempt = ?3 AND worker IS NOT NULL ORDER BY id DESC LIMIT 1))";
+
 async fn log_transition(conn: &mut SqliteConnection, t: Transition<'_>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO execution_logs (at_ms, task_id, attempt, level, event, from_status, to_status, message)
-         VALUES (?, ?, ?, ?, 'transition', ?, ?, ?)",
-    )
+    sqlx::query(&format!(
+        "INSERT INTO execution_logs (at_ms, task_id, attempt, level, event, from_status, to_status, message, worker)
+         VALUES (?1, ?2, ?3, ?4, 'transition', ?5, ?6, ?7, {WORKER_OF_LINE})"
+    ))
     .bind(now_ms())
     .bind(t.task_id)
     .bind(t.attempt.map(i64::from))
@@ -802,10 +810,10 @@ impl TaskQueue for SqliteStore {
 impl EventLog for SqliteStore {
     #[instrument(skip_all)]
     async fn log(&self, entry: NewLogEntry) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO execution_logs (at_ms, task_id, attempt, level, event, message)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
+        sqlx::query(&format!(
+            "INSERT INTO execution_logs (at_ms, task_id, attempt, level, event, message, worker)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, {WORKER_OF_LINE})"
+        ))
         .bind(now_ms())
         .bind(entry.task_id)
         .bind(entry.attempt.map(i64::from))
@@ -822,21 +830,23 @@ impl EventLog for SqliteStore {
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogEntry>> {
         // After a cursor, the oldest lines past it (a follower pages forward through every
         // line); without one, the newest (a tail).
+        // A worker is named whole (`host:pid:w2`) or by its number in any daemon (`w2`).
+        const WHERE: &str = "(?1 IS NULL OR task_id = ?1) AND id > ?2 AND (?4 IS NULL OR id < ?4)
+               AND (?5 IS NULL OR worker = ?5 OR substr(worker, -length(?5) - 1) = ':' || ?5)";
         let sql = if query.after_id.is_some() {
-            "SELECT * FROM execution_logs
-               WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2 AND (?4 IS NULL OR id < ?4)
-               ORDER BY id ASC LIMIT ?3"
+            format!("SELECT * FROM execution_logs WHERE {WHERE} ORDER BY id ASC LIMIT ?3")
         } else {
-            "SELECT * FROM (SELECT * FROM execution_logs
-               WHERE (?1 IS NULL OR task_id = ?1) AND id > ?2 AND (?4 IS NULL OR id < ?4)
-               ORDER BY id DESC LIMIT ?3)
-             ORDER BY id ASC"
+            format!(
+                "SELECT * FROM (SELECT * FROM execution_logs WHERE {WHERE} ORDER BY id DESC LIMIT ?3)
+                 ORDER BY id ASC"
+            )
         };
-        let rows = sqlx::query(sql)
+        let rows = sqlx::query(&sql)
             .bind(query.task_id)
             .bind(query.after_id.unwrap_or(0))
             .bind(i64::from(query.limit))
             .bind(query.before_id)
+            .bind(query.worker.as_deref())
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use nightshift_store::{
-    AttemptEnd, CommitLog, CommitRecord, EventLog, LogQuery, ModelStatsLog, NewTask, Period,
-    StoreError, SystemState, TaskFilter, TaskQueue, TaskStatus, now_ms,
+    AttemptEnd, CommitLog, CommitRecord, EventLog, LogLevel, LogQuery, ModelStatsLog, NewLogEntry,
+    NewTask, Period, StoreError, SystemState, TaskFilter, TaskQueue, TaskStatus, now_ms,
 };
 use nightshift_store_sqlite::SqliteStore;
 use pretty_assertions::assert_eq;
@@ -228,6 +228,7 @@ async fn released_attempts_are_not_counted_and_exhausted_ones_fail_on_recovery()
             task_id: Some(id),
             after_id: None,
             before_id: None,
+            worker: None,
             limit: 100,
         })
         .await
@@ -320,6 +321,7 @@ async fn a_row_that_does_not_decode_is_quarantined_and_the_queue_goes_on() {
             task_id: Some(1),
             after_id: None,
             before_id: None,
+            worker: None,
             limit: 10,
         })
         .await
@@ -486,6 +488,7 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
                     task_id: None,
                     after_id,
                     before_id: None,
+                    worker: None,
                     limit: 4,
                 })
                 .await
@@ -504,6 +507,7 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
                 task_id: None,
                 after_id: cursor,
                 before_id: None,
+                worker: None,
                 limit: 4,
             })
             .await
@@ -522,6 +526,7 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
             task_id: None,
             after_id: None,
             before_id: Some(5),
+            worker: None,
             limit: 3,
         })
         .await
@@ -720,4 +725,84 @@ async fn of_two_swaps_from_the_same_value_one_writes() {
     assert_eq!(store.state("k").await.unwrap().as_deref(), Some("2"));
     assert!(!store.swap_state("absent", Some(""), "x").await.unwrap());
     assert_eq!(store.state("absent").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_lines_of_an_attempt_carry_the_worker_that_ran_it_and_filter_by_it() {
+    let (_dir, store) = store().await;
+    let id = store.enqueue(vec![task("t", 5)]).await.unwrap()[0];
+    let line = |attempt: u32, message: &str| NewLogEntry {
+        task_id: Some(id),
+        attempt: Some(attempt),
+        level: LogLevel::Info,
+        event: "model".into(),
+        message: message.into(),
+    };
+    // Attempt 1 by one worker, given back; attempt 1 again by another, which finishes it.
+    let lease = store.claim("h:1:w0", LEASE).await.unwrap().unwrap().lease;
+    store.log(line(1, "first reply")).await.unwrap();
+    store
+        .finish(
+            &lease,
+            AttemptEnd::Released {
+                reason: "restart".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let lease = store.claim("h:2:w1", LEASE).await.unwrap().unwrap().lease;
+    store.log(line(1, "second reply")).await.unwrap();
+    store
+        .finish(
+            &lease,
+            AttemptEnd::Succeeded {
+                summary: "landed".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store.set_paused(true, "cli").await.unwrap();
+
+    let read = |worker: Option<&str>| {
+        let store = &store;
+        let worker = worker.map(str::to_owned);
+        async move {
+            store
+                .logs(&LogQuery {
+                    worker,
+                    limit: 100,
+                    ..LogQuery::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let all = read(None).await;
+    let of = |m: &str| all.iter().find(|l| l.message.contains(m)).unwrap();
+    assert_eq!(of("first reply").worker.as_deref(), Some("h:1:w0"));
+    assert_eq!(of("second reply").worker.as_deref(), Some("h:2:w1"));
+    // The end of an attempt is written after its lease is cleared: still its worker's.
+    assert_eq!(of("released").worker.as_deref(), Some("h:1:w0"), "{all:#?}");
+    assert_eq!(of("landed").worker.as_deref(), Some("h:2:w1"), "{all:#?}");
+    // Lines of no attempt belong to no worker.
+    assert_eq!(of("paused by cli").worker, None);
+    assert_eq!(
+        all.iter()
+            .find(|l| l.to_status.as_deref() == Some("queued"))
+            .unwrap()
+            .worker,
+        None
+    );
+
+    let messages = |lines: Vec<nightshift_store::LogEntry>| {
+        lines.into_iter().map(|l| l.message).collect::<Vec<_>>()
+    };
+    let first = messages(read(Some("h:1:w0")).await);
+    assert_eq!(first.len(), 3, "{first:?}");
+    assert!(first.iter().all(|m| !m.contains("second")), "{first:?}");
+    // By number, in any daemon; a number is not a prefix of another (w1 is not w10).
+    assert_eq!(messages(read(Some("w1")).await).len(), 3);
+    assert!(read(Some("1:w")).await.is_empty());
+    assert!(read(Some("w")).await.is_empty());
+    assert!(read(Some("w10")).await.is_empty());
 }

@@ -343,6 +343,9 @@ pub struct LogEntry {
     pub level: LogLevel,
     /// Kind of event.
     pub event: String,
+    /// The worker that held the task when the line was written (`host:pid:wN`), for the
+    /// lines of an attempt.
+    pub worker: Option<String>,
     /// For transitions: the status before.
     pub from_status: Option<String>,
     /// For transitions: the status after.
@@ -360,6 +363,9 @@ pub struct LogQuery {
     pub after_id: Option<i64>,
     /// Only lines with an id below this (paging back through older lines).
     pub before_id: Option<i64>,
+    /// Only lines of this worker: its whole name (`host:pid:w2`), or `w2` for the worker of
+    /// that number in any daemon.
+    pub worker: Option<String>,
     /// At most this many, oldest first: after `after_id` the oldest past it (a follower pages
     /// forward through every line), without it the newest (a tail).
     pub limit: u32,

@@ -41,6 +41,13 @@ function follow(table) {
       link.textContent = "#" + line.task_id;
       task.appendChild(link);
     }
+    const worker = cell(row, "");
+    if (typeof line.worker === "string") {
+      const link = document.createElement("a");
+      link.href = "/logs?worker=" + encodeURIComponent(line.worker);
+      link.textContent = line.worker.split(":").pop();
+      worker.appendChild(link);
+    }
     cell(row, line.event);
     cell(row, String(line.message).split("\n")[0], "text");
     body.appendChild(row);

@@ -10,7 +10,7 @@
 //! | `POST /api/tasks/{id}/retry` | queues a failed or cancelled task again; an optional JSON `{"note": "..."}` is added to its next prompt |
 //! | `POST /api/pause`, `POST /api/resume` | stops or restarts claiming, for every process on the store |
 //! | `GET /api/openapi.json` | this table as an OpenAPI 3.1 document |
-//! | `GET /api/events?task=&level=&text=&after=` | the execution log as server-sent events, resumable by `Last-Event-ID` ([`crate::events`]) |
+//! | `GET /api/events?task=&worker=&level=&text=&after=` | the execution log as server-sent events, resumable by `Last-Event-ID` ([`crate::events`]) |
 
 use axum::Json;
 use axum::Router;
@@ -107,7 +107,7 @@ fn table<S: Store>() -> Vec<Route<S>> {
         route(
             Method::GET,
             "/events",
-            "The execution log as server-sent events; filters task, level, text, after; resumable by Last-Event-ID",
+            "The execution log as server-sent events; filters task, worker, level, text, after; resumable by Last-Event-ID",
             get(crate::events::events::<S>),
         ),
         route(

@@ -4,7 +4,8 @@
 //! a restart of the daemon too, since the cursor is the database's own. Without one, the
 //! stream starts with what happens next (`?after=0`: from the first line).
 //!
-//! Filters, as query parameters: `task` (one task's lines), `level` (that level and above),
+//! Filters, as query parameters: `task` (one task's lines), `worker` (the lines of the attempts
+//! one worker ran: `host:pid:w2`, or `w2` in any daemon), `level` (that level and above),
 //! `text` (lines containing it, any case). Each client follows the store's change feed, so a
 //! line arrives as soon as any process writes it; filtered-out lines still move the cursor.
 
@@ -35,6 +36,8 @@ pub(crate) struct EventQuery {
     #[serde(default)]
     task: Option<TaskId>,
     #[serde(default)]
+    worker: Option<String>,
+    #[serde(default)]
     level: Option<String>,
     #[serde(default)]
     text: Option<String>,
@@ -45,6 +48,7 @@ pub(crate) struct EventQuery {
 /// What one client is sent.
 struct Filter {
     task: Option<TaskId>,
+    worker: Option<String>,
     /// Lowest level sent.
     level: LogLevel,
     /// Lower case.
@@ -114,6 +118,7 @@ pub(crate) async fn events<S: Store>(
         store: web.store.clone(),
         filter: Filter {
             task: query.task,
+            worker: worker_filter(query.worker).map_err(ApiError::bad)?,
             level,
             text: query
                 .text
@@ -147,6 +152,7 @@ impl<S: Store> Follower<S> {
             task_id: self.filter.task,
             after_id: Some(self.cursor),
             before_id: None,
+            worker: self.filter.worker.clone(),
             limit: PAGE,
         };
         match self.store.logs(&query).await {
@@ -176,6 +182,25 @@ impl<S: Store> Follower<S> {
             () = changed => {}
             () = self.shutdown.cancelled() => {}
         }
+    }
+}
+
+/// A worker filter as given (blank: none), checked to be a worker's name: letters, digits and
+/// `.`, `:`, `-`, `_`, at most 200 characters.
+pub(crate) fn worker_filter(given: Option<String>) -> Result<Option<String>, String> {
+    let Some(worker) = given.map(|w| w.trim().to_owned()).filter(|w| !w.is_empty()) else {
+        return Ok(None);
+    };
+    let fits = worker.len() <= 200
+        && worker
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '_'));
+    if fits {
+        Ok(Some(worker))
+    } else {
+        Err(format!(
+            "worker {worker:?} is not a worker's name (host:pid:w2, or w2)"
+        ))
     }
 }
 

@@ -713,11 +713,46 @@ async fn the_log_streams_as_events_and_last_event_id_resumes_exactly_after_it() 
     assert_eq!(event_ids(&mut warnings, 2).await, [4, 6]);
     assert_eq!(event_ids(&mut looks, 1).await, [4]);
 
+    // By worker: the lines of the attempts it ran, by its whole name or its number.
+    use nightshift_store::TaskQueue;
+    let id = store
+        .enqueue(vec![nightshift_store::NewTask {
+            description: "t".into(),
+            priority: 5,
+            metadata: serde_json::json!({}),
+            source: "test".into(),
+            max_retries: 0,
+            key: None,
+        }])
+        .await
+        .unwrap()[0];
+    store
+        .claim("h:9:w3", std::time::Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .log(nightshift_store::NewLogEntry {
+            task_id: Some(id),
+            attempt: Some(1),
+            ..log_line(LogLevel::Info, "line 9 of worker 3")
+        })
+        .await
+        .unwrap();
+    for uri in [
+        "/api/events?worker=w3&after=0",
+        "/api/events?worker=h:9:w3&after=0",
+    ] {
+        let mut of_worker = open(uri, None).await.unwrap().into_body();
+        assert_eq!(event_ids(&mut of_worker, 2).await, [8, 9], "{uri}");
+    }
+
     // Bad filters are refused; a stopping server ends every stream.
     for (uri, last) in [
         ("/api/events?level=loud", None),
         ("/api/events", Some("abc")),
-        ("/api/events?worker=1", None),
+        ("/api/events?host=1", None),
+        ("/api/events?worker=%3Cscript%3E", None),
     ] {
         let response = open(uri, last).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{uri} {last:?}");

@@ -362,6 +362,7 @@ async fn run_task(
             task_id: Some(id),
             after_id: None,
             before_id: None,
+            worker: None,
             limit: TASK_LOG_LINES,
         })
         .await?;

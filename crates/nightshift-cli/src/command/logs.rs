@@ -15,6 +15,10 @@ pub(crate) struct Cmd {
     /// Only this task's lines.
     #[arg(long)]
     task: Option<i64>,
+    /// Only the lines of the attempts this worker ran: its whole name (`host:pid:w2`, as the
+    /// lines show it) or its number in any daemon (`w2`).
+    #[arg(long)]
+    worker: Option<String>,
     /// Keep printing new lines as they come.
     #[arg(long, short)]
     follow: bool,
@@ -48,13 +52,16 @@ fn one_line(message: &str) -> String {
 }
 
 fn print(entry: &LogEntry, full: bool) {
-    let task = entry
+    let mut task = entry
         .task_id
         .map(|id| match entry.attempt {
             Some(attempt) => format!("task {id}#{attempt}"),
             None => format!("task {id}"),
         })
         .unwrap_or_default();
+    if let Some(worker) = &entry.worker {
+        task = format!("{task} {}", worker.rsplit(':').next().unwrap_or(worker));
+    }
     let transition = match (&entry.from_status, &entry.to_status) {
         (Some(from), Some(to)) => format!("{from} → {to}: "),
         (None, Some(to)) => format!("→ {to}: "),
@@ -87,6 +94,7 @@ impl Cmd {
             task_id: self.task,
             after_id: None,
             before_id: None,
+            worker: self.worker.clone(),
             limit: self.lines,
         };
         let mut feed = if self.follow {

@@ -108,6 +108,7 @@ impl Cmd {
                         task_id: Some(id),
                         after_id: None,
                         before_id: None,
+                        worker: None,
                         limit: 500,
                     })
                     .await?;

@@ -102,6 +102,17 @@ fn sigterm_releases_running_tasks_without_spending_an_attempt() {
         logs.contains("released unfinished: daemon shutting down"),
         "{logs}"
     );
+    // The attempt's lines, its end too, name the worker that ran it, and filter by it.
+    let of_worker = repo.ok(&["logs", "--worker", "w0"]);
+    assert!(
+        of_worker.contains("task 1#1 w0") && of_worker.contains("released unfinished"),
+        "{of_worker}"
+    );
+    assert!(
+        of_worker.lines().all(|line| line.contains(" w0 ")),
+        "{of_worker}"
+    );
+    assert_eq!(repo.ok(&["logs", "--worker", "w1"]).trim(), "");
     let status: serde_json::Value = serde_json::from_str(&repo.ok(&["status", "--json"])).unwrap();
     assert!(
         status["daemon"].is_null(),

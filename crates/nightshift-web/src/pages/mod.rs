@@ -547,6 +547,7 @@ async fn resume<S: Store>(
 pub(crate) struct LogForm {
     level: String,
     task: String,
+    worker: String,
     text: String,
     before: String,
 }
@@ -557,6 +558,7 @@ struct LogsPage {
     chrome: Chrome,
     levels: Vec<(&'static str, bool)>,
     task: String,
+    worker: String,
     text: String,
     query: String,
     events: String,
@@ -581,6 +583,7 @@ async fn logs<S: Store>(
         "" => None,
         t => Some(task_id(t)?),
     };
+    let worker = crate::events::worker_filter(Some(form.worker.clone())).map_err(PageError::bad)?;
     let before = match form.before.trim() {
         "" => None,
         b => Some(
@@ -595,6 +598,7 @@ async fn logs<S: Store>(
             task_id: task,
             after_id: None,
             before_id: before,
+            worker: worker.clone(),
             limit: PAGE_LINES,
         })
         .await?;
@@ -613,6 +617,9 @@ async fn logs<S: Store>(
     if let Some(task) = task {
         query.push(format!("task={task}"));
     }
+    if let Some(worker) = &worker {
+        query.push(format!("worker={}", view::encode(worker)));
+    }
     if !text.is_empty() {
         query.push(format!("text={}", view::encode(&text)));
     }
@@ -629,6 +636,7 @@ async fn logs<S: Store>(
             .map(|l| (l, l == level.as_str()))
             .to_vec(),
         task: task.map(|t| t.to_string()).unwrap_or_default(),
+        worker: worker.unwrap_or_default(),
         text,
         query,
         events,

@@ -106,6 +106,8 @@ pub(crate) struct WorkerRow {
     pub(crate) name: String,
     /// `host:pid:wN` of a worker of the announced daemon, which can be restarted from here.
     pub(crate) restart: Option<String>,
+    /// The query of its log lines (`worker=…`).
+    pub(crate) log: Option<String>,
     pub(crate) state: &'static str,
     pub(crate) task: Option<i64>,
     pub(crate) what: String,
@@ -267,6 +269,16 @@ fn short_host(host: &str) -> &str {
     host.split('.').next().unwrap_or(host)
 }
 
+/// `w2` of the worker `host:pid:w2`.
+pub(crate) fn worker_number(owner: &str) -> &str {
+    owner.rsplit(':').next().unwrap_or(owner)
+}
+
+/// The query of a worker's log lines.
+fn log_query(owner: &str) -> String {
+    format!("worker={}", encode(owner))
+}
+
 /// The workers: this daemon's, idle or on a task, and any other process's running tasks.
 fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
     let mut rows = Vec::new();
@@ -274,9 +286,10 @@ fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
         name: task
             .lease_owner
             .as_deref()
-            .map(|o| o.rsplit(':').next().unwrap_or(o).to_owned())
+            .map(|o| worker_number(o).to_owned())
             .unwrap_or_default(),
         restart: None,
+        log: task.lease_owner.as_deref().map(log_query),
         state: "working",
         task: Some(task.id),
         what: first_line(&task.description, 60),
@@ -299,6 +312,7 @@ fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
                 },
                 None => WorkerRow {
                     name: format!("w{index}"),
+                    log: restart.as_deref().map(log_query),
                     restart,
                     state: if snapshot.paused { "paused" } else { "idle" },
                     task: None,
@@ -469,6 +483,8 @@ pub(crate) struct LogRow {
     pub(crate) at: String,
     pub(crate) level: &'static str,
     pub(crate) task: Option<i64>,
+    /// The worker's number (`w2`) and the query of its lines (`worker=host%3A12%3Aw2`).
+    pub(crate) worker: Option<(String, String)>,
     pub(crate) event: String,
     pub(crate) first: String,
     pub(crate) message: String,
@@ -482,6 +498,10 @@ impl LogRow {
             at: ago(line.at_ms),
             level: line.level.as_str(),
             task: line.task_id,
+            worker: line
+                .worker
+                .as_deref()
+                .map(|w| (worker_number(w).to_owned(), log_query(w))),
             event: line.event.clone(),
             first: first_line(&line.message, FOLD_CHARS),
             message: line.message.clone(),

@@ -185,6 +185,7 @@ async fn every_page_renders_under_a_strict_policy_and_escapes_a_hostile_corpus()
         format!("/tasks/bulk?action=retry&q={q}"),
         "/logs".to_owned(),
         format!("/logs?level=debug&text={q}"),
+        "/logs?worker=w0".to_owned(),
         "/settings".to_owned(),
         "/checkpoint".to_owned(),
         "/metrics".to_owned(),
@@ -231,6 +232,15 @@ async fn every_page_renders_under_a_strict_policy_and_escapes_a_hostile_corpus()
         task.contains("<h3>Attempt 1 · round 2 of 3: repair</h3>"),
         "{task}"
     );
+    // Each line of an attempt names the worker that ran it, linking to that worker's lines;
+    // a worker filter that is not a worker's name is refused.
+    let (_, _, log) = page(&server, "/logs?worker=w0").await;
+    assert!(
+        log.contains(r#"<a href="/logs?worker=w%3A1%3Ax%3Aw0">w0</a>"#),
+        "{log}"
+    );
+    let (status, _, _) = page(&server, &format!("/logs?worker={q}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     let (_, _, overview) = page(&server, "/").await;
     assert!(
         overview.contains("The tasks file did not load"),
