@@ -118,6 +118,9 @@ pub type Result<T, E = ConfigError> = std::result::Result<T, E>;
 pub struct Config {
     /// First model backend to try (`MODEL_TYPE`).
     pub model_type: ModelType,
+    /// The backends tried after it, in order (`model_fallbacks`); `None`: every other
+    /// configured one, in [`ModelType::ALL`]'s order.
+    pub model_fallbacks: Option<Vec<ModelType>>,
     /// Model name for the HTTP backends (`MODEL_NAME`).
     pub model_name: String,
     /// Parallel workers (`WORKER_COUNT`), at least 1.
@@ -328,6 +331,7 @@ impl Config {
         };
         let mut config = Self {
             model_type: get("model_type").parse_with(ModelType::parse)?,
+            model_fallbacks: get("model_fallbacks").parse_with(ModelType::parse_list)?,
             model_name: get("model_name").non_empty()?,
             worker_count: get("worker_count").number(1, 256)?,
             max_retries: get("max_retries").number(0, 100)?,

@@ -27,6 +27,30 @@ impl ModelType {
         }
     }
 
+    /// Every kind, in the order they follow `model_type` unless `model_fallbacks` says.
+    pub const ALL: [Self; 4] = [Self::Gpt4all, Self::Ollama, Self::Openai, Self::Anthropic];
+
+    /// `model_fallbacks`: kinds separated by commas, each once; `none` for none; empty for the
+    /// default order (`None`).
+    pub(crate) fn parse_list(value: &str) -> Result<Option<Vec<Self>>, String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Ok(None);
+        }
+        if value.eq_ignore_ascii_case("none") {
+            return Ok(Some(Vec::new()));
+        }
+        let mut kinds = Vec::new();
+        for item in value.split(',').map(str::trim) {
+            let kind = Self::parse(item).map_err(|err| format!("{item:?}: {err}, or none"))?;
+            if kinds.contains(&kind) {
+                return Err(format!("{} is listed twice", kind.as_str()));
+            }
+            kinds.push(kind);
+        }
+        Ok(Some(kinds))
+    }
+
     /// The canonical spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -171,6 +195,7 @@ const fn user_only(setting: Setting) -> Setting {
 /// endpoint, key, token, command, path or sandbox setting.
 pub const DASHBOARD_KEYS: &[&str] = &[
     "model_type",
+    "model_fallbacks",
     "model_name",
     "max_retries",
     "task_timeout",
@@ -191,6 +216,12 @@ pub const SETTINGS: &[Setting] = &[
         Some("MODEL_TYPE"),
         "ollama",
         "first model backend to try: ollama, openai or gpt4all (in-process GGUF)",
+    )),
+    user_only(setting(
+        "model_fallbacks",
+        None,
+        "",
+        "backends tried after model_type, in order, comma-separated (none: no fallback; empty: every other configured backend, in the order gpt4all, ollama, openai, anthropic); a backend joins only when configured",
     )),
     setting(
         "model_name",

@@ -274,3 +274,31 @@ fn the_dashboard_sets_nothing_that_widens_what_nightshift_reaches_or_runs() {
         }
     }
 }
+
+#[test]
+fn the_fallbacks_are_backends_each_once_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = |value: &str| {
+        let mut layers = layers(dir.path());
+        layers.stored = BTreeMap::from([("model_fallbacks".to_owned(), value.to_owned())]);
+        Config::load(&layers).map(|config| config.model_fallbacks)
+    };
+    assert_eq!(with("").unwrap(), None);
+    assert_eq!(with(" None ").unwrap(), Some(Vec::new()));
+    assert_eq!(
+        with("openai, GGUF").unwrap(),
+        Some(vec![ModelType::Openai, ModelType::Gpt4all])
+    );
+    for (bad, says) in [
+        ("openai, openai", "openai is listed twice"),
+        ("openai,,ollama", "\"\""),
+        ("gpt5", "\"gpt5\""),
+        ("none, ollama", "\"none\""),
+    ] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("model_fallbacks") && err.contains(says),
+            "{bad}: {err}"
+        );
+    }
+}

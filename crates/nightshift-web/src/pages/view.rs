@@ -575,7 +575,14 @@ fn ending(lines: &[LogEntry], attempt: u32) -> String {
 /// The daemon's settings worth showing (no secrets: the presence carries none).
 pub(crate) fn settings_rows(daemon: &Presence) -> Vec<(&'static str, String)> {
     vec![
-        ("model chain", daemon.model.clone()),
+        (
+            "model chain",
+            daemon
+                .model
+                .strip_prefix("router/")
+                .unwrap_or(&daemon.model)
+                .to_owned(),
+        ),
         ("branch", daemon.branch.clone()),
         ("workers running", daemon.workers.to_string()),
         ("workers configured", daemon.configured_workers.to_string()),
