@@ -273,12 +273,20 @@ async fn add_task<S: Store>(
     ))
 }
 
+/// From the shared view ([`crate::snapshot`]): any number of clients polling it cost the
+/// database one read a second.
 async fn status<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiError> {
+    let view = web.snapshot().await?;
     Ok(Json(json!({
-        "paused": web.store.paused().await?,
-        "queue": web.store.counts().await?,
+        "state": view.state().as_str(),
+        "paused": view.paused,
+        "paused_by": view.paused_by,
+        "queue": view.counts,
+        "workers": view.daemon.as_ref().map(|d| d.workers),
+        "needs_attention": view.attention.iter().map(|a| &a.what).collect::<Vec<_>>(),
         "uptime_s": web.started.elapsed().as_secs(),
         "version": env!("CARGO_PKG_VERSION"),
+        "as_of_ms": view.taken_at_ms,
     })))
 }
 

@@ -146,6 +146,7 @@ impl<S: Store> Web<S> {
 /// Every route, behind the access rules and the body limit. Tests call it directly.
 pub fn app<S: Store>(web: Web<S>) -> Router {
     let access = Arc::clone(&web.access);
+    let snapshots = Arc::clone(&web.snapshots);
     let pages = pages::table::<S>()
         .into_iter()
         .fold(Router::new(), |router, (_, path, handler)| {
@@ -155,6 +156,10 @@ pub fn app<S: Store>(web: Web<S>) -> Router {
         .nest("/api", api::routes())
         .fallback(api::not_found)
         .with_state(web)
+        .layer(axum::middleware::from_fn_with_state(
+            snapshots,
+            fresh_after_changes,
+        ))
         .layer(axum::middleware::from_fn_with_state(access, access::guard))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::map_response(secure_headers))
@@ -167,6 +172,21 @@ pub fn route_table<S: Store>() -> Vec<(Method, String)> {
         .map(|(method, path, _)| (method, path.to_owned()))
         .chain(api::route_table::<S>())
         .collect()
+}
+
+/// After any request that may change something (not `GET` or `HEAD`), the shared view is
+/// read again by the next request that needs it, so whoever made a change here sees it.
+async fn fresh_after_changes(
+    axum::extract::State(snapshots): axum::extract::State<Arc<snapshot::Snapshots>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
+    let response = next.run(request).await;
+    if changes {
+        snapshots.stale().await;
+    }
+    response
 }
 
 /// The headers every response carries, refusals included.

@@ -89,7 +89,44 @@ pub(crate) struct Snapshot {
     pub(crate) hours: Vec<Hour>,
 }
 
+/// The agent's state, as the dashboard and `/api/status` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// A daemon announced itself lately and the queue runs.
+    Running,
+    /// The queue is paused.
+    Paused,
+    /// Paused by a checkpoint whose report awaits approval.
+    AwaitingCheckpoint,
+    /// The queue runs but no daemon announced itself lately.
+    Stopped,
+}
+
+impl State {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::AwaitingCheckpoint => "awaiting checkpoint approval",
+            Self::Stopped => "stopped",
+        }
+    }
+}
+
 impl Snapshot {
+    pub(crate) fn state(&self) -> State {
+        let awaiting = self
+            .checkpoint
+            .as_ref()
+            .is_some_and(|c| c.awaiting.is_some());
+        match (self.paused, &self.daemon) {
+            (true, _) if awaiting => State::AwaitingCheckpoint,
+            (true, _) => State::Paused,
+            (false, Some(_)) => State::Running,
+            (false, None) => State::Stopped,
+        }
+    }
+
     async fn read<S: Store>(store: &S, disk: Option<&std::path::Path>) -> Result<Self, StoreError> {
         let now = now_ms();
         let RunState {

@@ -149,11 +149,19 @@ async fn tasks_are_queued_read_cancelled_and_retried_and_the_agent_paused() {
     let (status, _) = server.send(post("/api/pause")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(server.store.paused().await.unwrap());
+    // The status is the shared view, read again after any change made through the server.
     let (_, state) = server.send(get("/api/status")).await;
     assert_eq!(state["paused"], true);
+    assert_eq!(state["state"], "paused");
+    assert_eq!(state["paused_by"], "api");
     assert_eq!(state["queue"]["queued"], 2);
     server.send(post("/api/resume")).await;
     assert!(!server.store.paused().await.unwrap());
+    let (_, state) = server.send(get("/api/status")).await;
+    assert_eq!(state["paused"], false);
+    // No daemon announced itself to this store.
+    assert_eq!(state["state"], "stopped");
+    assert_eq!(state["workers"], Value::Null);
 }
 
 #[tokio::test]

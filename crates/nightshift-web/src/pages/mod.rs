@@ -389,7 +389,6 @@ async fn bulk<S: Store>(
         format!("{changed} task(s) {} from the dashboard", bulk.names().1),
     )
     .await?;
-    web.snapshots.stale().await;
     Ok(Redirect::to(&format!("/tasks?{}", form.query())).into_response())
 }
 
@@ -463,7 +462,6 @@ async fn cancel<S: Store>(
 ) -> PageResult {
     let back = back_of(form)?;
     web.store.cancel(task_id(&id)?).await?;
-    web.snapshots.stale().await;
     Ok(back_to(&back))
 }
 
@@ -484,7 +482,6 @@ async fn retry<S: Store>(
     let note = Some(form.note.as_str()).filter(|n| !n.trim().is_empty());
     web.store.retry(task_id(&id)?, note).await?;
     let back = form.back;
-    web.snapshots.stale().await;
     Ok(back_to(&back))
 }
 
@@ -517,7 +514,6 @@ async fn add<S: Store>(
         web.retries(),
     )?;
     web.store.enqueue(vec![task]).await?;
-    web.snapshots.stale().await;
     Ok(back_to(&form.back))
 }
 
@@ -527,7 +523,6 @@ async fn pause<S: Store>(
 ) -> PageResult {
     let back = back_of(form)?;
     web.store.set_paused(true, SOURCE).await?;
-    web.snapshots.stale().await;
     Ok(back_to(&back))
 }
 
@@ -537,7 +532,6 @@ async fn resume<S: Store>(
 ) -> PageResult {
     let back = back_of(form)?;
     web.store.set_paused(false, SOURCE).await?;
-    web.snapshots.stale().await;
     Ok(back_to(&back))
 }
 
@@ -708,7 +702,6 @@ async fn restart_worker<S: Store>(
         format!("restart of worker {worker} asked from the dashboard"),
     )
     .await?;
-    web.snapshots.stale().await;
     Ok(Redirect::to("/").into_response())
 }
 

@@ -259,7 +259,6 @@ pub(crate) async fn apply<S: Store>(
         },
     )
     .await?;
-    web.snapshots.stale().await;
     Ok(Redirect::to("/settings").into_response())
 }
 
@@ -303,6 +302,5 @@ pub(crate) async fn set_workers<S: Store>(
         )
         .await?;
     }
-    web.snapshots.stale().await;
     Ok(Redirect::to("/settings").into_response())
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use nightshift_store::{CommitRecord, LogEntry, ModelCall, Task, TaskStatus, now_ms};
 
-use crate::snapshot::{CHART_HOURS, Presence, Snapshot};
+use crate::snapshot::{CHART_HOURS, Presence, Snapshot, State};
 
 /// Characters of a task description shown in a list.
 const SUMMARY_CHARS: usize = 160;
@@ -154,16 +154,13 @@ pub(crate) struct Overview {
 impl Overview {
     pub(crate) fn of(snapshot: &Snapshot, server_started: Instant) -> Self {
         let daemon = snapshot.daemon.as_ref();
-        let awaiting = snapshot
-            .checkpoint
-            .as_ref()
-            .is_some_and(|c| c.awaiting.is_some());
-        let (state, state_class) = match (snapshot.paused, daemon) {
-            (true, _) if awaiting => ("awaiting checkpoint approval", "paused"),
-            (true, _) => ("paused", "paused"),
-            (false, Some(_)) => ("running", "running"),
-            (false, None) => ("stopped", "stopped"),
+        let state = snapshot.state();
+        let state_class = match state {
+            State::Running => "running",
+            State::Stopped => "stopped",
+            State::Paused | State::AwaitingCheckpoint => "paused",
         };
+        let state = state.as_str();
         let c = &snapshot.counts;
         let succeeded: u64 = snapshot.hours.iter().map(|h| h.succeeded).sum();
         let failed: u64 = snapshot.hours.iter().map(|h| h.failed).sum();
