@@ -10,7 +10,7 @@ use nightshift_store::{
     AttemptEnd, Claim, CommitLog, CommitRecord, DESCRIPTION_MAX_BYTES, EventLog, Lease, LogEntry,
     LogLevel, LogQuery, ModelCall, ModelStatsLog, ModelTotals, NOTE_HEADING, NewLogEntry, NewTask,
     PAUSED_BY_KEY, Period, QueueCounts, Result, Store, StoreError, SystemState, Task, TaskFilter,
-    TaskId, TaskQueue, TaskStatus, now_ms,
+    TaskId, TaskQueue, TaskStatus, WorkerTally, now_ms,
 };
 use rand::RngCore;
 use sqlx::sqlite::{
@@ -851,6 +851,54 @@ impl EventLog for SqliteStore {
             .await
             .map_err(backend)?;
         rows.iter().map(rows::log_entry).collect()
+    }
+
+    async fn latest_lines(&self, tasks: &[TaskId]) -> Result<Vec<LogEntry>> {
+        if tasks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids =
+            serde_json::to_string(tasks).map_err(|err| StoreError::Invalid(err.to_string()))?;
+        let rows = sqlx::query(
+            "SELECT * FROM execution_logs WHERE id IN
+               (SELECT MAX(id) FROM execution_logs
+                  WHERE task_id IN (SELECT value FROM json_each(?1)) GROUP BY task_id)",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(rows::log_entry).collect()
+    }
+
+    async fn attempts_by_worker(&self, prefix: &str) -> Result<Vec<WorkerTally>> {
+        // The names that start with `prefix` are the range [prefix, prefix + U+10FFFF).
+        let rows = sqlx::query(
+            "SELECT worker,
+                    SUM(to_status = 'succeeded') AS succeeded,
+                    SUM(to_status <> 'succeeded') AS ended_otherwise
+               FROM execution_logs
+              WHERE worker >= ?1 AND worker < ?1 || char(1114111)
+                AND event = 'transition' AND from_status = 'running'
+              GROUP BY worker ORDER BY worker",
+        )
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let count = |name: &str| -> Result<u64> {
+                    let n: i64 = row.try_get(name).map_err(backend)?;
+                    Ok(u64::try_from(n).unwrap_or(0))
+                };
+                Ok(WorkerTally {
+                    worker: row.try_get("worker").map_err(backend)?,
+                    succeeded: count("succeeded")?,
+                    ended_otherwise: count("ended_otherwise")?,
+                })
+            })
+            .collect()
     }
 }
 

@@ -805,4 +805,36 @@ async fn the_lines_of_an_attempt_carry_the_worker_that_ran_it_and_filter_by_it()
     assert!(read(Some("1:w")).await.is_empty());
     assert!(read(Some("w")).await.is_empty());
     assert!(read(Some("w10")).await.is_empty());
+
+    // How each worker's attempts ended, of one daemon or of all.
+    let tally = |worker: &str, succeeded, ended_otherwise| nightshift_store::WorkerTally {
+        worker: worker.to_owned(),
+        succeeded,
+        ended_otherwise,
+    };
+    assert_eq!(
+        store.attempts_by_worker("h:").await.unwrap(),
+        [tally("h:1:w0", 0, 1), tally("h:2:w1", 1, 0)]
+    );
+    assert_eq!(
+        store.attempts_by_worker("h:2:").await.unwrap(),
+        [tally("h:2:w1", 1, 0)]
+    );
+    assert!(store.attempts_by_worker("h:3:").await.unwrap().is_empty());
+    // What a task is doing now: its newest line.
+    let other = store.enqueue(vec![task("u", 5)]).await.unwrap()[0];
+    let latest = store.latest_lines(&[id, other, 999]).await.unwrap();
+    let mut latest: Vec<_> = latest
+        .iter()
+        .map(|l| (l.task_id, l.message.as_str()))
+        .collect();
+    latest.sort_unstable();
+    assert_eq!(
+        latest,
+        [
+            (Some(id), "landed"),
+            (Some(other), "queued from test with priority 5")
+        ]
+    );
+    assert!(store.latest_lines(&[]).await.unwrap().is_empty());
 }

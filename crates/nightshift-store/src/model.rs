@@ -354,6 +354,17 @@ pub struct LogEntry {
     pub message: String,
 }
 
+/// How one worker's attempts ended ([`crate::EventLog::attempts_by_worker`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WorkerTally {
+    /// `host:pid:wN`.
+    pub worker: String,
+    /// Attempts that landed.
+    pub succeeded: u64,
+    /// Attempts that ended otherwise (failed, queued again, parked, released).
+    pub ended_otherwise: u64,
+}
+
 /// Which log lines to read.
 #[derive(Debug, Clone, Default)]
 pub struct LogQuery {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::{
     AttemptEnd, Claim, CommitRecord, Lease, LogEntry, LogQuery, ModelCall, ModelTotals,
     NewLogEntry, NewTask, Period, QueueCounts, Result, StoreError, Task, TaskFilter, TaskId,
-    TaskStatus,
+    TaskStatus, WorkerTally,
 };
 
 /// The durable priority queue.
@@ -66,6 +66,13 @@ pub trait EventLog: Send + Sync {
 
     /// Reads lines.
     async fn logs(&self, query: &LogQuery) -> Result<Vec<LogEntry>>;
+
+    /// The newest line of each of these tasks (what each is doing now), in no given order.
+    async fn latest_lines(&self, tasks: &[TaskId]) -> Result<Vec<LogEntry>>;
+
+    /// How the attempts of each worker whose name starts with `prefix` ended (a daemon's
+    /// workers: `host:pid:`), by worker.
+    async fn attempts_by_worker(&self, prefix: &str) -> Result<Vec<WorkerTally>>;
 }
 
 /// `git_commits`: one commit per succeeded task.

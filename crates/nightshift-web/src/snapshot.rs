@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use nightshift_store::{
-    Checkpoint, CommitRecord, ModelTotals, PRESENCE_KEY, QueueCounts, RunState, Store, StoreError,
-    TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskStatus, now_ms,
+    Checkpoint, CommitRecord, LogEntry, ModelTotals, PRESENCE_KEY, QueueCounts, RunState, Store,
+    StoreError, TASKS_FILE_ERROR_KEY, Task, TaskFilter, TaskId, TaskStatus, WorkerTally, now_ms,
 };
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -81,6 +81,10 @@ pub(crate) struct Snapshot {
     pub(crate) daemon: Option<Presence>,
     pub(crate) counts: QueueCounts,
     pub(crate) running: Vec<Task>,
+    /// The newest log line of each running task: what it is doing now.
+    pub(crate) doing: std::collections::HashMap<TaskId, LogEntry>,
+    /// How the attempts of the announced daemon's workers ended.
+    pub(crate) tallies: Vec<WorkerTally>,
     pub(crate) recent: Vec<Task>,
     pub(crate) models: Vec<ModelTotals>,
     pub(crate) commits: Vec<CommitRecord>,
@@ -148,6 +152,21 @@ impl Snapshot {
             .tasks(&TaskFilter::newest(RECENT).of_status(Some(TaskStatus::Running)))
             .await?;
         let recent = store.tasks(&TaskFilter::newest(RECENT)).await?;
+        let running_ids: Vec<_> = running.iter().map(|t| t.id).collect();
+        let doing = store
+            .latest_lines(&running_ids)
+            .await?
+            .into_iter()
+            .filter_map(|line| Some((line.task_id?, line)))
+            .collect();
+        let tallies = match &daemon {
+            Some(d) => {
+                store
+                    .attempts_by_worker(&format!("{}:{}:", d.host, d.pid))
+                    .await?
+            }
+            None => Vec::new(),
+        };
         let models = store.totals_by_model(None).await?;
         let commits = store.commits(10).await?;
 
@@ -269,6 +288,8 @@ impl Snapshot {
             daemon,
             counts,
             running,
+            doing,
+            tallies,
             recent: recent.into_iter().take(20).collect(),
             models,
             commits,

@@ -111,7 +111,37 @@ pub(crate) struct WorkerRow {
     pub(crate) state: &'static str,
     pub(crate) task: Option<i64>,
     pub(crate) what: String,
+    /// What it is doing on its task now: attempt and step.
+    pub(crate) phase: String,
+    /// How its attempts ended, for a worker of the announced daemon.
+    pub(crate) done: String,
     pub(crate) since: String,
+}
+
+/// What an attempt is doing, by the kind of its newest log line.
+const PHASES: &[(&str, &str)] = &[
+    ("transition", "starting"),
+    ("context", "building the prompt"),
+    ("round", "starting a round"),
+    ("prompt", "waiting for the model"),
+    ("model", "reading the reply"),
+    ("edit", "applying the edits"),
+    ("pass", "checking the edits"),
+    ("check", "running the checks"),
+    ("select", "choosing among the answers"),
+    ("repair", "asking for a repair"),
+    ("git", "landing the commit"),
+];
+
+/// `attempt 2 · running the checks` of a running task's newest line.
+fn phase(task: &Task, line: Option<&LogEntry>) -> String {
+    let step = line.map_or("starting", |line| {
+        PHASES
+            .iter()
+            .find(|(event, _)| *event == line.event)
+            .map_or("working", |(_, step)| step)
+    });
+    format!("attempt {} · {step}", task.attempts)
 }
 
 /// One model's totals.
@@ -287,6 +317,8 @@ fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
             .unwrap_or_default(),
         restart: None,
         log: task.lease_owner.as_deref().map(log_query),
+        phase: phase(task, snapshot.doing.get(&task.id)),
+        done: String::new(),
         state: "working",
         task: Some(task.id),
         what: first_line(&task.description, 60),
@@ -301,15 +333,27 @@ fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
                     .as_deref()
                     .is_some_and(|o| o.starts_with(&ours) && o.ends_with(&suffix))
             });
-            let restart = Some(format!("{}:{}:w{index}", daemon.host, daemon.pid));
+            let id = format!("{}:{}:w{index}", daemon.host, daemon.pid);
+            let done = snapshot
+                .tallies
+                .iter()
+                .find(|t| t.worker == id)
+                .map_or_else(
+                    || "none yet".to_owned(),
+                    |t| format!("{} landed, {} not", t.succeeded, t.ended_otherwise),
+                );
+            let restart = Some(id);
             rows.push(match task {
                 Some(task) => WorkerRow {
                     restart,
+                    done,
                     ..held(task)
                 },
                 None => WorkerRow {
                     name: format!("w{index}"),
                     log: restart.as_deref().map(log_query),
+                    phase: String::new(),
+                    done,
                     restart,
                     state: if snapshot.paused { "paused" } else { "idle" },
                     task: None,

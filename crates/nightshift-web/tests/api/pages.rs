@@ -631,3 +631,68 @@ async fn settings_are_checked_by_the_files_rules_reviewed_then_applied_and_recor
         "{review}"
     );
 }
+
+#[tokio::test]
+async fn each_worker_shows_what_its_attempt_is_doing_and_how_its_attempts_ended() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let store = &server.store;
+    let tasks = ["first", "second"]
+        .iter()
+        .map(|text| NewTask::new(text, 5, Value::Null, "test", 0).unwrap())
+        .collect();
+    store.enqueue(tasks).await.unwrap();
+    let lease = std::time::Duration::from_secs(60);
+    // Worker 0 of this daemon landed one; worker 1 is running the checks of the other.
+    let claim = store.claim("h:7:w0", lease).await.unwrap().unwrap();
+    let commit = CommitRecord {
+        task_id: claim.task.id,
+        sha: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        branch: "main".to_owned(),
+        subject: "first".to_owned(),
+        files: vec!["a.py".to_owned()],
+        created_at_ms: now_ms(),
+        pushed: false,
+    };
+    store
+        .record_commit_and_succeed(&claim.lease, &commit, "landed".to_owned())
+        .await
+        .unwrap();
+    let claim = store.claim("h:7:w1", lease).await.unwrap().unwrap();
+    store
+        .log(NewLogEntry {
+            task_id: Some(claim.task.id),
+            attempt: Some(1),
+            level: LogLevel::Info,
+            event: "check".to_owned(),
+            message: "tests: 3 passed".to_owned(),
+        })
+        .await
+        .unwrap();
+    let presence = json!({
+        "host": "h", "pid": 7, "workers": 2, "configured_workers": 2,
+        "started_at_ms": now_ms(), "seen_at_ms": now_ms(),
+    });
+    store
+        .put_state(PRESENCE_KEY, &presence.to_string())
+        .await
+        .unwrap();
+
+    let (_, _, overview) = page(&server, "/parts/overview").await;
+    let row = |worker: &str| {
+        let at = overview
+            .find(&format!("<tr><td>{worker}</td>"))
+            .unwrap_or_else(|| panic!("{worker}: {overview}"));
+        overview[at..].split("</tr>").next().unwrap().to_owned()
+    };
+    let w0 = row("w0");
+    assert!(
+        w0.contains("idle") && w0.contains("1 landed, 0 not"),
+        "{w0}"
+    );
+    let w1 = row("w1");
+    assert!(
+        w1.contains("#2") && w1.contains("attempt 1 · running the checks"),
+        "{w1}"
+    );
+    assert!(w1.contains("none yet"), "{w1}");
+}
