@@ -147,6 +147,12 @@ fn phase(task: &Task, line: Option<&LogEntry>) -> String {
 /// One model's totals.
 pub(crate) struct ModelRow {
     pub(crate) name: String,
+    /// Its place in the daemon's chain: `first`, `fallback 1`, …; `—` when not in it.
+    pub(crate) place: String,
+    /// `ready`, `circuit open` (skipped after failing in a row), or `—`.
+    pub(crate) health: &'static str,
+    /// Calls it served after another backend of the chain failed the same request.
+    pub(crate) fallbacks: u64,
     pub(crate) calls: u64,
     pub(crate) failed: u64,
     pub(crate) tokens: String,
@@ -236,21 +242,7 @@ impl Overview {
             workers: workers(snapshot),
             chart: chart(snapshot),
             chart_caption: rate,
-            models: snapshot
-                .models
-                .iter()
-                .map(|m| ModelRow {
-                    name: format!("{}/{}", m.backend, m.model),
-                    calls: m.calls,
-                    failed: m.failed_calls,
-                    tokens: format!("{} / {}", m.prompt_tokens, m.completion_tokens),
-                    mean: if m.calls == 0 {
-                        "—".to_owned()
-                    } else {
-                        format!("{:.1} s", m.duration_ms as f64 / m.calls as f64 / 1000.0)
-                    },
-                })
-                .collect(),
+            models: models(snapshot),
             branch: daemon.map_or_else(String::new, |d| d.branch.clone()),
             auto_push: match daemon {
                 Some(d) if d.auto_push => "on",
@@ -294,6 +286,76 @@ fn checkpoint_due(snapshot: &Snapshot) -> String {
 /// The host name without the boot and namespace ids the daemon appends.
 fn short_host(host: &str) -> &str {
     host.split('.').next().unwrap_or(host)
+}
+
+/// The daemon's chain in order, with each backend's health, then every other model that
+/// served calls; usage beside each.
+fn models(snapshot: &Snapshot) -> Vec<ModelRow> {
+    let chain: Vec<&str> = snapshot.daemon.as_ref().map_or_else(Vec::new, |d| {
+        d.model
+            .strip_prefix("router/")
+            .unwrap_or(&d.model)
+            .split(" → ")
+            .filter(|name| !name.is_empty())
+            .collect()
+    });
+    let open = |name: &str| {
+        snapshot
+            .daemon
+            .as_ref()
+            .is_some_and(|d| d.circuits_open.iter().any(|c| c == name))
+    };
+    let totals = |name: &str| {
+        snapshot
+            .models
+            .iter()
+            .find(|m| format!("{}/{}", m.backend, m.model) == name)
+    };
+    let row = |name: &str, place: String, health: &'static str| {
+        let m = totals(name);
+        let calls = m.map_or(0, |m| m.calls);
+        ModelRow {
+            name: name.to_owned(),
+            place,
+            health,
+            fallbacks: m.map_or(0, |m| m.fallbacks),
+            calls,
+            failed: m.map_or(0, |m| m.failed_calls),
+            tokens: m.map_or_else(
+                || "0 / 0".to_owned(),
+                |m| format!("{} / {}", m.prompt_tokens, m.completion_tokens),
+            ),
+            mean: match m {
+                Some(m) if calls > 0 => {
+                    format!("{:.1} s", m.duration_ms as f64 / calls as f64 / 1000.0)
+                }
+                _ => "—".to_owned(),
+            },
+        }
+    };
+    let mut rows: Vec<ModelRow> = chain
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let place = if i == 0 {
+                "first".to_owned()
+            } else {
+                format!("fallback {i}")
+            };
+            row(
+                name,
+                place,
+                if open(name) { "circuit open" } else { "ready" },
+            )
+        })
+        .collect();
+    for m in &snapshot.models {
+        let name = format!("{}/{}", m.backend, m.model);
+        if !chain.contains(&name.as_str()) {
+            rows.push(row(&name, "—".to_owned(), "—"));
+        }
+    }
+    rows
 }
 
 /// `w2` of the worker `host:pid:w2`.

@@ -696,3 +696,85 @@ async fn each_worker_shows_what_its_attempt_is_doing_and_how_its_attempts_ended(
     );
     assert!(w1.contains("none yet"), "{w1}");
 }
+
+#[tokio::test]
+async fn the_models_table_is_the_daemons_chain_in_order_with_health_and_usage() {
+    let server = server(None, "127.0.0.1:40000").await;
+    let store = &server.store;
+    let call = |backend: &str, model: &str, fallback_from: Option<&str>| ModelCall {
+        task_id: None,
+        attempt: None,
+        backend: backend.to_owned(),
+        model: model.to_owned(),
+        purpose: "code".to_owned(),
+        prompt_tokens: 100,
+        completion_tokens: 20,
+        first_token_ms: Some(50),
+        duration_ms: 2000,
+        outcome: "ok".to_owned(),
+        error: None,
+        fallback_from: fallback_from.map(str::to_owned),
+    };
+    for c in [
+        call("ollama", "big", None),
+        call("gguf", "small", Some("ollama/big")),
+        call("openai", "gone", None),
+    ] {
+        store.record_call(&c).await.unwrap();
+    }
+    let presence = json!({
+        "host": "h", "pid": 7, "workers": 1, "configured_workers": 1,
+        "started_at_ms": now_ms(), "seen_at_ms": now_ms(),
+        "model": "router/ollama/big → gguf/small", "circuits_open": ["ollama/big"],
+    });
+    store
+        .put_state(PRESENCE_KEY, &presence.to_string())
+        .await
+        .unwrap();
+    let (_, _, overview) = page(&server, "/parts/overview").await;
+    let table = overview
+        .split("<table id=\"models\">")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .split("<tr><td>")
+        .skip(1)
+        .map(|row| {
+            row.split("</tr>")
+                .next()
+                .unwrap()
+                .split("</td><td>")
+                .map(|c| c.trim_end_matches("</td>"))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "ollama/big",
+                "first",
+                "circuit open",
+                "1",
+                "0",
+                "0",
+                "100 / 20",
+                "2.0 s"
+            ],
+            vec![
+                "gguf/small",
+                "fallback 1",
+                "ready",
+                "1",
+                "0",
+                "1",
+                "100 / 20",
+                "2.0 s"
+            ],
+            vec!["openai/gone", "—", "—", "1", "0", "0", "100 / 20", "2.0 s"],
+        ]
+    );
+}
