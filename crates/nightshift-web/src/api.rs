@@ -9,6 +9,8 @@
 //! | `POST /api/tasks/{id}/cancel` | cancels a queued or running task |
 //! | `POST /api/tasks/{id}/retry` | queues a failed or cancelled task again; an optional JSON `{"note": "..."}` is added to its next prompt |
 //! | `POST /api/pause`, `POST /api/resume` | stops or restarts claiming, for every process on the store |
+//! | `GET /api/settings`, `POST /api/settings` | the settings the dashboard may change; a change is checked by the configuration's rules, `dry_run` shows it without applying it |
+//! | `POST /api/settings/workers` | the worker count, applied live |
 //! | `GET /api/openapi.json` | this table as an OpenAPI 3.1 document |
 //! | `GET /api/events?task=&worker=&level=&text=&after=` | the execution log as server-sent events, resumable by `Last-Event-ID` ([`crate::events`]) |
 
@@ -103,6 +105,24 @@ fn table<S: Store>() -> Vec<Route<S>> {
             "/checkpoint",
             "The checkpoint schedule (since_ms, awaiting) and the latest report's markdown",
             get(checkpoint::<S>),
+        ),
+        route(
+            Method::GET,
+            "/settings",
+            "The settings the dashboard may change (key, value, source, help), the stored text a change is made against (base), and the worker count",
+            get(settings::<S>),
+        ),
+        route(
+            Method::POST,
+            "/settings",
+            "Change settings: JSON {set: {key: value}, clear?, base?, dry_run?}; checked by the configuration's rules; dry_run answers the changes without applying them; a base that no longer holds is 409",
+            post(change_settings::<S>),
+        ),
+        route(
+            Method::POST,
+            "/settings/workers",
+            "Set the number of workers, applied live: JSON {workers: N}, or {workers: null} for the configured count",
+            post(change_workers::<S>),
         ),
         route(
             Method::GET,
@@ -410,4 +430,117 @@ async fn pause<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiEr
 async fn resume<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiError> {
     web.store.set_paused(false, SOURCE).await?;
     Ok(Json(json!({ "paused": false })))
+}
+
+/// A JSON body, from a request that says it sends JSON.
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    shape: &str,
+) -> Result<T, ApiError> {
+    let body = body.map_err(|err| ApiError::new(err.status(), err.body_text()))?;
+    let kind = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase());
+    if kind.as_deref() != Some("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "Content-Type {} is not accepted: send application/json ({shape})",
+                kind.as_deref().unwrap_or("(none)")
+            ),
+        ));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|err| ApiError::bad(format!("the body is not {shape}: {err}")))
+}
+
+async fn settings<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiError> {
+    let (rows, base) = match web.layers {
+        Some(_) => crate::pages::settings::current(&web).await?,
+        None => (Vec::new(), String::new()),
+    };
+    let view = web.snapshot().await?;
+    let set_here = web
+        .store
+        .state(nightshift_store::WORKER_COUNT_KEY)
+        .await?
+        .and_then(|n| n.parse::<u32>().ok());
+    Ok(Json(json!({
+        "settings": rows.iter().map(|r| json!({
+            "key": r.key, "value": r.value, "source": r.source, "help": r.help,
+        })).collect::<Vec<_>>(),
+        "base": base,
+        "changeable": web.layers.is_some(),
+        "workers": {
+            "running": view.daemon.as_ref().map(|d| d.workers),
+            "configured": view.daemon.as_ref().map(|d| d.configured_workers),
+            "set_here": set_here,
+        },
+    })))
+}
+
+/// A change of settings through the API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsChange {
+    #[serde(default)]
+    set: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    clear: bool,
+    /// The stored text the change was reviewed against (`GET /api/settings`'s `base`).
+    #[serde(default)]
+    base: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn change_settings<S: Store>(
+    State(web): State<Web<S>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let change: SettingsChange = json_body(
+        &headers,
+        body,
+        r#"{"set": {"task_timeout": "600"}, "dry_run": true}"#,
+    )?;
+    let plan = crate::pages::settings::plan(&web, &change.set, change.clear).await?;
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .map(|c| json!({"key": c.key, "before": c.before, "after": c.after, "source": c.source}))
+        .collect();
+    if change.dry_run {
+        return Ok(Json(json!({ "applied": false, "changes": changes })));
+    }
+    let base = change.base.as_deref().unwrap_or(&plan.base);
+    crate::pages::settings::commit(&web, &plan.proposed, Some(base)).await?;
+    Ok(Json(json!({ "applied": true, "changes": changes })))
+}
+
+/// The worker count through the API; `null`: the configured count (said, not left out).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkersChange {
+    #[serde(deserialize_with = "present")]
+    workers: Option<u32>,
+}
+
+/// A field that must be there, `null` or not.
+fn present<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u32>, D::Error> {
+    Option::<u32>::deserialize(de)
+}
+
+async fn change_workers<S: Store>(
+    State(web): State<Web<S>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let change: WorkersChange = json_body(&headers, body, r#"{"workers": 4}"#)?;
+    let count = change.workers.map(|n| n.to_string());
+    let set = crate::pages::settings::set_worker_count(&web, count.as_deref()).await?;
+    Ok(Json(json!({ "workers": set })))
 }

@@ -799,3 +799,148 @@ async fn the_openapi_document_names_every_api_route_and_nothing_else() {
     }
     assert_eq!(documented, api.len(), "every served route is documented");
 }
+
+#[tokio::test]
+async fn settings_are_read_checked_shown_before_they_apply_and_changed_once_through_the_api() {
+    use nightshift_store::{EventLog, SETTINGS_KEY, WORKER_COUNT_KEY};
+    let server = server(None, "127.0.0.1:40000").await;
+    let (status, shown) = server.send(get("/api/settings")).await;
+    assert_eq!(status, StatusCode::OK);
+    let value_of = |shown: &Value, key: &str| {
+        shown["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .map(|s| (s["value"].clone(), s["source"].clone()))
+            .unwrap()
+    };
+    assert_eq!(
+        value_of(&shown, "task_timeout"),
+        (json!("300"), json!("default"))
+    );
+    let keys: Vec<&str> = shown["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"model_fallbacks") && !keys.contains(&"sandbox"),
+        "{keys:?}"
+    );
+    let base = shown["base"].as_str().unwrap().to_owned();
+
+    // Refused, naming why, with nothing stored: what the rules refuse, keys the dashboard may
+    // not set, bodies that are not the shape or not JSON.
+    for (body, says) in [
+        (r#"{"set": {"task_timeout": "0"}}"#, "task_timeout"),
+        (
+            r#"{"set": {"sandbox": "off"}}"#,
+            "not a setting the dashboard may change",
+        ),
+        (
+            r#"{"set": {"model_fallbacks": "openai, openai"}}"#,
+            "listed twice",
+        ),
+        (r#"{"sett": {}}"#, "unknown field"),
+        ("{", "the body is not"),
+    ] {
+        let (status, answer) = server.send(json_post("/api/settings", body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(says),
+            "{body}: {answer}"
+        );
+    }
+    let (status, _) = server
+        .send(
+            request(Method::POST, "/api/settings")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from(r#"{"set": {}}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(server.store.state(SETTINGS_KEY).await.unwrap(), None);
+
+    // A dry run shows the change and stores nothing; applying it stores and records it.
+    let change = r#"{"set": {"task_timeout": "600", "model_fallbacks": "none"}, "dry_run": true}"#;
+    let (status, review) = server.send(json_post("/api/settings", change)).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    assert_eq!(review["applied"], false);
+    assert_eq!(
+        review["changes"][1],
+        json!({"key": "task_timeout", "before": "300", "after": "600", "source": "dashboard"})
+    );
+    assert_eq!(server.store.state(SETTINGS_KEY).await.unwrap(), None);
+    let apply = format!(
+        r#"{{"set": {{"task_timeout": "600"}}, "base": {}}}"#,
+        json!(base)
+    );
+    let (status, applied) = server.send(json_post("/api/settings", &apply)).await;
+    assert_eq!(
+        (status, applied["applied"].clone()),
+        (StatusCode::OK, json!(true)),
+        "{applied}"
+    );
+    let (_, shown) = server.send(get("/api/settings")).await;
+    assert_eq!(
+        value_of(&shown, "task_timeout"),
+        (json!("600"), json!("dashboard"))
+    );
+    let logs = server
+        .store
+        .logs(&nightshift_store::LogQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        logs.iter()
+            .any(|l| l.message.contains("task_timeout 300 → 600")),
+        "{logs:?}"
+    );
+    // The same base again: the settings changed since, so nothing is overwritten.
+    let (status, answer) = server.send(json_post("/api/settings", &apply)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+
+    // The worker count, live, within the rules; null goes back to the configured count.
+    for bad in [
+        r#"{"workers": 0}"#,
+        r#"{"workers": 257}"#,
+        r#"{"workers": "many"}"#,
+        "{}",
+    ] {
+        let (status, answer) = server.send(json_post("/api/settings/workers", bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
+    }
+    let (status, set) = server
+        .send(json_post("/api/settings/workers", r#"{"workers": 4}"#))
+        .await;
+    assert_eq!((status, set["workers"].clone()), (StatusCode::OK, json!(4)));
+    assert_eq!(
+        server
+            .store
+            .state(WORKER_COUNT_KEY)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("4")
+    );
+    let (_, shown) = server.send(get("/api/settings")).await;
+    assert_eq!(shown["workers"]["set_here"], 4);
+    server
+        .send(json_post("/api/settings/workers", r#"{"workers": null}"#))
+        .await;
+    assert_eq!(
+        server
+            .store
+            .state(WORKER_COUNT_KEY)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("")
+    );
+}

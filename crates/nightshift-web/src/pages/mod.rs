@@ -31,7 +31,7 @@ use serde::Deserialize;
 
 use crate::Web;
 
-mod settings;
+pub(crate) mod settings;
 mod view;
 
 use view::{Chrome, CommitView, LogRow, Overview, Round, TaskRow, TaskView};
@@ -92,6 +92,15 @@ impl PageError {
         Self {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
+        }
+    }
+}
+
+impl From<crate::error::ApiError> for PageError {
+    fn from(err: crate::error::ApiError) -> Self {
+        Self {
+            status: err.status(),
+            message: err.message().to_owned(),
         }
     }
 }
