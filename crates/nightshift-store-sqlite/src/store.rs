@@ -832,7 +832,9 @@ impl EventLog for SqliteStore {
         // line); without one, the newest (a tail).
         // A worker is named whole (`host:pid:w2`) or by its number in any daemon (`w2`).
         const WHERE: &str = "(?1 IS NULL OR task_id = ?1) AND id > ?2 AND (?4 IS NULL OR id < ?4)
-               AND (?5 IS NULL OR worker = ?5 OR substr(worker, -length(?5) - 1) = ':' || ?5)";
+               AND (?5 IS NULL OR worker = ?5 OR substr(worker, -length(?5) - 1) = ':' || ?5)
+               AND (?6 IS NULL OR level IN (SELECT value FROM json_each(?6)))
+               AND (?7 IS NULL OR instr(lower(message), lower(?7)) > 0)";
         let sql = if query.after_id.is_some() {
             format!("SELECT * FROM execution_logs WHERE {WHERE} ORDER BY id ASC LIMIT ?3")
         } else {
@@ -847,6 +849,20 @@ impl EventLog for SqliteStore {
             .bind(i64::from(query.limit))
             .bind(query.before_id)
             .bind(query.worker.as_deref())
+            .bind(query.min_level.map(|min| {
+                let levels: Vec<&str> = [
+                    LogLevel::Debug,
+                    LogLevel::Info,
+                    LogLevel::Warn,
+                    LogLevel::Error,
+                ]
+                .into_iter()
+                .filter(|level| *level >= min)
+                .map(LogLevel::as_str)
+                .collect();
+                serde_json::to_string(&levels).unwrap_or_default()
+            }))
+            .bind(query.text.as_deref().filter(|t| !t.is_empty()))
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;

@@ -229,6 +229,8 @@ async fn released_attempts_are_not_counted_and_exhausted_ones_fail_on_recovery()
             after_id: None,
             before_id: None,
             worker: None,
+            min_level: None,
+            text: None,
             limit: 100,
         })
         .await
@@ -322,6 +324,8 @@ async fn a_row_that_does_not_decode_is_quarantined_and_the_queue_goes_on() {
             after_id: None,
             before_id: None,
             worker: None,
+            min_level: None,
+            text: None,
             limit: 10,
         })
         .await
@@ -489,6 +493,8 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
                     after_id,
                     before_id: None,
                     worker: None,
+                    min_level: None,
+                    text: None,
                     limit: 4,
                 })
                 .await
@@ -508,6 +514,8 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
                 after_id: cursor,
                 before_id: None,
                 worker: None,
+                min_level: None,
+                text: None,
                 limit: 4,
             })
             .await
@@ -527,12 +535,60 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
             after_id: None,
             before_id: Some(5),
             worker: None,
+            min_level: None,
+            text: None,
             limit: 3,
         })
         .await
         .unwrap();
     let older: Vec<_> = older.into_iter().map(|l| l.message).collect();
     assert_eq!(older, ["line 1", "line 2", "line 3"]);
+
+    // Filters are applied before the limit, so a filtered page is full and pages back by it.
+    store
+        .log(nightshift_store::NewLogEntry {
+            task_id: None,
+            attempt: None,
+            level: nightshift_store::LogLevel::Warn,
+            event: "test".to_owned(),
+            message: "Line 10 NEEDS a look".to_owned(),
+        })
+        .await
+        .unwrap();
+    let filtered = |min_level, text: Option<&str>, before_id| {
+        let store = store.clone();
+        let text = text.map(str::to_owned);
+        async move {
+            store
+                .logs(&LogQuery {
+                    before_id,
+                    min_level,
+                    text,
+                    limit: 2,
+                    ..LogQuery::default()
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|l| l.message)
+                .collect::<Vec<_>>()
+        }
+    };
+    use nightshift_store::LogLevel;
+    assert_eq!(
+        filtered(Some(LogLevel::Warn), None, None).await,
+        ["Line 10 NEEDS a look"]
+    );
+    assert_eq!(
+        filtered(None, Some("needs A LOOK"), None).await,
+        ["Line 10 NEEDS a look"]
+    );
+    assert_eq!(
+        filtered(Some(LogLevel::Info), Some("line 1"), None).await,
+        ["line 1", "Line 10 NEEDS a look"]
+    );
+    assert_eq!(filtered(None, Some("line 1"), Some(11)).await, ["line 1"]);
+    assert!(filtered(Some(LogLevel::Error), None, None).await.is_empty());
 }
 
 #[tokio::test]

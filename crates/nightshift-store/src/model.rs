@@ -377,6 +377,10 @@ pub struct LogQuery {
     /// Only lines of this worker: its whole name (`host:pid:w2`), or `w2` for the worker of
     /// that number in any daemon.
     pub worker: Option<String>,
+    /// Only lines of this level and above.
+    pub min_level: Option<LogLevel>,
+    /// Only lines whose message contains this, ignoring ASCII case.
+    pub text: Option<String>,
     /// At most this many, oldest first: after `after_id` the oldest past it (a follower pages
     /// forward through every line), without it the newest (a tail).
     pub limit: u32,

@@ -7,7 +7,8 @@
 //! Filters, as query parameters: `task` (one task's lines), `worker` (the lines of the attempts
 //! one worker ran: `host:pid:w2`, or `w2` in any daemon), `level` (that level and above),
 //! `text` (lines containing it, any case). Each client follows the store's change feed, so a
-//! line arrives as soon as any process writes it; filtered-out lines still move the cursor.
+//! line arrives as soon as any process writes it. The store applies the filters, so a stream
+//! reads only the lines it sends.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -51,18 +52,7 @@ struct Filter {
     worker: Option<String>,
     /// Lowest level sent.
     level: LogLevel,
-    /// Lower case.
     text: Option<String>,
-}
-
-impl Filter {
-    fn passes(&self, line: &LogEntry) -> bool {
-        line.level >= self.level
-            && self
-                .text
-                .as_ref()
-                .is_none_or(|text| line.message.to_lowercase().contains(text))
-    }
 }
 
 /// Where a client's stream stands.
@@ -153,6 +143,8 @@ impl<S: Store> Follower<S> {
             after_id: Some(self.cursor),
             before_id: None,
             worker: self.filter.worker.clone(),
+            min_level: Some(self.filter.level),
+            text: self.filter.text.clone(),
             limit: PAGE,
         };
         match self.store.logs(&query).await {
@@ -160,9 +152,7 @@ impl<S: Store> Follower<S> {
                 if let Some(last) = lines.last() {
                     self.cursor = last.id;
                 }
-                let filter = &self.filter;
-                self.pending
-                    .extend(lines.into_iter().filter(|line| filter.passes(line)));
+                self.pending.extend(lines);
             }
             Err(err) => tracing::warn!(%err, "reading the log for an event stream"),
         }

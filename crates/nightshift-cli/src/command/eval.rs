@@ -363,6 +363,8 @@ async fn run_task(
             after_id: None,
             before_id: None,
             worker: None,
+            min_level: None,
+            text: None,
             limit: TASK_LOG_LINES,
         })
         .await?;

@@ -26,7 +26,7 @@ pub(crate) struct Cmd {
     /// event is one line.
     #[arg(long)]
     full: bool,
-    /// Only events of this level and above (debug, info, warn, error), among the latest lines.
+    /// Only events of this level and above (debug, info, warn, error).
     #[arg(long)]
     level: Option<LogLevel>,
 }
@@ -95,6 +95,8 @@ impl Cmd {
             after_id: None,
             before_id: None,
             worker: self.worker.clone(),
+            min_level: self.level,
+            text: None,
             limit: self.lines,
         };
         let mut feed = if self.follow {
@@ -105,9 +107,7 @@ impl Cmd {
         loop {
             let entries = store.logs(&query).await?;
             for entry in &entries {
-                if self.level.is_none_or(|level| entry.level >= level) {
-                    print(entry, self.full);
-                }
+                print(entry, self.full);
             }
             if let Some(last) = entries.last() {
                 query.after_id = Some(last.id);

@@ -109,6 +109,8 @@ impl Cmd {
                         after_id: None,
                         before_id: None,
                         worker: None,
+                        min_level: None,
+                        text: None,
                         limit: 500,
                     })
                     .await?;

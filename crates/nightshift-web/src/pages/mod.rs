@@ -602,6 +602,8 @@ async fn logs<S: Store>(
             after_id: None,
             before_id: before,
             worker: worker.clone(),
+            min_level: Some(level),
+            text: Some(text.clone()).filter(|t| !t.is_empty()),
             limit: PAGE_LINES,
         })
         .await?;
@@ -609,13 +611,7 @@ async fn logs<S: Store>(
         .then(|| read.first().map(|l| l.id))
         .flatten();
     let newest = read.last().map_or(0, |l| l.id);
-    let lines: Vec<LogRow> = read
-        .iter()
-        .filter(|l| {
-            l.level >= level && (text.is_empty() || l.message.to_lowercase().contains(&text))
-        })
-        .map(LogRow::of)
-        .collect();
+    let lines: Vec<LogRow> = read.iter().map(LogRow::of).collect();
     let mut query = vec![format!("level={}", level.as_str())];
     if let Some(task) = task {
         query.push(format!("task={task}"));

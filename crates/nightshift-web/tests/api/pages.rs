@@ -778,3 +778,49 @@ async fn the_models_table_is_the_daemons_chain_in_order_with_health_and_usage() 
         ]
     );
 }
+
+#[tokio::test]
+async fn the_log_pages_back_through_older_lines_under_its_filters() {
+    let server = server(None, "127.0.0.1:40000").await;
+    for n in 0..450 {
+        server
+            .store
+            .log(NewLogEntry {
+                task_id: None,
+                attempt: None,
+                level: if n % 2 == 0 {
+                    LogLevel::Warn
+                } else {
+                    LogLevel::Info
+                },
+                event: "test".to_owned(),
+                message: format!("line {n}."),
+            })
+            .await
+            .unwrap();
+    }
+    // A full page of warnings, the newest, and a link to the older ones under the same filter.
+    let (_, _, newest) = page(&server, "/logs?level=warn").await;
+    assert!(newest.contains("line 448.") && !newest.contains("line 449."));
+    assert_eq!(
+        newest.matches("<tr class=\"warn\"").count(),
+        200,
+        "{newest}"
+    );
+    let older = newest
+        .split("<a id=\"older\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(older.contains("level=warn"), "{older}");
+    let (status, _, page2) = page(&server, &older).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page2.contains("line 48.") && !page2.contains("line 448."),
+        "{page2}"
+    );
+    assert!(!page2.contains("class=\"info\""));
+}
