@@ -3,7 +3,7 @@
 // fragments come from the server's own templates, log lines go in as text.
 "use strict";
 
-const REFRESH_MS = 2000;
+const REFRESH_MS = 2000; // the server reads its shared view once per tick of this length
 const LOG_ROWS_MAX = 2000;
 
 function refresh(part) {

@@ -294,7 +294,7 @@ async fn add_task<S: Store>(
 }
 
 /// From the shared view ([`crate::snapshot`]): any number of clients polling it cost the
-/// database one read a second.
+/// database one read per two-second tick.
 async fn status<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiError> {
     let view = web.snapshot().await?;
     Ok(Json(json!({

@@ -117,7 +117,7 @@ impl<S: Store> Web<S> {
         self
     }
 
-    /// The shared view of the agent (read at most once a second).
+    /// The shared view of the agent (read at most once per two-second tick).
     async fn snapshot(&self) -> Result<Arc<snapshot::Snapshot>, StoreError> {
         self.snapshots
             .get(&self.store, self.repo.as_deref().map(Repo::root))

@@ -1,5 +1,5 @@
 //! One view of the whole agent — state, daemon, queue, workers, models, git, what needs
-//! attention — read from the store at most once per [`MAX_AGE`] and shared by every page and
+//! attention — read from the store at most once per [`TICK`] and shared by every page and
 //! every open tab: ten dashboards cost the database what one does. A request finding the view
 //! too old reads it again while the others wait for that one read (single flight).
 
@@ -14,8 +14,10 @@ use nightshift_store::{
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-/// How old a view may be before a request reads a new one.
-pub(crate) const MAX_AGE: Duration = Duration::from_secs(1);
+/// Views are read at most once per tick of this length, aligned to the clock: a request in a
+/// tick the view was not read in reads it again. As long as the pages' refresh interval, so
+/// one open dashboard reads once per tick, and ten read no more.
+pub(crate) const TICK: Duration = Duration::from_secs(2);
 /// A daemon whose presence is older than this is not running.
 const PRESENCE_STALE_MS: i64 = 30_000;
 /// An unpushed commit older than this, with auto-push on, means pushing fails.
@@ -305,6 +307,11 @@ fn free_bytes(path: &std::path::Path) -> Option<u64> {
     Some(stat.blocks_available() * stat.fragment_size())
 }
 
+/// The tick a time falls in.
+fn tick(ms: i64) -> i64 {
+    ms.div_euclid(i64::try_from(TICK.as_millis()).unwrap_or(2_000))
+}
+
 /// The shared view.
 #[derive(Debug, Default)]
 pub(crate) struct Snapshots {
@@ -314,7 +321,7 @@ pub(crate) struct Snapshots {
 }
 
 impl Snapshots {
-    /// The view, read again if older than [`MAX_AGE`].
+    /// The view, read again if it was read in an earlier [`TICK`].
     pub(crate) async fn get<S: Store>(
         &self,
         store: &S,
@@ -322,7 +329,7 @@ impl Snapshots {
     ) -> Result<Arc<Snapshot>, StoreError> {
         let mut latest = self.latest.lock().await;
         if let Some(view) = latest.as_ref()
-            && now_ms() - view.taken_at_ms < i64::try_from(MAX_AGE.as_millis()).unwrap_or(1_000)
+            && tick(view.taken_at_ms) == tick(now_ms())
         {
             return Ok(Arc::clone(view));
         }
