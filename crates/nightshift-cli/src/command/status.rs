@@ -33,25 +33,15 @@ impl Cmd {
                     .as_i64()
                     .is_some_and(|seen| now_ms() - seen < PRESENCE_STALE_MS)
             });
-        let backends: Vec<(String, Availability)> = match crate::models::chain(&ctx.config) {
-            Ok(router) => router
-                .status()
-                .await
-                .into_iter()
-                .map(|route| (route.name, route.availability))
-                .collect(),
-            Err(err) => vec![(
-                ctx.config.model_type.as_str().to_owned(),
-                Availability::Unavailable(format!("{err:#}")),
-            )],
-        };
-        // What the daemon would run generated code in, probed here the same way.
-        let sandbox = match super::serve::sandbox(&ctx.config).await {
-            Ok(sandbox) if sandbox.is_confined() => Ok(sandbox.describe()),
-            Ok(sandbox) => Err(sandbox.describe()),
-            Err(unavailable) => Err(format!(
-                "UNAVAILABLE, the daemon will not start: {unavailable}"
-            )),
+        // The running daemon's chain and sandbox as it announces them; probed from this
+        // shell's configuration only when none runs (another shell's MODEL_TYPE must not make
+        // status describe another agent).
+        let (backends, sandbox) = match &presence {
+            Some(p) => (daemon_chain(p), daemon_sandbox(p)),
+            None => (
+                probe_chain(&ctx.config).await,
+                probe_sandbox(&ctx.config).await,
+            ),
         };
         // The running daemon's own settings; this shell's configuration only when none runs
         // (another shell's MODEL_TYPE must not make status describe another agent).
@@ -157,9 +147,7 @@ impl Cmd {
             ),
             None => println!("daemon:  not running (nightshift serve)"),
         }
-        if presence.is_some() {
-            println!("models as this shell's configuration names them:");
-        }
+        println!("models ({whose}):");
         for (position, (name, availability)) in backends.iter().enumerate() {
             match availability {
                 Availability::Available => println!("model {}: {name} (available)", position + 1),
@@ -169,8 +157,8 @@ impl Cmd {
             }
         }
         match &sandbox {
-            Ok(detail) => println!("sandbox: {detail}"),
-            Err(problem) => println!("sandbox: {problem}"),
+            Ok(detail) => println!("sandbox: {detail} ({whose})"),
+            Err(problem) => println!("sandbox: {problem} ({whose})"),
         }
         println!("edits:   {edit_format} ({whose})");
         println!(
@@ -200,5 +188,70 @@ impl Cmd {
             );
         }
         Ok(())
+    }
+}
+
+/// The chain a running daemon announces (`router/a → b`), each backend available unless its
+/// circuit is open.
+fn daemon_chain(presence: &serde_json::Value) -> Vec<(String, Availability)> {
+    let model = presence["model"].as_str().unwrap_or_default();
+    let open: Vec<&str> = presence["circuits_open"]
+        .as_array()
+        .map(|names| names.iter().filter_map(|n| n.as_str()).collect())
+        .unwrap_or_default();
+    model
+        .strip_prefix("router/")
+        .unwrap_or(model)
+        .split(" → ")
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            let availability = if open.contains(&name) {
+                Availability::Unavailable(
+                    "its circuit is open: skipped after failing in a row, tried again later"
+                        .to_owned(),
+                )
+            } else {
+                Availability::Available
+            };
+            (name.to_owned(), availability)
+        })
+        .collect()
+}
+
+/// The sandbox a running daemon announces.
+fn daemon_sandbox(presence: &serde_json::Value) -> Result<String, String> {
+    let detail = presence["sandbox"].as_str().unwrap_or("?").to_owned();
+    if presence["sandbox_confined"].as_bool().unwrap_or(false) {
+        Ok(detail)
+    } else {
+        Err(format!("UNCONFINED: {detail}"))
+    }
+}
+
+/// The chain this shell's configuration builds, each backend probed.
+async fn probe_chain(config: &nightshift_config::Config) -> Vec<(String, Availability)> {
+    match crate::models::chain(config) {
+        Ok(router) => router
+            .status()
+            .await
+            .into_iter()
+            .map(|route| (route.name, route.availability))
+            .collect(),
+        Err(err) => vec![(
+            config.model_type.as_str().to_owned(),
+            Availability::Unavailable(format!("{err:#}")),
+        )],
+    }
+}
+
+/// What the daemon would run generated code in under this shell's configuration, probed the
+/// same way.
+async fn probe_sandbox(config: &nightshift_config::Config) -> Result<String, String> {
+    match super::serve::sandbox(config).await {
+        Ok(sandbox) if sandbox.is_confined() => Ok(sandbox.describe()),
+        Ok(sandbox) => Err(sandbox.describe()),
+        Err(unavailable) => Err(format!(
+            "UNAVAILABLE, the daemon will not start: {unavailable}"
+        )),
     }
 }

@@ -15,6 +15,7 @@ fn a_task_posted_to_the_running_daemon_lands_and_the_cli_sees_the_same_queue() {
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
     // `status` from a shell configured otherwise tells the running daemon's settings.
     repo.set("NIGHTSHIFT_EDIT_FORMAT", "whole");
+    repo.set("MODEL_TYPE", "anthropic");
     let started = std::time::Instant::now();
     let status = loop {
         let status = repo.ok(&["status"]);
@@ -28,6 +29,12 @@ fn a_task_posted_to_the_running_daemon_lands_and_the_cli_sees_the_same_queue() {
             && status.contains("edits:   search-replace (the daemon's)"),
         "{status}"
     );
+    // Its chain too, not the one this shell's MODEL_TYPE would build.
+    assert!(
+        status.contains("model 1: openai/scripted (available)") && !status.contains("anthropic"),
+        "{status}"
+    );
+    repo.set("MODEL_TYPE", "openai");
 
     // The seed's two forms: JSON and plain text.
     let (status, body) = http(
