@@ -428,6 +428,7 @@ async fn announce<S: Store>(shared: Arc<Shared<S>>, cancel: CancellationToken) {
                 let presence = serde_json::json!({
                     "host": shared.identity.host,
                     "pid": shared.identity.pid,
+                    "instance": shared.identity.instance,
                     "workers": shared.workers.load(Ordering::Relaxed),
                     "configured_workers": shared.settings.worker_count,
                     "auto_push": shared.settings.auto_push,

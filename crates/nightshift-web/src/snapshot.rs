@@ -35,6 +35,8 @@ const DISK_LOW_BYTES: u64 = 1 << 30;
 pub(crate) struct Presence {
     pub(crate) host: String,
     pub(crate) pid: u32,
+    /// The random part of its workers' names (`host:pid:instance:wN`).
+    pub(crate) instance: String,
     pub(crate) workers: u32,
     pub(crate) configured_workers: u32,
     pub(crate) started_at_ms: i64,
@@ -53,6 +55,13 @@ pub(crate) struct Presence {
     /// Whether generated code runs confined, and how.
     pub(crate) sandbox_confined: Option<bool>,
     pub(crate) sandbox: String,
+}
+
+impl Presence {
+    /// The model chain, `backend/model → backend/model`.
+    pub(crate) fn chain(&self) -> &str {
+        self.model.strip_prefix("router/").unwrap_or(&self.model)
+    }
 }
 
 /// One thing a person should look at, and what to do about it.

@@ -3,7 +3,8 @@
 //! without a reload; pause and resume; a task's drill-down with its commit's diff; a log line
 //! arriving live; the worker count changed in settings shows in the worker table without a
 //! restart; and text meant to run never does. Screenshots of every page go to
-//! `target/screenshots/`.
+//! `target/screenshots/` (the overview, a task, the list, a bulk action, the log, settings and
+//! a review of them, the checkpoint page, an error).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -188,6 +189,11 @@ fn the_dashboard_in_a_real_browser_shows_and_steers_a_running_daemon() {
             s.contains("1 succeeded") || s.contains("1\nsucceeded")
         })
         .await;
+        // The worker that ran it counts it.
+        until(&client, "#workers", "the worker's tally", |s| {
+            s.contains("1 landed")
+        })
+        .await;
         assert!(marked(&client).await, "the page reloaded");
 
         // The drill-down: the diff read from the commit.
@@ -222,6 +228,76 @@ fn the_dashboard_in_a_real_browser_shows_and_steers_a_running_daemon() {
         screenshot(&client, "logs").await;
         http(&addr, "POST", "/api/resume", "text/plain", "");
 
+        // Pause and resume from a page's own button, which comes back to that page.
+        client.goto(&format!("{base}/tasks")).await.unwrap();
+        let click = |css: &'static str| {
+            let client = client.clone();
+            async move {
+                client
+                    .find(Locator::Css(css))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+            }
+        };
+        click("#pause-resume").await;
+        until(&client, "#pause-resume", "the pause", |s| s == "Resume").await;
+        assert!(client.current_url().await.unwrap().path() == "/tasks");
+        assert!(
+            repo.ok(&["status"]).contains("PAUSED"),
+            "paused from the browser"
+        );
+
+        // Cancel a task, then retry it with a note, from its page.
+        let (status, _) = http(&addr, "POST", "/api/task", "text/plain", "Create noop.py");
+        assert_eq!(status, 201);
+        client.goto(&format!("{base}/tasks/3")).await.unwrap();
+        click("#cancel").await;
+        until(&client, "h1", "cancelled", |s| s.contains("cancelled")).await;
+        let note = client.find(Locator::Css("#note")).await.unwrap();
+        note.send_keys("keep it empty").await.unwrap();
+        click("#retry").await;
+        until(&client, "h1", "queued again", |s| s.contains("queued")).await;
+        let description = text(&client, ".description").await;
+        assert!(
+            description.ends_with("Note for the next attempt: keep it empty"),
+            "{description}"
+        );
+        // Bulk: the count first, nothing done until confirmed; then the error page.
+        client
+            .goto(&format!("{base}/tasks/bulk?action=cancel&status=queued"))
+            .await
+            .unwrap();
+        // The one just queued again, and any the greeting model left queued.
+        let confirm = text(&client, "#confirm-bulk").await;
+        assert!(
+            confirm.starts_with("cancel ")
+                && confirm.ends_with(" task(s)")
+                && !confirm.contains(" 0 "),
+            "{confirm}"
+        );
+        screenshot(&client, "bulk").await;
+        click("#confirm-bulk").await;
+        // Back on the list it came from, which now shows no queued task.
+        until(&client, "#task-list", "cancelled in bulk", |s| {
+            !s.contains("queued")
+        })
+        .await;
+        assert!(
+            repo.tasks().iter().all(|t| t["status"] != "queued"),
+            "{:#?}",
+            repo.tasks()
+        );
+        client.goto(&format!("{base}/tasks/999")).await.unwrap();
+        screenshot(&client, "error").await;
+        client.goto(&format!("{base}/checkpoint")).await.unwrap();
+        screenshot(&client, "checkpoint").await;
+        client.goto(&format!("{base}/tasks")).await.unwrap();
+        click("#pause-resume").await;
+        until(&client, "#pause-resume", "the resume", |s| s == "Pause").await;
+
         // The worker count, changed in settings, applied without a restart.
         client.goto(&format!("{base}/settings")).await.unwrap();
         until(&client, "#workers-now", "one worker", |s| s == "1").await;
@@ -236,6 +312,21 @@ fn the_dashboard_in_a_real_browser_shows_and_steers_a_running_daemon() {
             .await
             .unwrap();
         screenshot(&client, "settings").await;
+        // A setting is shown as a review before it applies.
+        client.goto(&format!("{base}/settings")).await.unwrap();
+        let timeout = client
+            .find(Locator::Css("#set-task_timeout"))
+            .await
+            .unwrap();
+        timeout.clear().await.unwrap();
+        timeout.send_keys("600").await.unwrap();
+        click("#review-settings").await;
+        let changes = text(&client, "#changes").await;
+        assert!(
+            changes.contains("task_timeout") && changes.contains("600"),
+            "{changes}"
+        );
+        screenshot(&client, "settings-review").await;
         client.goto(&format!("{base}/")).await.unwrap();
         mark(&client).await;
         until(&client, "#workers", "three workers", |s| s.contains("w2")).await;

@@ -223,7 +223,7 @@ impl Overview {
                         "pid {} on {} · model {}",
                         d.pid,
                         short_host(&d.host),
-                        d.model
+                        d.chain()
                     )
                 },
             ),
@@ -292,9 +292,7 @@ fn short_host(host: &str) -> &str {
 /// served calls; usage beside each.
 fn models(snapshot: &Snapshot) -> Vec<ModelRow> {
     let chain: Vec<&str> = snapshot.daemon.as_ref().map_or_else(Vec::new, |d| {
-        d.model
-            .strip_prefix("router/")
-            .unwrap_or(&d.model)
+        d.chain()
             .split(" → ")
             .filter(|name| !name.is_empty())
             .collect()
@@ -396,10 +394,17 @@ fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
                     .is_some_and(|o| o.starts_with(&ours) && o.ends_with(&suffix))
             });
             let id = format!("{}:{}:w{index}", daemon.host, daemon.pid);
+            // The name its lines and leases carry (`host:pid:instance:wN`).
+            let owner = (!daemon.instance.is_empty()).then(|| {
+                format!(
+                    "{}:{}:{}:w{index}",
+                    daemon.host, daemon.pid, daemon.instance
+                )
+            });
             let done = snapshot
                 .tallies
                 .iter()
-                .find(|t| t.worker == id)
+                .find(|t| t.worker.starts_with(&ours) && t.worker.ends_with(&suffix))
                 .map_or_else(
                     || "none yet".to_owned(),
                     |t| format!("{} landed, {} not", t.succeeded, t.ended_otherwise),
@@ -413,7 +418,7 @@ fn workers(snapshot: &Snapshot) -> Vec<WorkerRow> {
                 },
                 None => WorkerRow {
                     name: format!("w{index}"),
-                    log: restart.as_deref().map(log_query),
+                    log: owner.as_deref().map(log_query),
                     phase: String::new(),
                     done,
                     restart,
@@ -678,14 +683,7 @@ fn ending(lines: &[LogEntry], attempt: u32) -> String {
 /// The daemon's settings worth showing (no secrets: the presence carries none).
 pub(crate) fn settings_rows(daemon: &Presence) -> Vec<(&'static str, String)> {
     vec![
-        (
-            "model chain",
-            daemon
-                .model
-                .strip_prefix("router/")
-                .unwrap_or(&daemon.model)
-                .to_owned(),
-        ),
+        ("model chain", daemon.chain().to_owned()),
         ("branch", daemon.branch.clone()),
         ("workers running", daemon.workers.to_string()),
         ("workers configured", daemon.configured_workers.to_string()),

@@ -643,7 +643,7 @@ async fn each_worker_shows_what_its_attempt_is_doing_and_how_its_attempts_ended(
     store.enqueue(tasks).await.unwrap();
     let lease = std::time::Duration::from_secs(60);
     // Worker 0 of this daemon landed one; worker 1 is running the checks of the other.
-    let claim = store.claim("h:7:w0", lease).await.unwrap().unwrap();
+    let claim = store.claim("h:7:abc:w0", lease).await.unwrap().unwrap();
     let commit = CommitRecord {
         task_id: claim.task.id,
         sha: "0123456789abcdef0123456789abcdef01234567".to_owned(),
@@ -657,7 +657,7 @@ async fn each_worker_shows_what_its_attempt_is_doing_and_how_its_attempts_ended(
         .record_commit_and_succeed(&claim.lease, &commit, "landed".to_owned())
         .await
         .unwrap();
-    let claim = store.claim("h:7:w1", lease).await.unwrap().unwrap();
+    let claim = store.claim("h:7:abc:w1", lease).await.unwrap().unwrap();
     store
         .log(NewLogEntry {
             task_id: Some(claim.task.id),
@@ -669,7 +669,7 @@ async fn each_worker_shows_what_its_attempt_is_doing_and_how_its_attempts_ended(
         .await
         .unwrap();
     let presence = json!({
-        "host": "h", "pid": 7, "workers": 2, "configured_workers": 2,
+        "host": "h", "pid": 7, "instance": "abc", "workers": 2, "configured_workers": 2,
         "started_at_ms": now_ms(), "seen_at_ms": now_ms(),
     });
     store
@@ -689,6 +689,8 @@ async fn each_worker_shows_what_its_attempt_is_doing_and_how_its_attempts_ended(
         w0.contains("idle") && w0.contains("1 landed, 0 not"),
         "{w0}"
     );
+    // An idle worker links to its own lines too.
+    assert!(w0.contains("/logs?worker=h%3A7%3Aabc%3Aw0"), "{w0}");
     let w1 = row("w1");
     assert!(
         w1.contains("#2") && w1.contains("attempt 1 · running the checks"),
