@@ -477,6 +477,31 @@ fn chart(snapshot: &Snapshot) -> String {
             W - 2
         );
     }
+    // The success rate of each hour that finished tasks, 0–100 % over the chart's height.
+    let rates: Vec<(usize, u64)> = snapshot
+        .hours
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.succeeded + h.failed > 0)
+        .map(|(i, h)| {
+            let rate = h.succeeded * H / (h.succeeded + h.failed);
+            (i * W + (W - 2) / 2, H - rate)
+        })
+        .collect();
+    if !rates.is_empty() {
+        let points: Vec<String> = rates.iter().map(|(x, y)| format!("{x},{y}")).collect();
+        let _ = write!(
+            svg,
+            "<polyline class=\"rate\" id=\"success-rate\" points=\"{}\"><title>success rate per hour</title></polyline>",
+            points.join(" ")
+        );
+        for (x, y) in &rates {
+            let _ = write!(
+                svg,
+                "<circle class=\"rate\" cx=\"{x}\" cy=\"{y}\" r=\"1.5\"/>"
+            );
+        }
+    }
     let _ = write!(
         svg,
         "<text x=\"0\" y=\"{}\">−24 h</text><text x=\"{}\" y=\"{}\">now</text></svg>",

@@ -684,6 +684,11 @@ async fn each_worker_shows_what_its_attempt_is_doing_and_how_its_attempts_ended(
             .unwrap_or_else(|| panic!("{worker}: {overview}"));
         overview[at..].split("</tr>").next().unwrap().to_owned()
     };
+    // The chart: this hour's one landing, and its success rate of 100 % at the top.
+    assert!(
+        overview.contains(r#"id="success-rate" points="281,0""#),
+        "{overview}"
+    );
     let w0 = row("w0");
     assert!(
         w0.contains("idle") && w0.contains("1 landed, 0 not"),
