@@ -435,8 +435,9 @@ async fn a_checkpoint_awaiting_approval_is_shown_with_its_report_and_approved_by
         .await
         .unwrap();
     store.set_paused(true, "checkpoint").await.unwrap();
-    // Written by another process (the daemon): the shared view shows it once it is renewed.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Written by another process (the daemon): the shared view shows it once it is renewed, in
+    // the next two-second tick.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let (_, _, overview) = page(&server, "/").await;
     assert!(
         overview.contains("awaiting checkpoint approval"),
