@@ -131,6 +131,8 @@ pub struct Config {
     pub task_timeout: Duration,
     /// Dashboard and API port (`FLASK_PORT`); 0: any free port.
     pub port: u16,
+    /// A name the dashboard is reached by, accepted in the `Host` header (`public_host`).
+    pub public_host: Option<String>,
     /// Address the dashboard and API listen on.
     pub bind: std::net::IpAddr,
     /// Token every dashboard and API request must carry; never printed.
@@ -343,6 +345,7 @@ impl Config {
                     .map_err(|_| "expected an IP address, such as 127.0.0.1".to_owned())
             })?,
             access_token: Some(raw["access_token"].0.trim().to_owned()).filter(|k| !k.is_empty()),
+            public_host: get("public_host").parse_with(parse_host_name)?,
             tasks_file: Some(raw["tasks_file"].0.trim())
                 .filter(|f| !f.is_empty())
                 .map(PathBuf::from),
@@ -413,6 +416,26 @@ impl Config {
     /// Where the value of `key` came from.
     pub fn source_of(&self, key: &str) -> Option<&Source> {
         self.sources.get(key).map(|(_, source)| source)
+    }
+}
+
+/// `public_host`: a DNS name (letters, digits, `-`, `.`), or empty for none.
+fn parse_host_name(value: &str) -> Result<Option<String>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let fits = value.len() <= 253
+        && value.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if fits {
+        Ok(Some(value.to_ascii_lowercase()))
+    } else {
+        Err("expected a host name such as box.lan (no port, no scheme)".to_owned())
     }
 }
 

@@ -260,6 +260,12 @@ pub const SETTINGS: &[Setting] = &[
         "address the dashboard and the API listen on; one that is not loopback needs access_token",
     )),
     user_only(setting(
+        "public_host",
+        None,
+        "",
+        "a name the dashboard is reached by besides its address and loopback names (box.lan), accepted in the Host header; empty: none",
+    )),
+    user_only(setting(
         "tasks_file",
         None,
         "tasks.yaml",

@@ -302,3 +302,19 @@ fn the_fallbacks_are_backends_each_once_or_none() {
         );
     }
 }
+
+#[test]
+fn the_public_host_is_a_host_name_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = |value: &str| {
+        let mut layers = layers(dir.path());
+        layers.flags = vec![("public_host".into(), value.into(), "-c".into())];
+        Config::load(&layers).map(|config| config.public_host)
+    };
+    assert_eq!(with("").unwrap(), None);
+    assert_eq!(with("Box.LAN").unwrap().as_deref(), Some("box.lan"));
+    for bad in ["box.lan:5000", "http://box.lan", "a..b", "a b"] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(err.contains("public_host"), "{bad}: {err}");
+    }
+}

@@ -4,7 +4,8 @@
 //!   `127.0.0.1`, `[::1]`) or the address it was bound to. A page on another site that rebinds
 //!   its DNS name to 127.0.0.1 sends its own name and gets 403 (as Ollama's CVE-2024-28224).
 //! - **Token.** With an access token set, every route needs it: `Authorization: Bearer` or the
-//!   `nightshift_token` cookie. Without one, the server listens on loopback only ([`bind`]).
+//!   `nightshift_token` cookie, which a browser gets by giving the token to `/login` (the one
+//!   route open without it). Without a token, the server listens on loopback only ([`bind`]).
 //! - **Origin.** A request that changes state (anything but GET, HEAD, OPTIONS) must carry the
 //!   token in its `Authorization` header, or come from this server's own pages (`Origin` equal
 //!   to its own, or `Sec-Fetch-Site: same-origin`), or come from a loopback client that sends
@@ -23,6 +24,11 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 
 use crate::error::ApiError;
+
+/// The page a browser gives the token to, for a cookie: the only route open without it.
+pub(crate) const LOGIN_PATH: &str = "/login";
+/// The cookie that carries the token.
+pub(crate) const TOKEN_COOKIE: &str = "nightshift_token";
 
 /// Shortest access token accepted: a short one could be guessed.
 pub const MIN_TOKEN_CHARS: usize = 16;
@@ -68,8 +74,13 @@ impl Access {
         self.hosts.iter().any(|h| h == name)
     }
 
+    /// Whether a token is required.
+    pub(crate) fn needs_token(&self) -> bool {
+        self.token.is_some()
+    }
+
     /// Whether `given` is the token (compared in constant time).
-    fn is_token(&self, given: Option<&str>) -> bool {
+    pub(crate) fn is_token(&self, given: Option<&str>) -> bool {
         match (&self.token, given) {
             (Some(token), Some(given)) => {
                 token.len() == given.len()
@@ -149,10 +160,11 @@ fn check(access: &Access, request: &Request) -> Result<(), ApiError> {
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim);
     let by_header = access.is_token(bearer);
-    if access.token.is_some() && !by_header && !access.is_token(cookie(headers)) {
+    let login = request.uri().path() == LOGIN_PATH;
+    if access.token.is_some() && !by_header && !login && !access.is_token(cookie(headers)) {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "this server needs its access token: `Authorization: Bearer <token>`",
+            "this server needs its access token: `Authorization: Bearer <token>`, or log in at /login",
         ));
     }
     let safe = matches!(
@@ -203,7 +215,11 @@ fn cookie(headers: &HeaderMap) -> Option<&str> {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix("nightshift_token="))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(TOKEN_COOKIE)
+                .and_then(|rest| rest.strip_prefix('='))
+        })
 }
 
 #[cfg(test)]

@@ -505,7 +505,8 @@ async fn with_a_token_every_route_answers_401_without_it() {
         .await
         .unwrap();
     let paths = every_route();
-    for (method, path) in &paths {
+    // Every route but the login page, where a browser gives the token (tested below).
+    for (method, path) in paths.iter().filter(|(_, path)| path != "/login") {
         for auth in [
             None,
             Some("Bearer wrong-token-of-some-length"),
@@ -533,8 +534,8 @@ async fn with_a_token_every_route_answers_401_without_it() {
     assert!(!server.store.paused().await.unwrap());
 
     // The bearer header opens every route, from anywhere, without an Origin (the status only:
-    // the event stream's body never ends).
-    for (method, path) in &paths {
+    // the event stream's body never ends); the login form wants the token in its body.
+    for (method, path) in paths.iter().filter(|(_, path)| path != "/login") {
         let response = server
             .router
             .clone()
@@ -583,6 +584,64 @@ async fn with_a_token_every_route_answers_401_without_it() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+
+    // A browser logs in: the login page is open, a wrong token gets no cookie, the right one
+    // an HttpOnly, SameSite=Strict cookie that then opens the pages; a login posted from
+    // another site is refused like any other change.
+    let response = server.router.clone().oneshot(get("/login")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let login = |token: &str, origin: &str| {
+        request(Method::POST, "/login")
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("token={token}")))
+            .unwrap()
+    };
+    let own = "http://127.0.0.1:5000";
+    let wrong = server
+        .router
+        .clone()
+        .oneshot(login("not-the-token-at-all", own))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.headers().get(header::SET_COOKIE).is_none());
+    let foreign = server
+        .router
+        .clone()
+        .oneshot(login(TOKEN, "http://evil.example"))
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    assert!(foreign.headers().get(header::SET_COOKIE).is_none());
+    let right = server
+        .router
+        .clone()
+        .oneshot(login(TOKEN, own))
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::SEE_OTHER);
+    let set = right.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        set,
+        format!("nightshift_token={TOKEN}; Path=/; HttpOnly; SameSite=Strict")
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let page = server
+        .router
+        .clone()
+        .oneshot(
+            request(Method::GET, "/tasks")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
 }
 
 #[tokio::test]

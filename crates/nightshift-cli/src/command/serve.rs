@@ -72,14 +72,14 @@ impl Cmd {
         let addr = listener.local_addr()?;
         tracing::info!("dashboard and API on http://{addr}");
         let shutdown = CancellationToken::new();
-        let web = Web::new(
-            store.clone(),
-            Access::new(addr, config.access_token.clone()),
-            config.max_retries,
-        )
-        .stopping_on(shutdown.clone())
-        .with_repo(Repo::open(&ctx.repo, &config.branch, &queue).await?)
-        .with_layers(ctx.layers().clone());
+        let mut access = Access::new(addr, config.access_token.clone());
+        if let Some(host) = &config.public_host {
+            access = access.with_host(host);
+        }
+        let web = Web::new(store.clone(), access, config.max_retries)
+            .stopping_on(shutdown.clone())
+            .with_repo(Repo::open(&ctx.repo, &config.branch, &queue).await?)
+            .with_layers(ctx.layers().clone());
         // Follows the settings in force: the API, the pages and the tasks file queue with it.
         let max_retries = web.max_retries();
         let web = nightshift_web::app(web);

@@ -77,6 +77,8 @@ pub(crate) fn table<S: Store>() -> Vec<(Method, &'static str, MethodRouter<Web<S
         (Method::GET, "/checkpoint", get(checkpoint::<S>)),
         (Method::GET, "/static/{file}", get(crate::assets::asset)),
         (Method::GET, "/metrics", get(crate::metrics::metrics::<S>)),
+        (Method::GET, crate::access::LOGIN_PATH, get(login_page::<S>)),
+        (Method::POST, crate::access::LOGIN_PATH, post(login::<S>)),
     ]
 }
 
@@ -722,4 +724,63 @@ pub(crate) async fn record<S: Store>(store: &S, message: String) -> Result<(), S
             message,
         })
         .await
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    message: Option<String>,
+}
+
+async fn login_page<S: Store>(State(web): State<Web<S>>) -> Response {
+    if !web.access.needs_token() {
+        return Redirect::to("/").into_response();
+    }
+    render(&LoginPage { message: None })
+}
+
+/// The login form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct LoginForm {
+    token: String,
+}
+
+/// The token, checked, in an `HttpOnly`, `SameSite=Strict` cookie for this server alone.
+async fn login<S: Store>(
+    State(web): State<Web<S>>,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let token = form.map(|Form(f)| f.token).unwrap_or_default();
+    if !web.access.needs_token() {
+        return Redirect::to("/").into_response();
+    }
+    if !web.access.is_token(Some(&token)) {
+        let mut page = render(&LoginPage {
+            message: Some("That is not this server's access token.".to_owned()),
+        });
+        *page.status_mut() = StatusCode::UNAUTHORIZED;
+        return page;
+    }
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict",
+        crate::access::TOKEN_COOKIE
+    );
+    // A cookie's value: visible ASCII but for `"`, `,`, `;` and `\`.
+    let carried = token
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b',' | b';' | b'\\'));
+    match axum::http::HeaderValue::from_str(&cookie) {
+        Ok(value) if carried => {
+            let mut response = Redirect::to("/").into_response();
+            response
+                .headers_mut()
+                .insert(axum::http::header::SET_COOKIE, value);
+            response
+        }
+        _ => PageError::bad(
+            "this token has characters a cookie cannot carry: send it as `Authorization: Bearer`",
+        )
+        .into_response(),
+    }
 }
