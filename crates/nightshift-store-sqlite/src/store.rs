@@ -834,7 +834,8 @@ impl EventLog for SqliteStore {
         const WHERE: &str = "(?1 IS NULL OR task_id = ?1) AND id > ?2 AND (?4 IS NULL OR id < ?4)
                AND (?5 IS NULL OR worker = ?5 OR substr(worker, -length(?5) - 1) = ':' || ?5)
                AND (?6 IS NULL OR level IN (SELECT value FROM json_each(?6)))
-               AND (?7 IS NULL OR instr(lower(message), lower(?7)) > 0)";
+               AND (?7 IS NULL OR instr(lower(message), lower(?7)) > 0)
+               AND (?8 IS NULL OR event IN (SELECT value FROM json_each(?8)))";
         let sql = if query.after_id.is_some() {
             format!("SELECT * FROM execution_logs WHERE {WHERE} ORDER BY id ASC LIMIT ?3")
         } else {
@@ -863,6 +864,12 @@ impl EventLog for SqliteStore {
                 serde_json::to_string(&levels).unwrap_or_default()
             }))
             .bind(query.text.as_deref().filter(|t| !t.is_empty()))
+            .bind(
+                query
+                    .events
+                    .as_ref()
+                    .map(|events| serde_json::to_string(events).unwrap_or_default()),
+            )
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;

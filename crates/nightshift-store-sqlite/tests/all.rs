@@ -231,6 +231,7 @@ async fn released_attempts_are_not_counted_and_exhausted_ones_fail_on_recovery()
             worker: None,
             min_level: None,
             text: None,
+            events: None,
             limit: 100,
         })
         .await
@@ -326,6 +327,7 @@ async fn a_row_that_does_not_decode_is_quarantined_and_the_queue_goes_on() {
             worker: None,
             min_level: None,
             text: None,
+            events: None,
             limit: 10,
         })
         .await
@@ -495,6 +497,7 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
                     worker: None,
                     min_level: None,
                     text: None,
+                    events: None,
                     limit: 4,
                 })
                 .await
@@ -516,6 +519,7 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
                 worker: None,
                 min_level: None,
                 text: None,
+                events: None,
                 limit: 4,
             })
             .await
@@ -537,6 +541,7 @@ async fn a_cursor_pages_forward_through_every_log_line_and_no_cursor_gives_the_t
             worker: None,
             min_level: None,
             text: None,
+            events: None,
             limit: 3,
         })
         .await

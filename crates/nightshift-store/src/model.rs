@@ -381,6 +381,8 @@ pub struct LogQuery {
     pub min_level: Option<LogLevel>,
     /// Only lines whose message contains this, ignoring ASCII case.
     pub text: Option<String>,
+    /// Only lines of these kinds (`transition`, `model`, `check`, `git`, `paused`, …).
+    pub events: Option<Vec<String>>,
     /// At most this many, oldest first: after `after_id` the oldest past it (a follower pages
     /// forward through every line), without it the newest (a tail).
     pub limit: u32,

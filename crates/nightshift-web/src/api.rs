@@ -12,7 +12,7 @@
 //! | `GET /api/settings`, `POST /api/settings` | the settings the dashboard may change; a change is checked by the configuration's rules, `dry_run` shows it without applying it |
 //! | `POST /api/settings/workers` | the worker count, applied live |
 //! | `GET /api/openapi.json` | this table as an OpenAPI 3.1 document |
-//! | `GET /api/events?task=&worker=&level=&text=&after=` | the execution log as server-sent events, resumable by `Last-Event-ID` ([`crate::events`]) |
+//! | `GET /api/events?topics=&task=&worker=&level=&text=&after=` | the execution log as server-sent events, resumable by `Last-Event-ID` ([`crate::events`]) |
 
 use axum::Json;
 use axum::Router;
@@ -127,7 +127,7 @@ fn table<S: Store>() -> Vec<Route<S>> {
         route(
             Method::GET,
             "/events",
-            "The execution log as server-sent events; filters task, worker, level, text, after; resumable by Last-Event-ID",
+            "The execution log as server-sent events; topics (kinds of line) and filters task, worker, level, text, after; resumable by Last-Event-ID",
             get(crate::events::events::<S>),
         ),
         route(

@@ -4,9 +4,11 @@
 //! a restart of the daemon too, since the cursor is the database's own. Without one, the
 //! stream starts with what happens next (`?after=0`: from the first line).
 //!
-//! Filters, as query parameters: `task` (one task's lines), `worker` (the lines of the attempts
-//! one worker ran: `host:pid:w2`, or `w2` in any daemon), `level` (that level and above),
-//! `text` (lines containing it, any case). Each client follows the store's change feed, so a
+//! Topics and filters, as query parameters: `topics` (the kinds of line to send, comma-separated:
+//! `transition` for tasks changing status, `model`, `check`, `git`, `paused`, `resumed`,
+//! `checkpoint`, …; all by default), `task` (one task's lines), `worker` (the lines of the
+//! attempts one worker ran: `host:pid:instance:w2`, or `w2` in any daemon), `level` (that level
+//! and above), `text` (lines containing it, any case). Each client follows the store's change feed, so a
 //! line arrives as soon as any process writes it. The store applies the filters, so a stream
 //! reads only the lines it sends.
 
@@ -37,6 +39,8 @@ pub(crate) struct EventQuery {
     #[serde(default)]
     task: Option<TaskId>,
     #[serde(default)]
+    topics: Option<String>,
+    #[serde(default)]
     worker: Option<String>,
     #[serde(default)]
     level: Option<String>,
@@ -48,6 +52,7 @@ pub(crate) struct EventQuery {
 
 /// What one client is sent.
 struct Filter {
+    topics: Option<Vec<String>>,
     task: Option<TaskId>,
     worker: Option<String>,
     /// Lowest level sent.
@@ -107,6 +112,7 @@ pub(crate) async fn events<S: Store>(
         feed: web.store.subscribe().ok(),
         store: web.store.clone(),
         filter: Filter {
+            topics: topics(query.topics.as_deref()).map_err(ApiError::bad)?,
             task: query.task,
             worker: worker_filter(query.worker).map_err(ApiError::bad)?,
             level,
@@ -145,6 +151,7 @@ impl<S: Store> Follower<S> {
             worker: self.filter.worker.clone(),
             min_level: Some(self.filter.level),
             text: self.filter.text.clone(),
+            events: self.filter.topics.clone(),
             limit: PAGE,
         };
         match self.store.logs(&query).await {
@@ -173,6 +180,32 @@ impl<S: Store> Follower<S> {
             () = self.shutdown.cancelled() => {}
         }
     }
+}
+
+/// The topics asked for: kinds of log line, comma-separated (blank: every kind).
+fn topics(given: Option<&str>) -> Result<Option<Vec<String>>, String> {
+    let Some(given) = given.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    given
+        .split(',')
+        .map(|topic| {
+            let topic = topic.trim();
+            let fits = !topic.is_empty()
+                && topic.len() <= 40
+                && topic
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-');
+            if fits {
+                Ok(topic.to_owned())
+            } else {
+                Err(format!(
+                    "topic {topic:?} is not a kind of log line (transition, model, check, git, …)"
+                ))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// A worker filter as given (blank: none), checked to be a worker's name: letters, digits and

@@ -813,6 +813,22 @@ async fn the_log_streams_as_events_and_last_event_id_resumes_exactly_after_it() 
         let mut of_worker = open(uri, None).await.unwrap().into_body();
         assert_eq!(event_ids(&mut of_worker, 2).await, [8, 9], "{uri}");
     }
+    // By topic: the task's transitions (queued, claimed), not the other lines.
+    let mut transitions = open("/api/events?topics=transition&after=0", None)
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(event_ids(&mut transitions, 2).await, [7, 8]);
+    store
+        .log(log_line(LogLevel::Info, "line 10 is no transition"))
+        .await
+        .unwrap();
+    store.set_paused(true, "test").await.unwrap();
+    let mut two = open("/api/events?topics=test,paused&after=8", None)
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(event_ids(&mut two, 3).await, [9, 10, 11]);
 
     // Bad filters are refused; a stopping server ends every stream.
     for (uri, last) in [
@@ -820,6 +836,7 @@ async fn the_log_streams_as_events_and_last_event_id_resumes_exactly_after_it() 
         ("/api/events", Some("abc")),
         ("/api/events?host=1", None),
         ("/api/events?worker=%3Cscript%3E", None),
+        ("/api/events?topics=log,%3Cb%3E", None),
     ] {
         let response = open(uri, last).await.unwrap();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{uri} {last:?}");

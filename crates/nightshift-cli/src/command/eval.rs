@@ -365,6 +365,7 @@ async fn run_task(
             worker: None,
             min_level: None,
             text: None,
+            events: None,
             limit: TASK_LOG_LINES,
         })
         .await?;

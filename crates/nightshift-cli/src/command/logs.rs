@@ -97,6 +97,7 @@ impl Cmd {
             worker: self.worker.clone(),
             min_level: self.level,
             text: None,
+            events: None,
             limit: self.lines,
         };
         let mut feed = if self.follow {

@@ -111,6 +111,7 @@ impl Cmd {
                         worker: None,
                         min_level: None,
                         text: None,
+                        events: None,
                         limit: 500,
                     })
                     .await?;

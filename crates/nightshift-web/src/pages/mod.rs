@@ -606,6 +606,7 @@ async fn logs<S: Store>(
             worker: worker.clone(),
             min_level: Some(level),
             text: Some(text.clone()).filter(|t| !t.is_empty()),
+            events: None,
             limit: PAGE_LINES,
         })
         .await?;
