@@ -1020,3 +1020,95 @@ async fn settings_are_read_checked_shown_before_they_apply_and_changed_once_thro
         Some("")
     );
 }
+
+#[tokio::test]
+async fn status_names_what_needs_attention_and_the_checkpoint_reads_back() {
+    use nightshift_store::{
+        AttemptEnd, CHECKPOINT_KEY, CHECKPOINT_REPORT_KEY, CommitLog, CommitRecord, NewTask,
+        PRESENCE_KEY, SystemState, TaskQueue, now_ms,
+    };
+    let server = server(None, "127.0.0.1:40000").await;
+    let store = &server.store;
+    let tasks = ["lands", "waits"]
+        .iter()
+        .map(|t| NewTask::new(t, 5, Value::Null, "test", 1).unwrap())
+        .collect();
+    store.enqueue(tasks).await.unwrap();
+    let lease = std::time::Duration::from_secs(60);
+    // A commit that landed eleven minutes ago and was never pushed, with auto-push on.
+    let claim = store.claim("h:7:abc:w0", lease).await.unwrap().unwrap();
+    let commit = CommitRecord {
+        task_id: claim.task.id,
+        sha: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        branch: "main".to_owned(),
+        subject: "lands".to_owned(),
+        files: vec!["a.py".to_owned()],
+        created_at_ms: now_ms() - 11 * 60_000,
+        pushed: false,
+    };
+    store
+        .record_commit_and_succeed(&claim.lease, &commit, "landed".to_owned())
+        .await
+        .unwrap();
+    // A task parked on a model's rate limit.
+    let claim = store.claim("h:7:abc:w0", lease).await.unwrap().unwrap();
+    store
+        .finish(
+            &claim.lease,
+            AttemptEnd::Parked {
+                reason: "429".to_owned(),
+                run_after_ms: now_ms() + 60_000,
+                rate_limited: true,
+            },
+        )
+        .await
+        .unwrap();
+    let presence = json!({
+        "host": "h", "pid": 7, "instance": "abc", "workers": 1, "configured_workers": 1,
+        "started_at_ms": now_ms(), "seen_at_ms": now_ms(), "auto_push": true,
+        "sandbox_confined": true,
+    });
+    store
+        .put_state(PRESENCE_KEY, &presence.to_string())
+        .await
+        .unwrap();
+    let (status, state) = server.send(get("/api/status")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(state["state"], "running");
+    assert_eq!(state["workers"], 1);
+    let attention: Vec<&str> = state["needs_attention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        attention,
+        [
+            "1 task(s) wait on a model's rate limit.",
+            "1 commit(s) have not been pushed for over 10 minutes.",
+        ]
+    );
+
+    // The checkpoint schedule and report, as the daemon keeps them.
+    let (_, empty) = server.send(get("/api/checkpoint")).await;
+    assert_eq!(empty, json!({"schedule": null, "report": null}));
+    let schedule = json!({
+        "since_ms": 1_767_225_600_000_i64,
+        "awaiting": {"period": {"from_ms": 1_767_225_600_000_i64, "to_ms": 1_767_830_400_000_i64},
+                     "path": "/data/reports/checkpoint-2026-01-08.md"},
+    });
+    store
+        .put_state(CHECKPOINT_KEY, &schedule.to_string())
+        .await
+        .unwrap();
+    store
+        .put_state(CHECKPOINT_REPORT_KEY, "# nightshift report")
+        .await
+        .unwrap();
+    let (_, shown) = server.send(get("/api/checkpoint")).await;
+    assert_eq!(
+        shown,
+        json!({"schedule": schedule, "report": "# nightshift report"})
+    );
+}
