@@ -62,17 +62,16 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         n: u32,
     ) -> Result<Vec<(Completion, String)>, AttemptError> {
         let purpose_name = purpose.as_str();
-        // The whole request, so `tasks show --full` can replay what the model saw.
+        // The whole request as sent — instructions, worked example and all — so the task page
+        // and `tasks show --full` show exactly what the model saw.
         let shown: Vec<String> = messages
             .iter()
-            .skip_while(|m| m.role != nightshift_model::Role::User)
-            .skip(2) // the worked example's turn and reply
-            .map(|m| m.content.clone())
+            .map(|m| format!("--- {} ---\n{}", m.role.as_str(), m.content))
             .collect();
         self.log(
             LogLevel::Debug,
             "prompt",
-            format!("{purpose_name} request:\n{}", shown.join("\n\n")),
+            format!("{purpose_name} request:\n{}", shown.join("\n")),
         )
         .await;
         let (temperature, seed) = sampling(self.attempt, round);

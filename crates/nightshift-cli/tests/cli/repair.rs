@@ -84,7 +84,9 @@ fn a_syntax_error_goes_back_to_the_model_and_a_failing_test_gets_a_fresh_answer(
     let round_2 = &full[full.find("round 2 of 4: repair").unwrap()..];
     let round_2 = &round_2[..round_2.find("round 3 of 4").unwrap()];
     for part in [
-        "repair request:",      // the prompt,
+        "repair request:",      // the prompt as sent:
+        "--- system ---",       // its instructions,
+        "--- user ---",         // the turns of the worked example and the request,
         "calc.py:1:",           // with the syntax error it shows,
         "return a - b",         // the reply,
         "wrote calc.py",        // the edit,
