@@ -214,11 +214,7 @@ async fn add_task<S: Store>(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let body = body.map_err(|err| ApiError::new(err.status(), err.body_text()))?;
-    let kind = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase());
+    let kind = content_type(&headers);
     let (description, priority, metadata) = match kind.as_deref() {
         Some("application/json") => {
             let body: TaskBody = serde_json::from_slice(&body)
@@ -432,6 +428,16 @@ async fn resume<S: Store>(State(web): State<Web<S>>) -> Result<Json<Value>, ApiE
     Ok(Json(json!({ "paused": false })))
 }
 
+/// The media type a request says its body is (`application/json`), lower case, without
+/// parameters.
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase())
+}
+
 /// A JSON body, from a request that says it sends JSON.
 fn json_body<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
@@ -439,11 +445,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
     shape: &str,
 ) -> Result<T, ApiError> {
     let body = body.map_err(|err| ApiError::new(err.status(), err.body_text()))?;
-    let kind = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase());
+    let kind = content_type(headers);
     if kind.as_deref() != Some("application/json") {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -94,6 +94,35 @@ impl Server {
     }
 }
 
+/// Queues `texts` (no retries), then lets worker `owner` claim the first and land it with a
+/// commit made at `landed_at_ms`.
+async fn one_landed(store: &SqliteStore, texts: &[&str], owner: &str, landed_at_ms: i64) {
+    use nightshift_store::{CommitLog, CommitRecord, NewTask, TaskQueue};
+    let tasks = texts
+        .iter()
+        .map(|t| NewTask::new(t, 5, Value::Null, "test", 0).unwrap())
+        .collect();
+    store.enqueue(tasks).await.unwrap();
+    let claim = store
+        .claim(owner, std::time::Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    let commit = CommitRecord {
+        task_id: claim.task.id,
+        sha: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        branch: "main".to_owned(),
+        subject: texts[0].to_owned(),
+        files: vec!["a.py".to_owned()],
+        created_at_ms: landed_at_ms,
+        pushed: false,
+    };
+    store
+        .record_commit_and_succeed(&claim.lease, &commit, "landed".to_owned())
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn tasks_are_queued_read_cancelled_and_retried_and_the_agent_paused() {
     let server = server(None, "127.0.0.1:40000").await;
@@ -1024,32 +1053,20 @@ async fn settings_are_read_checked_shown_before_they_apply_and_changed_once_thro
 #[tokio::test]
 async fn status_names_what_needs_attention_and_the_checkpoint_reads_back() {
     use nightshift_store::{
-        AttemptEnd, CHECKPOINT_KEY, CHECKPOINT_REPORT_KEY, CommitLog, CommitRecord, NewTask,
-        PRESENCE_KEY, SystemState, TaskQueue, now_ms,
+        AttemptEnd, CHECKPOINT_KEY, CHECKPOINT_REPORT_KEY, PRESENCE_KEY, SystemState, TaskQueue,
+        now_ms,
     };
     let server = server(None, "127.0.0.1:40000").await;
     let store = &server.store;
-    let tasks = ["lands", "waits"]
-        .iter()
-        .map(|t| NewTask::new(t, 5, Value::Null, "test", 1).unwrap())
-        .collect();
-    store.enqueue(tasks).await.unwrap();
-    let lease = std::time::Duration::from_secs(60);
     // A commit that landed eleven minutes ago and was never pushed, with auto-push on.
-    let claim = store.claim("h:7:abc:w0", lease).await.unwrap().unwrap();
-    let commit = CommitRecord {
-        task_id: claim.task.id,
-        sha: "0123456789abcdef0123456789abcdef01234567".to_owned(),
-        branch: "main".to_owned(),
-        subject: "lands".to_owned(),
-        files: vec!["a.py".to_owned()],
-        created_at_ms: now_ms() - 11 * 60_000,
-        pushed: false,
-    };
-    store
-        .record_commit_and_succeed(&claim.lease, &commit, "landed".to_owned())
-        .await
-        .unwrap();
+    one_landed(
+        store,
+        &["lands", "waits"],
+        "h:7:abc:w0",
+        now_ms() - 11 * 60_000,
+    )
+    .await;
+    let lease = std::time::Duration::from_secs(60);
     // A task parked on a model's rate limit.
     let claim = store.claim("h:7:abc:w0", lease).await.unwrap().unwrap();
     store

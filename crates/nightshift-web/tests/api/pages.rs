@@ -637,27 +637,9 @@ async fn settings_are_checked_by_the_files_rules_reviewed_then_applied_and_recor
 async fn each_worker_shows_what_its_attempt_is_doing_and_how_its_attempts_ended() {
     let server = server(None, "127.0.0.1:40000").await;
     let store = &server.store;
-    let tasks = ["first", "second"]
-        .iter()
-        .map(|text| NewTask::new(text, 5, Value::Null, "test", 0).unwrap())
-        .collect();
-    store.enqueue(tasks).await.unwrap();
-    let lease = std::time::Duration::from_secs(60);
     // Worker 0 of this daemon landed one; worker 1 is running the checks of the other.
-    let claim = store.claim("h:7:abc:w0", lease).await.unwrap().unwrap();
-    let commit = CommitRecord {
-        task_id: claim.task.id,
-        sha: "0123456789abcdef0123456789abcdef01234567".to_owned(),
-        branch: "main".to_owned(),
-        subject: "first".to_owned(),
-        files: vec!["a.py".to_owned()],
-        created_at_ms: now_ms(),
-        pushed: false,
-    };
-    store
-        .record_commit_and_succeed(&claim.lease, &commit, "landed".to_owned())
-        .await
-        .unwrap();
+    super::one_landed(store, &["first", "second"], "h:7:abc:w0", now_ms()).await;
+    let lease = std::time::Duration::from_secs(60);
     let claim = store.claim("h:7:abc:w1", lease).await.unwrap().unwrap();
     store
         .log(NewLogEntry {
