@@ -123,6 +123,26 @@ async fn one_landed(store: &SqliteStore, texts: &[&str], owner: &str, landed_at_
         .unwrap();
 }
 
+/// Stores a checkpoint awaiting approval (the week from 2026-01-01) and its report, as the
+/// daemon keeps them; the schedule stored.
+async fn awaiting_checkpoint(store: &SqliteStore, report: &str) -> Value {
+    use nightshift_store::{CHECKPOINT_KEY, CHECKPOINT_REPORT_KEY, SystemState};
+    let schedule = json!({
+        "since_ms": 1_767_225_600_000_i64,
+        "awaiting": {"period": {"from_ms": 1_767_225_600_000_i64, "to_ms": 1_767_830_400_000_i64},
+                     "path": "/data/reports/checkpoint-2026-01-08.md"},
+    });
+    store
+        .put_state(CHECKPOINT_KEY, &schedule.to_string())
+        .await
+        .unwrap();
+    store
+        .put_state(CHECKPOINT_REPORT_KEY, report)
+        .await
+        .unwrap();
+    schedule
+}
+
 #[tokio::test]
 async fn tasks_are_queued_read_cancelled_and_retried_and_the_agent_paused() {
     let server = server(None, "127.0.0.1:40000").await;
@@ -1052,10 +1072,7 @@ async fn settings_are_read_checked_shown_before_they_apply_and_changed_once_thro
 
 #[tokio::test]
 async fn status_names_what_needs_attention_and_the_checkpoint_reads_back() {
-    use nightshift_store::{
-        AttemptEnd, CHECKPOINT_KEY, CHECKPOINT_REPORT_KEY, PRESENCE_KEY, SystemState, TaskQueue,
-        now_ms,
-    };
+    use nightshift_store::{AttemptEnd, PRESENCE_KEY, SystemState, TaskQueue, now_ms};
     let server = server(None, "127.0.0.1:40000").await;
     let store = &server.store;
     // A commit that landed eleven minutes ago and was never pushed, with auto-push on.
@@ -1110,19 +1127,7 @@ async fn status_names_what_needs_attention_and_the_checkpoint_reads_back() {
     // The checkpoint schedule and report, as the daemon keeps them.
     let (_, empty) = server.send(get("/api/checkpoint")).await;
     assert_eq!(empty, json!({"schedule": null, "report": null}));
-    let schedule = json!({
-        "since_ms": 1_767_225_600_000_i64,
-        "awaiting": {"period": {"from_ms": 1_767_225_600_000_i64, "to_ms": 1_767_830_400_000_i64},
-                     "path": "/data/reports/checkpoint-2026-01-08.md"},
-    });
-    store
-        .put_state(CHECKPOINT_KEY, &schedule.to_string())
-        .await
-        .unwrap();
-    store
-        .put_state(CHECKPOINT_REPORT_KEY, "# nightshift report")
-        .await
-        .unwrap();
+    let schedule = awaiting_checkpoint(store, "# nightshift report").await;
     let (_, shown) = server.send(get("/api/checkpoint")).await;
     assert_eq!(
         shown,

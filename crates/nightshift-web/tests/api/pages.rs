@@ -418,22 +418,7 @@ async fn a_checkpoint_awaiting_approval_is_shown_with_its_report_and_approved_by
         page_before.contains("No checkpoint has written a report yet"),
         "{page_before}"
     );
-    let checkpoint = json!({
-        "since_ms": 1_767_225_600_000_i64,
-        "awaiting": {"period": {"from_ms": 1_767_225_600_000_i64, "to_ms": 1_767_830_400_000_i64},
-                     "path": "/data/reports/checkpoint-2026-01-08.md"},
-    });
-    store
-        .put_state(CHECKPOINT_KEY, &checkpoint.to_string())
-        .await
-        .unwrap();
-    store
-        .put_state(
-            CHECKPOINT_REPORT_KEY,
-            "# nightshift report\n\n- Tasks finished: 4",
-        )
-        .await
-        .unwrap();
+    super::awaiting_checkpoint(store, "# nightshift report\n\n- Tasks finished: 4").await;
     store.set_paused(true, "checkpoint").await.unwrap();
     // Written by another process (the daemon): the shared view shows it once it is renewed, in
     // the next two-second tick.
