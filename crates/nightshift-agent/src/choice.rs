@@ -8,7 +8,8 @@
 //! written.
 //!
 //! Where no behaviour can be observed (a language the observer does not run), the test written
-//! for the task is a gate like the project's tests, and the first answer it passes on is taken.
+//! for the task is a gate like the project's tests, and the first answer it passes on is taken,
+//! once a second answer passes it too and it fails on the code as it was.
 
 use nightshift_lang::{mentions, reroot_integration_test, stated_examples};
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
@@ -303,7 +304,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
     /// Where nothing can be observed: the first of `passed` that the test written for the task
     /// passes on (the test a gate, whole), once as many answers as must agree
     /// ([`Self::agreement`]) pass it — one answer that only the model's own test speaks for is
-    /// not vouched for. With no such test, the first of `passed`.
+    /// not vouched for — and only if that test fails on the code as the attempt found it
+    /// ([`Self::holds_before`]). With no such test, the first of `passed`.
     async fn first_passing(
         &self,
         passed: Vec<Candidate>,
@@ -356,6 +358,16 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 None => failure.unwrap_or(AttemptError::NoChange),
             });
         }
+        if self.holds_before(&test, work).await? {
+            self.put_back(&with_test(&passed[0].files, &test), work)
+                .await?;
+            return Err(AttemptError::Unvouched(format!(
+                "{} passes on the code as it was too: it shows nothing the answers changed, so \
+                 it cannot speak for them. A test for the task must fail before the change and \
+                 pass after it",
+                test.0
+            )));
+        }
         let (candidate, ran) = passing.swap_remove(0);
         self.log(
             LogLevel::Info,
@@ -373,6 +385,31 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         checks.push("generated-test");
         with_checks(&mut checks, ran);
         Ok(checks)
+    }
+
+    /// Whether the project's tests and `test` all pass on the code as the attempt found it: a
+    /// test that holds there as well as on an answer shows no effect of the answer (the rule
+    /// [`select`] applies call by call where behaviour is observed).
+    async fn holds_before(
+        &self,
+        test: &(String, String),
+        work: &mut Work,
+    ) -> Result<bool, AttemptError> {
+        self.put_back(std::slice::from_ref(test), work).await?;
+        self.log(
+            LogLevel::Info,
+            "select",
+            format!(
+                "running {} on the code as it was: it must fail there to speak for a change",
+                test.0
+            ),
+        )
+        .await;
+        match self.run_tests(work).await {
+            Ok(_) => Ok(true),
+            Err(AttemptError::Tests(_)) => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 
     /// How many answers must behave alike for one of them to land: two where several were

@@ -69,6 +69,10 @@ pub(crate) struct Cmd {
     /// with `--samples`), for a mean and a range.
     #[arg(long, default_value_t = 1)]
     seeds: u32,
+    /// The first of the seeds (`--first-seed 2 --seeds 2` runs seeds 2 and 3): a further seed
+    /// of an earlier run, on its own.
+    #[arg(long, default_value_t = 1, value_name = "SEED")]
+    first_seed: u32,
     /// With `--samples`: the first prompt as an attempt sends it (`full`), or only the format's
     /// instructions, the files the task names and the task (`minimal`).
     #[arg(long, value_enum, default_value = "full")]
@@ -135,6 +139,12 @@ struct Report<'a> {
 }
 
 impl Cmd {
+    /// The seeds to run, in order.
+    fn seed_range(&self) -> std::ops::RangeInclusive<u32> {
+        let first = self.first_seed.max(1);
+        first..=first.saturating_add(self.seeds.max(1) - 1)
+    }
+
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
         let tasks = load_suite(&self.suite, self.only.as_deref())?;
         anyhow::ensure!(
@@ -159,7 +169,7 @@ impl Cmd {
         let check_timeout = Duration::from_secs(self.check_timeout);
         if let Some(k) = self.samples {
             let k = k.max(1);
-            let seeds: Vec<u32> = (1..=self.seeds.max(1)).collect();
+            let seeds: Vec<u32> = self.seed_range().collect();
             let mut sampled = Vec::new();
             for &seed in &seeds {
                 let shape = (k, seed, self.prompt);
@@ -195,7 +205,7 @@ impl Cmd {
             return Ok(());
         }
         let mut outcomes: Vec<Outcome> = Vec::new();
-        for seed in 1..=self.seeds.max(1) {
+        for seed in self.seed_range() {
             let mut config = ctx.config.clone();
             config.seed = seed;
             let config = &config;

@@ -254,3 +254,60 @@ fn two_answers_that_pass_the_test_written_for_the_task_vouch_for_each_other() {
         "{logs}"
     );
 }
+
+/// A bug report on a JavaScript module whose test, written for the task, passes on the code as
+/// it was: two answers passing it vouch for nothing, since the test does not show the bug.
+const WORDS: &[(&str, &str)] = &[
+    (
+        "package.json",
+        "{\"name\": \"w\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
+    ),
+    (
+        "words.js",
+        "export const words = (s) => s.split(' ').length;\n",
+    ),
+];
+const WORDS_TASK: &str = "words(s) in words.js counts one word for an empty text, and one more \
+                          for every extra space. A word is anything between whitespace.";
+const WORDS_FIXED: &str = "```javascript words.js\nexport const words = (s) => s.split(/\\s+/).filter(Boolean).length;\n```";
+const WORDS_FIXED_TOO: &str =
+    "```javascript words.js\nexport const words = (s) => (s.match(/\\S+/g) || []).length;\n```";
+
+fn words_test(asserts: &str) -> String {
+    format!(
+        "```javascript words.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport {{ words }} from './words.js';\n\ntest('words', () => {{\n{asserts}}});\n```"
+    )
+}
+
+#[test]
+fn a_test_that_passes_on_the_code_as_it_was_vouches_for_no_change() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(WORDS, "words");
+    let blind = words_test("  assert.equal(words('a b'), 2);\n");
+    let task = choose_among(
+        &mut repo,
+        &[WORDS_FIXED, WORDS_FIXED_TOO],
+        &blind,
+        WORDS_TASK,
+    );
+    assert_eq!(task["status"], "failed", "{task:#}");
+    let error = task["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("passes on the code as it was too"),
+        "{error}"
+    );
+    assert!(repo.commits_of(1).is_empty());
+
+    // The same answers, with a test that shows the bug, land.
+    let mut repo = TestRepo::new();
+    repo.user_commit(WORDS, "words");
+    let showing = words_test("  assert.equal(words(''), 0);\n  assert.equal(words('a  b '), 2);\n");
+    let task = choose_among(
+        &mut repo,
+        &[WORDS_FIXED, WORDS_FIXED_TOO],
+        &showing,
+        WORDS_TASK,
+    );
+    assert_eq!(task["status"], "succeeded", "{task:#}");
+    assert!(git_out(repo.path(), &["show", "main:words.js"]).contains("filter(Boolean)"));
+}
