@@ -279,17 +279,17 @@ fn words_test(asserts: &str) -> String {
     )
 }
 
-#[test]
-fn a_test_that_passes_on_the_code_as_it_was_vouches_for_no_change() {
+/// The two right answers to the words task, with `test` written for it.
+fn words_fixed_with(test: &str) -> (TestRepo, serde_json::Value) {
     let mut repo = TestRepo::new();
     repo.user_commit(WORDS, "words");
-    let blind = words_test("  assert.equal(words('a b'), 2);\n");
-    let task = choose_among(
-        &mut repo,
-        &[WORDS_FIXED, WORDS_FIXED_TOO],
-        &blind,
-        WORDS_TASK,
-    );
+    let task = choose_among(&mut repo, &[WORDS_FIXED, WORDS_FIXED_TOO], test, WORDS_TASK);
+    (repo, task)
+}
+
+#[test]
+fn a_test_that_passes_on_the_code_as_it_was_vouches_for_no_change() {
+    let (repo, task) = words_fixed_with(&words_test("  assert.equal(words('a b'), 2);\n"));
     assert_eq!(task["status"], "failed", "{task:#}");
     let error = task["last_error"].as_str().unwrap_or_default();
     assert!(
@@ -299,15 +299,9 @@ fn a_test_that_passes_on_the_code_as_it_was_vouches_for_no_change() {
     assert!(repo.commits_of(1).is_empty());
 
     // The same answers, with a test that shows the bug, land.
-    let mut repo = TestRepo::new();
-    repo.user_commit(WORDS, "words");
-    let showing = words_test("  assert.equal(words(''), 0);\n  assert.equal(words('a  b '), 2);\n");
-    let task = choose_among(
-        &mut repo,
-        &[WORDS_FIXED, WORDS_FIXED_TOO],
-        &showing,
-        WORDS_TASK,
-    );
+    let (repo, task) = words_fixed_with(&words_test(
+        "  assert.equal(words(''), 0);\n  assert.equal(words('a  b '), 2);\n",
+    ));
     assert_eq!(task["status"], "succeeded", "{task:#}");
     assert!(git_out(repo.path(), &["show", "main:words.js"]).contains("filter(Boolean)"));
 }
