@@ -45,6 +45,16 @@ fn choose_among(
     tasks[0].clone()
 }
 
+/// Asserts that `task` failed with every one of `reasons` in its last error, and landed nothing.
+fn refused(repo: &TestRepo, task: &serde_json::Value, reasons: &[&str]) {
+    assert_eq!(task["status"], "failed", "{task:#}");
+    let error = task["last_error"].as_str().unwrap_or_default();
+    for reason in reasons {
+        assert!(error.contains(reason), "{reason:?} not in: {error}");
+    }
+    assert!(repo.commits_of(1).is_empty());
+}
+
 const ADD_TASK: &str = "Create calc.py with a function add(a, b) that returns the sum of a and b.";
 
 #[test]
@@ -120,13 +130,14 @@ fn without_a_check_that_holds_on_it_and_not_before_nothing_lands() {
     let also_wrong = "```python calc.py\ndef add(a, b):\n    return b - a\n```";
     let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n```";
     let task = choose_among(&mut repo, &[wrong, also_wrong], test, ADD_TASK);
-    assert_eq!(task["status"], "failed", "{task:#}");
-    let error = task["last_error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("no answer shows it does what the task asks")
-            && error.contains("candidate 0 refused: no check holds on it")
-            && error.contains("candidate 1 refused: no check holds on it"),
-        "{error}"
+    refused(
+        &repo,
+        &task,
+        &[
+            "no answer shows it does what the task asks",
+            "candidate 0 refused: no check holds on it",
+            "candidate 1 refused: no check holds on it",
+        ],
     );
     assert!(
         git_out(repo.path(), &["branch", "--list"])
@@ -163,13 +174,11 @@ fn tests_that_let_most_mutants_of_the_code_through_do_not_land() {
     let mut repo = TestRepo::new();
     repo.user_commit(&[("bounds.py", BOUNDS)], "bounds");
     let task = choose_among(&mut repo, &[WEAK_TEST, WEAK_TEST], "", TESTS_TASK);
-    assert_eq!(task["status"], "failed", "{task:#}");
-    let error = task["last_error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("simple mutants of bounds.py: they pass on code that is wrong"),
-        "{error}"
+    refused(
+        &repo,
+        &task,
+        &["simple mutants of bounds.py: they pass on code that is wrong"],
     );
-    assert!(repo.commits_of(1).is_empty());
 }
 
 #[test]
@@ -180,12 +189,7 @@ fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
     let minus = "```python calc.py\ndef add(a, b):\n    return a - b\n```";
     let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n    assert add(4, 0) == 4\n```";
     let task = choose_among(&mut repo, &[plus, minus], test, ADD_TASK);
-    assert_eq!(task["status"], "failed", "{task:#}");
-    let error = task["last_error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("only the model's own test speaks for it"),
-        "{error}"
-    );
+    refused(&repo, &task, &["only the model's own test speaks for it"]);
 }
 
 #[test]
@@ -198,10 +202,7 @@ fn a_bug_report_answered_by_tests_alone_does_not_land() {
         "",
         "clamp() in bounds.py crashes when low is None; it should treat None as no lower bound.",
     );
-    assert_eq!(task["status"], "failed", "{task:#}");
-    let error = task["last_error"].as_str().unwrap_or_default();
-    assert!(error.contains("the task does not ask for tests"), "{error}");
-    assert!(repo.commits_of(1).is_empty());
+    refused(&repo, &task, &["the task does not ask for tests"]);
 }
 
 /// A JavaScript module (a language whose behaviour nightshift does not observe call by call):
@@ -224,13 +225,11 @@ fn a_lone_answer_in_a_language_without_observed_calls_does_not_land_on_its_own_t
     let right = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
     let wrong = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s + '!';\n```";
     let task = choose_among(&mut repo, &[right, wrong], SHOUT_TEST, SHOUT_TASK);
-    assert_eq!(task["status"], "failed", "{task:#}");
-    let error = task["last_error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("candidate 0 is the only answer strings.test.js passes on"),
-        "{error}"
+    refused(
+        &repo,
+        &task,
+        &["candidate 0 is the only answer strings.test.js passes on"],
     );
-    assert!(repo.commits_of(1).is_empty());
 }
 
 #[test]
@@ -290,13 +289,7 @@ fn words_fixed_with(test: &str) -> (TestRepo, serde_json::Value) {
 #[test]
 fn a_test_that_passes_on_the_code_as_it_was_vouches_for_no_change() {
     let (repo, task) = words_fixed_with(&words_test("  assert.equal(words('a b'), 2);\n"));
-    assert_eq!(task["status"], "failed", "{task:#}");
-    let error = task["last_error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains("passes on the code as it was too"),
-        "{error}"
-    );
-    assert!(repo.commits_of(1).is_empty());
+    refused(&repo, &task, &["passes on the code as it was too"]);
 
     // The same answers, with a test that shows the bug, land.
     let (repo, task) = words_fixed_with(&words_test(
