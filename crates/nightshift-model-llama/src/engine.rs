@@ -7,6 +7,10 @@
 //! Requests arrive as [`Job`]s on a channel; when every sequence is busy they wait in arrival
 //! order. A request whose receiver is dropped is removed at the next step and its KV cells freed:
 //! that is how cancellation reaches the loop.
+//!
+//! Each step's time is shared out by tokens: a request's caller is credited with the others'
+//! share ([`nightshift_model::queue`]), so that a task's time limit counts what was decoded for
+//! it and not what was decoded beside it.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::num::NonZeroU32;
@@ -21,6 +25,7 @@ use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
+use nightshift_model::queue::QueueTime;
 use nightshift_model::{ChatRequest, ModelError, Result, StreamEvent, Usage};
 use tokio::sync::mpsc;
 
@@ -60,6 +65,9 @@ pub(crate) struct Job {
     /// Told when the job leaves the queue for sequences of its own: until then the caller
     /// waits its turn ([`nightshift_model::queue::waiting`]).
     pub(crate) begun: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The caller's clock ([`nightshift_model::queue::current`]), credited with the time the
+    /// batches its sequences share spend on other requests' tokens.
+    pub(crate) clock: Option<Arc<QueueTime>>,
 }
 
 /// A further reply to a [`Job`]'s prompt.
@@ -211,6 +219,7 @@ impl<'m> Engine<'m> {
                 let mut seq = Sequence::new(id, prompt.clone(), sampling, budget, fork.events);
                 seq.started = job.started;
                 seq.group = group;
+                seq.clock.clone_from(&job.clock);
                 seq.waits_for_prompt = true;
                 self.active.push(seq);
             }
@@ -218,6 +227,7 @@ impl<'m> Engine<'m> {
             let mut seq = Sequence::new(id, prompt, sampling, budget, job.events);
             seq.started = job.started;
             seq.group = group;
+            seq.clock = job.clock;
             self.active.push(seq);
         }
     }
@@ -317,14 +327,21 @@ impl<'m> Engine<'m> {
         plan.sort_by_key(|(i, ..)| self.active[*i].id);
         self.batch.clear();
         let mut added = Ok(());
+        let mut tokens_of = Vec::with_capacity(plan.len());
         for (i, tokens, logits) in plan {
+            tokens_of.push((i, tokens.len()));
             added = added.and(self.active[i].feed(&mut self.batch, &tokens, logits));
         }
+        let began = Instant::now();
         let decoded = added.and_then(|()| {
             self.ctx
                 .decode(&mut self.batch)
                 .map_err(|err| ModelError::Generation(format!("decode: {err}")))
         });
+        let shares = tokens_of
+            .iter()
+            .map(|&(i, tokens)| (self.active[i].clock.as_ref(), tokens));
+        credit_others_share(shares, began.elapsed());
         if let Err(err) = decoded {
             let failed = self
                 .active
@@ -536,6 +553,8 @@ struct Sequence {
     flushed: Option<Instant>,
     events: Events,
     started: Instant,
+    /// Its caller's clock (see [`Job::clock`]).
+    clock: Option<Arc<QueueTime>>,
 }
 
 impl Sequence {
@@ -565,6 +584,7 @@ impl Sequence {
             flushed: None,
             events,
             started: Instant::now(),
+            clock: None,
         }
     }
 
@@ -660,6 +680,32 @@ impl Sequence {
     }
 }
 
+/// Credits each clock among `shares` — a batch's sequences, each with its caller's clock if any
+/// and the tokens it put in the batch — with `elapsed` × the fraction of the batch's tokens that
+/// were not its own. A caller whose requests fill the batch alone is credited nothing.
+fn credit_others_share<'c>(
+    shares: impl IntoIterator<Item = (Option<&'c Arc<QueueTime>>, usize)>,
+    elapsed: Duration,
+) {
+    let mut total = 0;
+    let mut per_clock: Vec<(&Arc<QueueTime>, usize)> = Vec::new();
+    for (clock, tokens) in shares {
+        total += tokens;
+        let Some(clock) = clock else { continue };
+        match per_clock.iter_mut().find(|(c, _)| Arc::ptr_eq(c, clock)) {
+            Some((_, own)) => *own += tokens,
+            None => per_clock.push((clock, tokens)),
+        }
+    }
+    if total == 0 {
+        return;
+    }
+    for (clock, own) in per_clock {
+        let others = (total - own) as f64 / total as f64;
+        clock.credit(elapsed.mul_f64(others));
+    }
+}
+
 /// Whether the last [`LOOP_SPAN`] items of `output` are one stretch of at most [`LOOP_PERIOD`]
 /// items over and over.
 fn stuck_in_loop<T: PartialEq>(output: &[T]) -> bool {
@@ -673,6 +719,32 @@ fn stuck_in_loop<T: PartialEq>(output: &[T]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_caller_is_credited_with_the_others_share_of_a_batch() {
+        let (mine, theirs) = (
+            Arc::new(QueueTime::default()),
+            Arc::new(QueueTime::default()),
+        );
+        let step = Duration::from_secs(10);
+        // Two of mine generating (a token each), one of theirs reading a prompt slice of 6,
+        // one outside any task (a token).
+        credit_others_share(
+            [
+                (Some(&mine), 1),
+                (Some(&theirs), 6),
+                (Some(&mine), 1),
+                (None, 1),
+            ],
+            step,
+        );
+        assert_eq!(mine.excluded(), step.mul_f64(7.0 / 9.0));
+        assert_eq!(theirs.excluded(), step.mul_f64(3.0 / 9.0));
+        // A batch of one caller's sequences alone is all its own work.
+        credit_others_share([(Some(&mine), 1), (Some(&mine), 1)], step);
+        assert_eq!(mine.excluded(), step.mul_f64(7.0 / 9.0));
+        credit_others_share(std::iter::empty(), step);
+    }
 
     #[test]
     fn a_reply_repeating_one_line_is_stuck() {

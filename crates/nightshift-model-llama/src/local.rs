@@ -144,6 +144,7 @@ impl ChatModel for LocalModel {
             started,
             forks: Vec::new(),
             begun: Some(begun),
+            clock: queue::current(),
         })
         .await
         .map_err(|_| ModelError::Unavailable("the decode thread has stopped".into()))?;
@@ -181,6 +182,7 @@ impl ChatModel for LocalModel {
                 started,
                 forks,
                 begun: Some(begun),
+                clock: queue::current(),
             })
             .await
             .map_err(|_| ModelError::Unavailable("the decode thread has stopped".into()))?;

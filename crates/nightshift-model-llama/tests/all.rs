@@ -271,3 +271,43 @@ async fn several_replies_share_one_reading_of_the_prompt() {
     }
     assert_eq!(asked.candidate(0).temperature, 0.0);
 }
+
+#[tokio::test]
+async fn a_request_decoded_beside_another_is_credited_with_the_others_share_of_the_batches() {
+    use nightshift_model::queue::{self, QueueTime};
+    use std::sync::Arc;
+    let model = model(); // two sequences
+    // Alone, every token of every batch is its own: nothing to credit but the instant it took
+    // to be given its sequence.
+    let alone = Arc::new(QueueTime::default());
+    let started = std::time::Instant::now();
+    queue::counting(Arc::clone(&alone), model.complete(request(32)))
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        alone.excluded() < took / 20,
+        "{:?} of {took:?}",
+        alone.excluded()
+    );
+    // Two callers, the same prompt and budget, decoded in the same batches: each is credited
+    // with about half of the time, the half spent on the other's tokens.
+    let (mine, theirs) = (
+        Arc::new(QueueTime::default()),
+        Arc::new(QueueTime::default()),
+    );
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(
+        queue::counting(Arc::clone(&mine), model.complete(request(32))),
+        queue::counting(Arc::clone(&theirs), model.complete(request(32))),
+    );
+    let took = started.elapsed();
+    assert_eq!(a.unwrap().text, b.unwrap().text);
+    for clock in [&mine, &theirs] {
+        let credited = clock.excluded();
+        assert!(
+            credited > took / 4 && credited < took * 3 / 4,
+            "{credited:?} of {took:?}"
+        );
+    }
+}

@@ -1,11 +1,14 @@
 //! Time spent waiting one's turn — for a model slot, for the in-process engine's sequences, for
-//! the merge queue — as opposed to time spent working. A task's time limit counts only the
-//! work: with several workers sharing one model, a task must not run out of time because the
-//! others' prompts were read first.
+//! the merge queue — or doing others' work, as opposed to time spent on one's own. A task's time
+//! limit counts only its own work: with several workers sharing one model, a task must not run
+//! out of time because the others' prompts were read first, or because the others' replies were
+//! decoded in the same batches as its own.
 //!
 //! The worker runs an attempt inside [`counting`]; whatever waits its turn on the way, however
 //! deep (the router's slots, the engine's queue), wraps the wait in [`waiting`], which adds to
-//! the attempt's [`QueueTime`] and does nothing outside one.
+//! the attempt's [`QueueTime`] and does nothing outside one. Work shared out elsewhere — the
+//! in-process engine decodes many requests in one batch, on a thread of its own — carries the
+//! [`current`] clock along and [`credit`](QueueTime::credit)s it with the others' share.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -69,6 +72,16 @@ impl QueueTime {
         }
     }
 
+    /// Adds `time` spent on others' work alongside this work's own — the others' share of a
+    /// batch decoded for several requests at once. While a wait is under way that time counts
+    /// already, so it is not added twice.
+    pub fn credit(&self, time: Duration) {
+        let mut state = self.state();
+        if state.depth == 0 {
+            state.waited += time;
+        }
+    }
+
     /// The time spent queued so far, the waits under way included.
     pub fn excluded(&self) -> Duration {
         let state = self.state();
@@ -93,6 +106,12 @@ impl Drop for Waiting {
 /// Runs `work` with `clock` counting every [`waiting`] inside it.
 pub async fn counting<F: Future>(clock: Arc<QueueTime>, work: F) -> F::Output {
     CLOCK.scope(clock, work).await
+}
+
+/// The clock of the work this runs in, if any: for work done on its behalf elsewhere (another
+/// thread) to [`credit`](QueueTime::credit).
+pub fn current() -> Option<Arc<QueueTime>> {
+    CLOCK.try_with(Arc::clone).ok()
 }
 
 /// Awaits `wait` — a turn in some queue — counted as queued time of the work it runs in, if any.
@@ -126,6 +145,25 @@ mod tests {
         // Outside `counting`, a wait counts nowhere.
         waiting(tokio::time::sleep(Duration::from_secs(1))).await;
         assert_eq!(clock.excluded(), Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn others_work_is_credited_once_and_only_inside_counting() {
+        assert!(current().is_none());
+        let clock = Arc::new(QueueTime::default());
+        counting(Arc::clone(&clock), async {
+            let mine = current().expect("the clock of the work this runs in");
+            assert!(Arc::ptr_eq(&mine, &clock));
+            mine.credit(Duration::from_secs(3));
+            // During a wait, the time counts as the wait's already.
+            waiting(async {
+                mine.credit(Duration::from_secs(100));
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            })
+            .await;
+        })
+        .await;
+        assert_eq!(clock.excluded(), Duration::from_secs(5));
     }
 
     #[tokio::test(start_paused = true)]
