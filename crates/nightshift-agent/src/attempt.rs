@@ -5,7 +5,6 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use nightshift_git::{Commit, Repo, Start};
-use nightshift_lang::Language;
 use nightshift_model::{ChatModel, Message};
 use nightshift_sandbox::Sandbox;
 use nightshift_store::{EventLog, Lease, LogLevel, ModelStatsLog, NewLogEntry, Task, TaskQueue};
@@ -14,13 +13,13 @@ use tokio::sync::Mutex;
 use crate::apply::{self, ApplyError, FileChange};
 pub(crate) use crate::ask::Purpose;
 pub use crate::ask::first_answer;
-use crate::check::is_test_file;
 use crate::choice::Candidate;
 use crate::edit::EditFormat;
 pub use crate::error::AttemptError;
 use crate::guard::{CodeBaseline, Protected, TestBaseline};
 use crate::prompt::{self, Budget};
 use crate::reply;
+use crate::work::Work;
 
 /// Longest excerpt of check output kept in an error.
 const ERROR_EXCERPT_CHARS: usize = 4_000;
@@ -94,94 +93,6 @@ pub struct Landed {
     pub files: Vec<String>,
     /// Checks that passed.
     pub checks: Vec<&'static str>,
-}
-
-/// What an attempt has done so far, across its rounds.
-pub(crate) struct Work {
-    /// The commit the worktree's changes sit on (`None`: the repository had no commit).
-    pub(crate) base: Option<String>,
-    /// Files of the repository at the start.
-    pub(crate) base_files: Vec<String>,
-    /// Files the task names.
-    pub(crate) mentioned: Vec<String>,
-    /// Files written, in the order first written.
-    pub(crate) written: Vec<String>,
-    /// `backend/model` of the last reply.
-    pub(crate) author: String,
-    /// The test written for the task (its path and content), once it is: kept across rounds,
-    /// as it is about the task, not about one answer.
-    pub(crate) task_test: Option<(String, String)>,
-    /// The tests as the attempt found them.
-    pub(crate) tests: TestBaseline,
-    /// The definitions of the source files as the attempt found them.
-    pub(crate) code: CodeBaseline,
-    /// The files the task says not to change, as the attempt found them.
-    pub(crate) protected: Protected,
-}
-
-impl Work {
-    pub(crate) fn add(&mut self, files: Vec<String>) {
-        for file in files {
-            if !self.written.contains(&file) {
-                self.written.push(file);
-            }
-        }
-    }
-
-    /// Forgets what the rounds so far wrote, once their files are put back
-    /// ([`Repo::discard`]): the next answer starts from the files as the attempt found them.
-    pub(crate) fn restart(&mut self) {
-        self.written.clear();
-    }
-
-    /// Whether a repair round shows `err` to the model ([`AttemptError::is_shown_in_repair`]),
-    /// or a failing test where the answer writes only tests: the code is then the truth, and
-    /// the test is what must change.
-    pub(crate) fn shows(&self, err: &AttemptError) -> bool {
-        err.is_shown_in_repair()
-            || (matches!(err, AttemptError::Tests(_)) && self.writes_only_tests())
-    }
-
-    /// What the model is told of a failure.
-    pub(crate) fn explain(&self, err: &AttemptError) -> String {
-        let mut text = err.to_string();
-        let protected: Vec<&str> = self.protected.paths().collect();
-        if matches!(err, AttemptError::Tests(_)) && !protected.is_empty() {
-            text.push_str(&format!(
-                "\n\nThe task says not to change {}: where a test disagrees with it, the test is \
-                 wrong. Correct the test.",
-                protected.join(", ")
-            ));
-        }
-        text
-    }
-
-    /// Whether the answer changes only tests (and files in no language, or that the task says
-    /// not to change, which are put back).
-    pub(crate) fn writes_only_tests(&self) -> bool {
-        let protected: Vec<&str> = self.protected.paths().collect();
-        self.written.iter().all(|f| {
-            is_test_file(f) || Language::of(f).is_none() || protected.contains(&f.as_str())
-        })
-    }
-
-    /// The files the task names and those written so far: where a test's missing import may
-    /// come from, without reading the whole repository.
-    pub(crate) fn named_or_written(&self) -> Vec<String> {
-        with_written(&self.mentioned, &self.written)
-    }
-
-    /// Every file of the worktree: the repository's and the new ones.
-    pub(crate) fn files(&self) -> Vec<String> {
-        with_written(&self.base_files, &self.written)
-    }
-}
-
-/// `files`, then those of `written` not among them.
-fn with_written(files: &[String], written: &[String]) -> Vec<String> {
-    let mut all = files.to_vec();
-    all.extend(written.iter().filter(|f| !files.contains(f)).cloned());
-    all
 }
 
 /// Runs `f`, which reads and parses files, where it cannot stall the async runtime: moved off
@@ -516,43 +427,4 @@ pub(crate) fn last_line(text: &str) -> &str {
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default()
         .trim()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_test_failing_on_code_the_task_protects_is_named_as_the_one_to_correct() {
-        let mut work = Work {
-            base: None,
-            base_files: vec!["calc.py".to_owned(), "test_old.py".to_owned()],
-            mentioned: Vec::new(),
-            written: vec!["test_calc.py".to_owned()],
-            author: String::new(),
-            task_test: None,
-            tests: TestBaseline::default(),
-            code: CodeBaseline::default(),
-            protected: Protected::default(),
-        };
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("calc.py"),
-            "def add(a, b):\n    return a + b\n",
-        )
-        .unwrap();
-        let failing = AttemptError::Tests("assert 0 == -100".to_owned());
-        assert_eq!(work.explain(&failing), failing.to_string());
-        work.protected = Protected::read(dir.path(), "Test it. Do not change `calc.py`.");
-        assert!(
-            work.explain(&failing).ends_with(
-                "The task says not to change calc.py: where a test disagrees with it, the test \
-                 is wrong. Correct the test."
-            ),
-            "{}",
-            work.explain(&failing)
-        );
-        let syntax = AttemptError::Syntax("calc.py:1:1: invalid syntax".to_owned());
-        assert_eq!(work.explain(&syntax), syntax.to_string());
-    }
 }

@@ -14,7 +14,7 @@
 use nightshift_lang::{mentions, reroot_integration_test, stated_examples};
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
-use crate::attempt::{Attempt, AttemptError, Purpose, Work, blocking};
+use crate::attempt::{Attempt, AttemptError, Purpose, blocking};
 use crate::check::{self, is_python, is_test_file};
 use crate::edit::{Edit, EditFormat};
 use crate::mutants;
@@ -22,6 +22,7 @@ use crate::observe::{self, Probe, module_of};
 use crate::prompt;
 use crate::reply::{self, ReplyError};
 use crate::select::{self, Observed};
+use crate::work::Work;
 
 /// An answer that passed the gates, as it left the files.
 #[derive(Debug, Clone)]

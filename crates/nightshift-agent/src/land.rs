@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use nightshift_git::Commit;
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, StoreError, TaskQueue};
 
-use crate::attempt::{Attempt, Landed, Work};
+use crate::attempt::{Attempt, Landed};
 use crate::error::AttemptError;
+use crate::work::Work;
 
 /// Clears the landing flag when the landing ends, however it ends.
 struct Landing<'a>(&'a AtomicBool);

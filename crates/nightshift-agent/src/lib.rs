@@ -38,6 +38,7 @@ pub mod prompt;
 pub mod reply;
 pub mod repo_map;
 pub mod select;
+mod work;
 
 pub use attempt::{Attempt, AttemptError, AttemptSettings, Landed, RepairStrategy};
 pub use edit::EditFormat;

@@ -12,11 +12,12 @@ use nightshift_lang::{
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
 use crate::apply::{self, FileChange};
-use crate::attempt::{Attempt, AttemptError, FileState, SYNTAX_TIMEOUT, Work, excerpt, last_line};
+use crate::attempt::{Attempt, AttemptError, FileState, SYNTAX_TIMEOUT, excerpt, last_line};
 use crate::check::{self, is_test_file};
 use crate::contract;
 use crate::guard;
 use crate::reply;
+use crate::work::Work;
 
 /// One step of the gates, in the order of [`PIPELINE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
