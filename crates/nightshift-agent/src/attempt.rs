@@ -170,6 +170,21 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         .capped(self.settings.prompt_tokens)
     }
 
+    /// What the prompt shows of the repository as the attempt found it: the files the task
+    /// names or the ranking finds relevant in full, within [`Attempt::budget`], the rest as the
+    /// map.
+    fn context(&self, work: &Work) -> prompt::Context {
+        blocking(|| {
+            prompt::gather(
+                &self.worktree,
+                &work.base_files,
+                &self.task.description,
+                &work.mentioned,
+                self.budget(),
+            )
+        })
+    }
+
     /// Writes `content` as the whole of the file `path` of the worktree (a mend of the attempt's
     /// own, logged by the caller).
     pub(crate) fn rewrite(&self, path: &str, content: String) -> Result<(), ApplyError> {
@@ -231,15 +246,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         let budget = self.budget();
         let format = self.settings.edit_format;
         let task = self.task.description.as_str();
-        let context = blocking(|| {
-            prompt::gather(
-                &self.worktree,
-                &work.base_files,
-                task,
-                &work.mentioned,
-                budget,
-            )
-        });
+        let context = self.context(&work);
         self.log(
             LogLevel::Info,
             "context",
@@ -307,15 +314,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                     .await;
                     self.repo.discard(&self.worktree, &work.written).await?;
                     work.restart();
-                    let fresh = blocking(|| {
-                        prompt::gather(
-                            &self.worktree,
-                            &work.base_files,
-                            task,
-                            &work.mentioned,
-                            budget,
-                        )
-                    });
+                    let fresh = self.context(&work);
                     request = prompt::code_request(format, task, &fresh);
                     purpose = Purpose::Resample;
                     round += 1;

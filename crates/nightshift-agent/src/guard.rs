@@ -109,10 +109,7 @@ impl TestBaseline {
 
     /// The content of the test file `path` when the attempt began; `None` if it had none there.
     pub fn original(&self, path: &str) -> Option<&str> {
-        self.files
-            .iter()
-            .find(|(p, ..)| p == path)
-            .map(|(.., content)| content.as_str())
+        original_in(&self.files, path)
     }
 
     /// Compares the tests under `root` now with the baseline; `Err` says what was taken away,
@@ -143,6 +140,14 @@ impl TestBaseline {
     }
 }
 
+/// The original content of `path` among a baseline's `(path, what it held, content)` rows.
+fn original_in<'a, T>(files: &'a [(String, T, String)], path: &str) -> Option<&'a str> {
+    files
+        .iter()
+        .find(|(p, ..)| p == path)
+        .map(|(.., content)| content.as_str())
+}
+
 /// What the repository's source files defined when the attempt began.
 #[derive(Debug, Clone, Default)]
 pub struct CodeBaseline {
@@ -171,10 +176,7 @@ impl CodeBaseline {
     /// The content of the source file `path` when the attempt began; `None` if it is none of
     /// the baseline's.
     pub fn original(&self, path: &str) -> Option<&str> {
-        self.files
-            .iter()
-            .find(|(p, ..)| p == path)
-            .map(|(.., content)| content.as_str())
+        original_in(&self.files, path)
     }
 
     /// Checks the files of the baseline among `written` under `root` for definitions gone that
