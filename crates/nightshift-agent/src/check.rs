@@ -15,8 +15,8 @@ use nightshift_sandbox::{Finished, Sandbox};
 /// Parses each file with Python's own parser and reports every error with its line; then, in
 /// each file that parses, every call of a plain name that the file binds nowhere — no `def`,
 /// `class`, assignment, parameter, `import`, `for`, `with … as`, `except … as` — and that is no
-/// builtin: it raises `NameError` when it runs (`compute_tax(…)` in a module that only did
-/// `import tax`). A file with `from … import *` is not checked for names.
+/// builtin: it raises `NameError` when it runs (`ticket_fare(…)` in a module that only did
+/// `import ferry`). A file with `from … import *` is not checked for names.
 const SYNTAX_SCRIPT: &str = r#"
 import ast, builtins, sys
 bad = 0
@@ -468,15 +468,15 @@ mod tests {
 
     #[test]
     fn a_test_using_pytest_without_importing_it_gets_the_import() {
-        let bare = "from stack import Stack\n\n\ndef test_pop():\n    with pytest.raises(IndexError):\n        Stack().pop()\n";
+        let bare = "from deck import Deck\n\n\ndef test_deal():\n    with pytest.raises(IndexError):\n        Deck().deal()\n";
         assert_eq!(
             with_pytest_import(bare).unwrap(),
             format!("import pytest\n{bare}")
         );
-        let headed = "\"\"\"Tests of the stack.\n\nMore.\n\"\"\"\n# a comment\nfrom __future__ import annotations\nimport stack\n\npytest.raises\n";
+        let headed = "\"\"\"Tests of the deck.\n\nMore.\n\"\"\"\n# a comment\nfrom __future__ import annotations\nimport deck\n\npytest.raises\n";
         assert_eq!(
             with_pytest_import(headed).unwrap(),
-            "\"\"\"Tests of the stack.\n\nMore.\n\"\"\"\n# a comment\nfrom __future__ import annotations\nimport pytest\nimport stack\n\npytest.raises\n"
+            "\"\"\"Tests of the deck.\n\nMore.\n\"\"\"\n# a comment\nfrom __future__ import annotations\nimport pytest\nimport deck\n\npytest.raises\n"
         );
         assert_eq!(with_pytest_import("import pytest\npytest.raises\n"), None);
         assert_eq!(with_pytest_import("def test_a():\n    assert 1\n"), None);
@@ -484,12 +484,12 @@ mod tests {
 
     #[test]
     fn a_node_test_gets_the_imports_of_the_runner_and_assert_it_lacks() {
-        let wrong = "import { assert } from 'node:assert/strict';\nimport { capitalizeWords } from './strings.js';\n\ntest('caps', () => {\n  assert.strictEqual(capitalizeWords('a b'), 'A B');\n});\n";
+        let wrong = "import { assert } from 'node:assert/strict';\nimport { parseMove } from './chess.js';\n\ntest('parses', () => {\n  assert.strictEqual(parseMove('e2 e4'), 'E2-E4');\n});\n";
         assert_eq!(
             with_node_test_imports(wrong).unwrap(),
-            "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { capitalizeWords } from './strings.js';\n\ntest('caps', () => {\n  assert.strictEqual(capitalizeWords('a b'), 'A B');\n});\n"
+            "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { parseMove } from './chess.js';\n\ntest('parses', () => {\n  assert.strictEqual(parseMove('e2 e4'), 'E2-E4');\n});\n"
         );
-        let commonjs = "const { median } = require('./stats.js');\n\ndescribe('median', () => {\n  it('sorts', () => {\n    assert.equal(median([3, 1, 2]), 2);\n  });\n});\n";
+        let commonjs = "const { brightest } = require('./stars.js');\n\ndescribe('brightest', () => {\n  it('picks', () => {\n    assert.equal(brightest([3, 1, 2]), 3);\n  });\n});\n";
         assert_eq!(
             with_node_test_imports(commonjs).unwrap(),
             format!(
@@ -581,8 +581,8 @@ mod tests {
         // A call of a name the file never binds, once per name; what it binds, in any of the
         // ways Python binds names, and the builtins, are fine.
         std::fs::write(
-            dir.path().join("report.py"),
-            "import tax\nfrom os import path as p\n\n\ndef summary(orders, rate, *rest, key=len):\n    total = sum(compute_tax(a, rate) for a in orders)\n    for i, o in enumerate(orders):\n        key(o)\n    with open(p.join('x')) as f:\n        f.read()\n    try:\n        helper()\n    except ValueError as err:\n        print(err)\n    return compute_tax(total, rate), tax.rate(), Later()\n\n\nclass Later:\n    pass\n",
+            dir.path().join("voyage.py"),
+            "import ferry\nfrom os import path as p\n\n\ndef manifest(crossings, toll, *rest, key=len):\n    fares = sum(ticket_fare(a, toll) for a in crossings)\n    for i, o in enumerate(crossings):\n        key(o)\n    with open(p.join('x')) as f:\n        f.read()\n    try:\n        helper()\n    except ValueError as err:\n        print(err)\n    return ticket_fare(fares, toll), ferry.toll(), Later()\n\n\nclass Later:\n    pass\n",
         )
         .unwrap();
         std::fs::write(dir.path().join("star.py"), "from m import *\nf()\n").unwrap();
@@ -590,7 +590,7 @@ mod tests {
             &sandbox,
             "python3",
             dir.path(),
-            &["report.py".into(), "star.py".into()],
+            &["voyage.py".into(), "star.py".into()],
             limit,
         )
         .await
@@ -598,7 +598,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             names.trim(),
-            "report.py:6:17: `compute_tax` is called, but report.py neither defines nor imports it\nreport.py:12:9: `helper` is called, but report.py neither defines nor imports it"
+            "voyage.py:6:17: `ticket_fare` is called, but voyage.py neither defines nor imports it\nvoyage.py:12:9: `helper` is called, but voyage.py neither defines nor imports it"
         );
         assert!(!bad.contains("ok."), "{bad}");
     }
@@ -639,12 +639,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::create_dir_all(root.join("src")).unwrap();
-        std::fs::write(root.join("src/strings.js"), "export function f() {}\n").unwrap();
-        std::fs::write(root.join("src/stats.js"), "module.exports = { f };\n").unwrap();
+        std::fs::write(root.join("src/chess.js"), "export function f() {}\n").unwrap();
+        std::fs::write(root.join("src/stars.js"), "module.exports = { f };\n").unwrap();
         std::fs::write(root.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
         std::fs::write(
             root.join("Cargo.toml"),
-            "[package]\nname = \"word-tools\"\n",
+            "[package]\nname = \"star-chart\"\n",
         )
         .unwrap();
         std::fs::write(root.join("src/calc.go"), "// Package calc.\npackage calc\n").unwrap();
@@ -653,11 +653,11 @@ mod tests {
         let plan = |source| test_plan(root, source).unwrap();
         assert_eq!(plan("pkg/calc.py").path, "test_calc.py");
         assert!(plan("pkg/calc.py").how.contains("imports from pkg.calc"));
-        assert_eq!(plan("src/strings.js").path, "src/strings.test.js");
-        assert!(plan("src/strings.js").how.contains("from './strings.js'"));
-        assert!(plan("src/stats.js").how.contains("require('./stats.js')"));
+        assert_eq!(plan("src/chess.js").path, "src/chess.test.js");
+        assert!(plan("src/chess.js").how.contains("from './chess.js'"));
+        assert!(plan("src/stars.js").how.contains("require('./stars.js')"));
         assert_eq!(plan("src/lib.rs").path, "tests/lib_task.rs");
-        assert!(plan("src/lib.rs").how.contains("`word_tools::…`"));
+        assert!(plan("src/lib.rs").how.contains("`star_chart::…`"));
         assert_eq!(plan("src/calc.go").path, "src/calc_task_test.go");
         assert!(plan("src/calc.go").how.contains("package calc"));
         assert_eq!(test_plan(root, "src/app.ts"), None);
@@ -670,10 +670,10 @@ mod tests {
         assert!(!is_test_file("calc.py"));
         assert!(!is_test_file("testing.py"));
         assert!(!is_test_file("tests/helpers.py"));
-        assert!(is_test_file("src/strings.test.mjs"));
-        assert!(is_test_file("__tests__/cart.js"));
+        assert!(is_test_file("src/chess.test.mjs"));
+        assert!(is_test_file("__tests__/logbook.js"));
         assert!(!is_test_file("src/latest.js"));
-        assert!(is_test_file("tests/reverse_task.rs"));
+        assert!(is_test_file("tests/orbit_task.rs"));
         assert!(!is_test_file("src/tests.rs"));
         assert!(is_test_file("calc/calc_test.go"));
         assert!(!is_test_file("README.md"));

@@ -589,15 +589,15 @@ mod tests {
 
     #[test]
     fn a_test_for_the_task_never_takes_the_place_of_one_of_the_projects() {
-        let files = vec!["test_stats.py".to_owned(), "tests/words.rs".to_owned()];
+        let files = vec!["test_orbit.py".to_owned(), "tests/tides.rs".to_owned()];
         assert_eq!(unused_path("test_calc.py", &files, 4), "test_calc.py");
         assert_eq!(
-            unused_path("test_stats.py", &files, 4),
-            "test_stats_task4.py"
+            unused_path("test_orbit.py", &files, 4),
+            "test_orbit_task4.py"
         );
         assert_eq!(
-            unused_path("tests/words.rs", &files, 12),
-            "tests/words_task12.rs"
+            unused_path("tests/tides.rs", &files, 12),
+            "tests/tides_task12.rs"
         );
     }
 }

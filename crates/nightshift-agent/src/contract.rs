@@ -1,8 +1,8 @@
 //! Whether the code defines what the task asks for by name, where it asks for it
-//! ([`asked_definitions`](nightshift_lang::asked_definitions)): "Add a function `slugify(title)` to `blog.py`" is
-//! not done by a method `Post.slugify`, nor by a new `slugify.py`. Checked after the syntax and
-//! before any test, so the model hears of it in words, not from an `ImportError` of a test it
-//! wrote to match.
+//! ([`asked_definitions`](nightshift_lang::asked_definitions)): "Add a function
+//! `orbit_period(mass)` to `planets.py`" is not done by a method `Planet.orbit_period`, nor by a
+//! new `orbit_period.py`. Checked after the syntax and before any test, so the model hears of it
+//! in words, not from an `ImportError` of a test it wrote to match.
 
 use std::path::Path;
 
@@ -99,8 +99,8 @@ mod tests {
         super::unmet(root, files, &asked_definitions(task))
     }
 
-    const SLUGIFY: &str = "Add a function `slugify(title)` to `blog.py` that turns a title into \
-                           a slug.";
+    const ORBIT: &str = "Add a function `orbit_period(mass)` to `planets.py` that turns a mass \
+                         into a period.";
 
     fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
         let dir = tempfile::tempdir().unwrap();
@@ -116,25 +116,25 @@ mod tests {
     #[test]
     fn a_top_level_function_in_the_named_file_meets_the_task() {
         let (dir, files) = repo(&[(
-            "blog.py",
-            "class Post:\n    pass\n\n\ndef slugify(title):\n    return title\n",
+            "planets.py",
+            "class Planet:\n    pass\n\n\ndef orbit_period(mass):\n    return mass\n",
         )]);
-        assert_eq!(unmet(dir.path(), &files, SLUGIFY), Vec::<String>::new());
+        assert_eq!(unmet(dir.path(), &files, ORBIT), Vec::<String>::new());
     }
 
     #[test]
     fn a_method_of_the_same_name_does_not() {
         let (dir, files) = repo(&[(
-            "blog.py",
-            "class Post:\n    def slugify(self, title):\n        return title\n",
+            "planets.py",
+            "class Planet:\n    def orbit_period(self, mass):\n        return mass\n",
         )]);
         assert_eq!(
-            unmet(dir.path(), &files, SLUGIFY),
+            unmet(dir.path(), &files, ORBIT),
             vec![
-                "The task asks for a function `slugify(title)` in blog.py, but blog.py, line 2, \
-                 has `slugify` only inside a class or block, not at the top level of the file, \
-                 so it cannot be imported as a function. Define `slugify` at the top level of \
-                 blog.py."
+                "The task asks for a function `orbit_period(mass)` in planets.py, but planets.py, \
+                 line 2, has `orbit_period` only inside a class or block, not at the top level of \
+                 the file, so it cannot be imported as a function. Define `orbit_period` at the \
+                 top level of planets.py."
                     .to_owned()
             ]
         );
@@ -143,49 +143,50 @@ mod tests {
     #[test]
     fn nor_one_in_another_file_nor_none() {
         let (dir, files) = repo(&[
-            ("blog.py", "class Post:\n    pass\n"),
-            ("slugify.py", "def slugify(title):\n    return title\n"),
+            ("planets.py", "class Planet:\n    pass\n"),
+            (
+                "orbit_period.py",
+                "def orbit_period(mass):\n    return mass\n",
+            ),
         ]);
-        let complaints = unmet(dir.path(), &files, SLUGIFY);
+        let complaints = unmet(dir.path(), &files, ORBIT);
         assert_eq!(complaints.len(), 1);
         assert!(
-            complaints[0].contains("`slugify` is defined in slugify.py, not in blog.py"),
+            complaints[0]
+                .contains("`orbit_period` is defined in orbit_period.py, not in planets.py"),
             "{complaints:?}"
         );
-        let (dir, files) = repo(&[("blog.py", "class Post:\n    pass\n")]);
-        let complaints = unmet(dir.path(), &files, SLUGIFY);
+        let (dir, files) = repo(&[("planets.py", "class Planet:\n    pass\n")]);
+        let complaints = unmet(dir.path(), &files, ORBIT);
         assert!(
-            complaints[0].contains("but no file in blog.py defines `slugify`"),
+            complaints[0].contains("but no file in planets.py defines `orbit_period`"),
             "{complaints:?}"
         );
     }
 
     #[test]
     fn other_languages_and_classes() {
-        let task = "In the crate, add a public function\n\n    pub fn reverse_words(s: &str) -> \
-                    String\n\nthat reverses the words.";
+        let task = "In the crate, add a public function\n\n    pub fn morse_code(s: &str) -> \
+                    String\n\nthat spells the text in Morse code.";
         let (dir, files) = repo(&[(
             "src/lib.rs",
-            "pub fn reverse_words(s: &str) -> String { s.to_owned() }\n",
+            "pub fn morse_code(s: &str) -> String { s.to_owned() }\n",
         )]);
         assert_eq!(unmet(dir.path(), &files, task), Vec::<String>::new());
         let (dir, files) = repo(&[(
             "src/lib.rs",
-            "pub struct W;\nimpl W {\n    pub fn reverse_words(s: &str) -> String { s.to_owned() }\n}\n",
+            "pub struct W;\nimpl W {\n    pub fn morse_code(s: &str) -> String { s.to_owned() }\n}\n",
         )]);
         assert_eq!(unmet(dir.path(), &files, task).len(), 1);
 
-        let task = "Add an exported function `capitalizeWords(str)` to `src/strings.js`.";
-        let (dir, files) = repo(&[(
-            "src/strings.js",
-            "export const capitalizeWords = (str) => str;\n",
-        )]);
+        let task = "Add an exported function `parseMove(str)` to `src/chess.js`.";
+        let (dir, files) = repo(&[("src/chess.js", "export const parseMove = (str) => str;\n")]);
         assert_eq!(unmet(dir.path(), &files, task), Vec::<String>::new());
 
-        let task = "Add a class `LRUCache` to `cache.py`: a fixed-size cache.";
-        let (dir, files) = repo(&[("cache.py", "class LRUCache:\n    pass\n")]);
+        let task = "Add a class `TideTable` to `tides.py`: a table of the day's tides.";
+        let (dir, files) = repo(&[("tides.py", "class TideTable:\n    pass\n")]);
         assert_eq!(unmet(dir.path(), &files, task), Vec::<String>::new());
-        let (dir, files) = repo(&[("cache.py", "def make_cache():\n    pass\n")]);
+        let (dir, files) = repo(&[("tides.py", "def make_table():\n    pass\n")]);
         assert!(unmet(dir.path(), &files, task)[0].starts_with("The task asks for a class"));
     }
 }

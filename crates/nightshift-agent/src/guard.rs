@@ -7,8 +7,8 @@
 //! understood; a violation goes back to the model with the reason, like a failing test.
 //!
 //! So are the definitions of each source file ([`CodeBaseline`]): a small model rewriting a whole
-//! file in a repair round drops functions it was not asked about (`spread` gone from `stats.py`
-//! while fixing `average`), which breaks their callers and the checks no test of the task makes.
+//! file in a repair round drops functions it was not asked about (`swing` gone from `rain.py`
+//! while fixing `daily_mean`), which breaks their callers and the checks no test of the task makes.
 //! Top-level definitions an answer left out are put back as they were; what cannot be put back
 //! goes to the model.
 
@@ -244,8 +244,8 @@ impl CodeBaseline {
     /// The places that still use a definition the answer took away (a rename, a move, a
     /// deletion the task names) from one of the baseline's files among `written`: each file
     /// among `files` (the repository's, as the worktree now holds them) with a line that names
-    /// both the definition and the module it was in (`from tax import rate`, `tax.rate(…)`,
-    /// `use crate::tax::rate`) and does not define that name itself. One line each, to show
+    /// both the definition and the module it was in (`from fees import rate`, `fees.rate(…)`,
+    /// `use crate::fees::rate`) and does not define that name itself. One line each, to show
     /// the model; empty when nothing is left behind.
     pub fn callers_left(&self, root: &Path, written: &[String], files: &[String]) -> Vec<String> {
         let mut left = Vec::new();
@@ -295,7 +295,7 @@ impl CodeBaseline {
     }
 }
 
-/// The files the task says not to change ("Do not change `fizzbuzz.py`."), as the attempt found
+/// The files the task says not to change ("Do not change `sundial.py`."), as the attempt found
 /// them. An answer that writes one anyway — a small model asked for tests "fixes" the code to
 /// match its wrong test — has that file put back; the rest of the answer stands.
 #[derive(Debug, Clone, Default)]
@@ -345,7 +345,7 @@ impl Protected {
 
 /// The files `task` says not to change: the paths right after "do not change" (modify, edit,
 /// touch; "don't" too), several joined by "and", "or" or commas. A file named elsewhere in the
-/// sentence ("In stats.py, do not change the signature") is not protected.
+/// sentence ("In rain.py, do not change the signature") is not protected.
 pub fn protected_files(task: &str) -> Vec<String> {
     const VERBS: [&str; 4] = ["change", "modify", "edit", "touch"];
     let mut found = Vec::new();
@@ -386,9 +386,9 @@ pub fn protected_files(task: &str) -> Vec<String> {
 }
 
 /// Points a new Python test file named like one the repository has in another directory
-/// (`test_stack.py` beside `tests/test_stack.py`) at that one: pytest cannot collect two test
+/// (`test_kennel.py` beside `tests/test_kennel.py`) at that one: pytest cannot collect two test
 /// modules of one name ("import file mismatch"), and a small model asked to add tests to
-/// `tests/test_stack.py` writes them to `test_stack.py` as often as not. The whole-file edit goes
+/// `tests/test_kennel.py` writes them to `test_kennel.py` as often as not. The whole-file edit goes
 /// to the existing file, with the definitions it left out of it put back as they were
 /// ([`restore_definitions`]), so its tests are added, not swapped. Returns a note per edit so
 /// pointed.
@@ -442,8 +442,8 @@ pub fn onto_test_twins(root: &Path, base_files: &[String], edits: &mut [Edit]) -
     notes
 }
 
-/// Points a new file named like a file the task names, in another directory (`strings.js` for
-/// the task's `src/strings.js`), at the task's file: a small model drops the directory often
+/// Points a new file named like a file the task names, in another directory (`chess.js` for
+/// the task's `src/chess.js`), at the task's file: a small model drops the directory often
 /// enough (Qwen2.5-Coder-0.5B, four rounds running, though told where the function belongs).
 /// Not when the task names the written path too, or several files of that name, or when the
 /// answer writes the task's file itself. What the whole-file answer leaves out of an existing
@@ -482,11 +482,11 @@ pub fn onto_named_files(
 }
 
 /// Points a new file whose content is in the language of an existing file of the same name
-/// (JavaScript written to `lib/stats.py` beside `lib/stats.js`) at that file: a small model
+/// (JavaScript written to `lib/stars.py` beside `lib/stars.js`) at that file: a small model
 /// shown a worked example in Python names the file it fixes `.py` whatever its language (seen
 /// with Qwen2.5-Coder-1.5B on a JavaScript bug). Only when the content parses as the existing
 /// file's language and not as its own path's, so a real new file in another language (a
-/// `stats.py` port of `stats.js`) stays where it was written. Returns a note per edit so
+/// `stars.py` port of `stars.js`) stays where it was written. Returns a note per edit so
 /// pointed.
 pub fn onto_language_twins(base_files: &[String], edits: &mut [Edit]) -> Vec<String> {
     let stem = |path: &str| {
@@ -695,54 +695,58 @@ mod tests {
     #[test]
     fn definitions_an_answer_left_out_are_put_back_and_what_cannot_be_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let stats = "def total(xs):\n    return sum(xs)\n\n\ndef average(xs):\n    return 0\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n";
-        let shapes = "class Box:\n    def area(self):\n        return 1\n\n    def grow(self):\n        pass\n";
-        std::fs::write(dir.path().join("stats.py"), stats).unwrap();
-        std::fs::write(dir.path().join("shapes.py"), shapes).unwrap();
-        let names = ["stats.py".to_owned(), "shapes.py".to_owned()];
+        let rain = "def collected(showers):\n    return sum(showers)\n\n\ndef daily_mean(showers):\n    return 0\n\n\ndef swing(showers):\n    return max(showers) - min(showers)\n";
+        let orchard = "class Terrace:\n    def plots(self):\n        return 1\n\n    def weed(self):\n        pass\n";
+        std::fs::write(dir.path().join("rain.py"), rain).unwrap();
+        std::fs::write(dir.path().join("orchard.py"), orchard).unwrap();
+        let names = ["rain.py".to_owned(), "orchard.py".to_owned()];
         let base = CodeBaseline::read(dir.path(), &names);
-        let task = "Fix `average()` in stats.py and `area` in shapes.py; total_sum is unrelated.";
+        let task =
+            "Fix `daily_mean()` in rain.py and `plots` in orchard.py; collected_sum is unrelated.";
         // Changing a function and adding one is fine.
-        let fixed = stats.replace("return 0", "return sum(xs) / len(xs)")
-            + "\n\ndef mean(xs):\n    return average(xs)\n";
-        std::fs::write(dir.path().join("stats.py"), &fixed).unwrap();
+        let fixed = rain.replace("return 0", "return sum(showers) / len(showers)")
+            + "\n\ndef typical(showers):\n    return daily_mean(showers)\n";
+        std::fs::write(dir.path().join("rain.py"), &fixed).unwrap();
         assert_eq!(base.verify(dir.path(), &names, task), Ok(vec![]));
         // An answer with only the function it changed: the others go back as they were.
-        let partial = "def average(xs):\n    return sum(xs) / len(xs)\n";
-        std::fs::write(dir.path().join("stats.py"), partial).unwrap();
+        let partial = "def daily_mean(showers):\n    return sum(showers) / len(showers)\n";
+        std::fs::write(dir.path().join("rain.py"), partial).unwrap();
         assert_eq!(
             base.verify(dir.path(), &names, task)
                 .map(|changes| written(dir.path(), changes)),
             Ok(vec![
-                "stats.py: put back what the answer left out, as it was: `total`, `spread`"
+                "rain.py: put back what the answer left out, as it was: `collected`, `swing`"
                     .to_owned()
             ])
         );
         assert_eq!(
-            std::fs::read_to_string(dir.path().join("stats.py")).unwrap(),
-            stats.replace("return 0", "return sum(xs) / len(xs)")
+            std::fs::read_to_string(dir.path().join("rain.py")).unwrap(),
+            rain.replace("return 0", "return sum(showers) / len(showers)")
         );
         // A method dropped is not put back but refused, with the file as it was.
         std::fs::write(
-            dir.path().join("shapes.py"),
-            "class Box:\n    def area(self):\n        return 2\n",
+            dir.path().join("orchard.py"),
+            "class Terrace:\n    def plots(self):\n        return 2\n",
         )
         .unwrap();
         let err = base.verify(dir.path(), &names, task).unwrap_err();
         assert!(
-            err.starts_with("shapes.py: your answer deletes `grow`, which"),
+            err.starts_with("orchard.py: your answer deletes `weed`, which"),
             "{err}"
         );
-        assert!(err.contains(&format!("```shapes.py\n{shapes}```")), "{err}");
+        assert!(
+            err.contains(&format!("```orchard.py\n{orchard}```")),
+            "{err}"
+        );
         // Unless the task names it; and files not written are not looked at.
-        let rename = "Drop total, spread and grow, use average.";
-        std::fs::write(dir.path().join("stats.py"), partial).unwrap();
+        let rename = "Drop collected, swing and weed, use daily_mean.";
+        std::fs::write(dir.path().join("rain.py"), partial).unwrap();
         assert_eq!(base.verify(dir.path(), &names, rename), Ok(vec![]));
         assert_eq!(
-            std::fs::read_to_string(dir.path().join("stats.py")).unwrap(),
+            std::fs::read_to_string(dir.path().join("rain.py")).unwrap(),
             partial
         );
-        std::fs::write(dir.path().join("shapes.py"), "").unwrap();
+        std::fs::write(dir.path().join("orchard.py"), "").unwrap();
         assert!(base.verify(dir.path(), &names[..1], task).is_ok());
     }
 
@@ -808,8 +812,8 @@ mod tests {
     #[test]
     fn the_files_a_task_says_not_to_change_are_those_right_after_the_words() {
         assert_eq!(
-            protected_files("Write tests in `test_fizzbuzz.py`. Do not change `fizzbuzz.py`."),
-            ["fizzbuzz.py"]
+            protected_files("Write tests in `test_sundial.py`. Do not change `sundial.py`."),
+            ["sundial.py"]
         );
         assert_eq!(
             protected_files(
@@ -818,33 +822,35 @@ mod tests {
             ["config/app.toml", "lib/a.py", "lib/b.py"]
         );
         // Not a file right after the verb: nothing is protected.
-        assert!(protected_files("In stats.py, do not change the signature of `total`.").is_empty());
-        assert!(protected_files("`median` must not modify the array passed to it.").is_empty());
-        assert!(protected_files("Change stats.py so that it does not crash.").is_empty());
+        assert!(
+            protected_files("In rain.py, do not change the signature of `collected`.").is_empty()
+        );
+        assert!(protected_files("`brightest` must not modify the list passed to it.").is_empty());
+        assert!(protected_files("Change rain.py so that it does not crash.").is_empty());
     }
 
     #[test]
     fn a_protected_file_the_answer_changed_is_put_back() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("fizzbuzz.py"), "def f():\n    return 1\n").unwrap();
+        std::fs::write(dir.path().join("sundial.py"), "def f():\n    return 1\n").unwrap();
         std::fs::write(dir.path().join("other.py"), "x = 1\n").unwrap();
         let guard = Protected::read(
             dir.path(),
-            "Add tests. Do not change `fizzbuzz.py` or `gone.py`.",
+            "Add tests. Do not change `sundial.py` or `gone.py`.",
         );
-        let files = ["fizzbuzz.py".to_owned(), "other.py".to_owned()];
+        let files = ["sundial.py".to_owned(), "other.py".to_owned()];
         assert!(
             guard.restore(dir.path(), &files).is_empty(),
             "unchanged: nothing to say"
         );
-        std::fs::write(dir.path().join("fizzbuzz.py"), "def f():\n    return 2\n").unwrap();
+        std::fs::write(dir.path().join("sundial.py"), "def f():\n    return 2\n").unwrap();
         std::fs::write(dir.path().join("other.py"), "x = 2\n").unwrap();
         assert_eq!(
             written(dir.path(), guard.restore(dir.path(), &files)),
-            ["fizzbuzz.py: put back as it was: the task says not to change it"]
+            ["sundial.py: put back as it was: the task says not to change it"]
         );
         assert_eq!(
-            std::fs::read_to_string(dir.path().join("fizzbuzz.py")).unwrap(),
+            std::fs::read_to_string(dir.path().join("sundial.py")).unwrap(),
             "def f():\n    return 1\n"
         );
         assert_eq!(
@@ -857,109 +863,109 @@ mod tests {
     fn a_new_test_module_named_like_an_existing_one_is_written_to_that_one() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("tests")).unwrap();
-        let existing = "from stack import Stack\n\n\ndef test_push():\n    s = Stack()\n    s.push(1)\n    assert len(s) == 1\n";
-        std::fs::write(dir.path().join("tests/test_stack.py"), existing).unwrap();
-        let base_files = vec!["stack.py".to_owned(), "tests/test_stack.py".to_owned()];
-        let answer = "from stack import Stack\n\n\ndef test_pop():\n    s = Stack()\n    s.push(1)\n    assert s.pop() == 1\n";
+        let existing = "from kennel import Kennel\n\n\ndef test_admit():\n    k = Kennel()\n    k.admit(1)\n    assert len(k) == 1\n";
+        std::fs::write(dir.path().join("tests/test_kennel.py"), existing).unwrap();
+        let base_files = vec!["kennel.py".to_owned(), "tests/test_kennel.py".to_owned()];
+        let answer = "from kennel import Kennel\n\n\ndef test_depart():\n    k = Kennel()\n    k.admit(1)\n    assert k.depart() == 1\n";
         let mut edits = vec![
-            whole("./test_stack.py", answer),
-            whole("stack.py", "x = 1\n"),
+            whole("./test_kennel.py", answer),
+            whole("kennel.py", "x = 1\n"),
         ];
         let notes = onto_test_twins(dir.path(), &base_files, &mut edits);
         assert_eq!(
             notes,
             [
-                "./test_stack.py is a second test module named like tests/test_stack.py, which \
-              pytest cannot collect beside it: wrote it to tests/test_stack.py, keeping \
-              `test_push` of it"
+                "./test_kennel.py is a second test module named like tests/test_kennel.py, which \
+              pytest cannot collect beside it: wrote it to tests/test_kennel.py, keeping \
+              `test_admit` of it"
             ]
         );
         let Edit::Whole(moved) = &edits[0] else {
             panic!("{edits:?}")
         };
-        assert_eq!(moved.path, "tests/test_stack.py");
+        assert_eq!(moved.path, "tests/test_kennel.py");
         assert!(
-            moved.content.contains("def test_push") && moved.content.contains("def test_pop"),
+            moved.content.contains("def test_admit") && moved.content.contains("def test_depart"),
             "{}",
             moved.content
         );
-        assert_eq!(edits[1].path(), "stack.py", "other edits stand");
+        assert_eq!(edits[1].path(), "kennel.py", "other edits stand");
 
         // Not moved: the answer writes the existing one too, or a name no test has yet.
         let mut both = vec![
-            whole("test_stack.py", answer),
-            whole("tests/test_stack.py", answer),
+            whole("test_kennel.py", answer),
+            whole("tests/test_kennel.py", answer),
         ];
         assert!(onto_test_twins(dir.path(), &base_files, &mut both).is_empty());
-        let mut fresh = vec![whole("test_queue.py", answer)];
+        let mut fresh = vec![whole("test_aviary.py", answer)];
         assert!(onto_test_twins(dir.path(), &base_files, &mut fresh).is_empty());
-        assert_eq!(fresh[0].path(), "test_queue.py");
+        assert_eq!(fresh[0].path(), "test_aviary.py");
     }
 
     #[test]
     fn a_file_the_task_names_written_without_its_directory_goes_to_the_named_one() {
-        let base_files = vec!["src/strings.js".to_owned(), "README.md".to_owned()];
-        let mentioned = vec!["src/strings.js".to_owned()];
-        let code = "export function capitalizeWords(str) {\n  return str;\n}\n";
-        let mut edits = vec![whole("strings.js", code), whole("README.md", "# x\n")];
+        let base_files = vec!["src/chess.js".to_owned(), "README.md".to_owned()];
+        let mentioned = vec!["src/chess.js".to_owned()];
+        let code = "export function parseMove(str) {\n  return str;\n}\n";
+        let mut edits = vec![whole("chess.js", code), whole("README.md", "# x\n")];
         assert_eq!(
             onto_named_files(&base_files, &mentioned, &mut edits),
             [
-                "strings.js is not a file of the repository, and the task names src/strings.js: \
-              wrote it to src/strings.js"
+                "chess.js is not a file of the repository, and the task names src/chess.js: \
+              wrote it to src/chess.js"
             ]
         );
-        assert_eq!(edits[0].path(), "src/strings.js");
+        assert_eq!(edits[0].path(), "src/chess.js");
         assert_eq!(edits[1].path(), "README.md");
 
         // Left where written: a path the task names too, or an answer writing both.
-        let both_named = vec!["src/strings.js".to_owned(), "strings.js".to_owned()];
-        let mut kept = vec![whole("strings.js", code)];
+        let both_named = vec!["src/chess.js".to_owned(), "chess.js".to_owned()];
+        let mut kept = vec![whole("chess.js", code)];
         assert!(onto_named_files(&base_files, &both_named, &mut kept).is_empty());
-        let mut both = vec![whole("strings.js", code), whole("src/strings.js", code)];
+        let mut both = vec![whole("chess.js", code), whole("src/chess.js", code)];
         assert!(onto_named_files(&base_files, &mentioned, &mut both).is_empty());
-        assert_eq!(both[0].path(), "strings.js");
+        assert_eq!(both[0].path(), "chess.js");
     }
 
     #[test]
     fn code_written_under_another_language_s_name_goes_to_the_file_it_is_written_for() {
-        let base_files = vec!["lib/stats.js".to_owned(), "lib/stats.test.js".to_owned()];
-        let script = "// Tiny statistics helpers.\nexport function median(values) {\n  return values[0];\n}\n";
-        let mut edits = vec![whole("lib/stats.py", script)];
+        let base_files = vec!["lib/stars.js".to_owned(), "lib/stars.test.js".to_owned()];
+        let script = "// Tiny astronomy helpers.\nexport function brightest(values) {\n  return values[0];\n}\n";
+        let mut edits = vec![whole("lib/stars.py", script)];
         assert_eq!(
             onto_language_twins(&base_files, &mut edits),
             [
-                "lib/stats.py is new and its content is not Python but the language of \
-              lib/stats.js: wrote it to lib/stats.js"
+                "lib/stars.py is new and its content is not Python but the language of \
+              lib/stars.js: wrote it to lib/stars.js"
             ]
         );
-        assert_eq!(edits[0].path(), "lib/stats.js");
+        assert_eq!(edits[0].path(), "lib/stars.js");
 
         // Left where written: Python in a .py file (a port), a name no file has, or an answer
         // that writes the existing file too.
-        let port = "def median(values):\n    return values[0]\n";
-        let mut kept = vec![whole("lib/stats.py", port), whole("lib/other.py", script)];
+        let port = "def brightest(values):\n    return values[0]\n";
+        let mut kept = vec![whole("lib/stars.py", port), whole("lib/other.py", script)];
         assert!(onto_language_twins(&base_files, &mut kept).is_empty());
-        let mut both = vec![whole("lib/stats.py", script), whole("lib/stats.js", script)];
+        let mut both = vec![whole("lib/stars.py", script), whole("lib/stars.js", script)];
         assert!(onto_language_twins(&base_files, &mut both).is_empty());
-        assert_eq!(both[0].path(), "lib/stats.py");
+        assert_eq!(both[0].path(), "lib/stars.py");
     }
 
     #[test]
     fn a_test_of_a_pasted_copy_imports_the_real_code_instead() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("games")).unwrap();
-        let module = "def fizzbuzz(n):\n    return str(n)\n";
-        std::fs::write(dir.path().join("games/fizzbuzz.py"), module).unwrap();
-        let names = ["games/fizzbuzz.py".to_owned()];
+        let module = "def roll(n):\n    return str(n)\n";
+        std::fs::write(dir.path().join("games/dice.py"), module).unwrap();
+        let names = ["games/dice.py".to_owned()];
         let base = CodeBaseline::read(dir.path(), &names);
-        let copy = "import pytest\n\n\ndef fizzbuzz(n):\n    return \"Fizz\"\n\n\ndef test_fizz():\n    assert fizzbuzz(3) == \"Fizz\"\n";
+        let copy = "import pytest\n\n\ndef roll(n):\n    return \"Ace\"\n\n\ndef test_ace():\n    assert roll(1) == \"Ace\"\n";
         std::fs::create_dir_all(dir.path().join("tests")).unwrap();
         let files = [
             "test_games.py".to_owned(),
-            "games/test_fizzbuzz.py".to_owned(),
-            "tests/test_fizzbuzz.py".to_owned(),
-            "games/fizzbuzz.py".to_owned(),
+            "games/test_dice.py".to_owned(),
+            "tests/test_dice.py".to_owned(),
+            "games/dice.py".to_owned(),
         ];
         for test in &files[..3] {
             std::fs::write(dir.path().join(test), copy).unwrap();
@@ -971,22 +977,16 @@ mod tests {
         assert_eq!(
             notes,
             [
-                "test_games.py: took out its own copies of the code and imports it instead: `fizzbuzz` from games/fizzbuzz.py. A test must check the code, not a copy of it",
-                "games/test_fizzbuzz.py: took out its own copies of the code and imports it instead: `fizzbuzz` from games/fizzbuzz.py. A test must check the code, not a copy of it",
+                "test_games.py: took out its own copies of the code and imports it instead: `roll` from games/dice.py. A test must check the code, not a copy of it",
+                "games/test_dice.py: took out its own copies of the code and imports it instead: `roll` from games/dice.py. A test must check the code, not a copy of it",
             ]
         );
         let read = |path: &str| std::fs::read_to_string(dir.path().join(path)).unwrap();
-        assert!(
-            read("test_games.py")
-                .starts_with("import pytest\nfrom games.fizzbuzz import fizzbuzz\n")
-        );
-        assert!(
-            read("games/test_fizzbuzz.py")
-                .starts_with("import pytest\nfrom fizzbuzz import fizzbuzz\n")
-        );
+        assert!(read("test_games.py").starts_with("import pytest\nfrom games.dice import roll\n"));
+        assert!(read("games/test_dice.py").starts_with("import pytest\nfrom dice import roll\n"));
         // Where pytest would not find the module by that name, the test is left as it is.
-        assert_eq!(read("tests/test_fizzbuzz.py"), copy);
-        assert_eq!(read("games/fizzbuzz.py"), module);
+        assert_eq!(read("tests/test_dice.py"), copy);
+        assert_eq!(read("games/dice.py"), module);
     }
 
     #[test]

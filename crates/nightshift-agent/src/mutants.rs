@@ -94,27 +94,27 @@ mod tests {
     #[tokio::test]
     async fn tests_that_check_more_kill_more_mutants_and_the_code_is_left_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
-        let code = "def clamp(x, low, high):\n    if x < low:\n        return low\n    if x > high:\n        return high\n    return x\n\n\ndef unrelated(a):\n    return a + 1\n";
-        std::fs::write(dir.path().join("bounds.py"), code).unwrap();
+        let code = "def setpoint(temp, coldest, hottest):\n    if temp < coldest:\n        return coldest\n    if temp > hottest:\n        return hottest\n    return temp\n\n\ndef unrelated(a):\n    return a + 1\n";
+        std::fs::write(dir.path().join("thermostat.py"), code).unwrap();
         std::fs::write(
             dir.path().join("test_weak.py"),
-            "from bounds import clamp\n\n\ndef test_inside():\n    assert clamp(5, 0, 10) == 5\n",
+            "from thermostat import setpoint\n\n\ndef test_inside():\n    assert setpoint(21, 16, 26) == 21\n",
         )
         .unwrap();
         std::fs::write(
             dir.path().join("test_strong.py"),
-            "from bounds import clamp\n\n\ndef test_all():\n    assert clamp(5, 0, 10) == 5\n    assert clamp(-1, 0, 10) == 0\n    assert clamp(11, 0, 10) == 10\n    assert clamp(0, 0, 10) == 0\n    assert clamp(10, 0, 10) == 10\n",
+            "from thermostat import setpoint\n\n\ndef test_all():\n    assert setpoint(21, 16, 26) == 21\n    assert setpoint(12, 16, 26) == 16\n    assert setpoint(30, 16, 26) == 26\n    assert setpoint(16, 16, 26) == 16\n    assert setpoint(26, 16, 26) == 26\n",
         )
         .unwrap();
         std::fs::write(
             dir.path().join("test_broken.py"),
-            "from bounds import clamp\n\n\ndef test_wrong():\n    assert clamp(5, 0, 10) == 6\n",
+            "from thermostat import setpoint\n\n\ndef test_wrong():\n    assert setpoint(21, 16, 26) == 22\n",
         )
         .unwrap();
         let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
             .await
             .unwrap();
-        let task = "Write tests for `clamp(x, low, high)` in bounds.py.";
+        let task = "Write tests for `setpoint(temp, coldest, hottest)` in thermostat.py.";
         let run = |test: &'static str| {
             let sandbox = &sandbox;
             let root = dir.path().to_owned();
@@ -123,7 +123,7 @@ mod tests {
                     sandbox,
                     "python3",
                     &root,
-                    &["bounds.py".to_owned()],
+                    &["thermostat.py".to_owned()],
                     &[test.to_owned()],
                     task,
                     Duration::from_secs(300),
@@ -135,10 +135,12 @@ mod tests {
         };
         let weak = run("test_weak.py").await;
         let strong = run("test_strong.py").await;
-        // Only clamp is mutated: the task names it, not `unrelated`.
+        // Only setpoint is mutated: the task names it, not `unrelated`.
         assert!(
-            weak.mutants.iter().all(|m| m.at.starts_with("bounds.py:")
-                && m.at["bounds.py:".len()..].parse::<u32>().unwrap() <= 6),
+            weak.mutants
+                .iter()
+                .all(|m| m.at.starts_with("thermostat.py:")
+                    && m.at["thermostat.py:".len()..].parse::<u32>().unwrap() <= 6),
             "{weak:#?}"
         );
         assert!(weak.mutants.len() >= 8, "{weak:#?}");
@@ -156,7 +158,7 @@ mod tests {
         );
         assert!(!broken.enough());
         assert_eq!(
-            std::fs::read_to_string(dir.path().join("bounds.py")).unwrap(),
+            std::fs::read_to_string(dir.path().join("thermostat.py")).unwrap(),
             code
         );
     }

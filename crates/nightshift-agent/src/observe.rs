@@ -27,7 +27,7 @@ pub struct Site {
     /// Whether the assert held, each time.
     pub held: Vec<bool>,
     /// Whether the expected side could be computed at all (a task's example whose value is
-    /// prose, `3.333...`, cannot).
+    /// prose, `1.666...`, cannot).
     pub expected: bool,
 }
 
@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn modules_are_named_as_python_imports_them() {
-        assert_eq!(module_of("stats.py").as_deref(), Some("stats"));
+        assert_eq!(module_of("kiln.py").as_deref(), Some("kiln"));
         assert_eq!(module_of("pkg/sub/mod.py").as_deref(), Some("pkg.sub.mod"));
         assert_eq!(module_of("pkg/__init__.py").as_deref(), Some("pkg"));
         assert_eq!(module_of("my-tool.py"), None);
@@ -163,31 +163,31 @@ mod tests {
     async fn every_assert_is_observed_and_the_run_goes_on_past_a_failing_one() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
-            dir.path().join("stats.py"),
-            "def mean(xs):\n    return sum(xs) / len(xs)\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n",
+            dir.path().join("kiln.py"),
+            "def heat(xs):\n    return sum(xs) / len(xs)\n\n\ndef swing(xs):\n    return max(xs) - min(xs)\n",
         )
         .unwrap();
         // The test imports a name the code lacks, asserts a wrong value, expects an exception,
         // loops, and is parametrized.
         std::fs::write(
-            dir.path().join("test_stats.py"),
-            "import pytest\nfrom stats import mean, spread, median\n\n\ndef test_mean():\n    assert mean([1, 3]) == 3\n    assert spread([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        mean([])\n    assert median([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert mean(xs) > 1\n",
+            dir.path().join("test_kiln.py"),
+            "import pytest\nfrom kiln import heat, swing, peak\n\n\ndef test_heat():\n    assert heat([1, 3]) == 3\n    assert swing([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        heat([])\n    assert peak([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert heat(xs) > 1\n",
         )
         .unwrap();
         let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
             .await
             .unwrap();
         let probe = Probe {
-            test: Some("test_stats.py".to_owned()),
-            modules: vec!["stats".to_owned()],
+            test: Some("test_kiln.py".to_owned()),
+            modules: vec!["kiln".to_owned()],
             examples: vec![
-                ("mean([2, 4])".to_owned(), "3.0".to_owned()),
+                ("heat([2, 4])".to_owned(), "3.0".to_owned()),
                 // A builtin's call states nothing about the code; a missing function is not
                 // there to check; a value that is prose cannot be computed.
                 ("str.strip()".to_owned(), "''".to_owned()),
-                ("median([1])".to_owned(), "1".to_owned()),
-                ("mean([1, 2])".to_owned(), "1.5...".to_owned()),
-                ("mean([1, 2])".to_owned(), "one_and_a_half".to_owned()),
+                ("peak([1])".to_owned(), "1".to_owned()),
+                ("heat([1, 2])".to_owned(), "1.5...".to_owned()),
+                ("heat([1, 2])".to_owned(), "one_and_a_half".to_owned()),
             ],
         };
         let seen = observe(
@@ -207,7 +207,7 @@ mod tests {
         };
         assert_eq!(site("L6").values, ["2"]);
         assert_eq!(site("L6").held, [false]);
-        assert_eq!(site("L6").names, ["mean"]);
+        assert_eq!(site("L6").names, ["heat"]);
         assert_eq!(site("L7").values, ["3"]);
         assert!(site("L7").holds());
         assert_eq!(site("L8").values, ["raise:ZeroDivisionError"]);

@@ -288,7 +288,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
 
     /// Takes out of `tests`, written by the model for the task, the assert lines that break
     /// their syntax on their own ([`nightshift_lang::without_broken_lines`]): a value copied
-    /// from the task as `3.333...`, a reply cut short mid-assert. Such a line never ran, so it
+    /// from the task as `1.666...`, a reply cut short mid-assert. Such a line never ran, so it
     /// checked nothing; what is left of the test still has to pass whole to land.
     pub(crate) fn broken_line_mends(&self, tests: &[String]) -> Vec<(FileChange, String)> {
         tests

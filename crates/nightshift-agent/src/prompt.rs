@@ -402,8 +402,8 @@ mod tests {
             std::fs::write(dir.path().join(path), body).unwrap();
             files.push(path.to_owned());
         };
-        write("invoice.py", "def invoice_total(lines):\n    return 0\n");
-        write("tax.py", "def tax_rate(region):\n    return 0.2\n");
+        write("freight.py", "def freight_cost(legs):\n    return 0\n");
+        write("fuel.py", "def fuel_price(port):\n    return 0.2\n");
         write("README.md", "An app.\n");
         for i in 0..30 {
             write(
@@ -414,12 +414,12 @@ mod tests {
         let context = gather(
             dir.path(),
             &files,
-            "Make invoice_total in invoice.py add the tax_rate of the region",
-            &["invoice.py".to_owned()],
+            "Make freight_cost in freight.py add the fuel_price of the port",
+            &["freight.py".to_owned()],
             Budget { chars: 100_000 },
         );
         let shown: Vec<&str> = context.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(shown, ["invoice.py", "tax.py"]);
+        assert_eq!(shown, ["freight.py", "fuel.py"]);
         assert!(context.map.contains("unrelated_7.py"), "{}", context.map);
         assert!(context.map.contains("def helper()"), "{}", context.map);
     }

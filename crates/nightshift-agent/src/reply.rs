@@ -407,10 +407,10 @@ mod tests {
 
     #[test]
     fn unnamed_block_takes_the_file_named_by_the_task() {
-        let hints = mentioned_files("Create greet.py with a function greet(name).");
-        assert_eq!(hints, vec!["greet.py".to_owned()]);
-        let reply = "```python\ndef greet(name):\n    return f'Hello, {name}!'\n```";
-        assert_eq!(parse(reply, &hints).unwrap()[0].path(), "greet.py");
+        let hints = mentioned_files("Create beacon.py with a function beacon(name).");
+        assert_eq!(hints, vec!["beacon.py".to_owned()]);
+        let reply = "```python\ndef beacon(name):\n    return f'Beacon {name} lit'\n```";
+        assert_eq!(parse(reply, &hints).unwrap()[0].path(), "beacon.py");
     }
 
     #[test]

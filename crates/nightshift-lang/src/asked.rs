@@ -1,17 +1,17 @@
 //! The definitions a task asks for by name, and the file it asks for each in.
 //!
-//! "Add a function `slugify(title)` to `blog.py`" asks for a function `slugify` at the top level
-//! of `blog.py`: code that imports it (`from blog import slugify`) needs it there, not as a
-//! method of the class the file already holds, nor in a new `slugify.py`. A small model gets
-//! that wrong often enough (Qwen2.5-Coder-1.5B wrote `Post.slugify(self, title)`) that the
-//! caller checks it, by name, before any test runs.
+//! "Add a function `mooring(boat)` to `harbor.py`" asks for a function `mooring` at the top level
+//! of `harbor.py`: code that imports it (`from harbor import mooring`) needs it there, not as a
+//! method of the class the file already holds, nor in a new `mooring.py`. A small model gets
+//! that wrong often enough (Qwen2.5-Coder-1.5B has written such a function as a method, like
+//! `Harbor.mooring(self, boat)`) that the caller checks it, by name, before any test runs.
 //!
 //! A task asks for a definition in a sentence that writes it out as a declaration
-//! (`pub fn celsius_to_fahrenheit(c: f64) -> f64`, `def parse(text)`, an indented line of code),
+//! (`pub fn knots_to_kmh(k: f64) -> f64`, `def parse(text)`, an indented line of code),
 //! or that says to add, create, write or implement it and names it with its parameters
-//! (`` `top_words(text, n)` ``) or after the word "class" (`` class `LRUCache` ``). A sentence
+//! (`` `rhyme_pairs(poem, n)` ``) or after the word "class" (`` class `TollBooth` ``). A sentence
 //! that removes or renames is no request, and one about methods or classes does not ask for a
-//! function by its call (`` `get(key, default=None)` `` of a class the task describes).
+//! function by its call (`` `charge(plate, weekend=False)` `` of a class the task describes).
 
 use crate::Language;
 
@@ -20,7 +20,7 @@ use crate::Language;
 pub struct Asked {
     /// The name to define.
     pub name: String,
-    /// How the task writes it: `slugify(title)`, `class LRUCache`, `pub fn f(c: f64) -> f64`.
+    /// How the task writes it: `mooring(boat)`, `class TollBooth`, `pub fn f(c: f64) -> f64`.
     pub written: String,
     /// A class (a type), not a function.
     pub class: bool,
@@ -83,7 +83,7 @@ pub fn asked_definitions(task: &str) -> Vec<Asked> {
             } else if span.after_class {
                 identifier_prefix(span.text).map(|name| (name, true, None))
             } else if words.iter().any(|w| w == "class" || w == "classes") {
-                None // `Triangle(a, b, c)` beside "a class": a constructor call, no function
+                None // `Tanker(a, b, c)` beside "a class": a constructor call, no function
             } else {
                 signature(span.text).map(|name| (name, false, None))
             };
@@ -204,7 +204,7 @@ fn code_spans(sentence: &str) -> Vec<Span<'_>> {
         .collect()
 }
 
-/// A path of a source file nightshift parses: `blog.py`, `src/strings.js`.
+/// A path of a source file nightshift parses: `harbor.py`, `src/chords.js`.
 fn is_source_path(text: &str) -> bool {
     !text.contains(char::is_whitespace) && !text.contains('(') && Language::of(text).is_some()
 }
@@ -238,8 +238,8 @@ fn declaration(text: &str) -> Option<(&str, Language)> {
     Some((name, language))
 }
 
-/// The name of a call written with parameters, not arguments: `top_words(text, n)`,
-/// `get(key, default=None)`, `average()`; not `clamp(15, 0, 10)` nor `str.isalnum()`.
+/// The name of a call written with parameters, not arguments: `rhyme_pairs(poem, n)`,
+/// `charge(plate, weekend=False)`, `heart_rate()`; not `yield_kg(15, 0, 10)` nor `math.radians()`.
 fn signature(text: &str) -> Option<&str> {
     let text = text.trim();
     let name = identifier_prefix(text)?;
@@ -283,67 +283,64 @@ mod tests {
 
     #[test]
     fn a_function_added_to_a_file() {
-        let task = "Add a function `slugify(title)` to `blog.py` that turns a post title into a \
-                    URL slug:\n\n- the result is lower-case;\n\nExamples: \
-                    `slugify(\"Hello, World!\") == \"hello-world\"`.";
-        assert_eq!(names(task), vec![function("slugify", Some("blog.py"))]);
-        let task = "In `mathutils.py`, add a function `clamp(value, low, high)` that limits \
-                    `value` to the inclusive range [low, high].";
-        assert_eq!(names(task), vec![function("clamp", Some("mathutils.py"))]);
-        let task = "`durations.py` has `format_duration(seconds)`, which turns 5400 into \
-                    `\"1h30m\"`. Add the inverse, `parse_duration(text)`, to `durations.py`.";
-        assert_eq!(
-            names(task),
-            vec![function("parse_duration", Some("durations.py"))]
-        );
+        let task = "Add a function `mooring(boat)` to `harbor.py` that turns a boat name \
+                    into a mooring code:\n\n- the result is upper-case;\n\nExamples: \
+                    `mooring(\"Sea Lark, Pier 4!\") == \"P4-SL\"`.";
+        assert_eq!(names(task), vec![function("mooring", Some("harbor.py"))]);
+        let task = "In `kitchen.py`, add a function `portion(grams, servings, wanted)` that \
+                    multiplies `grams` by the ratio [wanted / servings].";
+        assert_eq!(names(task), vec![function("portion", Some("kitchen.py"))]);
+        let task = "`tempo.py` has `bpm_to_ms(bpm)`, which turns 120 into \
+                    `\"500ms\"`. Add the inverse, `ms_to_bpm(text)`, to `tempo.py`.";
+        assert_eq!(names(task), vec![function("ms_to_bpm", Some("tempo.py"))]);
     }
 
     #[test]
     fn declarations_as_written() {
-        let task = "In the `wordtools` crate (`src/lib.rs`), add a public function\n\n    pub fn \
-                    reverse_words(s: &str) -> String\n\nthat returns the words reversed.";
+        let task = "In the `beekeeping` crate (`src/lib.rs`), add a public function\n\n    pub fn \
+                    hive_label(s: &str) -> String\n\nthat returns the label of a hive.";
         let asked = asked_definitions(task);
         assert_eq!(asked.len(), 1);
-        assert_eq!(asked[0].name, "reverse_words");
+        assert_eq!(asked[0].name, "hive_label");
         assert_eq!(asked[0].language, Some(Language::Rust));
-        assert_eq!(asked[0].written, "pub fn reverse_words(s: &str) -> String");
-        let task = "1. Add `pub fn celsius_to_fahrenheit(c: f64) -> f64` to `src/convert.rs` \
-                    (F = C * 9 / 5 + 32), next to the existing `fahrenheit_to_celsius`.";
+        assert_eq!(asked[0].written, "pub fn hive_label(s: &str) -> String");
+        let task = "1. Add `pub fn knots_to_kmh(k: f64) -> f64` to `src/nautical.rs` \
+                    (km/h = kn * 1.852), next to the existing `kmh_to_knots`.";
         assert_eq!(
             names(task),
-            vec![function("celsius_to_fahrenheit", Some("src/convert.rs"))]
+            vec![function("knots_to_kmh", Some("src/nautical.rs"))]
         );
         // A method is no top-level definition.
-        assert_eq!(names("Add `pub fn area(&self) -> f64` to `Shape`."), vec![]);
+        assert_eq!(names("Add `pub fn volume(&self) -> f64` to `Vat`."), vec![]);
     }
 
     #[test]
     fn classes() {
-        let task = "Add a class `LRUCache` to `cache.py`: a fixed-size cache.\n\n- \
-                    `LRUCache(capacity)`: the maximum number of entries.\n- `get(key, \
-                    default=None)`: return the value stored for `key`.";
+        let task = "Add a class `TollBooth` to `toll.py`: a fixed-price gate.\n\n- \
+                    `TollBooth(lanes)`: the number of open lanes.\n- `charge(plate, \
+                    weekend=False)`: return the amount owed for `plate`.";
         assert_eq!(
             names(task),
-            vec![("LRUCache".to_owned(), Some("cache.py".to_owned()), true)]
+            vec![("TollBooth".to_owned(), Some("toll.py".to_owned()), true)]
         );
-        let task = "1. Create `shapes/triangle.py` with a class `Triangle(Shape)` (subclass of \
-                    `Shape` from `shapes/base.py`) built from three side lengths: `Triangle(a, \
+        let task = "1. Create `fleet/tanker.py` with a class `Tanker(Vessel)` (subclass of \
+                    `Vessel` from `fleet/hull.py`) built from three tank volumes: `Tanker(a, \
                     b, c)`.";
-        assert_eq!(names(task), vec![("Triangle".to_owned(), None, true)]);
+        assert_eq!(names(task), vec![("Tanker".to_owned(), None, true)]);
     }
 
     #[test]
     fn what_is_not_asked() {
         // Bug reports, examples, calls with arguments, renames, removals, methods.
         for task in [
-            "`average()` in `stats.py` gives wrong results: `average([10, 20])` returns `10.0`.",
-            "Fix `count_vowels` so it counts the vowels.",
-            "Rename the function `calc_tax(amount)` in `tax.py` to `compute_tax`.",
+            "`heart_rate()` in `pulse.py` is wrong: `heart_rate([60, 80])` returns `60.0`.",
+            "Fix `count_rests` so it counts the rests.",
+            "Rename the function `brew_time(cups)` in `coffee.py` to `steep_time`.",
             "Remove `legacy(x)` from `util.py`.",
-            "Add a method `area()` to the class `Shape`.",
-            "Add tests: `is_valid(...)` is `True`, `clamp(15, 0, 10) == 10`.",
-            "It splits `text` into words with the existing `tokenize()` function.",
-            "Write pytest tests for `passwords.py`; use `str.isalnum()`.",
+            "Add a method `volume()` to the class `Vat`.",
+            "Add tests: `is_ripe(...)` is `True`, `yield_kg(15, 0, 10) == 10`.",
+            "It splits `route` into legs with the existing `waypoints()` function.",
+            "Write pytest tests for `sundial.py`; use `math.radians()`.",
         ] {
             assert_eq!(names(task), vec![], "{task}");
         }

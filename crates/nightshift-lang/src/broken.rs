@@ -1,5 +1,5 @@
 //! Lines of a test that do not parse. The test a small model writes for itself often breaks on
-//! one line — it copies `3.333...` from the task as a value, or its reply ends in the middle of
+//! one line — it copies `6.667...` from the task as a value, or its reply ends in the middle of
 //! an assert — while the rest of it is a test. [`without_broken_lines`] takes such lines out,
 //! one assert at a time, as long as that is all that is wrong. Python only.
 
@@ -19,7 +19,7 @@ pub struct Mended {
 
 /// `source` without the assert lines that make it fail to parse: each must be a whole, indented
 /// line starting with `assert` that does not parse on its own either (a line cut short, a value
-/// like `3.333...`). `None` if the file parses as it is, if a line in the way is anything else,
+/// like `6.667...`). `None` if the file parses as it is, if a line in the way is anything else,
 /// or if the rest holds no assert.
 pub fn without_broken_lines(language: Language, source: &str) -> Option<Mended> {
     if language != Language::Python {
@@ -66,15 +66,15 @@ mod tests {
 
     #[test]
     fn an_assert_that_does_not_parse_is_taken_out() {
-        let test = "import stats\n\n\ndef test_average():\n    assert stats.average([10, 20]) == 15.0\n    assert stats.average([2, 4, 6]) == 3.333..., \"case 3\"\n    assert stats.average([]) == 0.0\n";
+        let test = "import physics\n\n\ndef test_speed():\n    assert physics.speed(100, 8) == 12.5\n    assert physics.speed(20, 3) == 6.667..., \"case 3\"\n    assert physics.speed(0, 5) == 0.0\n";
         let mended = without_broken_lines(Language::Python, test).unwrap();
         assert_eq!(
             mended.source,
-            "import stats\n\n\ndef test_average():\n    assert stats.average([10, 20]) == 15.0\n    assert stats.average([]) == 0.0\n"
+            "import physics\n\n\ndef test_speed():\n    assert physics.speed(100, 8) == 12.5\n    assert physics.speed(0, 5) == 0.0\n"
         );
         assert_eq!(
             mended.removed,
-            ["assert stats.average([2, 4, 6]) == 3.333..., \"case 3\""]
+            ["assert physics.speed(20, 3) == 6.667..., \"case 3\""]
         );
     }
 

@@ -1,7 +1,7 @@
-//! Tests that do not reach the code. Asked for tests of `fizzbuzz.py`, a small model often
-//! pastes `fizzbuzz` itself into `test_fizzbuzz.py` and tests that copy: the tests pass whatever
+//! Tests that do not reach the code. Asked for tests of `beaufort.py`, a small model often
+//! pastes `beaufort` itself into `test_beaufort.py` and tests that copy: the tests pass whatever
 //! the module does. [`import_instead_of_copies`] takes such copies out and imports the real
-//! definitions in their place. As often it calls `count_vowels` with no import at all, and the
+//! definitions in their place. As often it calls `orbit_days` with no import at all, and the
 //! test fails with a `NameError` whatever the code does: [`import_missing`] adds the import.
 //! Python only.
 
@@ -192,52 +192,52 @@ mod tests {
 
     #[test]
     fn a_pasted_copy_of_the_code_is_replaced_by_an_import() {
-        let test = "import pytest\n\ndef fizzbuzz(n):\n    return str(n)\n\n\ndef fizzbuzz_sequence(n):\n    return []\n\n\ndef helper():\n    return 3\n\n\ndef test_fizz():\n    assert fizzbuzz(helper()) == \"Fizz\"\n";
+        let test = "import pytest\n\ndef beaufort(n):\n    return str(n)\n\n\ndef beaufort_table(n):\n    return []\n\n\ndef helper():\n    return 8\n\n\ndef test_gale():\n    assert beaufort(helper()) == \"Gale\"\n";
         let imported =
-            import_instead_of_copies(test, "games.fizzbuzz", &["fizzbuzz", "fizzbuzz_sequence"])
+            import_instead_of_copies(test, "sailing.beaufort", &["beaufort", "beaufort_table"])
                 .unwrap();
         assert_eq!(
             imported.source,
-            "import pytest\nfrom games.fizzbuzz import fizzbuzz, fizzbuzz_sequence\n\ndef helper():\n    return 3\n\n\ndef test_fizz():\n    assert fizzbuzz(helper()) == \"Fizz\"\n"
+            "import pytest\nfrom sailing.beaufort import beaufort, beaufort_table\n\ndef helper():\n    return 8\n\n\ndef test_gale():\n    assert beaufort(helper()) == \"Gale\"\n"
         );
-        assert_eq!(imported.names, ["fizzbuzz", "fizzbuzz_sequence"]);
+        assert_eq!(imported.names, ["beaufort", "beaufort_table"]);
     }
 
     #[test]
     fn a_called_name_the_test_never_imports_is_imported() {
-        let test = "import pytest\n\n\ndef test_count_vowels():\n    assert count_vowels(\"HELLO World\") == 3\n    assert count_consonants(\"ab\") == 1\n";
+        let test = "import pytest\n\n\ndef test_orbit_days():\n    assert orbit_days(\"Mars\") == 687\n    assert moon_count(\"Mars\") == 2\n";
         let imported = import_missing(
             test,
-            "letters",
-            &["VOWELS", "count_vowels", "count_consonants"],
+            "astronomy",
+            &["PLANET_NAMES", "orbit_days", "moon_count"],
         )
         .unwrap();
         assert_eq!(
             imported.source,
-            "import pytest\nfrom letters import count_vowels, count_consonants\n\n\ndef test_count_vowels():\n    assert count_vowels(\"HELLO World\") == 3\n    assert count_consonants(\"ab\") == 1\n"
+            "import pytest\nfrom astronomy import orbit_days, moon_count\n\n\ndef test_orbit_days():\n    assert orbit_days(\"Mars\") == 687\n    assert moon_count(\"Mars\") == 2\n"
         );
-        assert_eq!(imported.names, ["count_vowels", "count_consonants"]);
+        assert_eq!(imported.names, ["orbit_days", "moon_count"]);
         // With no import at all, before the first definition, after the docstring.
-        let bare = "\"\"\"Tests.\"\"\"\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n";
+        let bare = "\"\"\"Tests.\"\"\"\n\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n";
         assert_eq!(
-            import_missing(bare, "calc", &["clamp"]).unwrap().source,
-            "\"\"\"Tests.\"\"\"\n\nfrom calc import clamp\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n"
+            import_missing(bare, "calc", &["posts"]).unwrap().source,
+            "\"\"\"Tests.\"\"\"\n\nfrom calc import posts\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n"
         );
     }
 
     #[test]
     fn a_name_the_test_imports_defines_or_binds_is_left_alone() {
-        let defined = ["clamp"];
+        let defined = ["posts"];
         for test in [
-            "from calc import clamp\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n",
-            "from calc import (\n    clamp,\n)\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n",
-            "from calc import *\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n",
-            "import calc\n\ndef test_clamp():\n    assert calc.clamp(5, 0, 3) == 3\n",
-            "def clamp(v, lo, hi):\n    return v\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n",
-            "def test_clamp():\n    clamp = lambda v, lo, hi: v\n    assert clamp(5, 0, 3) == 5\n",
-            "def test_clamp(clamp):\n    assert clamp(5, 0, 3) == 3\n",
-            "def test_clamp():\n    assert max(5, 0) == 5\n",
-            "def test_clamp(:\n    assert clamp(5, 0, 3) == 3\n",
+            "from calc import posts\n\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n",
+            "from calc import (\n    posts,\n)\n\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n",
+            "from calc import *\n\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n",
+            "import calc\n\ndef test_posts():\n    assert calc.posts(5, 0, 3) == 3\n",
+            "def posts(run, gap, ends):\n    return run\n\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n",
+            "def test_posts():\n    posts = lambda run, gap, ends: run\n    assert posts(5, 0, 3) == 5\n",
+            "def test_posts(posts):\n    assert posts(5, 0, 3) == 3\n",
+            "def test_posts():\n    assert max(5, 0) == 5\n",
+            "def test_posts(:\n    assert posts(5, 0, 3) == 3\n",
         ] {
             assert_eq!(import_missing(test, "calc", &defined), None, "{test}");
         }
@@ -245,17 +245,17 @@ mod tests {
 
     #[test]
     fn without_imports_the_import_goes_first_and_a_test_importing_the_code_is_left_alone() {
-        let test = "def clamp(v, lo, hi):\n    return v\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n";
-        let imported = import_instead_of_copies(test, "clamp", &["clamp"]).unwrap();
+        let test = "def posts(run, gap, ends):\n    return run\n\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n";
+        let imported = import_instead_of_copies(test, "fence", &["posts"]).unwrap();
         assert_eq!(
             imported.source,
-            "from clamp import clamp\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n"
+            "from fence import posts\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n"
         );
         let good =
-            "from clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(5, 0, 3) == 3\n";
-        assert_eq!(import_instead_of_copies(good, "clamp", &["clamp"]), None);
+            "from fence import posts\n\n\ndef test_posts():\n    assert posts(5, 0, 3) == 3\n";
+        assert_eq!(import_instead_of_copies(good, "fence", &["posts"]), None);
         assert_eq!(
-            import_instead_of_copies("def broken(:\n", "clamp", &["clamp"]),
+            import_instead_of_copies("def broken(:\n", "fence", &["posts"]),
             None
         );
     }

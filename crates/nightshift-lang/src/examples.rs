@@ -1,7 +1,7 @@
 //! Which of the examples a task spells out the tests it asks for leave unchecked.
 //!
-//! A task that asks for tests and lists cases (`encode("abbb") == "1a3b"`) wants each one checked;
-//! [`unchecked_examples`] finds those no test mentions, by their literals.
+//! A task that asks for tests and lists cases (`to_morse("tea") == "- . .-"`) wants each one
+//! checked; [`unchecked_examples`] finds those no test mentions, by their literals.
 
 /// A string or number written in code or prose.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +14,7 @@ enum Literal {
 /// "for example" on their line (those illustrate) — that no test among `tests` (their sources)
 /// checks: some literal of the example (its strings and numbers, numbers by value) appears in
 /// none of them. A task that asks for tests and spells out cases
-/// (`encode("abbb") == "1a3b"`) wants each checked; a test that lost the rows the code failed
+/// (`to_morse("tea") == "- . .-"`) wants each checked; a test that lost the rows the code failed
 /// may have lost them. Examples without a literal are not looked at.
 pub fn unchecked_examples<'t>(task: &'t str, tests: &[&str]) -> Vec<&'t str> {
     let pool: Vec<Literal> = tests.iter().flat_map(|source| literals(source)).collect();
@@ -25,7 +25,7 @@ pub fn unchecked_examples<'t>(task: &'t str, tests: &[&str]) -> Vec<&'t str> {
                 .skip(1)
                 .step_by(2)
                 .filter(move |&(i, _)| {
-                    // "(e.g. `fizzbuzz(7) == "7"`)" illustrates; it does not ask.
+                    // "(e.g. `to_morse("t") == "-"`)" illustrates; it does not ask.
                     let before = line.split('`').take(i).collect::<String>().to_lowercase();
                     !["e.g.", "for example", "for instance", "such as"]
                         .iter()
@@ -87,14 +87,14 @@ mod tests {
 
     #[test]
     fn the_examples_of_a_task_no_test_checks_are_found() {
-        let task = "Create `tests/test_rle.py` with tests that cover at least:\n- `encode(\"aaabcc\") == \"3a1b2c\"` and `decode(\"3a1b2c\") == \"aaabcc\"`;\n- the last run: `encode(\"abbb\") == \"1a3b\"`;\n- `encode(\"a\" * 12) == \"12a\"`; the empty string `\"\"`, and `x == y`;\n- a single run (e.g. `encode(\"zz\") == \"2z\"`).";
-        let test = "from textcodec.rle import encode, decode\n\n@pytest.mark.parametrize('text, code', [('aaabcc', '3a1b2c'), ('a' * 12, '12a')])\ndef test_encode(text, code):\n    assert encode(text) == code\n";
-        // By literals: `decode` is not called, but its case's values are there.
+        let task = "Create `tests/test_morse.py` with tests that cover at least:\n- `to_morse(\"sos\") == \"... --- ...\"` and `from_morse(\"... --- ...\") == \"sos\"`;\n- the last letter: `to_morse(\"tea\") == \"- . .-\"`;\n- `to_morse(\"e\" * 3) == \". . .\"`; the empty string `\"\"`, and `x == y`;\n- a single letter (e.g. `to_morse(\"t\") == \"-\"`).";
+        let test = "from signals.morse import to_morse, from_morse\n\n@pytest.mark.parametrize('text, code', [('sos', '... --- ...'), ('e' * 3, '. . .')])\ndef test_to_morse(text, code):\n    assert to_morse(text) == code\n";
+        // By literals: `from_morse` is not called, but its case's values are there.
         assert_eq!(
             unchecked_examples(task, &[test]),
-            ["encode(\"abbb\") == \"1a3b\""]
+            ["to_morse(\"tea\") == \"- . .-\""]
         );
-        let more = "def test_last_run():\n    assert encode(\"abbb\") == \"1a3b\"\n";
+        let more = "def test_last_letter():\n    assert to_morse(\"tea\") == \"- . .-\"\n";
         assert!(unchecked_examples(task, &[test, more]).is_empty());
     }
 }

@@ -158,51 +158,51 @@ mod tests {
     use super::*;
 
     fn reroot(source: &str) -> Option<Rerooted> {
-        reroot_integration_test(source, "word_tools")
+        reroot_integration_test(source, "comet_log")
     }
 
     #[test]
     fn a_unit_test_module_is_pointed_at_the_crate() {
-        let source = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn counts() {\n        assert_eq!(count_words(\"a b\"), 2);\n    }\n}\n";
+        let source = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn counts() {\n        assert_eq!(count_comets(\"a b\"), 2);\n    }\n}\n";
         let rerooted = reroot(source).unwrap();
         assert_eq!(
             rerooted.source,
-            source.replace("use super::*;", "use word_tools::*;")
+            source.replace("use super::*;", "use comet_log::*;")
         );
         assert_eq!(rerooted.changed, ["use super::*;"]);
     }
 
     #[test]
     fn crate_paths_and_named_imports_are_pointed_at_the_crate() {
-        let source = "use crate::count_words;\nuse crate::{title_case, Word};\n\n#[test]\nfn counts() {\n    assert_eq!(crate::count_words(\"a\"), 1);\n}\n";
+        let source = "use crate::count_comets;\nuse crate::{brightest, Comet};\n\n#[test]\nfn counts() {\n    assert_eq!(crate::count_comets(\"a\"), 1);\n}\n";
         let rerooted = reroot(source).unwrap();
-        assert_eq!(rerooted.source, source.replace("crate::", "word_tools::"));
+        assert_eq!(rerooted.source, source.replace("crate::", "comet_log::"));
         assert_eq!(
             rerooted.changed,
             [
-                "assert_eq!(crate::count_words(\"a\"), 1);",
-                "use crate::count_words;",
-                "use crate::{title_case, Word};"
+                "assert_eq!(crate::count_comets(\"a\"), 1);",
+                "use crate::count_comets;",
+                "use crate::{brightest, Comet};"
             ]
         );
     }
 
     #[test]
     fn what_the_test_file_defines_stays_its_own() {
-        let source = "fn words() -> Vec<&'static str> {\n    vec![\"a\"]\n}\n\nmod tests {\n    use super::words;\n    use super::*;\n\n    #[test]\n    fn counts() {\n        assert_eq!(count_words(&words()), 1);\n    }\n}\n";
+        let source = "fn comets() -> Vec<&'static str> {\n    vec![\"a\"]\n}\n\nmod tests {\n    use super::comets;\n    use super::*;\n\n    #[test]\n    fn counts() {\n        assert_eq!(count_comets(&comets()), 1);\n    }\n}\n";
         let rerooted = reroot(source).unwrap();
         assert_eq!(
             rerooted.source,
             source.replace(
                 "    use super::*;",
-                "    use super::*;\n    use word_tools::*;"
+                "    use super::*;\n    use comet_log::*;"
             )
         );
     }
 
     #[test]
     fn paths_that_already_reach_the_crate_are_left_alone() {
-        let nested = "use word_tools::count_words;\n\nmod outer {\n    mod inner {\n        use super::helper;\n    }\n    fn helper() {}\n}\n\n#[test]\nfn counts() {\n    assert_eq!(count_words(\"a\"), 1);\n}\n";
+        let nested = "use comet_log::count_comets;\n\nmod outer {\n    mod inner {\n        use super::helper;\n    }\n    fn helper() {}\n}\n\n#[test]\nfn counts() {\n    assert_eq!(count_comets(\"a\"), 1);\n}\n";
         assert_eq!(reroot(nested), None);
         assert_eq!(reroot("fn broken( {"), None);
     }

@@ -239,70 +239,67 @@ mod tests {
 
     use super::*;
 
-    const STATS: &str = r#""""Basic statistics helpers."""
+    const PLOTS: &str = r#""""Garden bed helpers."""
 import math
 
 
-def total(numbers):
-    """Return the sum of numbers."""
-    return sum(numbers)
+def acres(beds):
+    """Return the planted acres of beds."""
+    return sum(beds)
 
 
-def average(numbers):
-    if not numbers:
-        return 0.0
-    return total(numbers[1:]) / len(numbers)
+def sowing(beds):
+    if not beds:
+        return 0
+    return acres(beds[1:]) * 4
 
 
-# The population standard deviation.
-def deviation(numbers):
-    mean = average(numbers)
-    return math.sqrt(sum((n - mean) ** 2 for n in numbers) / len(numbers))
+# The side of a square plot that holds every seed.
+def plot_side(beds):
+    count = sowing(beds)
+    return math.sqrt(count / 4)
 "#;
 
     #[test]
     fn definitions_an_answer_left_out_go_back_where_they_were() {
-        let answer = "def average(numbers):\n    if not numbers:\n        return 0.0\n    return total(numbers) / len(numbers)\n";
+        let answer =
+            "def sowing(beds):\n    if not beds:\n        return 0\n    return acres(beds) * 4\n";
         let restored =
-            restore_definitions(Language::Python, STATS, answer, &["total", "deviation"]).unwrap();
+            restore_definitions(Language::Python, PLOTS, answer, &["acres", "plot_side"]).unwrap();
         assert_eq!(
             restored.source,
             r#"import math
 
 
-def total(numbers):
-    """Return the sum of numbers."""
-    return sum(numbers)
+def acres(beds):
+    """Return the planted acres of beds."""
+    return sum(beds)
 
 
-def average(numbers):
-    if not numbers:
-        return 0.0
-    return total(numbers) / len(numbers)
+def sowing(beds):
+    if not beds:
+        return 0
+    return acres(beds) * 4
 
 
-# The population standard deviation.
-def deviation(numbers):
-    mean = average(numbers)
-    return math.sqrt(sum((n - mean) ** 2 for n in numbers) / len(numbers))
+# The side of a square plot that holds every seed.
+def plot_side(beds):
+    count = sowing(beds)
+    return math.sqrt(count / 4)
 "#
         );
-        assert_eq!(restored.definitions, ["total", "deviation"]);
+        assert_eq!(restored.definitions, ["acres", "plot_side"]);
         assert_eq!(restored.imports, ["import math"]);
     }
 
     #[test]
     fn what_the_answer_wrote_is_kept_and_an_import_it_has_is_not_doubled() {
-        let answer = "\"\"\"Stats.\"\"\"\nimport math\n\n\ndef total(numbers):\n    return math.fsum(numbers)\n";
+        let answer =
+            "\"\"\"Garden.\"\"\"\nimport math\n\n\ndef acres(beds):\n    return math.fsum(beds)\n";
         let restored =
-            restore_definitions(Language::Python, STATS, answer, &["average", "deviation"])
-                .unwrap();
+            restore_definitions(Language::Python, PLOTS, answer, &["sowing", "plot_side"]).unwrap();
         assert!(restored.source.starts_with(answer), "{}", restored.source);
-        assert!(
-            restored
-                .source
-                .contains("return total(numbers[1:]) / len(numbers)\n")
-        );
+        assert!(restored.source.contains("return acres(beds[1:]) * 4\n"));
         assert!(restored.imports.is_empty());
         assert_eq!(restored.source.matches("import math").count(), 1);
         assert!(crate::syntax_errors(Language::Python, &restored.source).is_empty());
@@ -321,40 +318,40 @@ def deviation(numbers):
 
     #[test]
     fn a_method_of_a_kept_class_or_a_name_that_was_never_there_is_not_restored() {
-        let before = "class Stack:\n    def push(self, x):\n        pass\n\n    def pop(self):\n        pass\n";
-        let answer = "class Stack:\n    def push(self, x):\n        pass\n";
+        let before = "class Kettle:\n    def pour(self, x):\n        pass\n\n    def boil(self):\n        pass\n";
+        let answer = "class Kettle:\n    def pour(self, x):\n        pass\n";
         assert_eq!(
-            restore_definitions(Language::Python, before, answer, &["pop"]),
+            restore_definitions(Language::Python, before, answer, &["boil"]),
             None
         );
         assert_eq!(
-            restore_definitions(Language::Python, STATS, "x = 1\n", &["nowhere"]),
+            restore_definitions(Language::Python, PLOTS, "x = 1\n", &["nowhere"]),
             None
         );
         assert_eq!(
-            restore_definitions(Language::Python, STATS, "def broken(:\n", &["total"]),
+            restore_definitions(Language::Python, PLOTS, "def broken(:\n", &["acres"]),
             None
         );
     }
 
     #[test]
     fn a_class_goes_back_with_its_methods_and_a_constant_before_its_user() {
-        let before = "\"\"\"Blog.\"\"\"\nLIMIT = 3\n\n\nclass Post:\n    def __init__(self, title):\n        self.title = title\n\n    def summary(self):\n        return self.title[:LIMIT]\n\n\ndef word_count(text):\n    return len(text.split())\n";
-        let answer = "def word_count(text):\n    return len(text.split()) + LIMIT\n\n\ndef slugify(title):\n    return title.lower()\n";
+        let before = "\"\"\"Cookbook.\"\"\"\nLIMIT = 3\n\n\nclass Recipe:\n    def __init__(self, chef):\n        self.chef = chef\n\n    def byline(self):\n        return self.chef[:LIMIT]\n\n\ndef dish_count(menu):\n    return len(menu.split())\n";
+        let answer = "def dish_count(menu):\n    return len(menu.split()) + LIMIT\n\n\ndef menu_code(chef):\n    return chef.upper()\n";
         let restored = restore_definitions(
             Language::Python,
             before,
             answer,
-            &["LIMIT", "Post", "__init__", "summary"],
+            &["LIMIT", "Recipe", "__init__", "byline"],
         )
         .unwrap();
         assert_eq!(
             restored.source,
             format!(
-                "LIMIT = 3\n\n\nclass Post:\n    def __init__(self, title):\n        self.title = title\n\n    def summary(self):\n        return self.title[:LIMIT]\n\n\n{answer}"
+                "LIMIT = 3\n\n\nclass Recipe:\n    def __init__(self, chef):\n        self.chef = chef\n\n    def byline(self):\n        return self.chef[:LIMIT]\n\n\n{answer}"
             )
         );
-        assert_eq!(restored.definitions, ["LIMIT", "Post"]);
+        assert_eq!(restored.definitions, ["LIMIT", "Recipe"]);
     }
 
     #[test]

@@ -8,21 +8,21 @@
 //!   with `` `f(x)` returns `a` but should return `b` ``; `` `f(x)` should return `b` instead of
 //!   `a` `` says `b` first;
 //! - a `>>> f(x)` line followed by the value it prints;
-//! - `` `"1h"` -> 3600 `` (or `→`, `=>`; the value in backticks or not) — a bare value and what
+//! - `` `"2kg"` -> 2000 `` (or `→`, `=>`; the value in backticks or not) — a bare value and what
 //!   it maps to, where the task asks for exactly one function of one parameter: the value is its
 //!   argument.
 //!
 //! Only spans that call something are read; whether a call or a value can be evaluated at all
-//! (`3.333...` cannot) is found out when the check runs.
+//! (`6.667...` cannot) is found out when the check runs.
 
 use crate::asked::{Asked, asked_definitions};
 
 /// A call the task states a value for, both as source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stated {
-    /// The call: `mean([1, 3])`.
+    /// The call: `fare([1, 3])`.
     pub call: String,
-    /// What it should give: `2.0`.
+    /// What it should give: `4.0`.
     pub expected: String,
 }
 
@@ -125,7 +125,7 @@ fn sole_unary_function(task: &str) -> Option<String> {
 const ARROWS: &[&str] = &["->", "→", "=>"];
 
 /// A bare value mapped to another, from `parts` (a code span, then what follows it): the span
-/// `"1h" -> 3600` whole, or the span `"1h"` then prose `-> 3600` (or `->` and a span `3600`).
+/// `"2kg" -> 2000` whole, or the span `"2kg"` then prose `-> 2000` (or `->` and a span `2000`).
 /// The argument, the value, and how many parts it read past the span.
 fn mapped_value<'t>(parts: &[&'t str]) -> Option<(&'t str, &'t str, usize)> {
     let span = parts[0].trim();
@@ -256,26 +256,26 @@ mod tests {
 
     #[test]
     fn comparisons_written_out_are_examples_illustrations_included() {
-        let task = "Add `clip(value, low, high)` to `numbers.py`. If `low > high`, raise \
-                    `ValueError`; e.g. `clip(15, 0, 10) == 10`, `clip(-2.5, -1.0, 1.0) == -1.0`.";
+        let task = "Add `shift(x, dx, scale)` to `plotter.py`. If `scale < 0`, raise \
+                    `ValueError`; e.g. `shift(3, 2, 9) == 45`, `shift(-2.5, -1.0, 2.0) == -7.0`.";
         assert_eq!(
             pairs(task),
-            owned(&[("clip(15, 0, 10)", "10"), ("clip(-2.5, -1.0, 1.0)", "-1.0")])
+            owned(&[("shift(3, 2, 9)", "45"), ("shift(-2.5, -1.0, 2.0)", "-7.0")])
         );
     }
 
     #[test]
     fn a_bug_report_states_what_the_call_should_give_not_what_it_gives() {
-        let task = "`mean()` in `figures.py` is wrong: `mean([1, 3])` returns `1.0` instead of \
-                    `2.0`, and `mean([5])` gives `0` but should give `5`. `mean([])` should keep \
-                    returning `0.0`. And `mean([2, 2])` should return `2.0` instead of `1.0`.";
+        let task = "`fare()` in `transit.py` is wrong: `fare([1, 3])` returns `1.5` instead of \
+                    `4.0`, and `fare([5])` gives `0` but should give `5`. `fare([])` should keep \
+                    returning `0.0`. And `fare([2, 2])` should return `4.0` instead of `2.0`.";
         assert_eq!(
             pairs(task),
             owned(&[
-                ("mean([1, 3])", "2.0"),
-                ("mean([5])", "5"),
-                ("mean([])", "0.0"),
-                ("mean([2, 2])", "2.0"),
+                ("fare([1, 3])", "4.0"),
+                ("fare([5])", "5"),
+                ("fare([])", "0.0"),
+                ("fare([2, 2])", "4.0"),
             ])
         );
     }
@@ -296,35 +296,38 @@ mod tests {
 
     #[test]
     fn doctest_lines_and_arrows_are_examples() {
-        let task =
-            "Like this:\n\n    >>> shout(\"hi\")\n    'HI!'\n\nand `whisper(\"A\")` -> `\"a\"`.";
+        let task = "Like this:\n\n    >>> ordinal(\"sixteen\")\n    'sixteenth'\n\nand \
+                    `cardinal(\"Eleventh\")` -> `\"eleven\"`.";
         assert_eq!(
             pairs(task),
-            owned(&[("whisper(\"A\")", "\"a\""), ("shout(\"hi\")", "'HI!'")])
+            owned(&[
+                ("cardinal(\"Eleventh\")", "\"eleven\""),
+                ("ordinal(\"sixteen\")", "'sixteenth'"),
+            ])
         );
     }
 
     #[test]
     fn bare_values_mapped_by_an_arrow_are_calls_of_the_one_function_asked_for() {
-        let task = "`words.py` has `longest(text)`. Add `count_words(text)` to `words.py`.\n\n\
-                    Examples: `\"a b\"` -> 2, `\"\"` -> `0`, `\" x \"` → 1, `\"a b c\" => 3`. \
-                    A missing `text` (`None`) -> raise `TypeError`.";
+        let task = "`pantry.py` has `ripest(larder)`. Add `count_jars(larder)` to `pantry.py`.\n\n\
+                    Examples: `\"jam honey\"` -> 2, `\"\"` -> `0`, `\" jam \"` → 1, \
+                    `\"jam honey salsa\" => 3`. A missing `larder` (`None`) -> raise `TypeError`.";
         assert_eq!(
             pairs(task),
             owned(&[
-                ("count_words(\"a b\")", "2"),
-                ("count_words(\"\")", "0"),
-                ("count_words(\" x \")", "1"),
-                ("count_words(\"a b c\")", "3"),
+                ("count_jars(\"jam honey\")", "2"),
+                ("count_jars(\"\")", "0"),
+                ("count_jars(\" jam \")", "1"),
+                ("count_jars(\"jam honey salsa\")", "3"),
             ])
         );
         // Two functions asked for, or one of two parameters: whose argument it is is unclear.
         assert_eq!(
-            pairs("Add `count_words(text)` and `count_lines(text)`. `\"a\"` -> 1."),
+            pairs("Add `count_jars(larder)` and `count_lids(larder)`. `\"jam\"` -> 1."),
             Vec::new()
         );
         assert_eq!(
-            pairs("Add `repeat(text, n)` to `words.py`. `\"a\"` -> `\"aa\"`."),
+            pairs("Add `label_jars(larder, n)` to `pantry.py`. `\"jam\"` -> `\"jam jam\"`."),
             Vec::new()
         );
     }

@@ -11,8 +11,8 @@ const SIGNATURE_CHARS: usize = 160;
 pub struct Symbol {
     /// Its name.
     pub name: String,
-    /// Its declaration without the body, on one line: `def clamp(value, low, high)`,
-    /// `pub fn parse(text: &str) -> Result<Config>`, `class Stack(list)`.
+    /// Its declaration without the body, on one line: `def blend(base, tint, ratio)`,
+    /// `pub fn parse(text: &str) -> Result<Config>`, `class Herd(list)`.
     pub signature: String,
     /// 1-based line of the definition.
     pub line: usize,
@@ -124,7 +124,7 @@ impl Walker<'_> {
             (Language::Go, "type_declaration") => self.each_named(node, "type_spec"),
             (Language::Go, "const_declaration") => self.each_named(node, "const_spec"),
             (Language::Go, "var_declaration") => self.each_named(node, "var_spec"),
-            // A module-level assignment in Python: `TAX_RATE = 0.2`.
+            // A module-level assignment in Python: `GRAVITY = 9.8`.
             (Language::Python, "expression_statement") if depth == 0 => {
                 if let Some(assignment) = node.named_child(0)
                     && assignment.kind() == "assignment"
@@ -208,14 +208,14 @@ mod tests {
 
     #[test]
     fn python_functions_classes_methods_and_constants() {
-        let source = "import os\n\nTAX = 0.2\n\n@cache\ndef clamp(value,\n          low, high) -> int:\n    return value\n\nclass Stack(list):\n    def push(self, item):\n        self.append(item)\n";
+        let source = "import os\n\nGRAVITY = 9.8\n\n@cache\ndef blend(base,\n          tint, ratio) -> int:\n    return base\n\nclass Herd(list):\n    def graze(self, cow):\n        self.append(cow)\n";
         assert_eq!(
             shown(Language::Python, source),
             vec![
-                "TAX = 0.2 @3",
-                "def clamp(value, low, high) -> int @6",
-                "class Stack(list) @10",
-                "  def push(self, item) @11",
+                "GRAVITY = 9.8 @3",
+                "def blend(base, tint, ratio) -> int @6",
+                "class Herd(list) @10",
+                "  def graze(self, cow) @11",
             ]
         );
     }
@@ -236,36 +236,36 @@ mod tests {
 
     #[test]
     fn javascript_and_typescript_exports() {
-        let js = "export function capitalize(word) {\n  return word;\n}\nconst helper = (x) => x, other = 2;\nclass Cart {\n  total() { return 0; }\n}\n";
+        let js = "export function rhyme(word) {\n  return word;\n}\nconst helper = (x) => x, other = 2;\nclass Orchard {\n  harvest() { return 0; }\n}\n";
         assert_eq!(
             shown(Language::JavaScript, js),
             vec![
-                "function capitalize(word) @1",
+                "function rhyme(word) @1",
                 "helper = (x) => x @4",
                 "other = 2 @4",
-                "class Cart @5",
-                "  total() @6",
+                "class Orchard @5",
+                "  harvest() @6",
             ]
         );
         let names: Vec<String> = symbols(Language::JavaScript, js)
             .into_iter()
             .map(|s| s.name)
             .collect();
-        assert_eq!(names, ["capitalize", "helper", "other", "Cart", "total"]);
-        let ts = "export interface Item { price: number }\nexport type Id = string;\nexport function total(items: Item[]): number {\n  return 0;\n}\n";
+        assert_eq!(names, ["rhyme", "helper", "other", "Orchard", "harvest"]);
+        let ts = "export interface Planet { mass: number }\nexport type Id = string;\nexport function heaviest(planets: Planet[]): number {\n  return 0;\n}\n";
         assert_eq!(
             shown(Language::TypeScript, ts),
             vec![
-                "interface Item @1",
+                "interface Planet @1",
                 "type Id = string; @2",
-                "function total(items: Item[]): number @3",
+                "function heaviest(planets: Planet[]): number @3",
             ]
         );
     }
 
     #[test]
     fn go_functions_methods_and_types() {
-        let source = "package shapes\n\ntype Point struct {\n\tX, Y int\n}\n\nfunc (p Point) Norm() int {\n\treturn 0\n}\n\nfunc New(x, y int) Point {\n\treturn Point{x, y}\n}\n";
+        let source = "package geo\n\ntype Point struct {\n\tX, Y int\n}\n\nfunc (p Point) Norm() int {\n\treturn 0\n}\n\nfunc New(x, y int) Point {\n\treturn Point{x, y}\n}\n";
         assert_eq!(
             shown(Language::Go, source),
             vec![

@@ -89,35 +89,34 @@ fn the_answer_most_candidates_agree_on_lands_over_one_that_matches_a_wrong_asser
 #[test]
 fn an_answer_that_changes_what_a_function_the_task_does_not_touch_gives_is_refused() {
     let mut repo = TestRepo::new();
-    let reverse = "def reverse(s):\n    return s[::-1]\n";
-    repo.user_commit(&[("textutils.py", reverse)], "textutils");
-    let palindrome = "\n\ndef is_palindrome(s):\n    return s.lower() == s.lower()[::-1]\n";
-    // The greedy answer "simplifies" reverse on the way; the two sampled ones leave it alone
+    let mirror = "def mirror(s):\n    return s[::-1]\n";
+    repo.user_commit(&[("cipher.py", mirror)], "cipher");
+    let paired = "\n\ndef has_double(s):\n    return any(a == b for a, b in zip(s.lower(), s.lower()[1:]))\n";
+    // The greedy answer "simplifies" mirror on the way; the two sampled ones leave it alone
     // (and, alike, vouch for each other).
-    let breaks = format!(
-        "```python textutils.py\ndef reverse(s):\n    return ''.join(sorted(s))\n{palindrome}```"
-    );
-    let keeps = format!("```python textutils.py\n{reverse}{palindrome}```");
-    // The test's expectation of reverse is wrong, and the greedy answer's change happens to
+    let breaks =
+        format!("```python cipher.py\ndef mirror(s):\n    return ''.join(sorted(s))\n{paired}```");
+    let keeps = format!("```python cipher.py\n{mirror}{paired}```");
+    // The test's expectation of mirror is wrong, and the greedy answer's change happens to
     // match it: it holds more asserts, and is still refused.
-    let test = "```python test_textutils.py\nfrom textutils import is_palindrome, reverse\n\n\ndef test_is_palindrome():\n    assert is_palindrome(\"Abba\")\n    assert not is_palindrome(\"abc\")\n    assert reverse(\"cab\") == \"abc\"\n```";
+    let test = "```python test_cipher.py\nfrom cipher import has_double, mirror\n\n\ndef test_has_double():\n    assert has_double(\"JaZz\")\n    assert not has_double(\"abc\")\n    assert mirror(\"cab\") == \"abc\"\n```";
     let task = choose_among(
         &mut repo,
         &[&breaks, &keeps, &keeps],
         test,
-        "Add is_palindrome(s) to textutils.py: true when s reads the same backwards, ignoring case.",
+        "Add has_double(s) to cipher.py: true when s has the same letter twice in a row, ignoring case.",
     );
     assert_eq!(task["status"], "succeeded", "{task:#}");
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert_eq!(
-        git_out(repo.path(), &["show", "main:textutils.py"]),
-        format!("{reverse}{palindrome}"),
+        git_out(repo.path(), &["show", "main:cipher.py"]),
+        format!("{mirror}{paired}"),
         "{logs}"
     );
     assert!(
         logs.contains(
             "candidate 0 refused: it changes what the test's line 7 gave on the code as it was \
-             ('bac' → 'abc'), where the task touches none of reverse"
+             ('bac' → 'abc'), where the task touches none of mirror"
         ),
         "{logs}"
     );
@@ -146,15 +145,15 @@ fn without_a_check_that_holds_on_it_and_not_before_nothing_lands() {
     );
 }
 
-const BOUNDS: &str = "def clamp(x, low, high):\n    if x < low:\n        return low\n    if x > high:\n        return high\n    return x\n";
-const TESTS_TASK: &str = "Write pytest tests for `clamp(x, low, high)` in a new file test_bounds.py. Do not change bounds.py.";
-const WEAK_TEST: &str = "```python test_bounds.py\nfrom bounds import clamp\n\n\ndef test_clamp():\n    assert clamp(5, 0, 10) == 5\n```";
+const THERMOSTAT: &str = "def setpoint(temp, coldest, hottest):\n    if temp < coldest:\n        return coldest\n    if temp > hottest:\n        return hottest\n    return temp\n";
+const TESTS_TASK: &str = "Write pytest tests for `setpoint(temp, coldest, hottest)` in a new file test_thermostat.py. Do not change thermostat.py.";
+const WEAK_TEST: &str = "```python test_thermostat.py\nfrom thermostat import setpoint\n\n\ndef test_setpoint():\n    assert setpoint(21, 16, 26) == 21\n```";
 
 #[test]
 fn of_tests_asked_for_those_that_kill_most_mutants_of_the_code_land() {
     let mut repo = TestRepo::new();
-    repo.user_commit(&[("bounds.py", BOUNDS)], "bounds");
-    let strong = "```python test_bounds.py\nfrom bounds import clamp\n\n\ndef test_clamp():\n    assert clamp(5, 0, 10) == 5\n    assert clamp(-1, 0, 10) == 0\n    assert clamp(11, 0, 10) == 10\n```";
+    repo.user_commit(&[("thermostat.py", THERMOSTAT)], "thermostat");
+    let strong = "```python test_thermostat.py\nfrom thermostat import setpoint\n\n\ndef test_setpoint():\n    assert setpoint(21, 16, 26) == 21\n    assert setpoint(12, 16, 26) == 16\n    assert setpoint(30, 16, 26) == 26\n```";
     let task = choose_among(&mut repo, &[WEAK_TEST, strong, WEAK_TEST], "", TESTS_TASK);
     assert_eq!(task["status"], "succeeded", "{task:#}");
     let logs = repo.ok(&["logs", "--task", "1"]);
@@ -163,21 +162,24 @@ fn of_tests_asked_for_those_that_kill_most_mutants_of_the_code_land() {
         "{logs}"
     );
     assert!(
-        git_out(repo.path(), &["show", "main:test_bounds.py"]).contains("clamp(11, 0, 10)"),
+        git_out(repo.path(), &["show", "main:test_thermostat.py"]).contains("setpoint(30, 16, 26)"),
         "{logs}"
     );
-    assert_eq!(git_out(repo.path(), &["show", "main:bounds.py"]), BOUNDS);
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:thermostat.py"]),
+        THERMOSTAT
+    );
 }
 
 #[test]
 fn tests_that_let_most_mutants_of_the_code_through_do_not_land() {
     let mut repo = TestRepo::new();
-    repo.user_commit(&[("bounds.py", BOUNDS)], "bounds");
+    repo.user_commit(&[("thermostat.py", THERMOSTAT)], "thermostat");
     let task = choose_among(&mut repo, &[WEAK_TEST, WEAK_TEST], "", TESTS_TASK);
     refused(
         &repo,
         &task,
-        &["simple mutants of bounds.py: they pass on code that is wrong"],
+        &["simple mutants of thermostat.py: they pass on code that is wrong"],
     );
 }
 
@@ -195,106 +197,108 @@ fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
 #[test]
 fn a_bug_report_answered_by_tests_alone_does_not_land() {
     let mut repo = TestRepo::new();
-    repo.user_commit(&[("bounds.py", BOUNDS)], "bounds");
+    repo.user_commit(&[("thermostat.py", THERMOSTAT)], "thermostat");
     let task = choose_among(
         &mut repo,
         &[WEAK_TEST],
         "",
-        "clamp() in bounds.py crashes when low is None; it should treat None as no lower bound.",
+        "setpoint() in thermostat.py crashes when coldest is None; it should treat None as no \
+         lower limit.",
     );
     refused(&repo, &task, &["the task does not ask for tests"]);
 }
 
 /// A JavaScript module (a language whose behaviour nightshift does not observe call by call):
 /// the test written for the task is the one check that speaks for an answer.
-const STRINGS: &[(&str, &str)] = &[
+const RADIO: &[(&str, &str)] = &[
     (
         "package.json",
-        "{\"name\": \"s\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
+        "{\"name\": \"r\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
     ),
-    ("strings.js", "export const id = (s) => s;\n"),
+    ("radio.js", "export const id = (s) => s;\n"),
 ];
-const SHOUT_TASK: &str =
-    "Add an exported function shout(s) to strings.js: s upper-cased, then '!'.";
-const SHOUT_TEST: &str = "```javascript strings.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('shout', () => {\n  assert.equal(shout('ab'), 'AB!');\n});\n```";
+const CALLSIGN_TASK: &str =
+    "Add an exported function callsign(s) to radio.js: s upper-cased, then '-1'.";
+const CALLSIGN_TEST: &str = "```javascript radio.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { callsign } from './radio.js';\n\ntest('callsign', () => {\n  assert.equal(callsign('ab'), 'AB-1');\n});\n```";
 
 #[test]
 fn a_lone_answer_in_a_language_without_observed_calls_does_not_land_on_its_own_test() {
     let mut repo = TestRepo::new();
-    repo.user_commit(STRINGS, "strings");
-    let right = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
-    let wrong = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s + '!';\n```";
-    let task = choose_among(&mut repo, &[right, wrong], SHOUT_TEST, SHOUT_TASK);
+    repo.user_commit(RADIO, "radio");
+    let right = "```javascript radio.js\nexport const id = (s) => s;\nexport const callsign = (s) => s.toUpperCase() + '-1';\n```";
+    let wrong = "```javascript radio.js\nexport const id = (s) => s;\nexport const callsign = (s) => s + '-1';\n```";
+    let task = choose_among(&mut repo, &[right, wrong], CALLSIGN_TEST, CALLSIGN_TASK);
     refused(
         &repo,
         &task,
-        &["candidate 0 is the only answer strings.test.js passes on"],
+        &["candidate 0 is the only answer radio.test.js passes on"],
     );
 }
 
 #[test]
 fn two_answers_that_pass_the_test_written_for_the_task_vouch_for_each_other() {
     let mut repo = TestRepo::new();
-    repo.user_commit(STRINGS, "strings");
-    let wrong = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s + '!';\n```";
-    let right = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
-    let right_too = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => `${s.toUpperCase()}!`;\n```";
+    repo.user_commit(RADIO, "radio");
+    let wrong = "```javascript radio.js\nexport const id = (s) => s;\nexport const callsign = (s) => s + '-1';\n```";
+    let right = "```javascript radio.js\nexport const id = (s) => s;\nexport const callsign = (s) => s.toUpperCase() + '-1';\n```";
+    let right_too = "```javascript radio.js\nexport const id = (s) => s;\nexport const callsign = (s) => `${s.toUpperCase()}-1`;\n```";
     let task = choose_among(
         &mut repo,
         &[wrong, right, right_too],
-        SHOUT_TEST,
-        SHOUT_TASK,
+        CALLSIGN_TEST,
+        CALLSIGN_TASK,
     );
     assert_eq!(task["status"], "succeeded", "{task:#}");
-    assert!(git_out(repo.path(), &["show", "main:strings.js"]).contains("s.toUpperCase() + '!'"));
+    assert!(git_out(repo.path(), &["show", "main:radio.js"]).contains("s.toUpperCase() + '-1'"));
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert!(
-        logs.contains("candidate 1 chosen: the first that strings.test.js passes on, with 2"),
+        logs.contains("candidate 1 chosen: the first that radio.test.js passes on, with 2"),
         "{logs}"
     );
 }
 
 /// A bug report on a JavaScript module whose test, written for the task, passes on the code as
 /// it was: two answers passing it vouch for nothing, since the test does not show the bug.
-const WORDS: &[(&str, &str)] = &[
+const METRO: &[(&str, &str)] = &[
     (
         "package.json",
-        "{\"name\": \"w\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
+        "{\"name\": \"m\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
     ),
     (
-        "words.js",
-        "export const words = (s) => s.split(' ').length;\n",
+        "metro.js",
+        "export const stations = (s) => s.split(';').length;\n",
     ),
 ];
-const WORDS_TASK: &str = "words(s) in words.js counts one word for an empty text, and one more \
-                          for every extra space. A word is anything between whitespace.";
-const WORDS_FIXED: &str = "```javascript words.js\nexport const words = (s) => s.split(/\\s+/).filter(Boolean).length;\n```";
-const WORDS_FIXED_TOO: &str =
-    "```javascript words.js\nexport const words = (s) => (s.match(/\\S+/g) || []).length;\n```";
+const METRO_TASK: &str = "stations(s) in metro.js counts one station for an empty line, and one \
+                          more for every extra semicolon. A station is anything between \
+                          semicolons.";
+const METRO_FIXED: &str = "```javascript metro.js\nexport const stations = (s) => s.split(/;+/).filter(Boolean).length;\n```";
+const METRO_FIXED_TOO: &str =
+    "```javascript metro.js\nexport const stations = (s) => (s.match(/[^;]+/g) || []).length;\n```";
 
-fn words_test(asserts: &str) -> String {
+fn metro_test(asserts: &str) -> String {
     format!(
-        "```javascript words.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport {{ words }} from './words.js';\n\ntest('words', () => {{\n{asserts}}});\n```"
+        "```javascript metro.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport {{ stations }} from './metro.js';\n\ntest('stations', () => {{\n{asserts}}});\n```"
     )
 }
 
-/// The two right answers to the words task, with `test` written for it.
-fn words_fixed_with(test: &str) -> (TestRepo, serde_json::Value) {
+/// The two right answers to the stations task, with `test` written for it.
+fn metro_fixed_with(test: &str) -> (TestRepo, serde_json::Value) {
     let mut repo = TestRepo::new();
-    repo.user_commit(WORDS, "words");
-    let task = choose_among(&mut repo, &[WORDS_FIXED, WORDS_FIXED_TOO], test, WORDS_TASK);
+    repo.user_commit(METRO, "metro");
+    let task = choose_among(&mut repo, &[METRO_FIXED, METRO_FIXED_TOO], test, METRO_TASK);
     (repo, task)
 }
 
 #[test]
 fn a_test_that_passes_on_the_code_as_it_was_vouches_for_no_change() {
-    let (repo, task) = words_fixed_with(&words_test("  assert.equal(words('a b'), 2);\n"));
+    let (repo, task) = metro_fixed_with(&metro_test("  assert.equal(stations('a;b'), 2);\n"));
     refused(&repo, &task, &["passes on the code as it was too"]);
 
     // The same answers, with a test that shows the bug, land.
-    let (repo, task) = words_fixed_with(&words_test(
-        "  assert.equal(words(''), 0);\n  assert.equal(words('a  b '), 2);\n",
+    let (repo, task) = metro_fixed_with(&metro_test(
+        "  assert.equal(stations(''), 0);\n  assert.equal(stations('a;;b;'), 2);\n",
     ));
     assert_eq!(task["status"], "succeeded", "{task:#}");
-    assert!(git_out(repo.path(), &["show", "main:words.js"]).contains("filter(Boolean)"));
+    assert!(git_out(repo.path(), &["show", "main:metro.js"]).contains("filter(Boolean)"));
 }

@@ -328,28 +328,28 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_refuses_a_wrong_answer(
         &[
             (
                 "package.json",
-                "{\"name\": \"s\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
+                "{\"name\": \"r\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n",
             ),
-            ("strings.js", "export const id = (s) => s;\n"),
+            ("radio.js", "export const id = (s) => s;\n"),
         ],
-        "strings",
+        "radio",
     );
-    let wrong = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s;\n```";
-    let test = "```javascript strings.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { shout } from './strings.js';\n\ntest('shout', () => {\n  assert.equal(shout('hi'), 'HI!');\n});\n```";
-    let fixed = "```javascript strings.js\nexport const id = (s) => s;\nexport const shout = (s) => s.toUpperCase() + '!';\n```";
+    let wrong = "```javascript radio.js\nexport const id = (s) => s;\nexport const callsign = (s) => s;\n```";
+    let test = "```javascript radio.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { callsign } from './radio.js';\n\ntest('callsign', () => {\n  assert.equal(callsign('ka'), 'KA-1');\n});\n```";
+    let fixed = "```javascript radio.js\nexport const id = (s) => s;\nexport const callsign = (s) => s.toUpperCase() + '-1';\n```";
     let requests = script(
         &mut repo,
         &[wrong, test, fixed],
-        "Add an exported function shout(s) to strings.js: s upper-cased, then '!'.",
+        "Add an exported function callsign(s) to radio.js: s upper-cased, then '-1'.",
     );
     let (tasks, log) = work_off(&repo);
     let requests = requests.lock().unwrap().clone();
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
     // Asked for a node:test file beside the code, importing it as an ES module.
     assert!(
-        requests[1].contains("strings.test.js")
+        requests[1].contains("radio.test.js")
             && requests[1].contains("node:test")
-            && requests[1].contains("from './strings.js'"),
+            && requests[1].contains("from './radio.js'"),
         "{}",
         requests[1]
     );
@@ -363,7 +363,7 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_refuses_a_wrong_answer(
         message.contains("Nightshift-Checks: tests-intact, syntax, npm test, generated-test"),
         "{message}"
     );
-    assert!(git_out(repo.path(), &["show", "main:strings.test.js"]).contains("'HI!'"));
+    assert!(git_out(repo.path(), &["show", "main:radio.test.js"]).contains("'KA-1'"));
 }
 
 #[test]
@@ -402,35 +402,35 @@ fn a_rust_test_written_as_a_unit_test_module_is_pointed_at_the_crate() {
         &[
             (
                 "Cargo.toml",
-                "[package]\nname = \"word-tools\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+                "[package]\nname = \"radio-log\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
             ),
             ("src/lib.rs", "pub fn id(s: &str) -> &str {\n    s\n}\n"),
         ],
-        "word-tools",
+        "radio-log",
     );
-    let code = "```rust src/lib.rs\npub fn id(s: &str) -> &str {\n    s\n}\n\npub fn shout(s: &str) -> String {\n    s.to_uppercase() + \"!\"\n}\n```";
+    let code = "```rust src/lib.rs\npub fn id(s: &str) -> &str {\n    s\n}\n\npub fn callsign(s: &str) -> String {\n    s.to_uppercase() + \"-1\"\n}\n```";
     // The shape a small model has seen most; in tests/ `super` is the test file, not the crate.
-    let test = "```rust tests/lib_task.rs\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn shouts() {\n        assert_eq!(shout(\"hi\"), \"HI!\");\n    }\n}\n```";
+    let test = "```rust tests/lib_task.rs\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn callsigns() {\n        assert_eq!(callsign(\"ka\"), \"KA-1\");\n    }\n}\n```";
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
     let requests = script(
         &mut repo,
         &[code, test],
-        "Add pub fn shout(s: &str) -> String to src/lib.rs: s upper-cased, then '!'.",
+        "Add pub fn callsign(s: &str) -> String to src/lib.rs: s upper-cased, then '-1'.",
     );
     let (tasks, log) = work_off(&repo);
     let requests = requests.lock().unwrap().clone();
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
     assert!(
-        requests[1].contains("tests/lib_task.rs") && requests[1].contains("`word_tools::…`"),
+        requests[1].contains("tests/lib_task.rs") && requests[1].contains("`radio_log::…`"),
         "{}",
         requests[1]
     );
     assert!(
-        git_out(repo.path(), &["show", "main:tests/lib_task.rs"]).contains("use word_tools::*;")
+        git_out(repo.path(), &["show", "main:tests/lib_task.rs"]).contains("use radio_log::*;")
     );
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert!(
-        logs.contains("pointed tests/lib_task.rs at the crate word_tools"),
+        logs.contains("pointed tests/lib_task.rs at the crate radio_log"),
         "{logs}"
     );
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
@@ -450,21 +450,21 @@ fn a_rust_test_written_as_a_unit_test_module_is_pointed_at_the_crate() {
 fn a_wrong_assert_of_the_test_written_for_the_task_is_outvoted_never_taken_out() {
     let mut repo = TestRepo::new();
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
-    let task = "Create clamp.py with clamp(value, low, high): raise ValueError if low > high, e.g. `clamp(15, 0, 10) == 10`.";
-    let code = "```python clamp.py\ndef clamp(value, low, high):\n    if low > high:\n        raise ValueError(\"low > high\")\n    return max(low, min(value, high))\n```";
-    // The second assert is the model's guess, and wrong: the task says low > high raises.
-    let test = "```python test_clamp.py\nfrom clamp import clamp\n\n\ndef test_clamp():\n    assert clamp(15, 0, 10) == 10\n    assert clamp(0, 10, 0) == 0\n```";
+    let task = "Create thermostat.py with setpoint(temp, coldest, hottest): raise ValueError if coldest > hottest, e.g. `setpoint(30, 16, 26) == 26`.";
+    let code = "```python thermostat.py\ndef setpoint(temp, coldest, hottest):\n    if coldest > hottest:\n        raise ValueError(\"coldest > hottest\")\n    return max(coldest, min(temp, hottest))\n```";
+    // The second assert is the model's guess, and wrong: the task says coldest > hottest raises.
+    let test = "```python test_thermostat.py\nfrom thermostat import setpoint\n\n\ndef test_setpoint():\n    assert setpoint(30, 16, 26) == 26\n    assert setpoint(16, 26, 16) == 16\n```";
     script(&mut repo, &[code, test], task);
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert!(
-        logs.contains("test_clamp.py, the test written for the task, fails on the chosen answer: it is left out of the commit, not weakened to pass"),
+        logs.contains("test_thermostat.py, the test written for the task, fails on the chosen answer: it is left out of the commit, not weakened to pass"),
         "{logs}"
     );
     // The code landed as written; the test, wrong in one assert, did not land at all.
     let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
-    assert_eq!(tree.trim(), "clamp.py");
+    assert_eq!(tree.trim(), "thermostat.py");
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
     assert!(
         message.contains("Nightshift-Checks: tests-intact, syntax, behaviour\n"),
@@ -476,16 +476,17 @@ fn a_wrong_assert_of_the_test_written_for_the_task_is_outvoted_never_taken_out()
 fn an_answer_that_contradicts_an_example_of_the_task_fails_whatever_the_test_says() {
     let mut repo = TestRepo::new();
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
-    let task = "Create clamp.py with clamp(value, low, high), e.g. `clamp(15, 0, 10) == 10`.";
-    let code = "```python clamp.py\ndef clamp(value, low, high):\n    return value\n```";
+    let task = "Create thermostat.py with setpoint(temp, coldest, hottest), e.g. `setpoint(30, 16, 26) == 26`.";
+    let code =
+        "```python thermostat.py\ndef setpoint(temp, coldest, hottest):\n    return temp\n```";
     // The model's test agrees with the wrong code; the task does not.
-    let test = "```python test_clamp.py\nfrom clamp import clamp\n\n\ndef test_inside():\n    assert clamp(4, 0, 10) == 4\n    assert clamp(15, 0, 10) == 15\n```";
+    let test = "```python test_thermostat.py\nfrom thermostat import setpoint\n\n\ndef test_inside():\n    assert setpoint(20, 16, 26) == 20\n    assert setpoint(30, 16, 26) == 30\n```";
     script(&mut repo, &[code, test], task);
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "failed", "{log}");
     let error = tasks[0]["last_error"].as_str().unwrap_or_default();
     assert!(
-        error.contains("the task says `clamp(15, 0, 10)` should give `10`, and it gives 15"),
+        error.contains("the task says `setpoint(30, 16, 26)` should give `26`, and it gives 30"),
         "{error}"
     );
 }
@@ -493,15 +494,16 @@ fn an_answer_that_contradicts_an_example_of_the_task_fails_whatever_the_test_say
 #[test]
 fn an_answer_with_only_the_function_it_changed_keeps_the_rest_of_the_file() {
     let mut repo = TestRepo::new();
-    let stats = "import math\n\n\ndef total(xs):\n    return sum(xs)\n\n\ndef average(xs):\n    return sum(xs) / (len(xs) + 1)\n\n\ndef spread(xs):\n    return math.fabs(max(xs) - min(xs))\n";
-    repo.user_commit(&[("stats.py", stats)], "stats");
+    let rain = "import math\n\n\ndef collected(showers):\n    return sum(showers)\n\n\ndef daily_mean(showers):\n    return sum(showers) / (len(showers) + 1)\n\n\ndef swing(showers):\n    return math.fabs(max(showers) - min(showers))\n";
+    repo.user_commit(&[("rain.py", rain)], "rain");
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
-    let lazy = "```python stats.py\ndef average(xs):\n    return sum(xs) / len(xs)\n```";
-    let test = "```python test_stats.py\nfrom stats import average, spread\n\n\ndef test_average():\n    assert average([10, 20]) == 15.0\n    assert spread([1, 4]) == 3\n```";
+    let lazy =
+        "```python rain.py\ndef daily_mean(showers):\n    return sum(showers) / len(showers)\n```";
+    let test = "```python test_rain.py\nfrom rain import daily_mean, swing\n\n\ndef test_daily_mean():\n    assert daily_mean([4, 8]) == 6.0\n    assert swing([1, 4]) == 3\n```";
     let requests = script(
         &mut repo,
         &[lazy, test],
-        "average() in stats.py is wrong: `average([10, 20])` gives 6.666 instead of 15.0.",
+        "daily_mean() in rain.py is wrong: `daily_mean([4, 8])` gives 4.0 instead of 6.0.",
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
@@ -509,38 +511,38 @@ fn an_answer_with_only_the_function_it_changed_keeps_the_rest_of_the_file() {
     let shown = repo.ok(&["tasks", "show", "1"]);
     assert!(
         shown.contains(
-            "stats.py: put back what the answer left out, as it was: `total`, `spread`, with `import math`"
+            "rain.py: put back what the answer left out, as it was: `collected`, `swing`, with `import math`"
         ),
         "{shown}"
     );
-    let fixed = stats.replace("(len(xs) + 1)", "len(xs)");
-    assert_eq!(git_out(repo.path(), &["show", "main:stats.py"]), fixed);
+    let fixed = rain.replace("(len(showers) + 1)", "len(showers)");
+    assert_eq!(git_out(repo.path(), &["show", "main:rain.py"]), fixed);
 }
 
 #[test]
 fn an_answer_that_deletes_a_method_the_task_does_not_name_is_refused_and_repaired() {
     let mut repo = TestRepo::new();
-    let shapes = "class Box:\n    def __init__(self, w):\n        self.w = w\n\n    def area(self):\n        return self.w * self.w + 1\n\n    def grow(self):\n        self.w += 1\n";
-    repo.user_commit(&[("shapes.py", shapes)], "shapes");
+    let orchard = "class Terrace:\n    def __init__(self, w):\n        self.w = w\n\n    def plots(self):\n        return self.w * self.w + 1\n\n    def weed(self):\n        self.w += 1\n";
+    repo.user_commit(&[("orchard.py", orchard)], "orchard");
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
-    let fixed = shapes.replace("self.w * self.w + 1", "self.w * self.w");
-    let lazy = "```python shapes.py\nclass Box:\n    def __init__(self, w):\n        self.w = w\n\n    def area(self):\n        return self.w * self.w\n```".to_owned();
-    let whole = format!("I dropped grow.\n\n```python shapes.py\n{fixed}```");
-    let test = "```python test_shapes.py\nfrom shapes import Box\n\n\ndef test_area():\n    assert Box(3).area() == 9\n```";
+    let fixed = orchard.replace("self.w * self.w + 1", "self.w * self.w");
+    let lazy = "```python orchard.py\nclass Terrace:\n    def __init__(self, w):\n        self.w = w\n\n    def plots(self):\n        return self.w * self.w\n```".to_owned();
+    let whole = format!("I dropped weed.\n\n```python orchard.py\n{fixed}```");
+    let test = "```python test_orchard.py\nfrom orchard import Terrace\n\n\ndef test_plots():\n    assert Terrace(3).plots() == 9\n```";
     let requests = script(
         &mut repo,
         &[&lazy, &whole, test],
-        "Box.area() in shapes.py is wrong: `Box(3).area()` gives 10 instead of 9.",
+        "Terrace.plots() in orchard.py is wrong: `Terrace(3).plots()` gives 10 instead of 9.",
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
     let requests = requests.lock().unwrap().clone();
     assert!(
-        requests[1].contains("your answer deletes `grow`"),
+        requests[1].contains("your answer deletes `weed`"),
         "{}",
         requests[1]
     );
-    assert_eq!(git_out(repo.path(), &["show", "main:shapes.py"]), fixed);
+    assert_eq!(git_out(repo.path(), &["show", "main:orchard.py"]), fixed);
 }
 
 #[test]
