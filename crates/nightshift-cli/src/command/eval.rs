@@ -48,12 +48,17 @@ pub(crate) struct Cmd {
     /// Tasks run at once (default: WORKER_COUNT).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Run only tasks whose directory name contains this.
+    /// Run only tasks whose directory name contains one of these (comma-separated: `01-,02-`).
     #[arg(long)]
     only: Option<String>,
-    /// Also write the results as JSON to this file.
+    /// Also write the results as JSON to this file, rewritten as each task ends, so that an
+    /// interrupted run keeps what it finished.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// With `--json`: keep the results the file already holds and run only the tasks and seeds
+    /// it has no result for (an interrupted run, picked up where it stopped).
+    #[arg(long, requires = "json", conflicts_with = "samples")]
+    resume: bool,
     /// Seconds a hidden check may take.
     #[arg(long, default_value_t = 300)]
     check_timeout: u64,
@@ -98,7 +103,7 @@ struct SuiteTask {
 }
 
 /// One task's result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Outcome {
     task: String,
     language: String,
@@ -121,7 +126,7 @@ struct Outcome {
     /// The end of the check's output when it failed, or the task's last error.
     detail: String,
     /// Where the task's repository was kept (`--keep`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     kept: Option<PathBuf>,
 }
 
@@ -138,11 +143,77 @@ struct Report<'a> {
     tasks: &'a [Outcome],
 }
 
+/// The part of a written [`Report`] that `--resume` reads back.
+#[derive(Debug, Deserialize)]
+struct Saved {
+    suite: String,
+    tasks: Vec<Outcome>,
+}
+
 impl Cmd {
     /// The seeds to run, in order.
     fn seed_range(&self) -> std::ops::RangeInclusive<u32> {
         let first = self.first_seed.max(1);
         first..=first.saturating_add(self.seeds.max(1) - 1)
+    }
+
+    /// The results an earlier run wrote to `path` for this suite, the seeds of this run and the
+    /// tasks chosen (none when the file does not exist yet).
+    fn resumed(&self, path: &Path) -> anyhow::Result<Vec<Outcome>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
+        };
+        let saved: Saved = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not the JSON of an eval run", path.display()))?;
+        anyhow::ensure!(
+            saved.suite == self.suite.display().to_string(),
+            "{} holds results of the suite {}, not {}",
+            path.display(),
+            saved.suite,
+            self.suite.display()
+        );
+        let seeds = self.seed_range();
+        let only = self.only.as_deref();
+        let kept: Vec<Outcome> = saved
+            .tasks
+            .into_iter()
+            .filter(|o| seeds.contains(&o.seed) && chosen(&o.task, only))
+            .collect();
+        eprintln!(
+            "{} result(s) taken from {}; those tasks are not run again",
+            kept.len(),
+            path.display()
+        );
+        Ok(kept)
+    }
+
+    /// Writes the results so far as JSON, sorted by seed and task.
+    fn write_report(
+        &self,
+        path: &Path,
+        ctx: &Context,
+        model: &str,
+        outcomes: &mut [Outcome],
+    ) -> anyhow::Result<()> {
+        outcomes.sort_by(|a, b| (a.seed, &a.task).cmp(&(b.seed, &b.task)));
+        let report = Report {
+            suite: self.suite.display().to_string(),
+            model: model.to_owned(),
+            repair_rounds: ctx.config.repair_rounds,
+            repair_strategy: super::serve::repair_strategy(&ctx.config).as_str(),
+            max_retries: ctx.config.max_retries,
+            first_passed: outcomes.iter().filter(|o| o.first_passed).count(),
+            passed: outcomes.iter().filter(|o| o.passed).count(),
+            total: outcomes.len(),
+            tasks: outcomes,
+        };
+        // Written beside and renamed, so that an interrupted write leaves the last whole file.
+        let partial = path.with_extension("json.partial");
+        std::fs::write(&partial, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("writing {}", partial.display()))?;
+        std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))
     }
 
     pub(crate) async fn run(self, ctx: &Context) -> anyhow::Result<()> {
@@ -204,68 +275,72 @@ impl Cmd {
             }
             return Ok(());
         }
-        let mut outcomes: Vec<Outcome> = Vec::new();
+        let mut outcomes = match (&self.json, self.resume) {
+            (Some(path), true) => self.resumed(path)?,
+            _ => Vec::new(),
+        };
         for seed in self.seed_range() {
             let mut config = ctx.config.clone();
             config.seed = seed;
             let config = &config;
-            let mut run: Vec<Outcome> = futures::stream::iter(&tasks)
-                .map(|task| {
-                    let model = Arc::clone(&model);
-                    let sandbox = &sandbox;
-                    async move {
-                        let outcome =
-                            run_task(config, model, sandbox, task, check_timeout, self.keep).await;
-                        let mut outcome = outcome.unwrap_or_else(|err| Outcome {
-                            task: task.name.clone(),
-                            language: task.spec.language.clone(),
-                            kind: task.spec.kind.clone(),
-                            seed,
-                            first_passed: false,
-                            passed: false,
-                            status: "harness error".to_owned(),
-                            attempts: 0,
-                            rounds: 0,
-                            seconds: 0.0,
-                            prompt_tokens: 0,
-                            completion_tokens: 0,
-                            first_token_ms: None,
-                            detail: format!("{err:#}"),
-                            kept: None,
-                        });
-                        outcome.seed = seed;
-                        eprintln!(
-                            "{} {} (seed {seed}, first answer: {}, {:.0} s)",
-                            verdict(outcome.passed),
-                            outcome.task,
-                            verdict(outcome.first_passed),
-                            outcome.seconds
-                        );
-                        outcome
-                    }
-                })
-                .buffer_unordered(jobs)
-                .collect()
-                .await;
-            run.sort_by(|a, b| a.task.cmp(&b.task));
-            outcomes.extend(run);
+            let done: Vec<String> = outcomes
+                .iter()
+                .filter(|o| o.seed == seed)
+                .map(|o| o.task.clone())
+                .collect();
+            let mut finished = futures::stream::iter(
+                tasks.iter().filter(|t| !done.contains(&t.name)),
+            )
+            .map(|task| {
+                let model = Arc::clone(&model);
+                let sandbox = &sandbox;
+                async move {
+                    let outcome =
+                        run_task(config, model, sandbox, task, check_timeout, self.keep).await;
+                    let mut outcome = outcome.unwrap_or_else(|err| Outcome {
+                        task: task.name.clone(),
+                        language: task.spec.language.clone(),
+                        kind: task.spec.kind.clone(),
+                        seed,
+                        first_passed: false,
+                        passed: false,
+                        status: "harness error".to_owned(),
+                        attempts: 0,
+                        rounds: 0,
+                        seconds: 0.0,
+                        prompt_tokens: 0,
+                        completion_tokens: 0,
+                        first_token_ms: None,
+                        detail: format!("{err:#}"),
+                        kept: None,
+                    });
+                    outcome.seed = seed;
+                    eprintln!(
+                        "{} {} (seed {seed}, {}, first answer: {}, {:.0} s, {} + {} tokens)",
+                        verdict(outcome.passed),
+                        outcome.task,
+                        outcome.status,
+                        verdict(outcome.first_passed),
+                        outcome.seconds,
+                        outcome.prompt_tokens,
+                        outcome.completion_tokens
+                    );
+                    outcome
+                }
+            })
+            .buffer_unordered(jobs);
+            while let Some(outcome) = finished.next().await {
+                outcomes.push(outcome);
+                if let Some(path) = &self.json {
+                    self.write_report(path, ctx, &model.model(), &mut outcomes)?;
+                }
+            }
         }
 
+        outcomes.sort_by(|a, b| (a.seed, &a.task).cmp(&(b.seed, &b.task)));
         print_table(&outcomes);
-        let report = Report {
-            suite: self.suite.display().to_string(),
-            model: model.model(),
-            repair_rounds: ctx.config.repair_rounds,
-            repair_strategy: super::serve::repair_strategy(&ctx.config).as_str(),
-            max_retries: ctx.config.max_retries,
-            first_passed: outcomes.iter().filter(|o| o.first_passed).count(),
-            passed: outcomes.iter().filter(|o| o.passed).count(),
-            total: outcomes.len(),
-            tasks: &outcomes,
-        };
         if let Some(path) = &self.json {
-            std::fs::write(path, serde_json::to_string_pretty(&report)?)
-                .with_context(|| format!("writing {}", path.display()))?;
+            self.write_report(path, ctx, &model.model(), &mut outcomes)?;
         }
         Ok(())
     }
@@ -281,7 +356,7 @@ fn load_suite(suite: &Path, only: Option<&str>) -> anyhow::Result<Vec<SuiteTask>
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if !dir.is_dir() || only.is_some_and(|only| !name.contains(only)) {
+        if !dir.is_dir() || !chosen(&name, only) {
             continue;
         }
         let spec_path = dir.join("task.toml");
@@ -464,6 +539,16 @@ async fn hidden_check(
     Ok(sandbox
         .run(checkout, &["sh", "-c", &task.spec.check], timeout)
         .await?)
+}
+
+/// Whether `--only` (comma-separated parts of names) chooses the task named `name`.
+fn chosen(name: &str, only: Option<&str>) -> bool {
+    only.is_none_or(|only| {
+        only.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .any(|part| name.contains(part))
+    })
 }
 
 fn verdict(passed: bool) -> &'static str {

@@ -101,6 +101,87 @@ fn a_suite_is_scored_by_hidden_checks_for_the_first_answer_and_for_what_landed()
 }
 
 #[test]
+fn an_interrupted_eval_resumes_from_its_json_without_running_finished_tasks_again() {
+    let suite = tempfile::tempdir().unwrap();
+    let calc = [("calc.py", "def sub(a, b):\n    return a - b\n")];
+    let right = |name: &str, op: &str| {
+        [
+            format!(
+                "```python calc.py\ndef sub(a, b):\n    return a - b\n\n\ndef {name}(a, b):\n    return a {op} b\n```"
+            ),
+            format!(
+                "```python test_calc.py\nfrom calc import {name}\n\n\ndef test_{name}():\n    assert {name}(4, 2) == 4 {op} 2\n```"
+            ),
+        ]
+    };
+    for (name, op) in [("add", "+"), ("mul", "*")] {
+        suite_task(
+            suite.path(),
+            &format!("0{}-{name}", if name == "add" { 1 } else { 2 }),
+            &format!("Add a function {name}(a, b) to calc.py that returns a {op} b."),
+            &calc,
+            &format!(
+                "from calc import {name}\n\n\ndef test_{name}():\n    assert {name}(4, 2) == 4 {op} 2\n"
+            ),
+        );
+    }
+    let mut repo = TestRepo::new();
+    repo.set("MAX_RETRIES", "0");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    let report = repo.path().join("report.json");
+    let eval = |repo: &TestRepo, extra: &[&str]| {
+        let suite = suite.path().display().to_string();
+        let report = report.display().to_string();
+        let mut args = vec!["eval", &suite, "--jobs", "1", "--json", &report];
+        args.extend_from_slice(extra);
+        repo.ok(&args)
+    };
+
+    // The first run is cut short to one task (a list of name parts, one matching nothing).
+    let (url, first) =
+        fake_openai_recording(right("add", "+").iter().map(|r| sse_reply(r)).collect());
+    repo.use_fake_model(&url, "scripted");
+    let table = eval(&repo, &["--only", "01-, 09-"]);
+    assert_eq!(first.lock().unwrap().len(), 2, "{table}");
+    assert!(table.contains("passed 1/1"), "{table}");
+
+    // Resumed: only the task without a result asks the model; the report holds both.
+    let (url, second) =
+        fake_openai_recording(right("mul", "*").iter().map(|r| sse_reply(r)).collect());
+    repo.use_fake_model(&url, "scripted");
+    let table = eval(&repo, &["--resume"]);
+    assert_eq!(second.lock().unwrap().len(), 2, "{table}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let tasks: Vec<(&str, bool)> = saved["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["task"].as_str().unwrap(), t["passed"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(tasks, [("01-add", true), ("02-mul", true)], "{table}");
+    assert!(table.contains("passed 2/2 (100.0%), landed 2"), "{table}");
+
+    // A file of another suite is not mixed in.
+    let other = tempfile::tempdir().unwrap();
+    suite_task(
+        other.path(),
+        "01-x",
+        "Add x.",
+        &calc,
+        "def test_x():\n    pass\n",
+    );
+    let err = repo.fails(&[
+        "eval",
+        &other.path().display().to_string(),
+        "--json",
+        &report.display().to_string(),
+        "--resume",
+    ]);
+    assert!(err.contains("holds results of the suite"), "{err}");
+}
+
+#[test]
 fn an_eval_of_a_directory_without_tasks_is_refused() {
     let suite = tempfile::tempdir().unwrap();
     let repo = TestRepo::new();
