@@ -13,6 +13,12 @@ use crate::reply;
 
 /// Sampling temperature of repair rounds and retries; the first answer decodes greedily.
 const RETRY_TEMPERATURE: f32 = 0.7;
+/// Most tokens of a reply to a test request. It asks for a short test file with a few plain
+/// asserts, a few hundred tokens; a reply longer than this is a small model enumerating cases
+/// without end (`f("ab") == 1`, `f("abab") == 2`, … — no two lines alike, so the engine's check
+/// for a repeated stretch does not end it), and every token past here costs the task's time
+/// limit and nothing else: the test keeps the cases it wrote first.
+const TEST_MAX_TOKENS: u32 = 512;
 /// The log event of a model's reply; its message is `<purpose> reply from <model>: …` and then,
 /// from the second line on, the reply's text.
 const REPLY_EVENT: &str = "model";
@@ -37,6 +43,14 @@ impl Purpose {
             Self::Repair => "repair",
             Self::Resample => "resample",
             Self::Test => "test",
+        }
+    }
+
+    /// The most tokens a reply may take, of the configured `max_output_tokens`.
+    fn max_tokens(self, configured: u32) -> u32 {
+        match self {
+            Self::Test => configured.min(TEST_MAX_TOKENS),
+            Self::Code | Self::Repair | Self::Resample => configured,
         }
     }
 
@@ -77,7 +91,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         let (temperature, seed) = sampling(self.attempt, round);
         let request = ChatRequest {
             messages,
-            max_tokens: self.settings.max_output_tokens,
+            max_tokens: purpose.max_tokens(self.settings.max_output_tokens),
             temperature,
             seed: seed.wrapping_add(self.settings.seed),
             grammar: (self.settings.constrained_output && format == EditFormat::Whole)

@@ -63,6 +63,18 @@ fn a_suite_is_scored_by_hidden_checks_for_the_first_answer_and_for_what_landed()
         &report.display().to_string(),
     ]);
     assert_eq!(requests.lock().unwrap().len(), replies.len(), "{table}");
+    // The answer may take the configured limit; the test written for it, a short file, less.
+    let limits: Vec<u64> = requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|body| {
+            serde_json::from_str::<serde_json::Value>(body).unwrap()["max_tokens"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(limits[..2], [1536, 512], "{table}");
 
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
