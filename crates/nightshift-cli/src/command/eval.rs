@@ -502,7 +502,7 @@ async fn run_task(
         prompt_tokens: calls.iter().map(|c| c.prompt_tokens).sum(),
         completion_tokens: calls.iter().map(|c| c.completion_tokens).sum(),
         first_token_ms: calls.first().and_then(|c| c.first_token_ms),
-        detail: tail(&detail, 2_000),
+        detail: excerpt(&detail, 2_000),
         kept,
     })
 }
@@ -687,9 +687,23 @@ impl Rates {
     }
 }
 
-fn tail(text: &str, chars: usize) -> String {
+/// `text` cut to about `chars` characters: whole when short; else its first line (what kind of
+/// failure: "tests failed:", "syntax error in …") and its end (where the failure is told).
+fn excerpt(text: &str, chars: usize) -> String {
     let count = text.chars().count();
-    text.chars().skip(count.saturating_sub(chars)).collect()
+    if count <= chars {
+        return text.to_owned();
+    }
+    let head: String = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(chars / 10)
+        .collect();
+    let keep = chars.saturating_sub(head.chars().count() + 3);
+    let tail: String = text.chars().skip(count - keep).collect();
+    format!("{head}\n…\n{tail}")
 }
 
 /// Copies a directory tree (files and directories; symlinks are copied as links).
@@ -725,4 +739,22 @@ async fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
         String::from_utf8_lossy(&out.stderr).trim()
     );
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_detail_keeps_its_first_line_and_its_end() {
+        assert_eq!(excerpt("tests failed:\nshort", 100), "tests failed:\nshort");
+        let long = format!(
+            "tests failed:\n{}\nAssertionError: 3 != 4",
+            "x".repeat(1_000)
+        );
+        let cut = excerpt(&long, 300);
+        assert!(cut.starts_with("tests failed:\n…\n"), "{cut}");
+        assert!(cut.ends_with("AssertionError: 3 != 4"), "{cut}");
+        assert!(cut.chars().count() <= 300, "{}", cut.chars().count());
+    }
 }
