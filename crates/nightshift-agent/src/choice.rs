@@ -11,7 +11,7 @@
 //! for the task is a gate like the project's tests, and the first answer it passes on is taken,
 //! once a second answer passes it too and it fails on the code as it was.
 
-use nightshift_lang::{mentions, reroot_integration_test, stated_examples};
+use nightshift_lang::{mentions, reports_a_fault, reroot_integration_test, stated_examples};
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
 use crate::attempt::{Attempt, AttemptError, Purpose, blocking};
@@ -64,9 +64,10 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             None => self.task_test(work, round).await?,
         };
         let task = self.task.description.as_str();
-        let examples: Vec<(String, String)> = stated_examples(task)
-            .into_iter()
-            .map(|stated| (stated.call, stated.expected))
+        let stated = stated_examples(task);
+        let examples: Vec<(String, String)> = stated
+            .iter()
+            .map(|stated| (stated.call.clone(), stated.expected.clone()))
             .collect();
         let mut modules: Vec<String> = passed
             .iter()
@@ -118,8 +119,28 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 }
             }
         }
+        let mut original = original.unwrap_or_default();
+        let plain: Vec<usize> = if reports_a_fault(task) {
+            (0..probe.examples.len())
+                .filter(|&i| stated[i].plain)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for i in select::without_described(&mut original, &mut observed, &plain) {
+            self.log(
+                LogLevel::Info,
+                "select",
+                format!(
+                    "the task says `{}` gives `{}`, and so does the code as it was: in a report \
+                     of a fault that is the fault described, not a check",
+                    stated[i].call, stated[i].expected
+                ),
+            )
+            .await;
+        }
         let choice = select::choose(
-            &original.unwrap_or_default(),
+            &original,
             &observed,
             &probe.examples,
             |names| names.iter().any(|name| mentions(task, name)),
@@ -269,7 +290,11 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         let (candidate, score) = match best {
             Some((candidate, score)) if score.enough() => (candidate, score),
             best => {
-                self.put_back(&passed[0].files, work).await?;
+                // The tests that came closest stay for a repair round to build on.
+                let closest = best
+                    .as_ref()
+                    .map_or(&passed[0], |(candidate, _)| *candidate);
+                self.put_back(&closest.files, work).await?;
                 return Err(AttemptError::Unvouched(
                 best.map_or_else(|| "none of the answers brought Python tests to run on mutants".to_owned(), |(_, score)| {
                     format!(

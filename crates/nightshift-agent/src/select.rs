@@ -38,6 +38,29 @@ pub struct Choice {
     pub account: Vec<String>,
 }
 
+/// Takes the sites of the task's examples at `described` out of `original` and every candidate's
+/// behaviour where they hold on `original`: a report of a fault that states plainly what a call
+/// gives (`` `f(x)` returns `y` ``), and the code as it was gives just that, describes the
+/// fault; no answer is held to it. Returns the examples taken out.
+pub fn without_described(
+    original: &mut Behaviour,
+    candidates: &mut [Observed],
+    described: &[usize],
+) -> Vec<usize> {
+    let mut taken = Vec::new();
+    for &i in described {
+        let id = format!("T{i}");
+        if original.sites.get(&id).is_some_and(Site::holds) {
+            original.sites.remove(&id);
+            for observed in candidates.iter_mut() {
+                observed.behaviour.sites.remove(&id);
+            }
+            taken.push(i);
+        }
+    }
+    taken
+}
+
 /// Chooses among `candidates` by their behaviour beside `original`'s (the code as the attempt
 /// found it). `examples` are the task's examples, in the order of the `T<i>` sites; `touches`
 /// says whether a site's names are ones the task touches (names it mentions). `agree` is how
@@ -352,6 +375,32 @@ mod tests {
         let choice = choose(&original, &[observed(0, &same)], &[], touches_total, 1);
         assert_eq!(choice.chosen, None);
         assert!(choice.account[0].contains("nothing shows it does what was asked"));
+    }
+
+    #[test]
+    fn an_example_that_holds_on_the_code_as_it_was_can_be_taken_out_as_described() {
+        // T0 holds before (the fault as described), T1 does not (what is asked).
+        let before = [
+            ("T0", site(&["span"], &["2"], &[true])),
+            ("T1", site(&["span"], &["2"], &[false])),
+        ];
+        let after = [
+            ("T0", site(&["span"], &["3"], &[false])),
+            ("T1", site(&["span"], &["4"], &[true])),
+        ];
+        let mut original = behaviour(&before);
+        let mut candidates = [observed(0, &after)];
+        let refused = choose(&original, &candidates, &[], touches_total, 1);
+        assert_eq!(refused.chosen, None, "{:?}", refused.account);
+        assert_eq!(
+            without_described(&mut original, &mut candidates, &[0, 1]),
+            [0],
+            "only what held before is taken out"
+        );
+        assert!(!candidates[0].behaviour.sites.contains_key("T0"));
+        assert!(candidates[0].behaviour.sites.contains_key("T1"));
+        let chosen = choose(&original, &candidates, &[], touches_total, 1);
+        assert_eq!(chosen.chosen, Some(0), "{:?}", chosen.account);
     }
 
     #[test]

@@ -47,11 +47,14 @@ impl Work {
     }
 
     /// Whether a repair round shows `err` to the model ([`AttemptError::is_shown_in_repair`]),
-    /// or a failing test where the answer writes only tests: the code is then the truth, and
-    /// the test is what must change.
+    /// or, where the answer writes only tests, a failing test or tests that vouch for nothing
+    /// (the mutants of the code they let through, or no code the task is about changed): the
+    /// code is then the truth, and the tests are what must change, so there is no code for the
+    /// model to bend to a check — and the bar they failed stays where it was.
     pub(crate) fn shows(&self, err: &AttemptError) -> bool {
         err.is_shown_in_repair()
-            || (matches!(err, AttemptError::Tests(_)) && self.writes_only_tests())
+            || (matches!(err, AttemptError::Tests(_) | AttemptError::Unvouched(_))
+                && self.writes_only_tests())
     }
 
     /// What the model is told of a failure.

@@ -28,7 +28,7 @@ pub use copies::{Imported, import_instead_of_copies, import_missing};
 pub use examples::unchecked_examples;
 pub use reroot::{Rerooted, reroot_integration_test};
 pub use restore::{Restored, restore_definitions};
-pub use stated::{Stated, stated_examples};
+pub use stated::{Stated, reports_a_fault, stated_examples};
 pub use symbols::{Symbol, symbols};
 pub use syntax::{SyntaxError, syntax_errors};
 

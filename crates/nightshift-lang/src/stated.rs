@@ -7,6 +7,8 @@
 //! - `` `f(x)` returns `a` instead of `b` `` — a bug report: `b` is what it should give, and so
 //!   with `` `f(x)` returns `a` but should return `b` ``; `` `f(x)` should return `b` instead of
 //!   `a` `` says `b` first;
+//! - `` `f(x)` returns `a`, but it should … `` with what it should give in prose: `a` is what the
+//!   code gives now, so no example;
 //! - a `>>> f(x)` line followed by the value it prints;
 //! - `` `"2kg"` -> 2000 `` (or `→`, `=>`; the value in backticks or not) — a bare value and what
 //!   it maps to, where the task asks for exactly one function of one parameter: the value is its
@@ -24,6 +26,31 @@ pub struct Stated {
     pub call: String,
     /// What it should give: `4.0`.
     pub expected: String,
+    /// Stated plainly (`` `f(x)` returns `y` ``), with no word that asks for it ("should",
+    /// "must", "instead of", `==`, an arrow): in a report of a fault, that may be the fault.
+    pub plain: bool,
+}
+
+/// Words by which a task reports a fault in code that exists.
+const FAULT_WORDS: &[&str] = &[
+    "bug",
+    "buggy",
+    "broken",
+    "wrong",
+    "wrongly",
+    "incorrect",
+    "incorrectly",
+    "fails",
+    "crash",
+    "crashes",
+    "fix",
+];
+
+/// Whether `task` reports a fault ("… is broken", "fix …"): its plain statements of what a call
+/// gives may then describe the fault rather than ask for anything.
+pub fn reports_a_fault(task: &str) -> bool {
+    let lower = task.to_lowercase();
+    FAULT_WORDS.iter().any(|word| has_word(&lower, word))
 }
 
 /// Words after which a value is what the call should give.
@@ -54,6 +81,10 @@ const JOINS: &[&str] = &[
     "output",
     "produces",
     "produce",
+    "stay",
+    "stays",
+    "remain",
+    "remains",
 ];
 /// Most words in a joining phrase: more is prose about something else.
 const MAX_JOIN_WORDS: usize = 5;
@@ -61,12 +92,16 @@ const MAX_JOIN_WORDS: usize = 5;
 /// The examples `task` states, in order, without repeats.
 pub fn stated_examples(task: &str) -> Vec<Stated> {
     let mut found: Vec<Stated> = Vec::new();
-    let mut push = |call: &str, expected: &str| {
+    let mut push = |call: &str, expected: &str, plain: bool| {
         let stated = Stated {
             call: call.trim().to_owned(),
             expected: expected.trim().trim_end_matches(['.', ',', ';']).to_owned(),
+            plain,
         };
-        if !stated.call.is_empty() && !stated.expected.is_empty() && !found.contains(&stated) {
+        let seen = found
+            .iter()
+            .any(|s| s.call == stated.call && s.expected == stated.expected);
+        if !stated.call.is_empty() && !stated.expected.is_empty() && !seen {
             found.push(stated);
         }
     };
@@ -78,16 +113,16 @@ pub fn stated_examples(task: &str) -> Vec<Stated> {
         while i < parts.len() {
             let span = parts[i];
             if let Some((call, expected)) = split_comparison(span) {
-                push(call, expected);
+                push(call, expected, false);
             } else if let Some(function) = &unary
                 && let Some((argument, expected, used)) = mapped_value(&parts[i..])
             {
-                push(&format!("{function}({argument})"), expected);
+                push(&format!("{function}({argument})"), expected, false);
                 i += used;
             } else if is_call(span)
-                && let Some((expected, used)) = joined_value(&parts[i + 1..])
+                && let Some((expected, used, plain)) = joined_value(&parts[i + 1..])
             {
-                push(span, expected);
+                push(span, expected, plain);
                 i += used;
             }
             i += 2;
@@ -100,7 +135,7 @@ pub fn stated_examples(task: &str) -> Vec<Stated> {
             && !pair[1].starts_with(">>>")
             && is_call(call)
         {
-            push(call, pair[1]);
+            push(call, pair[1], false);
         }
     }
     found
@@ -193,8 +228,9 @@ fn is_call(span: &str) -> bool {
 }
 
 /// The value that `rest` (the prose after a call, then the next spans) says the call should
-/// give, and how many parts it read past the first prose.
-fn joined_value<'t>(rest: &[&'t str]) -> Option<(&'t str, usize)> {
+/// give, how many parts it read past the first prose, and whether it was stated plainly (no word
+/// asking for it).
+fn joined_value<'t>(rest: &[&'t str]) -> Option<(&'t str, usize, bool)> {
     let (join, value) = (rest.first()?, rest.get(1)?);
     let join = join.trim().to_lowercase();
     if !joins(&join) {
@@ -208,13 +244,43 @@ fn joined_value<'t>(rest: &[&'t str]) -> Option<(&'t str, usize)> {
         let instead = after.starts_with("instead of") || after.starts_with("rather than");
         let correction = joins(&after) && WANT.iter().any(|w| after.contains(w)) && !instead;
         if instead && after.split_whitespace().count() <= 3 {
-            return Some(if wanted { (value, 2) } else { (other, 2) });
+            return Some(if wanted {
+                (value, 2, false)
+            } else {
+                (other, 2, false)
+            });
         }
         if correction && !wanted {
-            return Some((other, 2));
+            return Some((other, 2, false));
         }
     }
-    (!now || wanted).then_some((value, 0))
+    if !wanted
+        && rest
+            .get(2)
+            .is_some_and(|after| contrasts_with_wanted(after))
+    {
+        return None;
+    }
+    (!now || wanted).then_some((value, 0, !wanted))
+}
+
+/// Words that open a contrast with what was just said.
+const CONTRAST: &[&str] = &["but", "yet", "however", "whereas"];
+
+/// Whether the prose after a value opens a contrast and says, before its sentence ends, what is
+/// wanted instead ("…, but there should be three"): the value was what the code gives now.
+fn contrasts_with_wanted(after: &str) -> bool {
+    let after = after.to_lowercase();
+    let sentence = after
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '—'))
+        .split(['\n', '.', ';'])
+        .next()
+        .unwrap_or_default();
+    let opens = sentence
+        .split_whitespace()
+        .next()
+        .is_some_and(|first| CONTRAST.contains(&first.trim_end_matches(',')));
+    opens && WANT.iter().any(|want| has_word(sentence, want))
 }
 
 /// Whether `prose` is a short phrase ending in a joining word.
@@ -278,6 +344,40 @@ mod tests {
                 ("fare([2, 2])", "4.0"),
             ])
         );
+    }
+
+    #[test]
+    fn a_value_contrasted_with_what_is_wanted_in_prose_is_what_the_code_gives_now() {
+        let task = "Shipping is off:\n\n- `parcels(9, 4)` returns `2`, but it should take three \
+                    parcels to hold nine jars;\n- `parcels(0, 4)` gives `1`; however, an empty \
+                    order must need none.\n\n`parcels(8, 4)` returns `2`, but `parcels(-1, 4)` \
+                    raises.";
+        assert_eq!(pairs(task), owned(&[("parcels(8, 4)", "2")]));
+    }
+
+    #[test]
+    fn a_value_stated_plainly_is_told_from_one_asked_for() {
+        let task = "`tally.py` is broken for empty carts: `tally([])` returns `None`. \
+                    `tally([2])` should give `2`, and `tally([1, 1]) == 2`; `tally([5])` must \
+                    stay `5`.";
+        let plain: Vec<(String, bool)> = stated_examples(task)
+            .into_iter()
+            .map(|s| (s.call, s.plain))
+            .collect();
+        assert_eq!(
+            plain,
+            [
+                ("tally([])".to_owned(), true),
+                ("tally([2])".to_owned(), false),
+                ("tally([1, 1])".to_owned(), false),
+                ("tally([5])".to_owned(), false),
+            ]
+        );
+        assert!(reports_a_fault(task));
+        assert!(reports_a_fault("Please fix `tally`."));
+        assert!(!reports_a_fault(
+            "Add `tally(items)` to `tally.py`: `tally([2])` returns `2`; a prefix fixture stays."
+        ));
     }
 
     #[test]

@@ -150,6 +150,41 @@ const TESTS_TASK: &str = "Write pytest tests for `setpoint(temp, coldest, hottes
 const WEAK_TEST: &str = "```python test_thermostat.py\nfrom thermostat import setpoint\n\n\ndef test_setpoint():\n    assert setpoint(21, 16, 26) == 21\n```";
 
 #[test]
+fn what_a_report_of_a_fault_says_the_code_gives_now_is_no_check() {
+    let mut repo = TestRepo::new();
+    let shelf = "def shelves_needed(books, per_shelf):\n    return books // per_shelf\n";
+    repo.user_commit(&[("shelf.py", shelf)], "shelf");
+    let ceiling = "```python shelf.py\ndef shelves_needed(books, per_shelf):\n    return (books + per_shelf - 1) // per_shelf\n```";
+    let negated = "```python shelf.py\ndef shelves_needed(books, per_shelf):\n    return -(-books // per_shelf)\n```";
+    let test = "```python test_shelf.py\nfrom shelf import shelves_needed\n\n\ndef test_shelves_needed():\n    assert shelves_needed(7, 3) == 3\n    assert shelves_needed(6, 3) == 2\n```";
+    let task_text = "`shelves_needed` in `shelf.py` is wrong when the books do not fill the \
+         last shelf: `shelves_needed(7, 3)` returns `2` and `shelves_needed(10, 4)` returns `2`, \
+         although a shelf holding fewer books is still a shelf. `shelves_needed(6, 3)` must stay \
+         `2`.";
+    let task = choose_among(&mut repo, &[ceiling, negated], test, task_text);
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        logs.contains(
+            "the task says `shelves_needed(7, 3)` gives `2`, and so does the code as it was"
+        ),
+        "{logs}"
+    );
+    // What the task asks to keep is a check still: it is not stated plainly.
+    assert!(!logs.contains("`shelves_needed(6, 3)` gives"), "{logs}");
+    let wrong = "```python shelf.py\ndef shelves_needed(books, per_shelf):\n    return books // per_shelf + 1\n```";
+    let mut again = TestRepo::new();
+    again.user_commit(&[("shelf.py", shelf)], "shelf");
+    let refused_task = choose_among(&mut again, &[wrong, wrong], test, task_text);
+    refused(
+        &again,
+        &refused_task,
+        &["the task says `shelves_needed(6, 3)` should give `2`, and it gives 3"],
+    );
+    assert!(git_out(repo.path(), &["show", "main:shelf.py"]).contains("per_shelf - 1"));
+}
+
+#[test]
 fn of_tests_asked_for_those_that_kill_most_mutants_of_the_code_land() {
     let mut repo = TestRepo::new();
     repo.user_commit(&[("thermostat.py", THERMOSTAT)], "thermostat");

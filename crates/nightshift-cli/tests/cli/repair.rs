@@ -622,3 +622,31 @@ fn tests_asked_for_check_the_real_code_and_leave_the_code_the_task_protects_alon
         "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n    assert add(-1, -1) == -2\n"
     );
 }
+
+#[test]
+fn tests_asked_for_that_let_mutants_through_are_shown_the_survivors_and_repaired() {
+    let mut repo = TestRepo::new();
+    let ledger = "def balance(entries, floor):\n    total = sum(entries)\n    if total < floor:\n        raise ValueError(\"overdrawn\")\n    return total\n";
+    repo.user_commit(&[("ledger.py", ledger)], "ledger");
+    let weak = "```python test_ledger.py\nfrom ledger import balance\n\n\ndef test_balance():\n    assert balance([5, 7], 0) == 12\n```";
+    let strong = "```python test_ledger.py\nimport pytest\n\nfrom ledger import balance\n\n\ndef test_balance():\n    assert balance([5, 7], 0) == 12\n    assert balance([5, -5], 0) == 0\n\n\ndef test_overdrawn():\n    with pytest.raises(ValueError):\n        balance([2, -3], 0)\n```";
+    let requests = script(
+        &mut repo,
+        &[weak, strong],
+        "Write pytest tests for `balance(entries, floor)` in a new file test_ledger.py. Do not change ledger.py.",
+    );
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    assert_eq!(super::helpers::purposes(&repo.show(1)), ["code", "repair"]);
+    // The repair shows the mutants the tests let through, beside the tests as they were.
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains("simple mutants of ledger.py: they pass on code that is wrong")
+            && requests[1].contains("`raise` dropped")
+            && requests[1].contains("assert balance([5, 7], 0) == 12"),
+        "{}",
+        requests[1]
+    );
+    assert!(git_out(repo.path(), &["show", "main:test_ledger.py"]).contains("pytest.raises"));
+    assert_eq!(git_out(repo.path(), &["show", "main:ledger.py"]), ledger);
+}
