@@ -120,7 +120,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             }
         }
         let mut original = original.unwrap_or_default();
-        let plain: Vec<usize> = if reports_a_fault(task) {
+        let fault = reports_a_fault(task);
+        let plain: Vec<usize> = if fault {
             (0..probe.examples.len())
                 .filter(|&i| stated[i].plain)
                 .collect()
@@ -139,11 +140,34 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             )
             .await;
         }
+        // A report of a fault names where it shows, not where it lies: what the functions it
+        // names rely on is within its reach too.
+        let relied_on = if fault {
+            work.code.used_by_mentioned(task)
+        } else {
+            Default::default()
+        };
+        if !relied_on.is_empty() {
+            self.log(
+                LogLevel::Info,
+                "select",
+                format!(
+                    "the task reports a fault in what it names, which relies on {}: a change to \
+                     what they give is within its reach",
+                    relied_on.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .await;
+        }
         let choice = select::choose(
             &original,
             &observed,
             &probe.examples,
-            |names| names.iter().any(|name| mentions(task, name)),
+            |names| {
+                names
+                    .iter()
+                    .any(|name| mentions(task, name) || relied_on.contains(name))
+            },
             self.agreement(),
         );
         for line in &choice.account {

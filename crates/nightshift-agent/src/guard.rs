@@ -12,11 +12,11 @@
 //! Top-level definitions an answer left out are put back as they were; what cannot be put back
 //! goes to the model.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use nightshift_lang::{
-    Language, import_instead_of_copies, mentions, restore_definitions, symbols, syntax_errors,
+    Language, import_instead_of_copies, mentions, restore_definitions, symbols, syntax_errors, uses,
 };
 
 use crate::apply::FileChange;
@@ -177,6 +177,36 @@ impl CodeBaseline {
     /// the baseline's.
     pub fn original(&self, path: &str) -> Option<&str> {
         original_in(&self.files, path)
+    }
+
+    /// The definitions of the baseline that those `task` mentions rely on, directly or through
+    /// one another (the helpers a named function calls, the constants it reads), the mentioned
+    /// ones left out.
+    pub fn used_by_mentioned(&self, task: &str) -> BTreeSet<String> {
+        let defined: BTreeSet<&String> =
+            self.files.iter().flat_map(|(_, names, _)| names).collect();
+        let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (path, _, content) in &self.files {
+            if let Some(language) = Language::of(path) {
+                for (name, names) in uses(language, content) {
+                    used.entry(name).or_default().extend(names);
+                }
+            }
+        }
+        let mut reached = BTreeSet::new();
+        let mut next: Vec<&String> = defined
+            .iter()
+            .copied()
+            .filter(|name| mentions(task, name))
+            .collect();
+        while let Some(name) = next.pop() {
+            for name in used.get(name).into_iter().flatten() {
+                if defined.contains(name) && !mentions(task, name) && reached.insert(name.clone()) {
+                    next.push(name);
+                }
+            }
+        }
+        reached
     }
 
     /// Checks the files of the baseline among `written` under `root` for definitions gone that
@@ -690,6 +720,27 @@ mod tests {
         let files: Vec<FileChange> = changes.iter().map(|(change, _)| change.clone()).collect();
         crate::apply::write(dir, &files).unwrap();
         changes.into_iter().map(|(_, note)| note).collect()
+    }
+
+    #[test]
+    fn what_the_functions_a_task_names_rely_on_is_followed_through_the_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let dates = "DAYS = [31, 28, 31]\n\n\ndef long_year(y):\n    return y % 4 == 0\n\n\ndef days_in(y, m):\n    return DAYS[m] + (m == 1 and long_year(y))\n\n\ndef stamp(y):\n    return str(y)\n";
+        let report = "from dates import days_in\n\n\ndef summary(y):\n    return [days_in(y, m) for m in range(3)]\n";
+        std::fs::write(dir.path().join("dates.py"), dates).unwrap();
+        std::fs::write(dir.path().join("report.py"), report).unwrap();
+        let names = ["dates.py".to_owned(), "report.py".to_owned()];
+        let base = CodeBaseline::read(dir.path(), &names);
+        // Through days_in, which summary calls, to what it calls and reads; not to stamp, nor to
+        // the names the task mentions itself, nor to what the repository does not define.
+        assert_eq!(
+            base.used_by_mentioned("`summary(2100)` is wrong")
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["DAYS", "days_in", "long_year"]
+        );
+        assert!(base.used_by_mentioned("fix `long_year`").is_empty());
+        assert!(base.used_by_mentioned("add `weeks_in(y)`").is_empty());
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub fn without_described(
 
 /// Chooses among `candidates` by their behaviour beside `original`'s (the code as the attempt
 /// found it). `examples` are the task's examples, in the order of the `T<i>` sites; `touches`
-/// says whether a site's names are ones the task touches (names it mentions). `agree` is how
+/// says whether a site's names are ones the task touches (names it mentions, and in a report of
+/// a fault what they rely on). `agree` is how
 /// many answers must behave alike to vouch for each other where no stated example does (1: any
 /// answer left vouches for itself).
 pub fn choose(

@@ -8,7 +8,8 @@
 //! are copies of the code it should import ([`import_instead_of_copies`]) or call it without an
 //! import ([`import_missing`]); which lines of a test break its syntax alone, to take out
 //! ([`without_broken_lines`]); and which definitions a task asks for by name, in which file
-//! ([`asked_definitions`]).
+//! ([`asked_definitions`]); and what each definition's body refers to ([`uses`]), to follow a
+//! function to the helpers it relies on.
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
@@ -21,6 +22,7 @@ mod restore;
 mod stated;
 mod symbols;
 mod syntax;
+mod uses;
 
 pub use asked::{Asked, asked_definitions};
 pub use broken::{Mended, without_broken_lines};
@@ -31,6 +33,7 @@ pub use restore::{Restored, restore_definitions};
 pub use stated::{Stated, reports_a_fault, stated_examples};
 pub use symbols::{Symbol, symbols};
 pub use syntax::{SyntaxError, syntax_errors};
+pub use uses::uses;
 
 /// A language nightshift parses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
