@@ -68,6 +68,14 @@ pub fn is_python(path: &str) -> bool {
     Path::new(path).extension().is_some_and(|ext| ext == "py")
 }
 
+/// Whether `task` asks for tests: it says "test", "tests", "testing" or "pytest" as a word.
+pub fn asks_for_tests(task: &str) -> bool {
+    let lower = task.to_lowercase();
+    ["test", "tests", "testing", "pytest"]
+        .iter()
+        .any(|word| nightshift_lang::mentions(&lower, word))
+}
+
 /// Whether a path is a test file by its ecosystem's conventions: pytest's `test_*.py`,
 /// `*_test.py` and `conftest.py`; Go's `*_test.go`; JavaScript and TypeScript files named
 /// `*.test.*` or `*.spec.*` or under `test/`, `tests/` or `__tests__/`; Rust files under `tests/`.
@@ -374,8 +382,9 @@ pub fn with_pytest_import(content: &str) -> Option<String> {
 
 /// `content` of a JavaScript test for Node's runner with its imports of `node:test` and
 /// `node:assert` made right, if they are wrong: `test(…)`, `describe(…)` or `it(…)` called with
-/// no import of them, `assert` used with none, or imported as a named export
-/// (`import { assert } from 'node:assert/strict'`, which does not exist). The imports take the
+/// no import of them, `assert` used with none, or imported as a named export of `node:assert`
+/// or of the runner (`import { assert } from 'node:assert/strict'`, `import { test, assert }
+/// from 'node:test'`: neither exists in the Node it runs on). The imports take the
 /// file's module form: `import` unless it uses `require(`. `None`: nothing to mend.
 pub fn with_node_test_imports(content: &str) -> Option<String> {
     let commonjs = content.contains("require(");
@@ -383,19 +392,27 @@ pub fn with_node_test_imports(content: &str) -> Option<String> {
     let mut changed = false;
     for line in content.lines() {
         let trimmed = line.trim();
-        // `import { assert } from 'node:assert…'`, `import { assert } from "assert"`.
-        let named_assert = trimmed.starts_with("import {")
-            && trimmed.contains("assert")
-            && (trimmed.contains("'node:assert")
-                || trimmed.contains("\"node:assert")
-                || trimmed.contains("'assert")
-                || trimmed.contains("\"assert"))
-            && trimmed
-                .split_once('}')
-                .is_some_and(|(names, _)| names.split(['{', ',']).any(|n| n.trim() == "assert"));
-        if named_assert {
-            changed = true;
-            continue;
+        // `import { assert } from 'node:assert…'`, `import { assert } from "assert"`: no such
+        // export; nor does the runner export it (`import { test, assert } from 'node:test'`),
+        // whose other names stay.
+        if let Some((head, names, tail)) = named_bindings(trimmed)
+            && names.contains(&"assert")
+        {
+            let from = |module: &str| {
+                tail.contains(&format!("'{module}")) || tail.contains(&format!("\"{module}"))
+            };
+            if from("node:assert") || from("assert") {
+                changed = true;
+                continue;
+            }
+            if from("node:test") {
+                changed = true;
+                let rest: Vec<&str> = names.into_iter().filter(|n| *n != "assert").collect();
+                if !rest.is_empty() {
+                    lines.push(format!("{head}{{ {} }}{tail}", rest.join(", ")));
+                }
+                continue;
+            }
         }
         lines.push(line.to_owned());
     }
@@ -449,6 +466,22 @@ pub fn with_node_test_imports(content: &str) -> Option<String> {
     Some(out)
 }
 
+/// A line that binds names out of a module, `import { a, b } from 'm';` or
+/// `const { a, b } = require('m');`: what comes before the braces, the names, what comes after.
+fn named_bindings(line: &str) -> Option<(&str, Vec<&str>, &str)> {
+    if !(line.starts_with("import {") || line.starts_with("const {") || line.starts_with("let {")) {
+        return None;
+    }
+    let open = line.find('{')?;
+    let close = open + line[open..].find('}')?;
+    let names = line[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    Some((&line[..open], names, &line[close + 1..]))
+}
+
 /// Runs one test command in `root`, in the sandbox.
 pub async fn run_tests(
     sandbox: &Sandbox,
@@ -488,6 +521,12 @@ mod tests {
         assert_eq!(
             with_node_test_imports(wrong).unwrap(),
             "import { test } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { parseMove } from './chess.js';\n\ntest('parses', () => {\n  assert.strictEqual(parseMove('e2 e4'), 'E2-E4');\n});\n"
+        );
+        let runner =
+            "import { test, assert } from 'node:test';\n\ntest('a', () => assert.ok(true));\n";
+        assert_eq!(
+            with_node_test_imports(runner).unwrap(),
+            "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\n\ntest('a', () => assert.ok(true));\n"
         );
         let commonjs = "const { brightest } = require('./stars.js');\n\ndescribe('brightest', () => {\n  it('picks', () => {\n    assert.equal(brightest([3, 1, 2]), 3);\n  });\n});\n";
         assert_eq!(

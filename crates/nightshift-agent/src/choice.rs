@@ -15,8 +15,9 @@ use nightshift_lang::{mentions, reports_a_fault, reroot_integration_test, stated
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
 use crate::attempt::{Attempt, AttemptError, Purpose, blocking};
-use crate::check::{self, is_python, is_test_file};
+use crate::check::{self, asks_for_tests, is_python, is_test_file};
 use crate::edit::{Edit, EditFormat};
+use crate::guard::test_cases;
 use crate::mutants;
 use crate::observe::{self, Probe, module_of};
 use crate::prompt;
@@ -94,6 +95,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             return self.first_passing(passed, test, work).await;
         }
 
+        let fault = reports_a_fault(task);
         let original = self.observe(&[], test.as_ref(), &probe, work).await?;
         let mut observed = Vec::new();
         for candidate in &passed {
@@ -104,6 +106,11 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 Some(behaviour) => observed.push(Observed {
                     candidate: candidate.index,
                     behaviour,
+                    kept: if fault {
+                        work.code.left_as_they_were(task, &candidate.files)
+                    } else {
+                        Default::default()
+                    },
                 }),
                 None => {
                     self.log(
@@ -120,7 +127,6 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             }
         }
         let mut original = original.unwrap_or_default();
-        let fault = reports_a_fault(task);
         let plain: Vec<usize> = if fault {
             (0..probe.examples.len())
                 .filter(|&i| stated[i].plain)
@@ -222,11 +228,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         work: &mut Work,
     ) -> Result<Vec<&'static str>, AttemptError> {
         let task = self.task.description.as_str();
-        let lower = task.to_lowercase();
-        if !["test", "tests", "testing", "pytest"]
-            .iter()
-            .any(|word| mentions(&lower, word))
-        {
+        if !asks_for_tests(task) {
             self.put_back(&passed[0].files, work).await?;
             return Err(AttemptError::Unvouched(
                 "the answer only writes tests, and the task does not ask for tests: it changes \
@@ -264,6 +266,16 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             self.put_back(&first.files, work).await?;
             return Ok(first.checks.clone());
         }
+        // Of tests that kill as many mutants, those split into more test cases: a failure then
+        // names the behaviour it broke.
+        let cases = |candidate: &Candidate| -> usize {
+            candidate
+                .files
+                .iter()
+                .filter(|(path, _)| is_python(path) && is_test_file(path))
+                .map(|(path, content)| test_cases(path, content))
+                .sum()
+        };
         let mut best: Option<(&Candidate, mutants::Score)> = None;
         for candidate in &passed {
             let tests = tests_of(candidate);
@@ -304,10 +316,9 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 },
             )
             .await;
-            if best
-                .as_ref()
-                .is_none_or(|(_, b)| score.killed() > b.killed())
-            {
+            if best.as_ref().is_none_or(|(b, b_score)| {
+                (score.killed(), cases(candidate)) > (b_score.killed(), cases(b))
+            }) {
                 best = Some((candidate, score));
             }
         }
@@ -337,10 +348,12 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             LogLevel::Info,
             "select",
             format!(
-                "candidate {} chosen: its tests kill the most mutants, {} of {}",
+                "candidate {} chosen: its tests kill the most mutants, {} of {}, in {} test \
+                 cases",
                 candidate.index,
                 score.killed(),
-                score.mutants.len()
+                score.mutants.len(),
+                cases(candidate)
             ),
         )
         .await;

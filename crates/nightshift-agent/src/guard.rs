@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use nightshift_lang::{
-    Language, import_instead_of_copies, mentions, restore_definitions, symbols, syntax_errors, uses,
+    Language, definitions, import_instead_of_copies, mentions, restore_definitions, symbols,
+    syntax_errors, uses,
 };
 
 use crate::apply::FileChange;
@@ -26,6 +27,11 @@ use crate::edit::Edit;
 /// ([`crate::check::is_test_file`]), or a Rust source with tests of its own.
 pub fn holds_tests(path: &str, content: &str) -> bool {
     crate::check::is_test_file(path) || (path.ends_with(".rs") && content.contains("#[test]"))
+}
+
+/// How many test cases the test file `path` holds (`def test…`, `it(`, `#[test]`, `func Test…`).
+pub fn test_cases(path: &str, content: &str) -> usize {
+    count(path, content).tests
 }
 
 /// What a test file holds, counted.
@@ -148,6 +154,38 @@ fn original_in<'a, T>(files: &'a [(String, T, String)], path: &str) -> Option<&'
         .map(|(.., content)| content.as_str())
 }
 
+/// Whether `task` asks to take a definition away: to remove, delete, rename, move, replace,
+/// merge or inline one.
+fn asks_to_take_away(task: &str) -> bool {
+    let lower = task.to_lowercase();
+    [
+        "remove",
+        "removes",
+        "removed",
+        "removing",
+        "delete",
+        "deletes",
+        "deleted",
+        "rename",
+        "renames",
+        "renamed",
+        "move",
+        "moves",
+        "moved",
+        "replace",
+        "replaces",
+        "replaced",
+        "merge",
+        "inline",
+        "drop",
+        "deprecate",
+        "deprecated",
+        "rid",
+    ]
+    .iter()
+    .any(|word| mentions(&lower, word))
+}
+
 /// What the repository's source files defined when the attempt began.
 #[derive(Debug, Clone, Default)]
 pub struct CodeBaseline {
@@ -183,6 +221,48 @@ impl CodeBaseline {
     /// one another (the helpers a named function calls, the constants it reads), the mentioned
     /// ones left out.
     pub fn used_by_mentioned(&self, task: &str) -> BTreeSet<String> {
+        let mentioned = self.mentioned(task);
+        let mut reached = self.reach(mentioned.iter().copied());
+        reached.retain(|name| !mentioned.contains(name));
+        reached
+    }
+
+    /// The definitions of the baseline `task` mentions that `files` (the files an answer wrote,
+    /// with their contents) leave as they were, together with everything they rely on.
+    pub fn left_as_they_were(&self, task: &str, files: &[(String, String)]) -> BTreeSet<String> {
+        let mut changed = BTreeSet::new();
+        for (path, now) in files {
+            let (Some(language), Some(was)) = (Language::of(path), self.original(path)) else {
+                continue;
+            };
+            let before = definitions(language, was);
+            let after = definitions(language, now);
+            changed.extend(
+                before
+                    .iter()
+                    .filter(|(name, text)| after.get(*name) != Some(*text))
+                    .map(|(name, _)| name.clone()),
+            );
+        }
+        self.mentioned(task)
+            .into_iter()
+            .filter(|name| !changed.contains(*name) && self.reach([*name]).is_disjoint(&changed))
+            .cloned()
+            .collect()
+    }
+
+    /// The names the baseline defines that `task` mentions.
+    fn mentioned(&self, task: &str) -> BTreeSet<&String> {
+        self.files
+            .iter()
+            .flat_map(|(_, names, _)| names)
+            .filter(|name| mentions(task, name))
+            .collect()
+    }
+
+    /// What the definitions `roots` rely on in the baseline, through one another, `roots` among
+    /// them only where reached.
+    fn reach<'a>(&'a self, roots: impl IntoIterator<Item = &'a String>) -> BTreeSet<String> {
         let defined: BTreeSet<&String> =
             self.files.iter().flat_map(|(_, names, _)| names).collect();
         let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -194,14 +274,10 @@ impl CodeBaseline {
             }
         }
         let mut reached = BTreeSet::new();
-        let mut next: Vec<&String> = defined
-            .iter()
-            .copied()
-            .filter(|name| mentions(task, name))
-            .collect();
+        let mut next: Vec<&String> = roots.into_iter().collect();
         while let Some(name) = next.pop() {
             for name in used.get(name).into_iter().flatten() {
-                if defined.contains(name) && !mentions(task, name) && reached.insert(name.clone()) {
+                if defined.contains(name) && reached.insert(name.clone()) {
                     next.push(name);
                 }
             }
@@ -210,7 +286,9 @@ impl CodeBaseline {
     }
 
     /// Checks the files of the baseline among `written` under `root` for definitions gone that
-    /// `task` does not mention. Top-level ones are put back as they were
+    /// `task` does not ask to take away (it mentions them, and asks to remove, rename, move or
+    /// replace something: a task that only uses a name, `make("x").area()`, asks to keep it).
+    /// Top-level ones are put back as they were
     /// ([`restore_definitions`]: the answer gave only what it changed): the `Ok` changes, each
     /// with its note. `Err` names each definition that could not be put back (a
     /// method, a file that no longer parses) and shows the file as it was, so the model can.
@@ -221,6 +299,7 @@ impl CodeBaseline {
         written: &[String],
         task: &str,
     ) -> Result<Vec<(FileChange, String)>, String> {
+        let removal = asks_to_take_away(task);
         let mut notes = Vec::new();
         let mut problems = Vec::new();
         for (path, before, original) in &self.files {
@@ -231,7 +310,7 @@ impl CodeBaseline {
             let gone = |content: &str| -> Vec<String> {
                 before
                     .difference(&defined(language, content))
-                    .filter(|name| !mentions(task, name))
+                    .filter(|name| !(removal && mentions(task, name)))
                     .cloned()
                     .collect()
             };
@@ -741,6 +820,15 @@ mod tests {
         );
         assert!(base.used_by_mentioned("fix `long_year`").is_empty());
         assert!(base.used_by_mentioned("add `weeks_in(y)`").is_empty());
+        // An answer that changes long_year changes what summary relies on, not stamp.
+        let fixed = dates.replace("y % 4 == 0", "y % 4 == 0 and y % 100 != 0");
+        let answer = [("dates.py".to_owned(), fixed)];
+        assert_eq!(
+            base.left_as_they_were("`summary(2100)` and `stamp(1)` are wrong", &answer)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["stamp"]
+        );
     }
 
     #[test]
@@ -774,6 +862,18 @@ mod tests {
             std::fs::read_to_string(dir.path().join("rain.py")).unwrap(),
             rain.replace("return 0", "return sum(showers) / len(showers)")
         );
+        // A name the task only uses is no leave to take it away; one it asks to remove is.
+        for (task, put_back) in [
+            ("Fix `daily_mean()`; `swing([1, 5])` gives 4.", true),
+            (
+                "Fix `daily_mean()` and remove `swing` and `collected`.",
+                false,
+            ),
+        ] {
+            std::fs::write(dir.path().join("rain.py"), partial).unwrap();
+            let changes = base.verify(dir.path(), &names, task).unwrap();
+            assert_eq!(changes.is_empty(), !put_back, "{task}");
+        }
         // A method dropped is not put back but refused, with the file as it was.
         std::fs::write(
             dir.path().join("orchard.py"),

@@ -7,15 +7,16 @@
 //! pass by how they behave.
 
 use nightshift_lang::{
-    Language, import_missing, symbols, unchecked_examples, without_broken_lines,
+    Language, import_missing, listed_items, symbols, unchecked_examples, without_broken_lines,
 };
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
 use crate::apply::{self, FileChange};
 use crate::attempt::{Attempt, AttemptError, FileState, SYNTAX_TIMEOUT, excerpt, last_line};
-use crate::check::{self, is_test_file};
+use crate::check::{self, asks_for_tests, is_test_file};
 use crate::contract;
 use crate::guard;
+use crate::guard::test_cases;
 use crate::reply;
 use crate::work::Work;
 
@@ -47,8 +48,9 @@ pub enum Pass {
     CopiesImported,
     /// The project's test commands, the answer's own new tests among them, whole.
     ProjectTests,
-    /// Refuses tests asked for that leave an example the task spells out unchecked.
-    ExamplesTested,
+    /// Refuses tests asked for that leave an example the task spells out unchecked, or that
+    /// check what it lists in fewer test cases than it lists things.
+    TestsCoverTask,
 }
 
 /// The gates, in order.
@@ -64,7 +66,7 @@ pub const PIPELINE: [Pass; 12] = [
     Pass::AskedDefinitions,
     Pass::CopiesImported,
     Pass::ProjectTests,
-    Pass::ExamplesTested,
+    Pass::TestsCoverTask,
 ];
 
 impl Pass {
@@ -82,7 +84,7 @@ impl Pass {
             Self::AskedDefinitions => "asked-definitions",
             Self::CopiesImported => "copies-imported",
             Self::ProjectTests => "project-tests",
-            Self::ExamplesTested => "examples-tested",
+            Self::TestsCoverTask => "tests-cover-task",
         }
     }
 }
@@ -255,8 +257,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 Err(err @ AttemptError::Tests(_)) => Verdict::refused(err),
                 Err(err) => return Err(err),
             },
-            Pass::ExamplesTested => match self.examples_untested(work) {
-                Ok(checked) => Verdict::held_if(checked, "examples-tested"),
+            Pass::TestsCoverTask => match self.tests_short_of_task(work) {
+                Ok(checked) => Verdict::held_if(checked, "tests-cover-task"),
                 Err(reason) => Verdict::refused(AttemptError::Unmet(reason)),
             },
         })
@@ -408,34 +410,63 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
     }
 
     /// When the answer writes only tests, as the task asks: `Ok(true)` if they check each
-    /// example the task spells out ([`nightshift_lang::unchecked_examples`]), `Err` naming
-    /// those they miss. `Ok(false)`: nothing to check (the answer writes code, or the task
-    /// spells out no example).
-    fn examples_untested(&self, work: &Work) -> Result<bool, String> {
+    /// example the task spells out ([`nightshift_lang::unchecked_examples`]) and add a test case
+    /// for each thing it lists ([`nightshift_lang::listed_items`]); `Err` says what they miss.
+    /// `Ok(false)`: nothing to check (the answer writes code, or the task spells out no example
+    /// and lists nothing).
+    fn tests_short_of_task(&self, work: &Work) -> Result<bool, String> {
         let task = self.task.description.as_str();
-        if !work.writes_only_tests() || unchecked_examples(task, &[]).is_empty() {
+        let listed = listed_items(task);
+        if !work.writes_only_tests()
+            || !asks_for_tests(task)
+            || (listed < 2 && unchecked_examples(task, &[]).is_empty())
+        {
             return Ok(false);
         }
-        let tests: Vec<String> = work
+        let written: Vec<(&String, String)> = work
             .written
             .iter()
             .filter(|f| is_test_file(f))
-            .filter_map(|f| nightshift_workspace::read_text(&self.worktree, f))
+            .filter_map(|f| Some((f, nightshift_workspace::read_text(&self.worktree, f)?)))
             .collect();
-        let tests: Vec<&str> = tests.iter().map(String::as_str).collect();
+        let tests: Vec<&str> = written.iter().map(|(_, text)| text.as_str()).collect();
+        let mut unmet = Vec::new();
         let missing = unchecked_examples(task, &tests);
-        if missing.is_empty() {
-            return Ok(true);
+        if !missing.is_empty() {
+            unmet.push(format!(
+                "The task asks the tests to check {}, but none of the tests does. Add a test for \
+                 each (with the values the task gives).",
+                missing
+                    .iter()
+                    .map(|example| format!("`{example}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
-        Err(format!(
-            "The task asks the tests to check {}, but none of the tests does. Add a test for each \
-             (with the values the task gives).",
-            missing
-                .iter()
-                .map(|example| format!("`{example}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        // Cases a parametrized test generates are not counted by reading it: it is let be.
+        let added: usize = written
+            .iter()
+            .map(|(path, text)| {
+                let before = work
+                    .tests
+                    .original(path)
+                    .map_or(0, |was| test_cases(path, was));
+                test_cases(path, text).saturating_sub(before)
+            })
+            .sum();
+        if listed >= 2 && added < listed && !tests.iter().any(|text| text.contains("parametrize")) {
+            unmet.push(format!(
+                "The task lists {listed} things for the tests to cover, and the tests add {added} \
+                 test case{}. Write one test function for each thing listed, named for it, so \
+                 that a failure says which one broke.",
+                if added == 1 { "" } else { "s" }
+            ));
+        }
+        if unmet.is_empty() {
+            Ok(true)
+        } else {
+            Err(unmet.join("\n"))
+        }
     }
 
     /// Runs the project's test commands on exactly the tree a commit would hold — the commit

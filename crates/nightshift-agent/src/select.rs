@@ -16,7 +16,7 @@
 //!    plain case; the test, the edges) (a small model's lone answer that passes its own asserts is as
 //!    often wrong as right); else nothing is chosen.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::observe::{Behaviour, Site};
 
@@ -27,6 +27,9 @@ pub struct Observed {
     pub candidate: usize,
     /// What it did.
     pub behaviour: Behaviour,
+    /// The names a report of a fault names that it left as they were, with all they rely on
+    /// (empty for other tasks).
+    pub kept: BTreeSet<String>,
 }
 
 /// The outcome of choosing.
@@ -77,7 +80,7 @@ pub fn choose(
     let mut account = Vec::new();
     let mut left: Vec<&Observed> = Vec::new();
     for observed in candidates {
-        match refusal(original, &observed.behaviour, examples, &touches) {
+        match refusal(original, observed, examples, &touches) {
             Some(reason) => account.push(format!(
                 "candidate {} refused: {reason}",
                 observed.candidate
@@ -156,10 +159,11 @@ fn every_assert_holds(behaviour: &Behaviour) -> bool {
 /// Why `behaviour` is refused, if it is.
 fn refusal(
     original: &Behaviour,
-    behaviour: &Behaviour,
+    observed: &Observed,
     examples: &[(String, String)],
     touches: &impl Fn(&[String]) -> bool,
 ) -> Option<String> {
+    let behaviour = &observed.behaviour;
     if let Some(error) = &behaviour.error {
         return Some(format!(
             "the test written for the task could not run on it: {error}"
@@ -192,6 +196,33 @@ fn refusal(
                 before.values.join(", "),
                 after.map_or("nothing".to_owned(), |v| v.join(", ")),
                 before.names.join(", ")
+            ));
+        }
+    }
+    // A report of a fault, an assert of the task's test on what it names that failed on the
+    // code as it was, and an answer that leaves that code alone and gives just what it gave:
+    // the fault that assert checks is still in.
+    for (id, before) in &original.sites {
+        if !id.starts_with('L') || before.held.is_empty() || before.holds() {
+            continue;
+        }
+        let Some(name) = before
+            .names
+            .iter()
+            .find(|name| observed.kept.contains(*name))
+        else {
+            continue;
+        };
+        if let Some(after) = behaviour.sites.get(id)
+            && after.values == before.values
+            && !after.holds()
+        {
+            return Some(format!(
+                "the test's line {} checks {name}, which the task reports at fault; it failed on \
+                 the code as it was and gives the same ({}) on this answer, which leaves {name} \
+                 and all it relies on as they were",
+                &id[1..],
+                after.values.join(", ")
             ));
         }
     }
@@ -233,6 +264,7 @@ mod tests {
 
     fn observed(candidate: usize, sites: &[(&str, Site)]) -> Observed {
         Observed {
+            kept: BTreeSet::new(),
             candidate,
             behaviour: behaviour(sites),
         }
@@ -240,6 +272,47 @@ mod tests {
 
     fn touches_total(names: &[String]) -> bool {
         names.iter().any(|n| n == "total")
+    }
+
+    #[test]
+    fn an_answer_that_leaves_a_function_reported_at_fault_as_it_was_is_held_to_the_test_on_it() {
+        let original = behaviour(&[
+            ("L5", site(&["total"], &["2"], &[false])),
+            ("L6", site(&["page"], &["[11]"], &[false])),
+        ]);
+        // Both fix total; the first leaves page, which the report names too, as it was, and on
+        // it the test's assert fails just as before.
+        let mut half = observed(
+            0,
+            &[
+                ("L5", site(&["total"], &["3"], &[true])),
+                ("L6", site(&["page"], &["[11]"], &[false])),
+            ],
+        );
+        half.kept.insert("page".to_owned());
+        let whole = observed(
+            1,
+            &[
+                ("L5", site(&["total"], &["3"], &[true])),
+                ("L6", site(&["page"], &["[1]"], &[true])),
+            ],
+        );
+        let choice = choose(&original, &[half, whole.clone()], &[], |_| true, 1);
+        assert_eq!(choice.chosen, Some(1));
+        assert_eq!(
+            choice.account[0],
+            "candidate 0 refused: the test's line 6 checks page, which the task reports at \
+             fault; it failed on the code as it was and gives the same ([11]) on this answer, \
+             which leaves page and all it relies on as they were"
+        );
+        // Where the answer changed what the name relies on, the assert is one vote as ever.
+        let mut changed = whole;
+        changed.behaviour.sites.get_mut("L6").unwrap().values = vec!["[11]".to_owned()];
+        changed.behaviour.sites.get_mut("L6").unwrap().held = vec![false];
+        assert_eq!(
+            choose(&original, &[changed], &[], |_| true, 1).chosen,
+            Some(1)
+        );
     }
 
     #[test]

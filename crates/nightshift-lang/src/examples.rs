@@ -1,7 +1,8 @@
 //! Which of the examples a task spells out the tests it asks for leave unchecked.
 //!
 //! A task that asks for tests and lists cases (`to_morse("tea") == "- . .-"`) wants each one
-//! checked; [`unchecked_examples`] finds those no test mentions, by their literals.
+//! checked; [`unchecked_examples`] finds those no test mentions, by their literals, and
+//! [`listed_items`] counts the items of what it lists.
 
 /// A string or number written in code or prose.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,34 @@ pub fn unchecked_examples<'t>(task: &'t str, tests: &[&str]) -> Vec<&'t str> {
             !wanted.is_empty() && !wanted.iter().all(|w| pool.contains(w))
         })
         .collect()
+}
+
+/// How many items `task` lists: lines of a bulleted or numbered list (`- `, `* `, `+ `, `1. `,
+/// `1) `), outside fenced code. A task asking for tests that lists what they must cover wants
+/// each item checked by a test case of its own.
+pub fn listed_items(task: &str) -> usize {
+    let mut fenced = false;
+    task.lines()
+        .map(str::trim_start)
+        .filter(|line| {
+            if line.starts_with("```") {
+                fenced = !fenced;
+                return false;
+            }
+            !fenced && is_list_item(line)
+        })
+        .count()
+}
+
+fn is_list_item(line: &str) -> bool {
+    if ["- ", "* ", "+ "]
+        .iter()
+        .any(|bullet| line.starts_with(bullet))
+    {
+        return true;
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") "))
 }
 
 /// The string and number literals of `text`, in order. A quote opens a string only where a
@@ -96,5 +125,12 @@ mod tests {
         );
         let more = "def test_last_letter():\n    assert to_morse(\"tea\") == \"- . .-\"\n";
         assert!(unchecked_examples(task, &[test, more]).is_empty());
+    }
+
+    #[test]
+    fn the_items_a_task_lists_are_counted_outside_code() {
+        let task = "Write tests covering:\n\n- the empty case;\n  * a nested point\n1. one row\n2) two rows\n\n```python\n- x\n1. y\n```\n-1 is no item, nor is 3.5 or -x\n";
+        assert_eq!(listed_items(task), 4);
+        assert_eq!(listed_items("Add `f(x)`: it doubles x."), 0);
     }
 }

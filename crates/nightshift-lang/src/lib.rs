@@ -27,13 +27,13 @@ mod uses;
 pub use asked::{Asked, asked_definitions};
 pub use broken::{Mended, without_broken_lines};
 pub use copies::{Imported, import_instead_of_copies, import_missing};
-pub use examples::unchecked_examples;
+pub use examples::{listed_items, unchecked_examples};
 pub use reroot::{Rerooted, reroot_integration_test};
 pub use restore::{Restored, restore_definitions};
 pub use stated::{Stated, reports_a_fault, stated_examples};
 pub use symbols::{Symbol, symbols};
 pub use syntax::{SyntaxError, syntax_errors};
-pub use uses::uses;
+pub use uses::{definitions, uses};
 
 /// A language nightshift parses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,6 +1,7 @@
-//! What each definition of a file uses: the names its body refers to. Enough to follow a call
-//! from a function to the helpers it relies on, in any language nightshift parses, without
-//! resolving scopes — a reader of the map filters the names by what the repository defines.
+//! What each definition of a file is and uses: its text, and the names its body refers to.
+//! Enough to follow a call from a function to the helpers it relies on, and to tell which of
+//! them an answer changed, in any language nightshift parses, without resolving scopes — a
+//! reader of the map filters the names by what the repository defines.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,29 +11,50 @@ use crate::Language;
 /// function bound to a name), the identifiers its body holds. Definitions of one name are
 /// merged; a nested definition's names count for the one around it too.
 pub fn uses(language: Language, source: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let mut found = BTreeMap::new();
+    let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     if let Some(tree) = language.parse(source) {
-        visit(tree.root_node(), source.as_bytes(), &mut found);
+        each_definition(tree.root_node(), &mut |name, body, _| {
+            let name = name.utf8_text(source.as_bytes()).unwrap_or_default();
+            if !name.is_empty() {
+                identifiers(
+                    body,
+                    source.as_bytes(),
+                    found.entry(name.to_owned()).or_default(),
+                );
+            }
+        });
     }
     found
 }
 
-fn visit(
-    node: tree_sitter::Node<'_>,
-    source: &[u8],
-    found: &mut BTreeMap<String, BTreeSet<String>>,
+/// For each definition in `source` with a body (as [`uses`] finds them), its text; the texts of
+/// definitions of one name joined.
+pub fn definitions(language: Language, source: &str) -> BTreeMap<String, String> {
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(tree) = language.parse(source) {
+        each_definition(tree.root_node(), &mut |name, _, whole| {
+            let name = name.utf8_text(source.as_bytes()).unwrap_or_default();
+            if !name.is_empty() {
+                let text = whole.utf8_text(source.as_bytes()).unwrap_or_default();
+                found.entry(name.to_owned()).or_default().push_str(text);
+            }
+        });
+    }
+    found
+}
+
+/// Calls `each` with the name, the body and the whole node of every definition under `node`,
+/// outer ones first.
+fn each_definition<'t>(
+    node: tree_sitter::Node<'t>,
+    each: &mut impl FnMut(tree_sitter::Node<'t>, tree_sitter::Node<'t>, tree_sitter::Node<'t>),
 ) {
     if let Some((name, body)) = definition(node) {
-        let name = name.utf8_text(source).unwrap_or_default();
-        if !name.is_empty() {
-            let mut names = BTreeSet::new();
-            identifiers(body, source, &mut names);
-            found.entry(name.to_owned()).or_default().extend(names);
-        }
+        each(name, body, node);
     }
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
-        visit(child, source, found);
+        each_definition(child, each);
     }
 }
 
@@ -120,5 +142,14 @@ mod tests {
     fn a_file_that_does_not_parse_as_a_whole_still_yields_what_does() {
         let source = "def ok(a):\n    return helper(a)\n\ndef broken(:\n    pass\n";
         assert!(used(Language::Python, source, "ok").contains(&"helper".to_owned()));
+    }
+
+    #[test]
+    fn each_definition_has_its_text() {
+        let source = "def a():\n    return 1\n\n\nclass B:\n    def c(self):\n        return a()\n";
+        let found = definitions(Language::Python, source);
+        assert_eq!(found["a"], "def a():\n    return 1");
+        assert_eq!(found["c"], "def c(self):\n        return a()");
+        assert!(found["B"].starts_with("class B:"));
     }
 }

@@ -321,11 +321,13 @@ fn the_dashboard_in_a_real_browser_shows_and_steers_a_running_daemon() {
         timeout.clear().await.unwrap();
         timeout.send_keys("600").await.unwrap();
         click("#review-settings").await;
-        let changes = text(&client, "#changes").await;
-        assert!(
-            changes.contains("task_timeout") && changes.contains("600"),
-            "{changes}"
-        );
+        until(
+            &client,
+            "#changes",
+            "the review of the setting",
+            |changes| changes.contains("task_timeout") && changes.contains("600"),
+        )
+        .await;
         screenshot(&client, "settings-review").await;
         client.goto(&format!("{base}/")).await.unwrap();
         mark(&client).await;

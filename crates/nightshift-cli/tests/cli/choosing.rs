@@ -235,6 +235,44 @@ fn a_fault_reported_in_a_named_function_may_be_fixed_in_the_helper_it_relies_on(
 }
 
 #[test]
+fn an_answer_that_leaves_one_of_the_functions_a_report_names_as_it_was_does_not_land() {
+    let mut repo = TestRepo::new();
+    let page = "\n\ndef get_page(items, page, per_page):\n    start = page * per_page\n    return items[start:start + per_page]\n";
+    let pages = format!("def total_pages(count, per_page):\n    return count // per_page\n{page}");
+    repo.user_commit(&[("pages.py", &pages)], "pages");
+    let total = "def total_pages(count, per_page):\n    return -(-count // per_page)\n";
+    // Two answers fix the count alone, and agree; one fixes both.
+    let half = format!("```python pages.py\n{total}{page}```");
+    let whole = format!(
+        "```python pages.py\n{total}\n\ndef get_page(items, page, per_page):\n    start = (page - 1) * per_page\n    return items[start:start + per_page]\n```"
+    );
+    let test = "```python test_pages.py\nfrom pages import get_page, total_pages\n\n\ndef test_pages():\n    assert total_pages(25, 10) == 3\n    assert get_page(list(range(1, 26)), 1, 10) == list(range(1, 11))\n```";
+    let task = choose_among(
+        &mut repo,
+        &[&half, &whole, &half],
+        test,
+        "The helpers in pages.py are broken: `total_pages(25, 10)` should give `3`, and \
+         get_page returns the second page when asked for the first (pages are numbered from 1). \
+         Fix both.",
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        git_out(repo.path(), &["show", "main:pages.py"]).contains("(page - 1)"),
+        "{logs}"
+    );
+    for refused in [0, 2] {
+        assert!(
+            logs.contains(&format!(
+                "candidate {refused} refused: the test's line 6 checks get_page, which the task \
+                 reports at fault; it failed on the code as it was and gives the same"
+            )),
+            "{logs}"
+        );
+    }
+}
+
+#[test]
 fn of_tests_asked_for_those_that_kill_most_mutants_of_the_code_land() {
     let mut repo = TestRepo::new();
     repo.user_commit(&[("thermostat.py", THERMOSTAT)], "thermostat");
@@ -253,6 +291,31 @@ fn of_tests_asked_for_those_that_kill_most_mutants_of_the_code_land() {
     assert_eq!(
         git_out(repo.path(), &["show", "main:thermostat.py"]),
         THERMOSTAT
+    );
+}
+
+#[test]
+fn of_tests_that_kill_as_many_mutants_those_split_into_more_test_cases_land() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("thermostat.py", THERMOSTAT)], "thermostat");
+    let head = "```python test_thermostat.py\nfrom thermostat import setpoint\n\n\n";
+    let lump = format!(
+        "{head}def test_setpoint():\n    assert setpoint(21, 16, 26) == 21\n    assert setpoint(12, 16, 26) == 16\n    assert setpoint(30, 16, 26) == 26\n```"
+    );
+    let split = format!(
+        "{head}def test_inside():\n    assert setpoint(21, 16, 26) == 21\n\n\ndef test_too_cold():\n    assert setpoint(12, 16, 26) == 16\n\n\ndef test_too_hot():\n    assert setpoint(30, 16, 26) == 26\n```"
+    );
+    let task = choose_among(&mut repo, &[&lump, &split], "", TESTS_TASK);
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        logs.contains("candidate 1 chosen: its tests kill the most mutants")
+            && logs.contains("in 3 test cases"),
+        "{logs}"
+    );
+    assert!(
+        git_out(repo.path(), &["show", "main:test_thermostat.py"]).contains("def test_too_hot"),
+        "{logs}"
     );
 }
 

@@ -389,10 +389,39 @@ fn tests_asked_for_must_check_each_example_the_task_gives() {
     );
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
     assert!(
-        message.contains("Nightshift-Checks: tests-intact, syntax, pytest, examples-tested"),
+        message.contains("Nightshift-Checks: tests-intact, syntax, pytest, tests-cover-task"),
         "{message}"
     );
     assert!(git_out(repo.path(), &["show", "main:test_calc.py"]).contains("add(-1, 1) == 0"));
+}
+
+#[test]
+fn tests_asked_for_a_list_of_behaviours_hold_a_test_case_for_each() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("calc.py", "def add(a, b):\n    return a + b\n")], "calc");
+    let head = "```python test_calc.py\nfrom calc import add\n\n\n";
+    let lump = format!(
+        "{head}def test_add():\n    assert add(2, 3) == 5\n    assert add(-1, 1) == 0\n    assert add(0, 0) == 0\n```"
+    );
+    let split = format!(
+        "{head}def test_positive():\n    assert add(2, 3) == 5\n\n\ndef test_opposites():\n    assert add(-1, 1) == 0\n\n\ndef test_zero():\n    assert add(0, 0) == 0\n```"
+    );
+    let requests = script(
+        &mut repo,
+        &[&lump, &split],
+        "Write pytest tests for `add` in a new file `test_calc.py`. Cover:\n- two positive numbers;\n- opposites, which sum to zero;\n- zero and zero.\nDo not change `calc.py`.",
+    );
+    let (tasks, log) = work_off(&repo);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}");
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains(
+            "The task lists 3 things for the tests to cover, and the tests add 1 test case."
+        ),
+        "{}",
+        requests[1]
+    );
+    assert!(git_out(repo.path(), &["show", "main:test_calc.py"]).contains("def test_zero"));
 }
 
 #[test]
