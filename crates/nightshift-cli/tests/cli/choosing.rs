@@ -237,34 +237,35 @@ fn a_fault_reported_in_a_named_function_may_be_fixed_in_the_helper_it_relies_on(
 #[test]
 fn an_answer_that_leaves_one_of_the_functions_a_report_names_as_it_was_does_not_land() {
     let mut repo = TestRepo::new();
-    let page = "\n\ndef get_page(items, page, per_page):\n    start = page * per_page\n    return items[start:start + per_page]\n";
-    let pages = format!("def total_pages(count, per_page):\n    return count // per_page\n{page}");
-    repo.user_commit(&[("pages.py", &pages)], "pages");
-    let total = "def total_pages(count, per_page):\n    return -(-count // per_page)\n";
+    let shelf = "\n\ndef shelf_of(items, n, per_shelf):\n    start = n * per_shelf\n    return items[start:start + per_shelf]\n";
+    let shelving =
+        format!("def shelves_for(count, per_shelf):\n    return count // per_shelf\n{shelf}");
+    repo.user_commit(&[("shelving.py", &shelving)], "shelving");
+    let total = "def shelves_for(count, per_shelf):\n    return -(-count // per_shelf)\n";
     // Two answers fix the count alone, and agree; one fixes both.
-    let half = format!("```python pages.py\n{total}{page}```");
+    let half = format!("```python shelving.py\n{total}{shelf}```");
     let whole = format!(
-        "```python pages.py\n{total}\n\ndef get_page(items, page, per_page):\n    start = (page - 1) * per_page\n    return items[start:start + per_page]\n```"
+        "```python shelving.py\n{total}\n\ndef shelf_of(items, n, per_shelf):\n    start = (n - 1) * per_shelf\n    return items[start:start + per_shelf]\n```"
     );
-    let test = "```python test_pages.py\nfrom pages import get_page, total_pages\n\n\ndef test_pages():\n    assert total_pages(25, 10) == 3\n    assert get_page(list(range(1, 26)), 1, 10) == list(range(1, 11))\n```";
+    let test = "```python test_shelving.py\nfrom shelving import shelf_of, shelves_for\n\n\ndef test_shelves():\n    assert shelves_for(25, 10) == 3\n    assert shelf_of(list(range(1, 26)), 1, 10) == list(range(1, 11))\n```";
     let task = choose_among(
         &mut repo,
         &[&half, &whole, &half],
         test,
-        "The helpers in pages.py are broken: `total_pages(25, 10)` should give `3`, and \
-         get_page returns the second page when asked for the first (pages are numbered from 1). \
+        "The helpers in shelving.py are broken: `shelves_for(25, 10)` should give `3`, and \
+         shelf_of returns the second shelf when asked for the first (shelves are numbered from 1). \
          Fix both.",
     );
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert_eq!(task["status"], "succeeded", "{logs}");
     assert!(
-        git_out(repo.path(), &["show", "main:pages.py"]).contains("(page - 1)"),
+        git_out(repo.path(), &["show", "main:shelving.py"]).contains("(n - 1)"),
         "{logs}"
     );
     for refused in [0, 2] {
         assert!(
             logs.contains(&format!(
-                "candidate {refused} refused: the test's line 6 checks get_page, which the task \
+                "candidate {refused} refused: the test's line 6 checks shelf_of, which the task \
                  reports at fault; it failed on the code as it was and gives the same"
             )),
             "{logs}"
