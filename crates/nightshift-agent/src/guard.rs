@@ -804,27 +804,27 @@ mod tests {
     #[test]
     fn what_the_functions_a_task_names_rely_on_is_followed_through_the_repository() {
         let dir = tempfile::tempdir().unwrap();
-        let dates = "DAYS = [31, 28, 31]\n\n\ndef long_year(y):\n    return y % 4 == 0\n\n\ndef days_in(y, m):\n    return DAYS[m] + (m == 1 and long_year(y))\n\n\ndef stamp(y):\n    return str(y)\n";
-        let report = "from dates import days_in\n\n\ndef summary(y):\n    return [days_in(y, m) for m in range(3)]\n";
-        std::fs::write(dir.path().join("dates.py"), dates).unwrap();
+        let tariff = "RATES = [31, 28, 31]\n\n\ndef bulky(kg):\n    return kg > 10\n\n\ndef rate_of(kg, m):\n    return RATES[m] + (m == 1 and bulky(kg))\n\n\ndef stamp(n):\n    return str(n)\n";
+        let report = "from tariff import rate_of\n\n\ndef summary(kg):\n    return [rate_of(kg, m) for m in range(3)]\n";
+        std::fs::write(dir.path().join("tariff.py"), tariff).unwrap();
         std::fs::write(dir.path().join("report.py"), report).unwrap();
-        let names = ["dates.py".to_owned(), "report.py".to_owned()];
+        let names = ["tariff.py".to_owned(), "report.py".to_owned()];
         let base = CodeBaseline::read(dir.path(), &names);
-        // Through days_in, which summary calls, to what it calls and reads; not to stamp, nor to
+        // Through rate_of, which summary calls, to what it calls and reads; not to stamp, nor to
         // the names the task mentions itself, nor to what the repository does not define.
         assert_eq!(
-            base.used_by_mentioned("`summary(2100)` is wrong")
+            base.used_by_mentioned("`summary(12)` is wrong")
                 .into_iter()
                 .collect::<Vec<_>>(),
-            ["DAYS", "days_in", "long_year"]
+            ["RATES", "bulky", "rate_of"]
         );
-        assert!(base.used_by_mentioned("fix `long_year`").is_empty());
-        assert!(base.used_by_mentioned("add `weeks_in(y)`").is_empty());
-        // An answer that changes long_year changes what summary relies on, not stamp.
-        let fixed = dates.replace("y % 4 == 0", "y % 4 == 0 and y % 100 != 0");
-        let answer = [("dates.py".to_owned(), fixed)];
+        assert!(base.used_by_mentioned("fix `bulky`").is_empty());
+        assert!(base.used_by_mentioned("add `weight_of(box)`").is_empty());
+        // An answer that changes bulky changes what summary relies on, not stamp.
+        let fixed = tariff.replace("kg > 10", "kg >= 10");
+        let answer = [("tariff.py".to_owned(), fixed)];
         assert_eq!(
-            base.left_as_they_were("`summary(2100)` and `stamp(1)` are wrong", &answer)
+            base.left_as_they_were("`summary(12)` and `stamp(1)` are wrong", &answer)
                 .into_iter()
                 .collect::<Vec<_>>(),
             ["stamp"]

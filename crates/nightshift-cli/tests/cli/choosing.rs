@@ -187,43 +187,42 @@ fn what_a_report_of_a_fault_says_the_code_gives_now_is_no_check() {
 #[test]
 fn a_fault_reported_in_a_named_function_may_be_fixed_in_the_helper_it_relies_on() {
     let mut repo = TestRepo::new();
-    let label = "\n\ndef label(y):\n    return \"year \" + str(y)\n";
-    let feb = "\n\ndef days_in_feb(y):\n    return 29 if long_year(y) else 28\n";
-    let dates = format!("def long_year(y):\n    return y % 4 == 0\n{feb}{label}");
-    repo.user_commit(&[("dates.py", &dates)], "dates");
-    let fixed_rule =
-        "def long_year(y):\n    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)\n";
-    let fixed = format!("{fixed_rule}{feb}{label}");
+    let label = "\n\ndef label(n):\n    return \"parcel \" + str(n)\n";
+    let cost = "\n\ndef ship_cost(kg):\n    return 8 if heavy(kg) else 5\n";
+    let shipping = format!("def heavy(kg):\n    return kg > 10\n{cost}{label}");
+    repo.user_commit(&[("shipping.py", &shipping)], "shipping");
+    let fixed_rule = "def heavy(kg):\n    return kg >= 10\n";
+    let fixed = format!("{fixed_rule}{cost}{label}");
     // The greedy answer fixes the helper too, and on the way changes a function nothing the
     // task names relies on; the sampled two fix the helper alone.
     let also_label = format!(
-        "```python dates.py\n{fixed_rule}{feb}\n\ndef label(y):\n    return \"Year \" + str(y)\n```"
+        "```python shipping.py\n{fixed_rule}{cost}\n\ndef label(n):\n    return \"Parcel \" + str(n)\n```"
     );
-    let alone = format!("```python dates.py\n{fixed}```");
-    let test = "```python test_dates.py\nfrom dates import days_in_feb, label, long_year\n\n\ndef test_feb():\n    assert days_in_feb(1900) == 28\n    assert not long_year(1900)\n    assert label(7) == \"Year 7\"\n```";
+    let alone = format!("```python shipping.py\n{fixed}```");
+    let test = "```python test_shipping.py\nfrom shipping import heavy, label, ship_cost\n\n\ndef test_cost():\n    assert ship_cost(10) == 8\n    assert heavy(10)\n    assert label(7) == \"Parcel 7\"\n```";
     let task = choose_among(
         &mut repo,
         &[&also_label, &alone, &alone],
         test,
-        "Fix the bug in dates.py: `days_in_feb(1900)` should give `28`, since a century year \
-         is a leap year only when it divides by 400, and `days_in_feb(2000)` must stay `29`.",
+        "Fix the bug in shipping.py: `ship_cost(10)` should give `8`, since a parcel of 10 kg \
+         or more pays the higher rate, and `ship_cost(3)` must stay `5`.",
     );
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert_eq!(task["status"], "succeeded", "{logs}");
     assert_eq!(
-        git_out(repo.path(), &["show", "main:dates.py"]),
+        git_out(repo.path(), &["show", "main:shipping.py"]),
         fixed,
         "{logs}"
     );
     assert!(
         logs.contains(
-            "the task reports a fault in what it names, which relies on long_year: a change to \
+            "the task reports a fault in what it names, which relies on heavy: a change to \
              what they give is within its reach"
         ),
         "{logs}"
     );
-    // What long_year gives changed on the test's line 6, and is within reach; label is not.
-    assert!(!logs.contains("touches none of long_year"), "{logs}");
+    // What heavy gives changed on the test's line 6, and is within reach; label is not.
+    assert!(!logs.contains("touches none of heavy"), "{logs}");
     assert!(
         logs.contains("candidate 0 refused: it changes what the test's line 7 gave"),
         "{logs}"
