@@ -222,7 +222,7 @@ impl CodeBaseline {
     /// ones left out.
     pub fn used_by_mentioned(&self, task: &str) -> BTreeSet<String> {
         let mentioned = self.mentioned(task);
-        let mut reached = self.reach(mentioned.iter().copied());
+        let mut reached = self.reach(&self.uses(), mentioned.iter().copied());
         reached.retain(|name| !mentioned.contains(name));
         reached
     }
@@ -244,9 +244,12 @@ impl CodeBaseline {
                     .map(|(name, _)| name.clone()),
             );
         }
+        let used = self.uses();
         self.mentioned(task)
             .into_iter()
-            .filter(|name| !changed.contains(*name) && self.reach([*name]).is_disjoint(&changed))
+            .filter(|name| {
+                !changed.contains(*name) && self.reach(&used, [*name]).is_disjoint(&changed)
+            })
             .cloned()
             .collect()
     }
@@ -260,11 +263,8 @@ impl CodeBaseline {
             .collect()
     }
 
-    /// What the definitions `roots` rely on in the baseline, through one another, `roots` among
-    /// them only where reached.
-    fn reach<'a>(&'a self, roots: impl IntoIterator<Item = &'a String>) -> BTreeSet<String> {
-        let defined: BTreeSet<&String> =
-            self.files.iter().flat_map(|(_, names, _)| names).collect();
+    /// What each definition of the baseline's files uses ([`uses`]), merged by name.
+    fn uses(&self) -> BTreeMap<String, BTreeSet<String>> {
         let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (path, _, content) in &self.files {
             if let Some(language) = Language::of(path) {
@@ -273,6 +273,18 @@ impl CodeBaseline {
                 }
             }
         }
+        used
+    }
+
+    /// What the definitions `roots` rely on in the baseline, through one another (by `used`, from
+    /// [`Self::uses`]), `roots` among them only where reached.
+    fn reach<'a>(
+        &'a self,
+        used: &BTreeMap<String, BTreeSet<String>>,
+        roots: impl IntoIterator<Item = &'a String>,
+    ) -> BTreeSet<String> {
+        let defined: BTreeSet<&String> =
+            self.files.iter().flat_map(|(_, names, _)| names).collect();
         let mut reached = BTreeSet::new();
         let mut next: Vec<&String> = roots.into_iter().collect();
         while let Some(name) = next.pop() {
