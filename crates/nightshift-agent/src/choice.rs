@@ -11,7 +11,9 @@
 //! for the task is a gate like the project's tests, and the first answer it passes on is taken,
 //! once a second answer passes it too and it fails on the code as it was.
 
-use nightshift_lang::{mentions, reports_a_fault, reroot_integration_test, stated_examples};
+use nightshift_lang::{
+    keeps_arguments, mentions, reports_a_fault, reroot_integration_test, stated_examples,
+};
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
 use crate::attempt::{Attempt, AttemptError, Purpose, blocking};
@@ -175,6 +177,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                     .any(|name| mentions(task, name) || relied_on.contains(name))
             },
             self.agreement(),
+            keeps_arguments(task),
         );
         for line in &choice.account {
             self.log(LogLevel::Info, "select", line.clone()).await;

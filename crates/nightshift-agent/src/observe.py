@@ -3,11 +3,13 @@
 # as the attempt found it. Every `assert` of the test becomes a site that records what its
 # expression gave (a value's repr, or the exception it raised) and whether the assert held, and
 # the test goes on past it; `with pytest.raises(E)` records whether the block raised E. The
-# task's own examples (`call` and the value the task gives for it) are sites too.
+# task's own examples (`call` and the value the task gives for it) are sites too. What a call in
+# a site does to its arguments is behaviour too: an argument that reads otherwise after the call
+# than before is recorded beside the value ("changes"), and told in it.
 #
 # argv: <marker> <spec as JSON: {"test": path or null, "modules": [...], "examples": [[call, expected], ...]}>
 # Prints, last, one line: the marker, then {"sites": {id: {"names": [...], "values": [...],
-# "held": [...], "expected": bool}}, "error": text or null}.
+# "held": [...], "expected": bool, "changes": [...]}}, "error": text or null}.
 import ast
 import builtins
 import itertools
@@ -28,6 +30,8 @@ sys.path.insert(0, os.getcwd())
 sys.dont_write_bytecode = True
 SITES = {}
 ERROR = None
+# Per site, what the calls of its last run did to their arguments: (callee, description).
+CHANGED = {}
 
 
 class SiteTimeout(BaseException):
@@ -76,11 +80,17 @@ def run(thunk):
 
 
 def record(site, got, held, expected=True):
-    entry = SITES.setdefault(site, {"values": [], "held": [], "expected": expected})
+    entry = SITES.setdefault(site, {"values": [], "held": [], "expected": expected, "changes": []})
+    changed = CHANGED.pop(site, [])
     if len(entry["values"]) >= MAX_RUNS:
         return
     kind, value = got
-    entry["values"].append(shown(value) if kind == "ok" else "raise:" + value.__name__)
+    text = shown(value) if kind == "ok" else "raise:" + value.__name__
+    for callee, change in changed:
+        text += " [" + callee + " changed " + change + "]"
+        if callee not in entry["changes"]:
+            entry["changes"].append(callee)
+    entry["values"].append(text)
     entry["held"].append(bool(held))
     entry["expected"] = entry["expected"] and expected
 
@@ -104,6 +114,22 @@ COMPARE = {
     "Is": operator.is_,
     "IsNot": operator.is_not,
 }
+
+
+def called(site, callee, function, args, kwargs):
+    """Calls `function` as the site's expression did, and notes any argument that reads otherwise
+    after the call than before (a list sorted in place, a dict emptied). What a value reads as is
+    `shown`: an object without a structural repr reads alike however it changed, so is let be."""
+    before = [shown(a) for a in args] + [shown(v) for v in kwargs.values()]
+    try:
+        return function(*args, **kwargs)
+    finally:
+        after = [shown(a) for a in args] + [shown(v) for v in kwargs.values()]
+        labels = ["argument " + str(i + 1) for i in range(len(args))] + ["argument " + k for k in kwargs]
+        for label, old, new in zip(labels, before, after):
+            if old != new:
+                change = label + " from " + old[:MAX_REPR] + " to " + new[:MAX_REPR]
+                CHANGED.setdefault(site, []).append((callee, change))
 
 
 def site_eq(site, got_thunk, want_thunk, op="Eq"):
@@ -160,6 +186,41 @@ def names_in(node):
 NAMES = {}
 
 
+class Calls(ast.NodeTransformer):
+    """Routes every call of an expression through `called`, for the site `site`; a call with
+    `*args` or `**kwargs` is let be, and so are lambdas inside it (they run later, or never)."""
+
+    def __init__(self, site):
+        self.site = site
+
+    def visit_Lambda(self, node):
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return node
+        callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "call")
+        return ast.copy_location(
+            ast.Call(
+                func=ast.Name(id="__ns_called", ctx=ast.Load()),
+                args=[
+                    ast.Constant(self.site),
+                    ast.Constant(callee),
+                    node.func,
+                    ast.Tuple(elts=node.args, ctx=ast.Load()),
+                    ast.Dict(keys=[ast.Constant(k.arg) for k in node.keywords], values=[k.value for k in node.keywords]),
+                ],
+                keywords=[],
+            ),
+            node,
+        )
+
+
+def watched(expr, site):
+    return Calls(site).visit(expr)
+
+
 def lam(expr):
     return ast.Lambda(
         args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
@@ -208,9 +269,10 @@ class Sites(ast.NodeTransformer):
         test = node.test
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op = ast.Constant(type(test.ops[0]).__name__)
-            call = helper("__ns_eq", ast.Constant(site), lam(test.left), lam(test.comparators[0]), op)
+            got = watched(test.left, site)
+            call = helper("__ns_eq", ast.Constant(site), lam(got), lam(test.comparators[0]), op)
         else:
-            call = helper("__ns_true", ast.Constant(site), lam(test))
+            call = helper("__ns_true", ast.Constant(site), lam(watched(test, site)))
         return ast.copy_location(call, node)
 
     def visit_With(self, node):
@@ -273,6 +335,7 @@ def observe_test(path):
         "__ns_eq": site_eq,
         "__ns_true": site_true,
         "__ns_raises": site_raises,
+        "__ns_called": called,
     }
     loaded = run(lambda: exec(compile(tree, path, "exec"), namespace))
     if loaded[0] == "raise":
@@ -297,7 +360,7 @@ def observe_test(path):
             if not isinstance(namespace.get(n), types.ModuleType)
             and not (n not in namespace and hasattr(builtins, n))
         ]
-        SITES.setdefault(site, {"values": [], "held": [], "expected": True})["names"] = kept
+        SITES.setdefault(site, {"values": [], "held": [], "expected": True, "changes": []})["names"] = kept
 
 
 def concrete(call, namespace):
@@ -315,19 +378,21 @@ def concrete(call, namespace):
 
 
 def observe_examples(modules, examples):
-    namespace = {}
+    namespace = {"__ns_called": called}
     for module in modules:
         run(lambda: exec("import " + module, namespace))
         run(lambda: exec("from " + module + " import *", namespace))
     for i, (call, expected) in enumerate(examples):
+        site = "T" + str(i)
         try:
-            got = compile(call, "<task>", "eval")
+            tree = ast.parse(call, "<task>", mode="eval")
+            tree.body = watched(tree.body, site)
+            got = compile(ast.fix_missing_locations(tree), "<task>", "eval")
             want = compile(expected, "<task>", "eval")
         except SyntaxError:
             continue
         if not concrete(call, namespace):
             continue
-        site = "T" + str(i)
         # A name the call cannot find (the function is missing here, or lives in a module the
         # example does not say) leaves the example unchecked on this code, not failed.
         # The callee must be the code's: `str.strip()` in "lines for which `str.strip()` is

@@ -2,7 +2,8 @@
 //! task, and the task's own examples, run on one candidate's code (or on the code as the attempt
 //! found it) in the sandbox. Every `assert` of the test becomes a *site* that records what its
 //! expression gave — a value, or the exception it raised — and whether the assert held, and the
-//! run goes on past it, so one wrong expectation of the model's hides nothing after it.
+//! run goes on past it, so one wrong expectation of the model's hides nothing after it. What a
+//! call does to its arguments is part of what it gives.
 //! [`crate::select`] compares what the candidates and the original code did.
 
 use std::collections::BTreeMap;
@@ -29,6 +30,10 @@ pub struct Site {
     /// Whether the expected side could be computed at all (a task's example whose value is
     /// prose, `1.666...`, cannot).
     pub expected: bool,
+    /// The functions whose calls here changed one of their arguments (a list sorted in place):
+    /// told in the values too, `[f changed argument 1 from … to …]` after the value.
+    #[serde(default)]
+    pub changes: Vec<String>,
 }
 
 impl Site {
@@ -164,14 +169,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("kiln.py"),
-            "def heat(xs):\n    return sum(xs) / len(xs)\n\n\ndef swing(xs):\n    return max(xs) - min(xs)\n",
+            "def heat(xs):\n    return sum(xs) / len(xs)\n\n\ndef swing(xs):\n    return max(xs) - min(xs)\n\n\ndef hottest(xs):\n    xs.sort()\n    return xs[-1]\n",
         )
         .unwrap();
         // The test imports a name the code lacks, asserts a wrong value, expects an exception,
-        // loops, and is parametrized.
+        // loops, is parametrized, and calls a function that sorts its argument in place.
         std::fs::write(
             dir.path().join("test_kiln.py"),
-            "import pytest\nfrom kiln import heat, swing, peak\n\n\ndef test_heat():\n    assert heat([1, 3]) == 3\n    assert swing([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        heat([])\n    assert peak([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert heat(xs) > 1\n",
+            "import pytest\nfrom kiln import heat, swing, peak, hottest\n\n\ndef test_heat():\n    assert heat([1, 3]) == 3\n    assert swing([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        heat([])\n    assert peak([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert heat(xs) > 1\n\n\ndef test_hottest():\n    assert hottest([3, 1, 2]) == 3\n    assert max(sorted([3, 1])) == 3\n",
         )
         .unwrap();
         let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
@@ -188,6 +193,7 @@ mod tests {
                 ("peak([1])".to_owned(), "1".to_owned()),
                 ("heat([1, 2])".to_owned(), "1.5...".to_owned()),
                 ("heat([1, 2])".to_owned(), "one_and_a_half".to_owned()),
+                ("hottest([2, 9, 4])".to_owned(), "9".to_owned()),
             ],
         };
         let seen = observe(
@@ -223,6 +229,18 @@ mod tests {
             );
         }
         assert!(!site("T4").expected);
+        // What a call did to its arguments is part of what it gave, in the test and in the
+        // task's examples; a call that copies leaves none.
+        assert_eq!(
+            site("L19").values,
+            ["3 [hottest changed argument 1 from [3, 1, 2] to [1, 2, 3]]"]
+        );
+        assert_eq!(site("L19").changes, ["hottest"]);
+        assert!(site("L19").holds());
+        assert_eq!(site("L20").values, ["3"]);
+        assert!(site("L20").changes.is_empty());
+        assert_eq!(site("T5").changes, ["hottest"]);
+        assert!(site("T5").holds());
         assert_eq!(seen.error, None);
     }
 }

@@ -3,7 +3,8 @@
 //! pass is wrong with them. In order:
 //! 1. an answer that gives another value than the task's own example says is out;
 //! 2. an answer that changes what a call the task does not touch gave on the code as the attempt
-//!    found it is out — a regression;
+//!    found it is out — a regression; and where the task says its input must be left as it is,
+//!    one whose functions change an argument they are given;
 //! 3. an answer none of whose checks holds that did not hold on the code as it was is out: it
 //!    shows no effect, so nothing vouches for it;
 //! 4. among the rest, the largest group of answers that behave alike on every site wins (the
@@ -69,18 +70,20 @@ pub fn without_described(
 /// says whether a site's names are ones the task touches (names it mentions, and in a report of
 /// a fault what they rely on). `agree` is how
 /// many answers must behave alike to vouch for each other where no stated example does (1: any
-/// answer left vouches for itself).
+/// answer left vouches for itself). `keep_arguments`: the task says the input of what it asks
+/// for must be left as it is ([`nightshift_lang::keeps_arguments`]).
 pub fn choose(
     original: &Behaviour,
     candidates: &[Observed],
     examples: &[(String, String)],
     touches: impl Fn(&[String]) -> bool,
     agree: usize,
+    keep_arguments: bool,
 ) -> Choice {
     let mut account = Vec::new();
     let mut left: Vec<&Observed> = Vec::new();
     for observed in candidates {
-        match refusal(original, observed, examples, &touches) {
+        match refusal(original, observed, examples, &touches, keep_arguments) {
             Some(reason) => account.push(format!(
                 "candidate {} refused: {reason}",
                 observed.candidate
@@ -140,6 +143,28 @@ pub fn choose(
     Choice { chosen, account }
 }
 
+/// Where a function the task touches changed an argument it was given, in the task's examples or
+/// the test's calls: the site and what it gave.
+fn changed_argument(behaviour: &Behaviour, touches: &impl Fn(&[String]) -> bool) -> Option<String> {
+    behaviour.sites.iter().find_map(|(id, site)| {
+        let callee = site
+            .changes
+            .iter()
+            .find(|callee| id.starts_with('T') || touches(std::slice::from_ref(*callee)))?;
+        let value = site
+            .values
+            .iter()
+            .find(|value| value.contains(" changed argument"))
+            .map_or("", String::as_str);
+        let place = if let Some(example) = id.strip_prefix('T') {
+            format!("the task's example {example}")
+        } else {
+            format!("the test's line {}", &id[1..])
+        };
+        Some(format!("{callee} changes it in {place}: {value}"))
+    })
+}
+
 /// Whether an example the task states holds on `behaviour` and did not on `original`.
 fn shows_stated_example(original: &Behaviour, behaviour: &Behaviour) -> bool {
     behaviour
@@ -162,6 +187,7 @@ fn refusal(
     observed: &Observed,
     examples: &[(String, String)],
     touches: &impl Fn(&[String]) -> bool,
+    keep_arguments: bool,
 ) -> Option<String> {
     let behaviour = &observed.behaviour;
     if let Some(error) = &behaviour.error {
@@ -182,6 +208,11 @@ fn refusal(
                 site.values.first().map_or("nothing", String::as_str)
             ));
         }
+    }
+    if keep_arguments && let Some(change) = changed_argument(behaviour, touches) {
+        return Some(format!(
+            "the task says the input must be left as it is, and {change}"
+        ));
     }
     for (id, before) in &original.sites {
         if !id.starts_with('L') || !before.gave_values() || touches(&before.names) {
@@ -249,6 +280,7 @@ mod tests {
             values: values.iter().map(|v| (*v).to_owned()).collect(),
             held: held.to_vec(),
             expected: true,
+            changes: Vec::new(),
         }
     }
 
@@ -297,7 +329,7 @@ mod tests {
                 ("L6", site(&["page"], &["[1]"], &[true])),
             ],
         );
-        let choice = choose(&original, &[half, whole.clone()], &[], |_| true, 1);
+        let choice = choose(&original, &[half, whole.clone()], &[], |_| true, 1, false);
         assert_eq!(choice.chosen, Some(1));
         assert_eq!(
             choice.account[0],
@@ -310,9 +342,44 @@ mod tests {
         changed.behaviour.sites.get_mut("L6").unwrap().values = vec!["[11]".to_owned()];
         changed.behaviour.sites.get_mut("L6").unwrap().held = vec![false];
         assert_eq!(
-            choose(&original, &[changed], &[], |_| true, 1).chosen,
+            choose(&original, &[changed], &[], |_| true, 1, false).chosen,
             Some(1)
         );
+    }
+
+    #[test]
+    fn where_the_task_keeps_its_input_an_answer_that_changes_an_argument_is_out() {
+        let original = Behaviour {
+            error: Some("ImportError".into()),
+            ..Behaviour::default()
+        };
+        let changing = |candidate| {
+            let mut site = site(
+                &["total"],
+                &["3 [total changed argument 1 from [2, 1] to [1, 2]]"],
+                &[true],
+            );
+            site.changes = vec!["total".to_owned()];
+            observed(candidate, &[("L3", site)])
+        };
+        let copying = observed(2, &[("L3", site(&["total"], &["3"], &[true]))]);
+        let candidates = [changing(0), changing(1), copying];
+        // Two answers alike outvote one where the task says nothing of its input …
+        let choice = choose(&original, &candidates, &[], touches_total, 1, false);
+        assert_eq!(choice.chosen, Some(0), "{:?}", choice.account);
+        // … and are out where it says the input is left as it is.
+        let choice = choose(&original, &candidates, &[], touches_total, 1, true);
+        assert_eq!(choice.chosen, Some(2), "{:?}", choice.account);
+        assert_eq!(
+            choice.account[0],
+            "candidate 0 refused: the task says the input must be left as it is, and total \
+             changes it in the test's line 3: 3 [total changed argument 1 from [2, 1] to [1, 2]]"
+        );
+        // A change made by a function the task does not touch is not the task's.
+        let mut elsewhere = changing(0);
+        elsewhere.behaviour.sites.get_mut("L3").unwrap().changes = vec!["sorted_copy".to_owned()];
+        let choice = choose(&original, &[elsewhere], &[], touches_total, 1, true);
+        assert_eq!(choice.chosen, Some(0), "{:?}", choice.account);
     }
 
     #[test]
@@ -343,6 +410,7 @@ mod tests {
             &[],
             touches_total,
             1,
+            false,
         );
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
     }
@@ -364,6 +432,7 @@ mod tests {
             &[],
             touches_total,
             1,
+            false,
         );
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
         let choice = choose(
@@ -372,6 +441,7 @@ mod tests {
             &[],
             touches_total,
             1,
+            false,
         );
         assert_eq!(choice.chosen, Some(0));
     }
@@ -399,6 +469,7 @@ mod tests {
             &[("total([1, 2])".into(), "3".into())],
             touches_total,
             1,
+            false,
         );
         assert_eq!(choice.chosen, Some(2), "{:#?}", choice.account);
         assert!(choice.account[0].contains("`total([1, 2])` should give `3`, and it gives 4"));
@@ -428,6 +499,7 @@ mod tests {
             &[],
             touches_total,
             1,
+            false,
         );
         assert_eq!(choice.chosen, Some(2), "{:#?}", choice.account);
         assert!(
@@ -446,7 +518,14 @@ mod tests {
             ("L3", site(&["total"], &["2"], &[false])),
             ("F:test_total", site(&[], &["'passed'"], &[true])),
         ];
-        let choice = choose(&original, &[observed(0, &same)], &[], touches_total, 1);
+        let choice = choose(
+            &original,
+            &[observed(0, &same)],
+            &[],
+            touches_total,
+            1,
+            false,
+        );
         assert_eq!(choice.chosen, None);
         assert!(choice.account[0].contains("nothing shows it does what was asked"));
     }
@@ -464,7 +543,7 @@ mod tests {
         ];
         let mut original = behaviour(&before);
         let mut candidates = [observed(0, &after)];
-        let refused = choose(&original, &candidates, &[], touches_total, 1);
+        let refused = choose(&original, &candidates, &[], touches_total, 1, false);
         assert_eq!(refused.chosen, None, "{:?}", refused.account);
         assert_eq!(
             without_described(&mut original, &mut candidates, &[0, 1]),
@@ -473,7 +552,7 @@ mod tests {
         );
         assert!(!candidates[0].behaviour.sites.contains_key("T0"));
         assert!(candidates[0].behaviour.sites.contains_key("T1"));
-        let chosen = choose(&original, &candidates, &[], touches_total, 1);
+        let chosen = choose(&original, &candidates, &[], touches_total, 1, false);
         assert_eq!(chosen.chosen, Some(0), "{:?}", chosen.account);
     }
 
@@ -491,6 +570,7 @@ mod tests {
             &[],
             touches_total,
             2,
+            false,
         );
         assert_eq!(choice.chosen, None, "{:#?}", choice.account);
         assert!(
@@ -509,6 +589,7 @@ mod tests {
             &[],
             touches_total,
             2,
+            false,
         );
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
         // An example of the task that holds on it vouches for a lone answer.
@@ -522,6 +603,7 @@ mod tests {
             &[("total([1, 2])".into(), "3".into())],
             touches_total,
             2,
+            false,
         );
         assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
         // Unless an assert of the test fails on it: the example covers only the plain case.
@@ -536,6 +618,7 @@ mod tests {
             &[("total([1, 2])".into(), "3".into())],
             touches_total,
             2,
+            false,
         );
         assert_eq!(choice.chosen, None, "{:#?}", choice.account);
     }

@@ -9,7 +9,8 @@
 //! import ([`import_missing`]); which lines of a test break its syntax alone, to take out
 //! ([`without_broken_lines`]); and which definitions a task asks for by name, in which file
 //! ([`asked_definitions`]); and what each definition's body refers to ([`uses`]), to follow a
-//! function to the helpers it relies on.
+//! function to the helpers it relies on; and which rules a task states in prose that a run can
+//! check ([`keeps_arguments`]).
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
@@ -19,6 +20,7 @@ mod copies;
 mod examples;
 mod reroot;
 mod restore;
+mod rules;
 mod stated;
 mod symbols;
 mod syntax;
@@ -30,6 +32,7 @@ pub use copies::{Imported, import_instead_of_copies, import_missing};
 pub use examples::{listed_items, unchecked_examples};
 pub use reroot::{Rerooted, reroot_integration_test};
 pub use restore::{Restored, restore_definitions};
+pub use rules::keeps_arguments;
 pub use stated::{Stated, reports_a_fault, stated_examples};
 pub use symbols::{Symbol, symbols};
 pub use syntax::{SyntaxError, syntax_errors};

@@ -450,3 +450,46 @@ fn a_test_that_passes_on_the_code_as_it_was_vouches_for_no_change() {
     assert_eq!(task["status"], "succeeded", "{task:#}");
     assert!(git_out(repo.path(), &["show", "main:metro.js"]).contains("filter(Boolean)"));
 }
+
+#[test]
+fn where_a_task_says_its_input_is_left_as_it_is_an_answer_that_changes_it_does_not_land() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(
+        &[("board.py", "def best(scores):\n    return max(scores)\n")],
+        "board",
+    );
+    let best = "def best(scores):\n    return max(scores)\n";
+    // Two answers sort the list they are given in place, and agree; one sorts a copy.
+    let in_place = format!(
+        "```python board.py\n{best}\n\ndef ranked(scores):\n    scores.sort(reverse=True)\n    return scores\n```"
+    );
+    let copy = format!(
+        "```python board.py\n{best}\n\ndef ranked(scores):\n    return sorted(scores, reverse=True)\n```"
+    );
+    let test = "```python test_board.py\nfrom board import ranked\n\n\ndef test_ranked():\n    scores = [3, 9, 5]\n    assert ranked(scores) == [9, 5, 3]\n```";
+    let task = choose_among(
+        &mut repo,
+        &[&in_place, &in_place, &copy],
+        test,
+        "Add `ranked(scores)` to board.py: the scores from highest to lowest, as a new list; \
+         `ranked([3, 9, 5])` should give `[9, 5, 3]`. The list passed in must not be modified.",
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:board.py"]),
+        format!("{best}\n\ndef ranked(scores):\n    return sorted(scores, reverse=True)\n"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains(
+            "candidate 0 refused: the task says the input must be left as it is, and ranked \
+             changes it in"
+        ),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("ranked changed argument 1 from [3, 9, 5] to [9, 5, 3]"),
+        "{logs}"
+    );
+}
