@@ -12,7 +12,7 @@
 //! once a second answer passes it too and it fails on the code as it was.
 
 use nightshift_lang::{
-    keeps_arguments, mentions, reports_a_fault, reroot_integration_test, stated_examples,
+    Language, keeps_arguments, mentions, reports_a_fault, reroot_integration_test, stated_examples,
 };
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
@@ -21,7 +21,7 @@ use crate::check::{self, asks_for_tests, is_python, is_test_file};
 use crate::edit::{Edit, EditFormat};
 use crate::guard::test_cases;
 use crate::mutants;
-use crate::observe::{self, Probe, module_of};
+use crate::observe::{self, Observer, Probe, module_of};
 use crate::prompt;
 use crate::reply::{self, ReplyError};
 use crate::select::{self, Observed};
@@ -72,26 +72,51 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             .iter()
             .map(|stated| (stated.call.clone(), stated.expected.clone()))
             .collect();
-        let mut modules: Vec<String> = passed
-            .iter()
-            .flat_map(|c| c.files.iter().map(|(path, _)| path))
-            .chain(&work.mentioned)
-            .filter(|path| is_python(path) && !is_test_file(path))
-            .filter_map(|path| module_of(path))
-            .collect();
-        modules.sort();
-        modules.dedup();
-        let probe = Probe {
-            test: test
-                .as_ref()
-                .filter(|(path, _)| is_python(path))
-                .map(|(path, _)| path.clone()),
-            examples: if modules.is_empty() {
-                Vec::new()
-            } else {
-                examples
-            },
-            modules,
+        // The modules the examples are evaluated among, as the observer of `language` names
+        // them: the answers' source files and those the task names.
+        let modules_in = |language: Observer| -> Vec<String> {
+            let mut modules: Vec<String> = passed
+                .iter()
+                .flat_map(|c| c.files.iter().map(|(path, _)| path))
+                .chain(&work.mentioned)
+                .filter(|path| {
+                    !is_test_file(path)
+                        && Language::of(path).and_then(Observer::of) == Some(language)
+                })
+                .filter_map(|path| match language {
+                    Observer::Python => module_of(path),
+                    Observer::JavaScript => Some(path.clone()),
+                })
+                .collect();
+            modules.sort();
+            modules.dedup();
+            modules
+        };
+        // The test's language, where nightshift can observe it; with no test, the language of
+        // the code the examples call.
+        let language = match &test {
+            Some((path, content)) => Language::of(path)
+                .and_then(Observer::of)
+                .filter(|observer| observer.can_run(content)),
+            None => [Observer::Python, Observer::JavaScript]
+                .into_iter()
+                .find(|&observer| !modules_in(observer).is_empty()),
+        };
+        let probe = match language {
+            Some(language) => {
+                let modules = modules_in(language);
+                Probe {
+                    language,
+                    test: test.clone(),
+                    examples: if modules.is_empty() {
+                        Vec::new()
+                    } else {
+                        examples
+                    },
+                    modules,
+                }
+            }
+            None => Probe::default(),
         };
         if probe.is_empty() {
             return self.first_passing(passed, test, work).await;

@@ -82,7 +82,7 @@ pub async fn score(
         "max": MAX_MUTANTS,
         "seconds": RUN_SECONDS,
     });
-    crate::observe::run_harness(sandbox, python, root, RUNNER, &spec, limit).await
+    crate::observe::run_harness(sandbox, &[python, "-B", "-c"], root, RUNNER, &spec, limit).await
 }
 
 #[cfg(test)]

@@ -10,11 +10,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use nightshift_lang::Language;
 use nightshift_sandbox::Sandbox;
 use serde::Deserialize;
 
 /// The observer, run with `python -c`: nothing of it is written into the worktree.
 const OBSERVER: &str = include_str!("observe.py");
+/// The observer for JavaScript, put around the test rewritten by
+/// [`nightshift_lang::instrument_javascript_test`] and run with `node -e`.
+const NODE_OBSERVER: &str = include_str!("observe.mjs");
 
 /// What one site did on one run of the code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -76,12 +80,44 @@ impl Behaviour {
 /// What to observe.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Probe {
-    /// The test file whose calls are run, relative to the worktree.
-    pub test: Option<String>,
-    /// The Python modules the task's examples are evaluated among (`pkg.mod`).
+    /// The language observed: Python or JavaScript.
+    pub language: Observer,
+    /// The test file whose calls are run, relative to the worktree, and what it holds.
+    pub test: Option<(String, String)>,
+    /// The modules the task's examples are evaluated among: Python's as imported (`pkg.mod`),
+    /// JavaScript's as paths from the worktree.
     pub modules: Vec<String>,
     /// The task's examples: a call and the value the task gives for it, as Python source.
     pub examples: Vec<(String, String)>,
+}
+
+/// The languages whose behaviour nightshift observes call by call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Observer {
+    /// `observe.py`, run by the Python the settings name.
+    #[default]
+    Python,
+    /// `observe.mjs`, run by `node`, around the test rewritten for it.
+    JavaScript,
+}
+
+impl Observer {
+    /// The observer for a file in `language`, if nightshift observes it.
+    pub fn of(language: Language) -> Option<Self> {
+        match language {
+            Language::Python => Some(Self::Python),
+            Language::JavaScript => Some(Self::JavaScript),
+            _ => None,
+        }
+    }
+
+    /// Whether it can observe `test`: JavaScript's must parse to be rewritten.
+    pub fn can_run(self, test: &str) -> bool {
+        match self {
+            Self::Python => true,
+            Self::JavaScript => nightshift_lang::instrument_javascript_test(test).is_some(),
+        }
+    }
 }
 
 impl Probe {
@@ -104,9 +140,9 @@ pub fn module_of(path: &str) -> Option<String> {
     valid.then_some(module)
 }
 
-/// Runs `probe` on the code in `root`, in the sandbox, within `limit`. `Ok(None)`: the run told
-/// nothing (it was killed, timed out, or printed no result) — the code crashed the interpreter
-/// or hung outside any one call.
+/// Runs `probe` on the code in `root` (the test already written there), in the sandbox, within
+/// `limit`. `Ok(None)`: the run told nothing (it was killed, timed out, or printed no result) —
+/// the code crashed the interpreter or hung outside any one call.
 pub async fn observe(
     sandbox: &Sandbox,
     python: &str,
@@ -114,21 +150,75 @@ pub async fn observe(
     probe: &Probe,
     limit: Duration,
 ) -> std::io::Result<Option<Behaviour>> {
+    match probe.language {
+        Observer::Python => {
+            let spec = serde_json::json!({
+                "test": probe.test.as_ref().map(|(path, _)| path),
+                "modules": probe.modules,
+                "examples": probe.examples,
+            });
+            run_harness(sandbox, &[python, "-B", "-c"], root, OBSERVER, &spec, limit).await
+        }
+        Observer::JavaScript => observe_javascript(sandbox, root, probe, limit).await,
+    }
+}
+
+/// [`observe`] for JavaScript: the test rewritten so that its asserts are sites and its imports
+/// of the project tolerate a missing name, put inside `observe.mjs`, run by `node`; the names
+/// each site relies on come from the rewriting.
+async fn observe_javascript(
+    sandbox: &Sandbox,
+    root: &Path,
+    probe: &Probe,
+    limit: Duration,
+) -> std::io::Result<Option<Behaviour>> {
+    let instrumented = match &probe.test {
+        Some((_, source)) => match nightshift_lang::instrument_javascript_test(source) {
+            Some(instrumented) => Some(instrumented),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    // The observer marks where the test's imports and the rest of it go (a unit test runs it).
+    let Some((head, rest)) = NODE_OBSERVER.split_once("/*IMPORTS*/") else {
+        return Ok(None);
+    };
+    let Some((middle, tail)) = rest.split_once("/*BODY*/") else {
+        return Ok(None);
+    };
+    let (imports, body) = instrumented
+        .as_ref()
+        .map_or(("", ""), |i| (i.imports.as_str(), i.body.as_str()));
+    let script = format!("{head}{imports}{middle}{body}{tail}");
+    let dir = probe
+        .test
+        .as_ref()
+        .and_then(|(path, _)| Path::new(path).parent())
+        .map_or_else(String::new, |dir| dir.to_string_lossy().into_owned());
     let spec = serde_json::json!({
-        "test": probe.test,
+        "dir": dir,
         "modules": probe.modules,
         "examples": probe.examples,
     });
-    run_harness(sandbox, python, root, OBSERVER, &spec, limit).await
+    let argv = ["node", "--input-type=module", "-e"];
+    let seen: Option<Behaviour> = run_harness(sandbox, &argv, root, &script, &spec, limit).await?;
+    Ok(seen.map(|mut behaviour| {
+        for (id, names) in instrumented.map(|i| i.names).unwrap_or_default() {
+            if let Some(site) = behaviour.sites.get_mut(&id) {
+                site.names = names;
+            }
+        }
+        behaviour
+    }))
 }
 
-/// Runs a Python harness of nightshift's (`python -B -c script marker spec`) in the sandbox in
-/// `root`, within `limit`, and reads its result: the JSON after the marker on the last line
-/// that has one. `Ok(None)`: it was killed, ran out of time, or printed no result. The random
-/// marker keeps what the code under test prints from passing for the result.
+/// Runs a harness of nightshift's (`interpreter… script marker spec`: `python -B -c`, `node -e`)
+/// in the sandbox in `root`, within `limit`, and reads its result: the JSON after the marker on
+/// the last line that has one. `Ok(None)`: it was killed, ran out of time, or printed no result.
+/// The random marker keeps what the code under test prints from passing for the result.
 pub(crate) async fn run_harness<T: serde::de::DeserializeOwned>(
     sandbox: &Sandbox,
-    python: &str,
+    interpreter: &[&str],
     root: &Path,
     script: &str,
     spec: &serde_json::Value,
@@ -136,7 +226,8 @@ pub(crate) async fn run_harness<T: serde::de::DeserializeOwned>(
 ) -> std::io::Result<Option<T>> {
     let marker = format!("nightshift-result-{:016x}:", rand::random::<u64>());
     let spec = spec.to_string();
-    let argv = [python, "-B", "-c", script, &marker, &spec];
+    let mut argv = interpreter.to_vec();
+    argv.extend([script, &marker, &spec]);
     let run = sandbox.run(root, &argv, limit).await?;
     if run.timed_out {
         return Ok(None);
@@ -183,7 +274,7 @@ mod tests {
             .await
             .unwrap();
         let probe = Probe {
-            test: Some("test_kiln.py".to_owned()),
+            test: Some(("test_kiln.py".to_owned(), String::new())),
             modules: vec!["kiln".to_owned()],
             examples: vec![
                 ("heat([2, 4])".to_owned(), "3.0".to_owned()),
@@ -195,6 +286,7 @@ mod tests {
                 ("heat([1, 2])".to_owned(), "one_and_a_half".to_owned()),
                 ("hottest([2, 9, 4])".to_owned(), "9".to_owned()),
             ],
+            ..Probe::default()
         };
         let seen = observe(
             &sandbox,
@@ -241,6 +333,68 @@ mod tests {
         assert!(site("L20").changes.is_empty());
         assert_eq!(site("T5").changes, ["hottest"]);
         assert!(site("T5").holds());
+        assert_eq!(seen.error, None);
+    }
+
+    #[tokio::test]
+    async fn a_javascript_tests_asserts_are_observed_as_pythons_are() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::create_dir_all(dir.path().join("test")).unwrap();
+        std::fs::write(
+            dir.path().join("src/kiln.js"),
+            "export function heat(xs) {\n  return xs.reduce((a, b) => a + b, 0) / xs.length;\n}\n\nexport const swing = (xs) => Math.max(...xs) - Math.min(...xs);\n",
+        )
+        .unwrap();
+        // The test imports a name the code lacks, asserts a wrong value, expects an exception,
+        // awaits, and has a case that throws outside any assert.
+        let test = "import { test, describe, it } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { heat, swing, peak } from '../src/kiln.js';\n\ntest('heat', async () => {\n  assert.strictEqual(heat([1, 3]), 3);\n  const range = swing([1, 4]);\n  assert.equal(range, 3);\n  assert.throws(() => peak([]), TypeError);\n  assert.strictEqual(await Promise.resolve(heat([2])), 2);\n  assert.deepStrictEqual(peak([1]), 1);\n});\n\ndescribe('kiln', () => {\n  it('breaks', () => {\n    throw new RangeError('no');\n  });\n});\n";
+        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
+            .await
+            .unwrap();
+        let probe = Probe {
+            language: Observer::JavaScript,
+            test: Some(("test/kiln.test.js".to_owned(), test.to_owned())),
+            modules: vec!["src/kiln.js".to_owned()],
+            examples: vec![
+                ("heat([2, 4])".to_owned(), "3".to_owned()),
+                ("swing([1, 9])".to_owned(), "7".to_owned()),
+                ("peak([1])".to_owned(), "1".to_owned()),
+            ],
+        };
+        let seen = observe(
+            &sandbox,
+            "python3",
+            dir.path(),
+            &probe,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+        .expect("the observer reports");
+        let site = |id: &str| {
+            seen.sites
+                .get(id)
+                .unwrap_or_else(|| panic!("{id}: {seen:#?}"))
+        };
+        assert_eq!(site("L6").values, ["2"]);
+        assert_eq!(site("L6").held, [false]);
+        assert_eq!(site("L6").names, ["heat"]);
+        assert_eq!(site("L8").values, ["3"]);
+        assert!(site("L8").holds());
+        assert_eq!(site("L8").names, ["range", "swing"]);
+        assert_eq!(site("L9").values, ["raise:TypeError"]);
+        assert!(site("L9").holds());
+        assert_eq!(site("L10").values, ["2"]);
+        assert!(site("L10").holds());
+        assert_eq!(site("L11").values, ["raise:TypeError"]);
+        assert!(!site("L11").holds());
+        assert!(site("F:heat").holds());
+        assert_eq!(site("F:kiln > breaks").values, ["raise:RangeError"]);
+        assert!(site("T0").holds());
+        assert_eq!(site("T1").values, ["8"]);
+        assert!(!site("T1").holds());
+        assert!(!seen.sites.contains_key("T2"), "{seen:#?}");
         assert_eq!(seen.error, None);
     }
 }

@@ -10,7 +10,8 @@
 //! ([`without_broken_lines`]); and which definitions a task asks for by name, in which file
 //! ([`asked_definitions`]); and what each definition's body refers to ([`uses`]), to follow a
 //! function to the helpers it relies on; and which rules a task states in prose that a run can
-//! check ([`keeps_arguments`]).
+//! check ([`keeps_arguments`]); and a JavaScript test's asserts as sites to observe
+//! ([`instrument_javascript_test`]).
 //!
 //! Parsing is in-process and never runs the code, so it is safe on anything a model wrote.
 
@@ -21,6 +22,7 @@ mod examples;
 mod reroot;
 mod restore;
 mod rules;
+mod sites;
 mod stated;
 mod symbols;
 mod syntax;
@@ -33,6 +35,7 @@ pub use examples::{listed_items, unchecked_examples};
 pub use reroot::{Rerooted, reroot_integration_test};
 pub use restore::{Restored, restore_definitions};
 pub use rules::keeps_arguments;
+pub use sites::{Instrumented, instrument_javascript_test};
 pub use stated::{Stated, reports_a_fault, stated_examples};
 pub use symbols::{Symbol, symbols};
 pub use syntax::{SyntaxError, syntax_errors};

@@ -47,7 +47,8 @@ fn choose_among(
 
 /// Asserts that `task` failed with every one of `reasons` in its last error, and landed nothing.
 fn refused(repo: &TestRepo, task: &serde_json::Value, reasons: &[&str]) {
-    assert_eq!(task["status"], "failed", "{task:#}");
+    let logs = || repo.ok(&["logs", "--task", "1", "--full"]);
+    assert_eq!(task["status"], "failed", "{}", logs());
     let error = task["last_error"].as_str().unwrap_or_default();
     for reason in reasons {
         assert!(error.contains(reason), "{reason:?} not in: {error}");
@@ -356,8 +357,8 @@ fn a_bug_report_answered_by_tests_alone_does_not_land() {
     refused(&repo, &task, &["the task does not ask for tests"]);
 }
 
-/// A JavaScript module (a language whose behaviour nightshift does not observe call by call):
-/// the test written for the task is the one check that speaks for an answer.
+/// A JavaScript module: the test written for the task is the one check that speaks for an answer,
+/// observed call by call.
 const RADIO: &[(&str, &str)] = &[
     (
         "package.json",
@@ -370,7 +371,7 @@ const CALLSIGN_TASK: &str =
 const CALLSIGN_TEST: &str = "```javascript radio.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { callsign } from './radio.js';\n\ntest('callsign', () => {\n  assert.equal(callsign('ab'), 'AB-1');\n});\n```";
 
 #[test]
-fn a_lone_answer_in_a_language_without_observed_calls_does_not_land_on_its_own_test() {
+fn a_lone_javascript_answer_does_not_land_on_its_own_test() {
     let mut repo = TestRepo::new();
     repo.user_commit(RADIO, "radio");
     let right = "```javascript radio.js\nexport const id = (s) => s;\nexport const callsign = (s) => s.toUpperCase() + '-1';\n```";
@@ -379,7 +380,10 @@ fn a_lone_answer_in_a_language_without_observed_calls_does_not_land_on_its_own_t
     refused(
         &repo,
         &task,
-        &["candidate 0 is the only answer radio.test.js passes on"],
+        &[
+            "candidate 0 not chosen",
+            "only the model's own test speaks for it",
+        ],
     );
 }
 
@@ -400,7 +404,7 @@ fn two_answers_that_pass_the_test_written_for_the_task_vouch_for_each_other() {
     assert!(git_out(repo.path(), &["show", "main:radio.js"]).contains("s.toUpperCase() + '-1'"));
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert!(
-        logs.contains("candidate 1 chosen: the first that radio.test.js passes on, with 2"),
+        logs.contains("candidate 1 chosen: 2 of 2 candidates left behave alike"),
         "{logs}"
     );
 }
@@ -441,7 +445,11 @@ fn metro_fixed_with(test: &str) -> (TestRepo, serde_json::Value) {
 #[test]
 fn a_test_that_passes_on_the_code_as_it_was_vouches_for_no_change() {
     let (repo, task) = metro_fixed_with(&metro_test("  assert.equal(stations('a;b'), 2);\n"));
-    refused(&repo, &task, &["passes on the code as it was too"]);
+    refused(
+        &repo,
+        &task,
+        &["no check holds on it that did not hold on the code as it was"],
+    );
 
     // The same answers, with a test that shows the bug, land.
     let (repo, task) = metro_fixed_with(&metro_test(
@@ -492,4 +500,117 @@ fn where_a_task_says_its_input_is_left_as_it_is_an_answer_that_changes_it_does_n
         logs.contains("ranked changed argument 1 from [3, 9, 5] to [9, 5, 3]"),
         "{logs}"
     );
+}
+
+#[test]
+fn a_javascript_tests_wrong_assert_on_code_the_task_leaves_alone_is_a_vote_not_a_gate() {
+    let mut repo = TestRepo::new();
+    let package =
+        "{\"name\": \"units\", \"type\": \"module\", \"scripts\": {\"test\": \"node --test\"}}\n";
+    let grams = "export const toGrams = (kg) => kg * 1000;\n";
+    repo.user_commit(&[("package.json", package), ("units.js", grams)], "units");
+    let kilos = "export const toKilos = (g) => g / 1000;\n";
+    let right = format!("```javascript units.js\n{grams}{kilos}```");
+    // The greedy answer also bends what the task leaves alone to meet the test's wrong assert.
+    let bent =
+        format!("```javascript units.js\nexport const toGrams = (kg) => kg * 100;\n{kilos}```");
+    // The test's second assert is wrong: the code as it was gives 2000.
+    let test = "```javascript units.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { toGrams, toKilos } from './units.js';\n\ntest('units', () => {\n  assert.equal(toKilos(2500), 2.5);\n  assert.equal(toGrams(2), 200);\n});\n```";
+    let task = choose_among(
+        &mut repo,
+        &[&bent, &right, &right],
+        test,
+        "Add an exported function `toKilos(g)` to units.js: grams to kilograms.",
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:units.js"]),
+        format!("{grams}{kilos}"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains(
+            "candidate 0 refused: it changes what the test's line 7 gave on the code as it was \
+             (2000 → 200), where the task touches none of toGrams"
+        ),
+        "{logs}"
+    );
+    // The test fails on what landed, so it is left out, not weakened to pass.
+    assert!(
+        logs.contains("units.test.js, the test written for the task, fails on the chosen answer"),
+        "{logs}"
+    );
+    assert!(
+        git_out(repo.path(), &["ls-tree", "--name-only", "main"])
+            .lines()
+            .all(|path| path != "units.test.js")
+    );
+}
+
+/// A Rust crate: a language whose behaviour nightshift does not observe call by call, so the
+/// test written for the task is a gate, whole.
+const METER: &[(&str, &str)] = &[
+    (
+        "Cargo.toml",
+        "[package]\nname = \"meter\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    ),
+    (
+        "src/lib.rs",
+        "pub fn readings(s: &str) -> usize {\n    s.split(';').count()\n}\n",
+    ),
+];
+const METER_TASK: &str = "readings(s) in src/lib.rs counts one reading for an empty line, and one \
+                          more for every extra semicolon. A reading is anything between \
+                          semicolons.";
+const METER_FIXED: &str = "```rust src/lib.rs\npub fn readings(s: &str) -> usize {\n    s.split(';').filter(|r| !r.is_empty()).count()\n}\n```";
+const METER_FIXED_TOO: &str = "```rust src/lib.rs\npub fn readings(s: &str) -> usize {\n    s.split(';').filter(|r| r.len() > 0).count()\n}\n```";
+const METER_WRONG: &str = "```rust src/lib.rs\npub fn readings(s: &str) -> usize {\n    s.split(';').filter(|r| !r.is_empty()).count().max(1)\n}\n```";
+
+fn meter_test(asserts: &str) -> String {
+    format!(
+        "```rust tests/readings.rs\nuse meter::readings;\n\n#[test]\nfn counts() {{\n{asserts}}}\n```"
+    )
+}
+
+#[test]
+fn where_calls_are_not_observed_the_test_for_the_task_must_fail_before_and_two_answers_pass_it() {
+    // A test that passes on the code as it was too shows nothing the answers changed.
+    let mut repo = TestRepo::new();
+    repo.user_commit(METER, "meter");
+    let test = meter_test("    assert_eq!(readings(\"a;b\"), 2);\n");
+    let task = choose_among(
+        &mut repo,
+        &[METER_FIXED, METER_FIXED_TOO],
+        &test,
+        METER_TASK,
+    );
+    refused(&repo, &task, &["passes on the code as it was too"]);
+
+    // One answer the test passes on, and one it fails on: only the model's test speaks for it.
+    let mut repo = TestRepo::new();
+    repo.user_commit(METER, "meter");
+    let test =
+        meter_test("    assert_eq!(readings(\"\"), 0);\n    assert_eq!(readings(\"a;;b\"), 2);\n");
+    let task = choose_among(&mut repo, &[METER_FIXED, METER_WRONG], &test, METER_TASK);
+    refused(
+        &repo,
+        &task,
+        &[
+            "candidate 0 is the only answer",
+            "only the model's own test speaks for it",
+        ],
+    );
+
+    // Two that pass a test that shows the fault land.
+    let mut repo = TestRepo::new();
+    repo.user_commit(METER, "meter");
+    let task = choose_among(
+        &mut repo,
+        &[METER_FIXED, METER_FIXED_TOO],
+        &test,
+        METER_TASK,
+    );
+    assert_eq!(task["status"], "succeeded", "{task:#}");
+    assert!(git_out(repo.path(), &["show", "main:src/lib.rs"]).contains("!r.is_empty()"));
 }

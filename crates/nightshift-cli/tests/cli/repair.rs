@@ -360,7 +360,9 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_refuses_a_wrong_answer(
     assert!(!requests[2].contains("npm test"), "{}", requests[2]);
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
     assert!(
-        message.contains("Nightshift-Checks: tests-intact, syntax, npm test, generated-test"),
+        message.contains(
+            "Nightshift-Checks: tests-intact, syntax, npm test, behaviour, generated-test"
+        ),
         "{message}"
     );
     assert!(git_out(repo.path(), &["show", "main:radio.test.js"]).contains("'KA-1'"));
