@@ -239,6 +239,19 @@ try {
     const callee = call.split('(', 1)[0].trim();
     const root = callee.split('.', 1)[0];
     if (!names.includes(root)) return;
+    // The arguments must name only what exists: `f(3)` is an example, `f(quantity)` a signature.
+    const open = call.indexOf('(');
+    const close = call.lastIndexOf(')');
+    if (open > 0 && close > open) {
+      let args;
+      try {
+        args = new Function(...names, 'return [' + call.slice(open + 1, close) + '];');
+      } catch {
+        return;
+      }
+      const given = __ns_run(() => args(...values));
+      if (given[0] === 'raise' && given[1] === 'ReferenceError') return;
+    }
     let got;
     let want;
     try {
