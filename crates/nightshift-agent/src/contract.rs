@@ -1,8 +1,10 @@
 //! Whether the code defines what the task asks for by name, where it asks for it
 //! ([`asked_definitions`](nightshift_lang::asked_definitions)): "Add a function
 //! `orbit_period(mass)` to `planets.py`" is not done by a method `Planet.orbit_period`, nor by a
-//! new `orbit_period.py`. Checked after the syntax and before any test, so the model hears of it
-//! in words, not from an `ImportError` of a test it wrote to match.
+//! new `orbit_period.py`; and a class whose instances the task hands to a builtin (`len(cache)`)
+//! needs the method the builtin calls (`__len__`), not one named like the builtin. Checked after
+//! the syntax and before any test, so the model hears of it in words, not from an `ImportError`
+//! or a `TypeError` of a test it wrote to match.
 
 use std::path::Path;
 
@@ -45,9 +47,47 @@ pub fn unmet(root: &Path, files: &[String], asked: &[Asked]) -> Vec<String> {
                         })
                 })
                 .collect();
-            complaint(wanted, &found)
+            complaint(wanted, &found).or_else(|| missing_protocol(wanted, &found, &parsed))
         })
         .collect()
+}
+
+/// Where the task applies a builtin to instances of an asked class (`len(cache)`) that the
+/// class, found where asked, has no method for (`__len__`): a method of another name
+/// (`def len(self)`) does not serve the builtin.
+fn missing_protocol(
+    wanted: &Asked,
+    found: &[Found<'_>],
+    parsed: &[(&str, Language, Vec<Symbol>)],
+) -> Option<String> {
+    let class = found.iter().find(|f| f.symbol.depth == 0)?;
+    let symbols = &parsed.iter().find(|(path, ..)| *path == class.path)?.2;
+    // The methods of the class: those after its line, up to the next top-level definition.
+    let methods: Vec<&str> = symbols
+        .iter()
+        .skip_while(|s| s.line <= class.symbol.line)
+        .take_while(|s| s.depth > 0)
+        .map(|s| s.name.as_str())
+        .collect();
+    let missing: Vec<&(String, String)> = wanted
+        .protocols
+        .iter()
+        .filter(|(method, _)| !methods.contains(&method.as_str()))
+        .collect();
+    let ((method, used), rest) = missing.split_first()?;
+    let mut sentence = format!(
+        "The task uses `{used}` on instances of `{}`, which needs a method `{method}` in the \
+         class; {} defines none",
+        wanted.name, class.path
+    );
+    for (method, used) in rest {
+        sentence.push_str(&format!(" (nor `{method}`, for `{used}`)"));
+    }
+    sentence.push_str(&format!(
+        ". Define `def {method}(self…)` in class `{}`.",
+        wanted.name
+    ));
+    Some(sentence)
 }
 
 /// Why `found` does not meet `wanted`, or `None` when it does.
@@ -120,6 +160,36 @@ mod tests {
             "class Planet:\n    pass\n\n\ndef orbit_period(mass):\n    return mass\n",
         )]);
         assert_eq!(unmet(dir.path(), &files, ORBIT), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_builtin_the_task_applies_to_instances_of_an_asked_class_needs_its_method() {
+        let task = "Add a class `Shelf` to `library.py` holding books.\n\n- `len(shelf)` is the \
+                    number of books, and `title in shelf` tells whether a title is on it.";
+        let plain = "class Shelf:\n    def __init__(self):\n        self.books = []\n\n    def len(self):\n        return len(self.books)\n\n\ndef __contains__(x):\n    return x\n";
+        let (dir, files) = repo(&[("library.py", plain)]);
+        assert_eq!(
+            unmet(dir.path(), &files, task),
+            vec![
+                "The task uses `len(shelf)` on instances of `Shelf`, which needs a method \
+                 `__len__` in the class; library.py defines none (nor `__contains__`, for \
+                 `title in shelf`). Define `def __len__(self…)` in class `Shelf`."
+                    .to_owned()
+            ]
+        );
+        let both = "class Shelf:\n    def __len__(self):\n        return 0\n\n    def __contains__(self, title):\n        return False\n";
+        let (dir, files) = repo(&[("library.py", both)]);
+        assert_eq!(unmet(dir.path(), &files, task), Vec::<String>::new());
+        // `len(books)` of a list the task speaks of asks nothing of the class.
+        let (dir, files) = repo(&[("library.py", plain)]);
+        assert_eq!(
+            unmet(
+                dir.path(),
+                &files,
+                "Add a class `Shelf` to `library.py`; it holds `len(books)` books."
+            ),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

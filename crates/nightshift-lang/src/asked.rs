@@ -28,7 +28,18 @@ pub struct Asked {
     pub file: Option<String>,
     /// The language its declaration is written in, when it is one.
     pub language: Option<Language>,
+    /// For a Python class, the methods the task's uses of builtins on its instances need, each
+    /// with the use: `("__len__", "len(cache)")` where the task writes `` `len(cache)` `` of a
+    /// class `LRUCache`.
+    pub protocols: Vec<(String, String)>,
 }
+
+/// Builtins a task may apply to an instance, and the method each needs: `len(x)`, `iter(x)`.
+const CALLED: &[(&str, &str)] = &[
+    ("len", "__len__"),
+    ("iter", "__iter__"),
+    ("reversed", "__reversed__"),
+];
 
 /// Words that make a sentence a request to add something.
 const CREATE: &[&str] = &[
@@ -104,10 +115,64 @@ pub fn asked_definitions(task: &str) -> Vec<Asked> {
                 class,
                 file: file.clone(),
                 language,
+                protocols: Vec::new(),
             });
         }
     }
+    for wanted in &mut asked {
+        if wanted.class && wanted.file.as_deref().is_some_and(|f| f.ends_with(".py")) {
+            wanted.protocols = protocols(task, &wanted.name);
+        }
+    }
     asked
+}
+
+/// The methods uses of builtins in `task`'s code spans need of instances of `class`: `len(x)`
+/// needs `__len__`, `k in x` `__contains__`, where `x` is a name for the class's instances — a
+/// part of its name (`cache` of `LRUCache`, `stack` of `Stack`), or it a part of the name.
+fn protocols(task: &str, class: &str) -> Vec<(String, String)> {
+    let class = class.to_lowercase();
+    let instance = |name: &str| {
+        let name = name.to_lowercase();
+        name.len() >= 3 && (class.contains(&name) || name.contains(&class))
+    };
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut add = |method: &str, used: &str| {
+        if !found.iter().any(|(m, _)| m == method) {
+            found.push((method.to_owned(), used.to_owned()));
+        }
+    };
+    for sentence in sentences(task) {
+        for span in code_spans(sentence) {
+            let text = span.text.trim();
+            for (builtin, method) in CALLED {
+                if let Some(inner) = text
+                    .strip_prefix(builtin)
+                    .and_then(|rest| rest.strip_prefix('('))
+                    .and_then(|rest| rest.strip_suffix(')'))
+                    && is_identifier(inner.trim())
+                    && instance(inner.trim())
+                {
+                    add(method, text);
+                }
+            }
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if let [.., "in", last] = words.as_slice()
+                && words.len() >= 3
+                && is_identifier(last)
+                && instance(last)
+            {
+                add("__contains__", text);
+            }
+        }
+    }
+    found
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with(|c: char| c.is_ascii_digit())
+        && text.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// The task's sentences: a blank line, a list item, an indented line of code and a full stop
