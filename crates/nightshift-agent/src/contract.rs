@@ -1,7 +1,7 @@
 //! Whether the code defines what the task asks for by name, where it asks for it
 //! ([`asked_definitions`](nightshift_lang::asked_definitions)): "Add a function
 //! `orbit_period(mass)` to `planets.py`" is not done by a method `Planet.orbit_period`, nor by a
-//! new `orbit_period.py`; and a class whose instances the task hands to a builtin (`len(cache)`)
+//! new `orbit_period.py`; and a class whose instances the task hands to a builtin (`len(shelf)`)
 //! needs the method the builtin calls (`__len__`), not one named like the builtin. Checked after
 //! the syntax and before any test, so the model hears of it in words, not from an `ImportError`
 //! or a `TypeError` of a test it wrote to match.
@@ -52,7 +52,7 @@ pub fn unmet(root: &Path, files: &[String], asked: &[Asked]) -> Vec<String> {
         .collect()
 }
 
-/// Where the task applies a builtin to instances of an asked class (`len(cache)`) that the
+/// Where the task applies a builtin to instances of an asked class (`len(shelf)`) that the
 /// class, found where asked, has no method for (`__len__`): a method of another name
 /// (`def len(self)`) does not serve the builtin.
 fn missing_protocol(

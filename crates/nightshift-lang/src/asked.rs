@@ -29,8 +29,8 @@ pub struct Asked {
     /// The language its declaration is written in, when it is one.
     pub language: Option<Language>,
     /// For a Python class, the methods the task's uses of builtins on its instances need, each
-    /// with the use: `("__len__", "len(cache)")` where the task writes `` `len(cache)` `` of a
-    /// class `LRUCache`.
+    /// with the use: `("__len__", "len(shelf)")` where the task writes `` `len(shelf)` `` of a
+    /// class `BookShelf`.
     pub protocols: Vec<(String, String)>,
 }
 
@@ -129,7 +129,7 @@ pub fn asked_definitions(task: &str) -> Vec<Asked> {
 
 /// The methods uses of builtins in `task`'s code spans need of instances of `class`: `len(x)`
 /// needs `__len__`, `k in x` `__contains__`, where `x` is a name for the class's instances — a
-/// part of its name (`cache` of `LRUCache`, `stack` of `Stack`), or it a part of the name.
+/// part of its name (`shelf` of `BookShelf`, `queue` of `Queue`), or it a part of the name.
 fn protocols(task: &str, class: &str) -> Vec<(String, String)> {
     let class = class.to_lowercase();
     let instance = |name: &str| {
