@@ -38,8 +38,9 @@ const INPUTS: &[&str] = &[
     "mapping",
 ];
 
-/// Whether `task` says the input of the code it asks for must be left as it is ("the input list
-/// must not be modified", "without mutating its argument", "leaves the original unchanged"): in
+/// Whether `task` says the input of the code it asks for must be left as it is ("the readings it
+/// is given must not be modified", "without mutating its argument", "leaves the original
+/// unchanged"): in
 /// one sentence, a change negated (or a word like "unchanged") and a word for the input. A task
 /// that asks for a change in place ("sorts the list in place") says no such thing, and neither
 /// does a value returned unchanged.
@@ -85,7 +86,7 @@ mod tests {
     #[test]
     fn an_input_to_be_left_as_it_is_is_told_from_other_sentences() {
         for task in [
-            "Add `spread(readings)` to `gauge.py`. The input list must not be modified.",
+            "Add `spread(readings)` to `gauge.py`. The readings it is given must not be modified.",
             "Write `tidy(rows)`; it returns a new list without mutating its argument.",
             "`rank(scores)` must leave the original dict unchanged.",
             "It doesn't change the list it is given.",
