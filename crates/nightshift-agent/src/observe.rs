@@ -345,9 +345,10 @@ mod tests {
             "export function heat(xs) {\n  return xs.reduce((a, b) => a + b, 0) / xs.length;\n}\n\nexport const swing = (xs) => Math.max(...xs) - Math.min(...xs);\n",
         )
         .unwrap();
-        // The test imports a name the code lacks, asserts a wrong value, expects an exception,
-        // awaits, and has a case that throws outside any assert.
-        let test = "import { test, describe, it } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { heat, swing, peak } from '../src/kiln.js';\n\ntest('heat', async () => {\n  assert.strictEqual(heat([1, 3]), 3);\n  const range = swing([1, 4]);\n  assert.equal(range, 3);\n  assert.throws(() => peak([]), TypeError);\n  assert.strictEqual(await Promise.resolve(heat([2])), 2);\n  assert.deepStrictEqual(peak([1]), 1);\n});\n\ndescribe('kiln', () => {\n  it('breaks', () => {\n    throw new RangeError('no');\n  });\n});\n";
+        // The test imports a name the code lacks and a hook of the runner under another name,
+        // asserts a wrong value, expects an exception, awaits, and has a case that throws
+        // outside any assert.
+        let test = "import { test, describe, it, beforeEach as each } from 'node:test';\nimport assert from 'node:assert/strict';\nimport { heat, swing, peak } from '../src/kiln.js';\n\ntest('heat', async () => {\n  assert.strictEqual(heat([1, 3]), 3);\n  const range = swing([1, 4]);\n  assert.equal(range, 3);\n  assert.throws(() => peak([]), TypeError);\n  assert.strictEqual(await Promise.resolve(heat([2])), 2);\n  assert.deepStrictEqual(peak([1]), 1);\n});\n\ndescribe('kiln', () => {\n  each(() => {});\n  it('breaks', () => {\n    throw new RangeError('no');\n  });\n});\n";
         let probe = Probe {
             language: Observer::JavaScript,
             test: Some(("test/kiln.test.js".to_owned(), test.to_owned())),

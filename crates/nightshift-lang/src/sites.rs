@@ -5,7 +5,7 @@
 //! the assert itself (as a function of that value), so that what the code gave is recorded and the
 //! run goes on past an assert that fails. Imports of the project's modules become dynamic imports
 //! that leave a missing name `undefined` instead of failing the whole file (the code as it was
-//! lacks what a task adds); imports of the test runner are left to the harness.
+//! lacks what a task adds); the names imported from the test runner are bound to the harness's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,9 +47,9 @@ pub fn instrument_javascript_test(source: &str) -> Option<Instrumented> {
             };
             let module = unquoted(text(from));
             let replacement = if RUNNERS.contains(&module.as_str()) {
-                String::new()
+                bindings(statement, "__ns_runner", bytes)
             } else if module.starts_with('.') || module.starts_with('/') {
-                dynamic_import(statement, &module, bytes)
+                bindings(statement, &format!("await __ns_import({module:?})"), bytes)
             } else {
                 imports.push_str(text(statement));
                 imports.push('\n');
@@ -114,12 +114,12 @@ pub fn instrument_javascript_test(source: &str) -> Option<Instrumented> {
     })
 }
 
-/// `import a, { b, c as d } from './m.js'` as `const { default: a, b, c: d } = await
-/// __ns_import('./m.js');` (`import * as m` as `const m = …`; a bare `import './m.js'` as the
-/// import alone).
-fn dynamic_import(statement: tree_sitter::Node<'_>, module: &str, bytes: &[u8]) -> String {
+/// The names `statement` imports, bound from `load` instead: `import a, { b, c as d } from
+/// './m.js'` as `const { default: a, b, c: d } = load;` (`import * as m` as `const m = load;`; a
+/// bare `import './m.js'` as `load;`). The project's modules load through the harness's
+/// `__ns_import`, the test runner's names are the harness's `__ns_runner`.
+fn bindings(statement: tree_sitter::Node<'_>, load: &str, bytes: &[u8]) -> String {
     let text = |node: tree_sitter::Node<'_>| node.utf8_text(bytes).unwrap_or_default();
-    let load = format!("await __ns_import({module:?})");
     let mut fields = Vec::new();
     let mut whole = None;
     let mut cursor = statement.walk();
@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(got.imports, "import assert from 'node:assert/strict';\n");
         assert_eq!(
             got.body,
-            "\n\nconst { lamp, dim: low } = await __ns_import(\"../src/lamp.js\");\n\ntest('lamp', async () => {\n  const on = lamp(3);\n  __ns_site(\"L7\", \"strictEqual\", () => (on.level), (__ns_value) => assert.strictEqual(__ns_value, 3, 'level'));\n  __ns_site(\"L8\", \"ok\", () => (low(on) < 3), (__ns_value) => assert(__ns_value));\n  await __ns_site_async(\"L9\", \"rejects\", async () => (async () => lamp(-1)), async (__ns_value) => assert.rejects(__ns_value));\n  if (on) {\n    __ns_site(\"L11\", \"deepStrictEqual\", () => (Object.keys(on)), (__ns_value) => assert.deepStrictEqual(__ns_value, ['level']));\n  }\n});\n"
+            "const { test } = __ns_runner;\n\nconst { lamp, dim: low } = await __ns_import(\"../src/lamp.js\");\n\ntest('lamp', async () => {\n  const on = lamp(3);\n  __ns_site(\"L7\", \"strictEqual\", () => (on.level), (__ns_value) => assert.strictEqual(__ns_value, 3, 'level'));\n  __ns_site(\"L8\", \"ok\", () => (low(on) < 3), (__ns_value) => assert(__ns_value));\n  await __ns_site_async(\"L9\", \"rejects\", async () => (async () => lamp(-1)), async (__ns_value) => assert.rejects(__ns_value));\n  if (on) {\n    __ns_site(\"L11\", \"deepStrictEqual\", () => (Object.keys(on)), (__ns_value) => assert.deepStrictEqual(__ns_value, ['level']));\n  }\n});\n"
         );
         // What a check reads is followed back through the variables it uses.
         assert_eq!(got.names["L7"], ["lamp", "level", "on"]);
@@ -294,7 +294,7 @@ mod tests {
         assert_eq!(got.imports, "import fs from 'node:fs';\n");
         assert_eq!(
             got.body,
-            "const all = await __ns_import(\"./lamp.js\");const { default: lamp } = await __ns_import(\"./lamp.js\");\nawait __ns_import(\"./setup.js\");\n\n\n"
+            "const all = await __ns_import(\"./lamp.js\");const { default: lamp } = await __ns_import(\"./lamp.js\");\nawait __ns_import(\"./setup.js\");\n\nconst { describe, it } = __ns_runner;\n"
         );
         assert!(instrument_javascript_test("test('x', () => {").is_none());
     }
