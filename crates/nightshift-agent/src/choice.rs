@@ -133,11 +133,6 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 Some(behaviour) => observed.push(Observed {
                     candidate: candidate.index,
                     behaviour,
-                    kept: if fault {
-                        work.code.left_as_they_were(task, &candidate.files)
-                    } else {
-                        Default::default()
-                    },
                 }),
                 None => {
                     self.log(
@@ -192,18 +187,23 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             )
             .await;
         }
-        let choice = select::choose(
-            &original,
-            &observed,
-            &probe.examples,
-            |names| {
-                names
-                    .iter()
-                    .any(|name| mentions(task, name) || relied_on.contains(name))
+        let touches = |names: &[String]| {
+            names
+                .iter()
+                .any(|name| mentions(task, name) || relied_on.contains(name))
+        };
+        let terms = select::Terms {
+            examples: &probe.examples,
+            touches: &touches,
+            agree: self.agreement(),
+            keep_arguments: keeps_arguments(task),
+            reported: if fault {
+                work.code.named_in(task)
+            } else {
+                Default::default()
             },
-            self.agreement(),
-            keeps_arguments(task),
-        );
+        };
+        let choice = select::choose(&original, &observed, &terms);
         for line in &choice.account {
             self.log(LogLevel::Info, "select", line.clone()).await;
         }

@@ -16,8 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use nightshift_lang::{
-    Language, definitions, import_instead_of_copies, mentions, restore_definitions, symbols,
-    syntax_errors, uses,
+    Language, import_instead_of_copies, mentions, restore_definitions, symbols, syntax_errors, uses,
 };
 
 use crate::apply::FileChange;
@@ -227,31 +226,9 @@ impl CodeBaseline {
         reached
     }
 
-    /// The definitions of the baseline `task` mentions that `files` (the files an answer wrote,
-    /// with their contents) leave as they were, together with everything they rely on.
-    pub fn left_as_they_were(&self, task: &str, files: &[(String, String)]) -> BTreeSet<String> {
-        let mut changed = BTreeSet::new();
-        for (path, now) in files {
-            let (Some(language), Some(was)) = (Language::of(path), self.original(path)) else {
-                continue;
-            };
-            let before = definitions(language, was);
-            let after = definitions(language, now);
-            changed.extend(
-                before
-                    .iter()
-                    .filter(|(name, text)| after.get(*name) != Some(*text))
-                    .map(|(name, _)| name.clone()),
-            );
-        }
-        let used = self.uses();
-        self.mentioned(task)
-            .into_iter()
-            .filter(|name| {
-                !changed.contains(*name) && self.reach(&used, [*name]).is_disjoint(&changed)
-            })
-            .cloned()
-            .collect()
+    /// The definitions of the baseline that `task` mentions.
+    pub fn named_in(&self, task: &str) -> BTreeSet<String> {
+        self.mentioned(task).into_iter().cloned().collect()
     }
 
     /// The names the baseline defines that `task` mentions.
@@ -832,14 +809,12 @@ mod tests {
         );
         assert!(base.used_by_mentioned("fix `bulky`").is_empty());
         assert!(base.used_by_mentioned("add `weight_of(box)`").is_empty());
-        // An answer that changes bulky changes what summary relies on, not stamp.
-        let fixed = tariff.replace("kg > 10", "kg >= 10");
-        let answer = [("tariff.py".to_owned(), fixed)];
+        // What a report names is what the code defines of the names it mentions.
         assert_eq!(
-            base.left_as_they_were("`summary(12)` and `stamp(1)` are wrong", &answer)
+            base.named_in("`summary(12)` and `stamp(1)` are wrong, raising `ValueError`")
                 .into_iter()
                 .collect::<Vec<_>>(),
-            ["stamp"]
+            ["stamp", "summary"]
         );
     }
 

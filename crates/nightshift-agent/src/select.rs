@@ -5,8 +5,10 @@
 //! 2. an answer that changes what a call the task does not touch gave on the code as the attempt
 //!    found it is out — a regression; and where the task says its input must be left as it is,
 //!    one whose functions change an argument they are given;
-//! 3. an answer none of whose checks holds that did not hold on the code as it was is out: it
-//!    shows no effect, so nothing vouches for it;
+//! 3. in a report of a fault, an answer on which the asserts that failed on the code as it was
+//!    on a definition the report names all give just what they gave is out, however it rewrote
+//!    that definition; and an answer none of whose checks holds that did not hold on the code as
+//!    it was is out: it shows no effect, so nothing vouches for it;
 //! 4. among the rest, the largest group of answers that behave alike on every site wins (the
 //!    answer most samples agree on, as in MBR-exec: Shi et al., "Natural Language to Code
 //!    Translation with Execution", EMNLP 2022); then the group whose behaviour the model's
@@ -28,9 +30,23 @@ pub struct Observed {
     pub candidate: usize,
     /// What it did.
     pub behaviour: Behaviour,
-    /// The names a report of a fault names that it left as they were, with all they rely on
-    /// (empty for other tasks).
-    pub kept: BTreeSet<String>,
+}
+
+/// What the task holds the answers to, read off its text once.
+pub struct Terms<'a> {
+    /// The task's examples, in the order of the `T<i>` sites.
+    pub examples: &'a [(String, String)],
+    /// Whether a site's names are ones the task touches (names it mentions, and in a report of a
+    /// fault what they rely on).
+    pub touches: &'a (dyn Fn(&[String]) -> bool + Sync),
+    /// How many answers must behave alike to vouch for each other where no stated example does
+    /// (1: any answer left vouches for itself).
+    pub agree: usize,
+    /// The task says the input of what it asks for must be left as it is
+    /// ([`nightshift_lang::keeps_arguments`]).
+    pub keep_arguments: bool,
+    /// In a report of a fault, the definitions of the code it names (empty for other tasks).
+    pub reported: BTreeSet<String>,
 }
 
 /// The outcome of choosing.
@@ -66,24 +82,13 @@ pub fn without_described(
 }
 
 /// Chooses among `candidates` by their behaviour beside `original`'s (the code as the attempt
-/// found it). `examples` are the task's examples, in the order of the `T<i>` sites; `touches`
-/// says whether a site's names are ones the task touches (names it mentions, and in a report of
-/// a fault what they rely on). `agree` is how
-/// many answers must behave alike to vouch for each other where no stated example does (1: any
-/// answer left vouches for itself). `keep_arguments`: the task says the input of what it asks
-/// for must be left as it is ([`nightshift_lang::keeps_arguments`]).
-pub fn choose(
-    original: &Behaviour,
-    candidates: &[Observed],
-    examples: &[(String, String)],
-    touches: impl Fn(&[String]) -> bool,
-    agree: usize,
-    keep_arguments: bool,
-) -> Choice {
+/// found it), on the task's `terms`.
+pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> Choice {
+    let agree = terms.agree;
     let mut account = Vec::new();
     let mut left: Vec<&Observed> = Vec::new();
     for observed in candidates {
-        match refusal(original, observed, examples, &touches, keep_arguments) {
+        match refusal(original, &observed.behaviour, terms) {
             Some(reason) => account.push(format!(
                 "candidate {} refused: {reason}",
                 observed.candidate
@@ -145,7 +150,7 @@ pub fn choose(
 
 /// Where a function the task touches changed an argument it was given, in the task's examples or
 /// the test's calls: the site and what it gave.
-fn changed_argument(behaviour: &Behaviour, touches: &impl Fn(&[String]) -> bool) -> Option<String> {
+fn changed_argument(behaviour: &Behaviour, touches: &dyn Fn(&[String]) -> bool) -> Option<String> {
     behaviour.sites.iter().find_map(|(id, site)| {
         let callee = site
             .changes
@@ -181,15 +186,58 @@ fn every_assert_holds(behaviour: &Behaviour) -> bool {
         .all(|(_, site)| site.holds())
 }
 
-/// Why `behaviour` is refused, if it is.
-fn refusal(
+/// In a report of a fault, a definition it names whose every assert in the test written for the
+/// task that failed on the code as it was gives just what it gave then on `behaviour`: whatever
+/// the answer rewrote, the fault those asserts check is still in. Where the answer changes what
+/// one of them gives, they are votes as ever (the model's assert may be wrong).
+fn still_at_fault(
     original: &Behaviour,
-    observed: &Observed,
-    examples: &[(String, String)],
-    touches: &impl Fn(&[String]) -> bool,
-    keep_arguments: bool,
+    behaviour: &Behaviour,
+    reported: &BTreeSet<String>,
 ) -> Option<String> {
-    let behaviour = &observed.behaviour;
+    reported.iter().find_map(|name| {
+        let failed: Vec<(&str, &Site)> = original
+            .sites
+            .iter()
+            .filter(|(id, before)| {
+                id.starts_with('L')
+                    && !before.held.is_empty()
+                    && !before.holds()
+                    && before.names.contains(name)
+            })
+            .map(|(id, before)| (&id[1..], before))
+            .collect();
+        let same = !failed.is_empty()
+            && failed.iter().all(|(line, before)| {
+                behaviour
+                    .sites
+                    .get(&format!("L{line}"))
+                    .is_some_and(|after| after.values == before.values && !after.holds())
+            });
+        same.then(|| {
+            let lines: Vec<&str> = failed.iter().map(|(line, _)| *line).collect();
+            let values: Vec<String> = failed.iter().map(|(_, b)| b.values.join(", ")).collect();
+            let (lines, check, it, gives) = match lines.as_slice() {
+                [line] => (format!("line {line}"), "checks", "it", "gives"),
+                _ => (
+                    format!("lines {}", lines.join(", ")),
+                    "check",
+                    "they",
+                    "give",
+                ),
+            };
+            format!(
+                "the test's {lines} {check} {name}, which the task reports at fault; {it} failed \
+                 on the code as it was and {gives} the same ({}) on this answer: whatever it \
+                 rewrote, what {name} gives there is as it was",
+                values.join("; ")
+            )
+        })
+    })
+}
+
+/// Why `behaviour` is refused, if it is.
+fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option<String> {
     if let Some(error) = &behaviour.error {
         return Some(format!(
             "the test written for the task could not run on it: {error}"
@@ -200,7 +248,7 @@ fn refusal(
             let example = id[1..]
                 .parse::<usize>()
                 .ok()
-                .and_then(|i| examples.get(i))
+                .and_then(|i| terms.examples.get(i))
                 .map(|(call, expected)| format!("`{call}` should give `{expected}`"))
                 .unwrap_or_else(|| id.to_owned());
             return Some(format!(
@@ -209,13 +257,15 @@ fn refusal(
             ));
         }
     }
-    if keep_arguments && let Some(change) = changed_argument(behaviour, touches) {
+    if terms.keep_arguments
+        && let Some(change) = changed_argument(behaviour, terms.touches)
+    {
         return Some(format!(
             "the task says the input must be left as it is, and {change}"
         ));
     }
     for (id, before) in &original.sites {
-        if !id.starts_with('L') || !before.gave_values() || touches(&before.names) {
+        if !id.starts_with('L') || !before.gave_values() || (terms.touches)(&before.names) {
             continue;
         }
         let after = behaviour.sites.get(id).map(|site| &site.values);
@@ -230,32 +280,8 @@ fn refusal(
             ));
         }
     }
-    // A report of a fault, an assert of the task's test on what it names that failed on the
-    // code as it was, and an answer that leaves that code alone and gives just what it gave:
-    // the fault that assert checks is still in.
-    for (id, before) in &original.sites {
-        if !id.starts_with('L') || before.held.is_empty() || before.holds() {
-            continue;
-        }
-        let Some(name) = before
-            .names
-            .iter()
-            .find(|name| observed.kept.contains(*name))
-        else {
-            continue;
-        };
-        if let Some(after) = behaviour.sites.get(id)
-            && after.values == before.values
-            && !after.holds()
-        {
-            return Some(format!(
-                "the test's line {} checks {name}, which the task reports at fault; it failed on \
-                 the code as it was and gives the same ({}) on this answer, which leaves {name} \
-                 and all it relies on as they were",
-                &id[1..],
-                after.values.join(", ")
-            ));
-        }
+    if let Some(still) = still_at_fault(original, behaviour, &terms.reported) {
+        return Some(still);
     }
     let effect = behaviour.sites.iter().any(|(id, site)| {
         !id.starts_with("F:") && site.holds() && !original.sites.get(id).is_some_and(Site::holds)
@@ -296,9 +322,22 @@ mod tests {
 
     fn observed(candidate: usize, sites: &[(&str, Site)]) -> Observed {
         Observed {
-            kept: BTreeSet::new(),
             candidate,
             behaviour: behaviour(sites),
+        }
+    }
+
+    fn all(_: &[String]) -> bool {
+        true
+    }
+
+    fn terms(touches: &(dyn Fn(&[String]) -> bool + Sync)) -> Terms<'_> {
+        Terms {
+            examples: &[],
+            touches,
+            agree: 1,
+            keep_arguments: false,
+            reported: BTreeSet::new(),
         }
     }
 
@@ -307,44 +346,46 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_that_leaves_a_function_reported_at_fault_as_it_was_is_held_to_the_test_on_it() {
+    fn an_answer_that_leaves_what_a_reported_function_gives_as_it_was_is_still_at_fault() {
         let original = behaviour(&[
             ("L5", site(&["total"], &["2"], &[false])),
             ("L6", site(&["page"], &["[11]"], &[false])),
+            ("L7", site(&["page"], &["[]"], &[false])),
         ]);
-        // Both fix total; the first leaves page, which the report names too, as it was, and on
-        // it the test's assert fails just as before.
-        let mut half = observed(
+        let reported = Terms {
+            reported: ["page".to_owned(), "total".to_owned()].into(),
+            ..terms(&all)
+        };
+        // Both fix total; the first rewrote page, but on both asserts of the test on it that
+        // failed before it gives just what the code as it was gave.
+        let half = observed(
             0,
             &[
                 ("L5", site(&["total"], &["3"], &[true])),
                 ("L6", site(&["page"], &["[11]"], &[false])),
+                ("L7", site(&["page"], &["[]"], &[false])),
             ],
         );
-        half.kept.insert("page".to_owned());
         let whole = observed(
             1,
             &[
                 ("L5", site(&["total"], &["3"], &[true])),
                 ("L6", site(&["page"], &["[1]"], &[true])),
+                ("L7", site(&["page"], &["[]"], &[false])),
             ],
         );
-        let choice = choose(&original, &[half, whole.clone()], &[], |_| true, 1, false);
-        assert_eq!(choice.chosen, Some(1));
+        let choice = choose(&original, &[half.clone(), whole.clone()], &reported);
+        assert_eq!(choice.chosen, Some(1), "{:?}", choice.account);
         assert_eq!(
             choice.account[0],
-            "candidate 0 refused: the test's line 6 checks page, which the task reports at \
-             fault; it failed on the code as it was and gives the same ([11]) on this answer, \
-             which leaves page and all it relies on as they were"
+            "candidate 0 refused: the test's lines 6, 7 check page, which the task reports at \
+             fault; they failed on the code as it was and give the same ([11]; []) on this \
+             answer: whatever it rewrote, what page gives there is as it was"
         );
-        // Where the answer changed what the name relies on, the assert is one vote as ever.
-        let mut changed = whole;
-        changed.behaviour.sites.get_mut("L6").unwrap().values = vec!["[11]".to_owned()];
-        changed.behaviour.sites.get_mut("L6").unwrap().held = vec![false];
-        assert_eq!(
-            choose(&original, &[changed], &[], |_| true, 1, false).chosen,
-            Some(1)
-        );
+        // One of them changed (L7 may be a wrong assert of the model's): the rest are votes.
+        assert_eq!(choose(&original, &[whole], &reported).chosen, Some(1));
+        // Where the task reports nothing at fault, the same answer is one vote as ever.
+        assert_eq!(choose(&original, &[half], &terms(&all)).chosen, Some(0));
     }
 
     #[test]
@@ -365,10 +406,17 @@ mod tests {
         let copying = observed(2, &[("L3", site(&["total"], &["3"], &[true]))]);
         let candidates = [changing(0), changing(1), copying];
         // Two answers alike outvote one where the task says nothing of its input …
-        let choice = choose(&original, &candidates, &[], touches_total, 1, false);
+        let choice = choose(&original, &candidates, &terms(&touches_total));
         assert_eq!(choice.chosen, Some(0), "{:?}", choice.account);
         // … and are out where it says the input is left as it is.
-        let choice = choose(&original, &candidates, &[], touches_total, 1, true);
+        let choice = choose(
+            &original,
+            &candidates,
+            &Terms {
+                keep_arguments: true,
+                ..terms(&touches_total)
+            },
+        );
         assert_eq!(choice.chosen, Some(2), "{:?}", choice.account);
         assert_eq!(
             choice.account[0],
@@ -378,7 +426,14 @@ mod tests {
         // A change made by a function the task does not touch is not the task's.
         let mut elsewhere = changing(0);
         elsewhere.behaviour.sites.get_mut("L3").unwrap().changes = vec!["sorted_copy".to_owned()];
-        let choice = choose(&original, &[elsewhere], &[], touches_total, 1, true);
+        let choice = choose(
+            &original,
+            &[elsewhere],
+            &Terms {
+                keep_arguments: true,
+                ..terms(&touches_total)
+            },
+        );
         assert_eq!(choice.chosen, Some(0), "{:?}", choice.account);
     }
 
@@ -407,10 +462,7 @@ mod tests {
                 observed(1, &three()),
                 observed(2, &three()),
             ],
-            &[],
-            touches_total,
-            1,
-            false,
+            &terms(&touches_total),
         );
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
     }
@@ -429,19 +481,13 @@ mod tests {
         let choice = choose(
             &original,
             &[observed(0, &wrong), observed(1, &right)],
-            &[],
-            touches_total,
-            1,
-            false,
+            &terms(&touches_total),
         );
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
         let choice = choose(
             &original,
             &[observed(0, &right), observed(1, &right)],
-            &[],
-            touches_total,
-            1,
-            false,
+            &terms(&touches_total),
         );
         assert_eq!(choice.chosen, Some(0));
     }
@@ -466,10 +512,10 @@ mod tests {
                 observed(1, &wrong()),
                 observed(2, &right),
             ],
-            &[("total([1, 2])".into(), "3".into())],
-            touches_total,
-            1,
-            false,
+            &Terms {
+                examples: &[("total([1, 2])".into(), "3".into())],
+                ..terms(&touches_total)
+            },
         );
         assert_eq!(choice.chosen, Some(2), "{:#?}", choice.account);
         assert!(choice.account[0].contains("`total([1, 2])` should give `3`, and it gives 4"));
@@ -496,10 +542,7 @@ mod tests {
                 observed(1, &breaks),
                 observed(2, &keeps),
             ],
-            &[],
-            touches_total,
-            1,
-            false,
+            &terms(&touches_total),
         );
         assert_eq!(choice.chosen, Some(2), "{:#?}", choice.account);
         assert!(
@@ -518,14 +561,7 @@ mod tests {
             ("L3", site(&["total"], &["2"], &[false])),
             ("F:test_total", site(&[], &["'passed'"], &[true])),
         ];
-        let choice = choose(
-            &original,
-            &[observed(0, &same)],
-            &[],
-            touches_total,
-            1,
-            false,
-        );
+        let choice = choose(&original, &[observed(0, &same)], &terms(&touches_total));
         assert_eq!(choice.chosen, None);
         assert!(choice.account[0].contains("nothing shows it does what was asked"));
     }
@@ -543,7 +579,7 @@ mod tests {
         ];
         let mut original = behaviour(&before);
         let mut candidates = [observed(0, &after)];
-        let refused = choose(&original, &candidates, &[], touches_total, 1, false);
+        let refused = choose(&original, &candidates, &terms(&touches_total));
         assert_eq!(refused.chosen, None, "{:?}", refused.account);
         assert_eq!(
             without_described(&mut original, &mut candidates, &[0, 1]),
@@ -552,7 +588,7 @@ mod tests {
         );
         assert!(!candidates[0].behaviour.sites.contains_key("T0"));
         assert!(candidates[0].behaviour.sites.contains_key("T1"));
-        let chosen = choose(&original, &candidates, &[], touches_total, 1, false);
+        let chosen = choose(&original, &candidates, &terms(&touches_total));
         assert_eq!(chosen.chosen, Some(0), "{:?}", chosen.account);
     }
 
@@ -567,10 +603,10 @@ mod tests {
         let choice = choose(
             &original,
             &[observed(0, &one), observed(1, &other)],
-            &[],
-            touches_total,
-            2,
-            false,
+            &Terms {
+                agree: 2,
+                ..terms(&touches_total)
+            },
         );
         assert_eq!(choice.chosen, None, "{:#?}", choice.account);
         assert!(
@@ -586,10 +622,10 @@ mod tests {
         let choice = choose(
             &original,
             &[observed(0, &other), observed(1, &one), observed(2, &one)],
-            &[],
-            touches_total,
-            2,
-            false,
+            &Terms {
+                agree: 2,
+                ..terms(&touches_total)
+            },
         );
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
         // An example of the task that holds on it vouches for a lone answer.
@@ -600,10 +636,11 @@ mod tests {
         let choice = choose(
             &original,
             &[observed(0, &stated)],
-            &[("total([1, 2])".into(), "3".into())],
-            touches_total,
-            2,
-            false,
+            &Terms {
+                examples: &[("total([1, 2])".into(), "3".into())],
+                agree: 2,
+                ..terms(&touches_total)
+            },
         );
         assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
         // Unless an assert of the test fails on it: the example covers only the plain case.
@@ -615,10 +652,11 @@ mod tests {
         let choice = choose(
             &original,
             &[observed(0, &edge_missed)],
-            &[("total([1, 2])".into(), "3".into())],
-            touches_total,
-            2,
-            false,
+            &Terms {
+                examples: &[("total([1, 2])".into(), "3".into())],
+                agree: 2,
+                ..terms(&touches_total)
+            },
         );
         assert_eq!(choice.chosen, None, "{:#?}", choice.account);
     }

@@ -235,22 +235,26 @@ fn a_fault_reported_in_a_named_function_may_be_fixed_in_the_helper_it_relies_on(
 }
 
 #[test]
-fn an_answer_that_leaves_one_of_the_functions_a_report_names_as_it_was_does_not_land() {
+fn an_answer_that_leaves_what_one_of_the_functions_a_report_names_gives_as_it_was_does_not_land() {
     let mut repo = TestRepo::new();
     let shelf = "\n\ndef shelf_of(items, n, per_shelf):\n    start = n * per_shelf\n    return items[start:start + per_shelf]\n";
     let shelving =
         format!("def shelves_for(count, per_shelf):\n    return count // per_shelf\n{shelf}");
     repo.user_commit(&[("shelving.py", &shelving)], "shelving");
     let total = "def shelves_for(count, per_shelf):\n    return -(-count // per_shelf)\n";
-    // Two answers fix the count alone, and agree; one fixes both.
+    // Two answers fix the count alone: one leaves shelf_of as it was, one rewrites it to give
+    // just what it gave. One fixes both.
     let half = format!("```python shelving.py\n{total}{shelf}```");
+    let rewritten = format!(
+        "```python shelving.py\n{total}\n\ndef shelf_of(items, n, per_shelf):\n    first = per_shelf * n\n    return items[first:first + per_shelf]\n```"
+    );
     let whole = format!(
         "```python shelving.py\n{total}\n\ndef shelf_of(items, n, per_shelf):\n    start = (n - 1) * per_shelf\n    return items[start:start + per_shelf]\n```"
     );
     let test = "```python test_shelving.py\nfrom shelving import shelf_of, shelves_for\n\n\ndef test_shelves():\n    assert shelves_for(25, 10) == 3\n    assert shelf_of(list(range(1, 26)), 1, 10) == list(range(1, 11))\n```";
     let task = choose_among(
         &mut repo,
-        &[&half, &whole, &half],
+        &[&half, &whole, &rewritten],
         test,
         "The helpers in shelving.py are broken: `shelves_for(25, 10)` should give `3`, and \
          shelf_of returns the second shelf when asked for the first (shelves are numbered from 1). \
