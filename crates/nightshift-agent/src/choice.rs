@@ -13,6 +13,7 @@
 
 use nightshift_lang::{
     Language, keeps_arguments, mentions, reports_a_fault, reroot_integration_test, stated_examples,
+    stated_rules,
 };
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
@@ -67,11 +68,6 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             None => self.task_test(work, round).await?,
         };
         let task = self.task.description.as_str();
-        let stated = stated_examples(task);
-        let examples: Vec<(String, String)> = stated
-            .iter()
-            .map(|stated| (stated.call.clone(), stated.expected.clone()))
-            .collect();
         // The modules the examples are evaluated among, as the observer of `language` names
         // them: the answers' source files and those the task names.
         let modules_in = |language: Observer| -> Vec<String> {
@@ -102,6 +98,17 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 .into_iter()
                 .find(|&observer| !modules_in(observer).is_empty()),
         };
+        // The examples the task states, then the calls its rules in prose pin down.
+        let mut stated = stated_examples(task);
+        stated.extend(stated_rules(
+            task,
+            &stated,
+            language == Some(Observer::JavaScript),
+        ));
+        let examples: Vec<(String, String)> = stated
+            .iter()
+            .map(|stated| (stated.call.clone(), stated.expected.clone()))
+            .collect();
         let probe = match language {
             Some(language) => {
                 let modules = modules_in(language);
@@ -193,7 +200,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 .any(|name| mentions(task, name) || relied_on.contains(name))
         };
         let terms = select::Terms {
-            examples: &probe.examples,
+            examples: &stated[..probe.examples.len()],
             touches: &touches,
             agree: self.agreement(),
             keep_arguments: keeps_arguments(task),

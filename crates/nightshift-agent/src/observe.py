@@ -388,7 +388,9 @@ def observe_examples(modules, examples):
             tree = ast.parse(call, "<task>", mode="eval")
             tree.body = watched(tree.body, site)
             got = compile(ast.fix_missing_locations(tree), "<task>", "eval")
-            want = compile(expected, "<task>", "eval")
+            # `raise:E`: the call should raise E (a rule of the task's: "if … raise E").
+            raises = expected.startswith("raise:")
+            want = compile(expected[len("raise:"):] if raises else expected, "<task>", "eval")
         except SyntaxError:
             continue
         if not concrete(call, namespace):
@@ -401,7 +403,10 @@ def observe_examples(modules, examples):
         root = callee.split(".", 1)[0]
         if root not in namespace or run(lambda: eval(callee, namespace))[0] == "raise":
             continue
-        site_eq(site, lambda: eval(got, namespace), lambda: eval(want, namespace))
+        if raises:
+            site_raises(site, lambda: eval(got, namespace), lambda: eval(want, namespace))
+        else:
+            site_eq(site, lambda: eval(got, namespace), lambda: eval(want, namespace))
         SITES[site]["names"] = []
 
 

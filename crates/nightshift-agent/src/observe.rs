@@ -293,6 +293,9 @@ mod tests {
                 ("heat([1, 2])".to_owned(), "1.5...".to_owned()),
                 ("heat([1, 2])".to_owned(), "one_and_a_half".to_owned()),
                 ("hottest([2, 9, 4])".to_owned(), "9".to_owned()),
+                // A rule's call that should raise.
+                ("heat([])".to_owned(), "raise:ZeroDivisionError".to_owned()),
+                ("swing([1])".to_owned(), "raise:ValueError".to_owned()),
             ],
             ..Probe::default()
         };
@@ -320,6 +323,10 @@ mod tests {
             );
         }
         assert!(!site("T4").expected);
+        assert_eq!(site("T6").values, ["raise:ZeroDivisionError"]);
+        assert!(site("T6").holds());
+        assert_eq!(site("T7").values, ["'no exception'"]);
+        assert!(!site("T7").holds() && site("T7").expected);
         // What a call did to its arguments is part of what it gave, in the test and in the
         // task's examples; a call that copies leaves none.
         assert_eq!(

@@ -1,7 +1,8 @@
 //! Choosing among candidate answers by how they behave ([`crate::observe`]), not by the model's
 //! own asserts: those are often wrong in a small model's test, and an answer "fixed" until they
 //! pass is wrong with them. In order:
-//! 1. an answer that gives another value than the task's own example says is out;
+//! 1. an answer that gives another value than the task's own example says, or than a rule it
+//!    states in prose pins down at an edge, is out;
 //! 2. an answer that changes what a call the task does not touch gave on the code as the attempt
 //!    found it is out — a regression; and where the task says its input must be left as it is,
 //!    one whose functions change an argument they are given;
@@ -21,6 +22,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use nightshift_lang::Stated;
+
 use crate::observe::{Behaviour, Site};
 
 /// One candidate's behaviour.
@@ -34,8 +37,9 @@ pub struct Observed {
 
 /// What the task holds the answers to, read off its text once.
 pub struct Terms<'a> {
-    /// The task's examples, in the order of the `T<i>` sites.
-    pub examples: &'a [(String, String)],
+    /// The task's examples, in the order of the `T<i>` sites: those it states, then those its
+    /// rules in prose pin down.
+    pub examples: &'a [Stated],
     /// Whether a site's names are ones the task touches (names it mentions, and in a report of a
     /// fault what they rely on).
     pub touches: &'a (dyn Fn(&[String]) -> bool + Sync),
@@ -121,7 +125,7 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
     let mut chosen = best.and_then(|group| group.iter().map(|o| o.candidate).min());
     if let (Some(candidate), Some(group)) = (chosen, best)
         && group.len() < agree
-        && !(shows_stated_example(original, &group[0].behaviour)
+        && !(shows_stated_example(original, &group[0].behaviour, terms)
             && every_assert_holds(&group[0].behaviour))
     {
         account.push(format!(
@@ -170,11 +174,22 @@ fn changed_argument(behaviour: &Behaviour, touches: &dyn Fn(&[String]) -> bool) 
     })
 }
 
-/// Whether an example the task states holds on `behaviour` and did not on `original`.
-fn shows_stated_example(original: &Behaviour, behaviour: &Behaviour) -> bool {
-    behaviour
-        .task_sites()
-        .any(|(id, site)| site.holds() && !original.sites.get(id).is_some_and(Site::holds))
+/// The example a `T<i>` site checks.
+fn example_of<'a>(id: &str, terms: &Terms<'a>) -> Option<&'a Stated> {
+    id.strip_prefix('T')?
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| terms.examples.get(i))
+}
+
+/// Whether an example the task states holds on `behaviour` and did not on `original`. A call a
+/// rule in prose pins down checks an edge, which many a wrong answer meets: it vouches for none.
+fn shows_stated_example(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> bool {
+    behaviour.task_sites().any(|(id, site)| {
+        site.holds()
+            && !original.sites.get(id).is_some_and(Site::holds)
+            && example_of(id, terms).is_none_or(|stated| stated.rule.is_none())
+    })
 }
 
 /// Whether every assert of the test written for the task held on `behaviour`.
@@ -245,11 +260,14 @@ fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option
     }
     for (id, site) in behaviour.task_sites() {
         if site.expected && !site.holds() {
-            let example = id[1..]
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| terms.examples.get(i))
-                .map(|(call, expected)| format!("`{call}` should give `{expected}`"))
+            let example = example_of(id, terms)
+                .map(|stated| {
+                    let should = format!("`{}` should give `{}`", stated.call, stated.expected);
+                    match &stated.rule {
+                        Some(rule) => format!("\"{rule}\": {should}"),
+                        None => should,
+                    }
+                })
                 .unwrap_or_else(|| id.to_owned());
             return Some(format!(
                 "the task says {example}, and it gives {}",
@@ -324,6 +342,15 @@ mod tests {
         Observed {
             candidate,
             behaviour: behaviour(sites),
+        }
+    }
+
+    fn example(call: &str, expected: &str, rule: Option<&str>) -> Stated {
+        Stated {
+            call: call.to_owned(),
+            expected: expected.to_owned(),
+            plain: false,
+            rule: rule.map(str::to_owned),
         }
     }
 
@@ -513,7 +540,7 @@ mod tests {
                 observed(2, &right),
             ],
             &Terms {
-                examples: &[("total([1, 2])".into(), "3".into())],
+                examples: &[example("total([1, 2])", "3", None)],
                 ..terms(&touches_total)
             },
         );
@@ -637,7 +664,7 @@ mod tests {
             &original,
             &[observed(0, &stated)],
             &Terms {
-                examples: &[("total([1, 2])".into(), "3".into())],
+                examples: &[example("total([1, 2])", "3", None)],
                 agree: 2,
                 ..terms(&touches_total)
             },
@@ -653,11 +680,56 @@ mod tests {
             &original,
             &[observed(0, &edge_missed)],
             &Terms {
-                examples: &[("total([1, 2])".into(), "3".into())],
+                examples: &[example("total([1, 2])", "3", None)],
                 agree: 2,
                 ..terms(&touches_total)
             },
         );
         assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+    }
+
+    #[test]
+    fn a_rule_in_prose_refuses_an_answer_that_breaks_it_but_vouches_for_none() {
+        let original = Behaviour {
+            error: Some("ImportError".into()),
+            ..Behaviour::default()
+        };
+        let rule = "If `xs` is empty, return `0`";
+        let examples = [example("total([])", "0", Some(rule))];
+        let terms = Terms {
+            examples: &examples,
+            agree: 2,
+            ..terms(&touches_total)
+        };
+        let meets = [
+            ("L3", site(&["total"], &["3"], &[true])),
+            ("T0", site(&["total"], &["0"], &[true])),
+        ];
+        let breaks = [
+            ("L3", site(&["total"], &["3"], &[true])),
+            ("T0", site(&["total"], &["raise:ValueError"], &[false])),
+        ];
+        let choice = choose(
+            &original,
+            &[
+                observed(0, &breaks),
+                observed(1, &breaks),
+                observed(2, &meets),
+            ],
+            &terms,
+        );
+        assert_eq!(
+            choice.account[0],
+            "candidate 0 refused: the task says \"If `xs` is empty, return `0`\": `total([])` \
+             should give `0`, and it gives raise:ValueError"
+        );
+        // The one left is alone, and the rule's call is no stated example: nothing vouches.
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        let choice = choose(
+            &original,
+            &[observed(0, &meets), observed(1, &meets)],
+            &terms,
+        );
+        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
     }
 }

@@ -1,5 +1,9 @@
 //! Rules a task states in prose that nightshift can check itself, whatever the model believes:
-//! what an answer must leave alone.
+//! what an answer must leave alone ([`keeps_arguments`]), and what a call gives at an edge the
+//! task names ([`stated_rules`]).
+
+use crate::asked::asked_definitions;
+use crate::stated::Stated;
 
 /// Words that negate what follows them (`doesn't` reads as `doesn` `t`).
 const NEGATIONS: &[&str] = &["not", "never", "without", "t", "no"];
@@ -74,6 +78,323 @@ pub fn keeps_arguments(task: &str) -> bool {
     })
 }
 
+/// Most words of a condition or an outcome read: more is prose about something else.
+const MAX_PHRASE_WORDS: usize = 6;
+
+/// The calls the rules `task` states in prose pin down, as examples: a sentence with a condition
+/// on a parameter of a function the task asks for ("if `n` is 0 or negative", "when `items` is
+/// empty", "`n` < 1") and what the call then gives ("return an empty list", "returns `None`",
+/// "raise `ValueError`"). The call is built from an example the task states of that function
+/// (`examples`), its argument for the parameter replaced by a value meeting the condition (0, -1,
+/// an empty value of the example's kind, `None`); a function of one parameter needs none. Values
+/// are written as Python's, or JavaScript's where `javascript`, which has no rule that raises.
+/// A sentence whose condition or outcome is not one of those is no rule here: one read wrong
+/// would refuse right answers.
+pub fn stated_rules(task: &str, examples: &[Stated], javascript: bool) -> Vec<Stated> {
+    let functions: Vec<(String, Vec<String>)> = asked_definitions(task)
+        .into_iter()
+        .filter(|asked| !asked.class)
+        .filter_map(|asked| Some((asked.name, parameters(&asked.written)?)))
+        .collect();
+    let mut found: Vec<Stated> = Vec::new();
+    for sentence in task
+        .split(['\n', ';'])
+        .flat_map(|line| line.split(". "))
+        .map(|sentence| sentence.trim().trim_start_matches(['-', '*', ' ']))
+    {
+        let plain = sentence.replace('`', "");
+        let lower = plain.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|word| !word.is_empty())
+            .collect();
+        let Some((subject, condition)) = condition(&words) else {
+            continue;
+        };
+        let Some(outcome) = outcome(&words, sentence, javascript) else {
+            continue;
+        };
+        // The function whose parameter the condition is on: the one the sentence names, or the
+        // only one with such a parameter.
+        let owners: Vec<&(String, Vec<String>)> = functions
+            .iter()
+            .filter(|(_, parameters)| {
+                parameters.iter().any(|p| p.to_lowercase() == subject)
+                    || (INPUT_NOUNS.contains(&subject.as_str())
+                        && (parameters.len() == 1 || condition == Condition::Empty))
+            })
+            .collect();
+        let named: Vec<&(String, Vec<String>)> = owners
+            .iter()
+            .copied()
+            .filter(|(name, _)| plain.contains(name.as_str()))
+            .collect();
+        let (function, parameters) = match (owners.as_slice(), named.as_slice()) {
+            (_, [one]) | ([one], []) => (&one.0, &one.1),
+            _ => continue,
+        };
+        let base = examples
+            .iter()
+            .find_map(|example| {
+                let arguments = arguments_of(&example.call, function)?;
+                (arguments.len() == parameters.len()).then_some(arguments)
+            })
+            .or_else(|| (parameters.len() == 1).then(|| vec![String::new()]));
+        let Some(base) = base else {
+            continue;
+        };
+        // The argument the condition is on: the parameter it names; for a noun ("an empty
+        // list"), the only one, or the only one the example gives a sequence or a string.
+        let sequences: Vec<usize> = (0..base.len())
+            .filter(|&i| base[i].starts_with(['[', '"', '\'', '(', '{']))
+            .collect();
+        let at = match parameters.iter().position(|p| p.to_lowercase() == subject) {
+            Some(at) => at,
+            None if parameters.len() == 1 => 0,
+            None => match sequences.as_slice() {
+                [only] => *only,
+                _ => continue,
+            },
+        };
+        // With no example, what kind of empty value is told by the noun: "the list".
+        let like = match (base[at].as_str(), subject.as_str()) {
+            ("", "list" | "array" | "sequence") => "[]",
+            ("", "string" | "text") => "\"\"",
+            (like, _) => like,
+        };
+        for value in condition.values(like, javascript) {
+            let mut arguments = base.clone();
+            arguments[at] = value;
+            let stated = Stated {
+                call: format!("{function}({})", arguments.join(", ")),
+                expected: outcome.clone(),
+                plain: false,
+                rule: Some(sentence.trim_end_matches('.').to_owned()),
+            };
+            if !found.iter().chain(examples).any(|s| s.call == stated.call) {
+                found.push(stated);
+            }
+        }
+    }
+    found
+}
+
+/// Words for the input of a function: "if the list is empty" of one of one parameter, "an empty
+/// list gives" of the one argument an example gives as a sequence.
+const INPUT_NOUNS: &[&str] = &[
+    "input", "list", "string", "text", "array", "sequence", "argument", "value", "number",
+];
+
+/// A condition on an argument, as the values that meet it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Condition {
+    /// Below or at a bound: the bound, and one under it where `below` allows.
+    AtMost(i64),
+    /// Exactly the bound.
+    Is(i64),
+    /// Empty.
+    Empty,
+    /// `None` (`null`).
+    Nothing,
+}
+
+impl Condition {
+    /// Values that meet the condition, in place of `like` (the argument of a stated example).
+    fn values(self, like: &str, javascript: bool) -> Vec<String> {
+        match self {
+            Self::AtMost(bound) => vec![bound.to_string(), (bound - 1).to_string()],
+            Self::Is(bound) => vec![bound.to_string()],
+            Self::Empty => {
+                let like = like.trim();
+                let empty = match like.chars().next() {
+                    Some('"') => "\"\"",
+                    Some('\'') => "''",
+                    Some('[') => "[]",
+                    Some('{') => "{}",
+                    Some('(') if !javascript => "()",
+                    _ => return Vec::new(),
+                };
+                vec![empty.to_owned()]
+            }
+            Self::Nothing => vec![if javascript { "null" } else { "None" }.to_owned()],
+        }
+    }
+}
+
+/// The condition in `words` (a sentence, lowercase, without backticks): "if|when <subject>
+/// is|are|<|<=|== <condition>", or "an empty <noun> gives", and its subject ("n", or "list" of
+/// "the list").
+fn condition(words: &[&str]) -> Option<(String, Condition)> {
+    // "An empty list gives an empty list."
+    if let Some(at) = words.iter().position(|w| *w == "empty")
+        && let (Some(noun), Some(verb)) = (words.get(at + 1), words.get(at + 2))
+        && INPUT_NOUNS.contains(noun)
+        && ["gives", "returns", "yields"].contains(verb)
+    {
+        return Some(((*noun).to_owned(), Condition::Empty));
+    }
+    let at = words.iter().position(|w| *w == "if" || *w == "when")?;
+    let mut rest = &words[at + 1..];
+    if rest.first() == Some(&"the") {
+        rest = &rest[1..];
+    }
+    let subject = rest
+        .first()?
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+    let verb = *rest.get(1)?;
+    let phrase: Vec<&str> = rest[2..]
+        .iter()
+        .take_while(|w| !["return", "returns", "then", "raise", "raises", "it", "the"].contains(w))
+        .take(MAX_PHRASE_WORDS)
+        .map(|w| w.trim_end_matches(['.', ':']))
+        .collect();
+    let number = |word: &str| -> Option<i64> {
+        match word {
+            "zero" => Some(0),
+            "one" => Some(1),
+            _ => word.parse().ok(),
+        }
+    };
+    let condition = match verb {
+        "<" => Condition::AtMost(number(phrase.first()?)? - 1),
+        "<=" => Condition::AtMost(number(phrase.first()?)?),
+        "==" => Condition::Is(number(phrase.first()?)?),
+        "is" | "are" => {
+            let has = |word: &str| phrase.contains(&word);
+            if has("not") || has("non") {
+                return None;
+            }
+            match phrase.as_slice() {
+                ["negative"] => Condition::AtMost(-1),
+                [zero, "or", "negative"] | ["negative", "or", zero] | [zero, "or", "less"]
+                    if number(zero) == Some(0) =>
+                {
+                    Condition::AtMost(0)
+                }
+                ["less" | "smaller" | "lower", "than", bound] | ["below", bound] => {
+                    Condition::AtMost(number(bound)? - 1)
+                }
+                ["at", "most", bound] | ["less", "than", "or", "equal", "to", bound] => {
+                    Condition::AtMost(number(bound)?)
+                }
+                ["empty"] => Condition::Empty,
+                ["none" | "null"] => Condition::Nothing,
+                [value] => Condition::Is(number(value)?),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some((subject.to_owned(), condition))
+}
+
+/// What the sentence says the call gives: after "return(s)", "give(s)" or "should be", an empty
+/// value named in words, `None`, a number or a boolean, or a literal in backticks; after
+/// "raise(s)", an exception's name (`raise:ValueError`). `sentence` is as the task writes it.
+fn outcome(words: &[&str], sentence: &str, javascript: bool) -> Option<String> {
+    let at = words
+        .iter()
+        .position(|w| ["return", "returns", "give", "gives", "raise", "raises"].contains(w))?;
+    let raises = words[at].starts_with("raise");
+    let mut rest: Vec<&str> = words[at + 1..]
+        .iter()
+        .map(|w| w.trim_end_matches(['.', ':', ')']))
+        .take(MAX_PHRASE_WORDS)
+        .collect();
+    if matches!(rest.first(), Some(&("a" | "an" | "the"))) {
+        rest.remove(0);
+    }
+    let first = *rest.first()?;
+    if raises {
+        if javascript {
+            return None;
+        }
+        // The name as the task writes it, case and all.
+        let name = sentence
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .find(|w| w.to_lowercase() == first)?;
+        let exception = name.ends_with("Error") || name.ends_with("Exception");
+        return exception.then(|| format!("raise:{name}"));
+    }
+    let null = if javascript { "null" } else { "None" };
+    let value = match rest.as_slice() {
+        ["empty", "list" | "array", ..] => "[]",
+        ["empty", "string", ..] => "\"\"",
+        ["empty", "dict" | "dictionary" | "mapping" | "object", ..] => "{}",
+        ["empty", "tuple", ..] if !javascript => "()",
+        ["none" | "null", ..] => null,
+        ["zero", ..] => "0",
+        ["true", ..] => {
+            if javascript {
+                "true"
+            } else {
+                "True"
+            }
+        }
+        ["false", ..] => {
+            if javascript {
+                "false"
+            } else {
+                "False"
+            }
+        }
+        [number, ..] if number.parse::<f64>().is_ok() => number,
+        [literal, ..] if literal.starts_with(['[', '"', '\'', '{', '(']) => {
+            // A literal in backticks, as written.
+            let span = sentence.split('`').skip(1).step_by(2).find(|span| {
+                span.to_lowercase().starts_with(literal)
+                    || literal.starts_with(&span.to_lowercase())
+            })?;
+            return Some(span.trim().to_owned());
+        }
+        _ => return None,
+    };
+    Some(value.to_owned())
+}
+
+/// The parameters of a function as the task writes it: `top(text, n)` → `text`, `n`; `None`
+/// where it writes none or a parameter is not a plain name (`*args`, `n=3`).
+fn parameters(written: &str) -> Option<Vec<String>> {
+    let (_, rest) = written.split_once('(')?;
+    let (inside, _) = rest.rsplit_once(')')?;
+    let parameters: Vec<String> = inside
+        .split(',')
+        .map(|p| p.split(':').next().unwrap_or_default().trim().to_owned())
+        .collect();
+    let plain = parameters
+        .iter()
+        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    plain.then_some(parameters)
+}
+
+/// The arguments of `call` when it calls `function`: `f("a, b", [1, 2])` → `"a, b"`, `[1, 2]`.
+fn arguments_of(call: &str, function: &str) -> Option<Vec<String>> {
+    let inside = call
+        .trim()
+        .strip_prefix(function)?
+        .strip_prefix('(')?
+        .strip_suffix(')')?;
+    let mut arguments = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    for (i, c) in inside.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                arguments.push(inside[start..i].trim().to_owned());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    arguments.push(inside[start..].trim().to_owned());
+    let named = arguments.iter().any(|a| a.is_empty() || a.contains('='));
+    (!named).then_some(arguments)
+}
+
 fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric() && c != '_')
         .filter(|word| !word.is_empty())
@@ -103,5 +424,114 @@ mod tests {
         ] {
             assert!(!keeps_arguments(task), "{task}");
         }
+    }
+
+    fn example(call: &str, expected: &str) -> Stated {
+        Stated {
+            call: call.to_owned(),
+            expected: expected.to_owned(),
+            plain: false,
+            rule: None,
+        }
+    }
+
+    fn calls(rules: &[Stated]) -> Vec<(&str, &str)> {
+        rules
+            .iter()
+            .map(|r| (r.call.as_str(), r.expected.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_rule_at_an_edge_becomes_calls_built_from_a_stated_example() {
+        let task = "Add `busiest(log, k)` to `traffic.py`: the `k` hours with most visits.\n\n\
+                    - If `k` is zero or negative, return an empty list.\n\
+                    - If there are fewer than `k` hours, return all of them.\n\
+                    - When `log` is empty, it returns `[]` too.\n\n\
+                    For example `busiest(\"9 9 10\", 1) == [9]`.";
+        let examples = [example("busiest(\"9 9 10\", 1)", "[9]")];
+        let rules = stated_rules(task, &examples, false);
+        assert_eq!(
+            calls(&rules),
+            [
+                ("busiest(\"9 9 10\", 0)", "[]"),
+                ("busiest(\"9 9 10\", -1)", "[]"),
+                ("busiest(\"\", 1)", "[]"),
+            ]
+        );
+        assert_eq!(
+            rules[0].rule.as_deref(),
+            Some("If `k` is zero or negative, return an empty list")
+        );
+        // In JavaScript's words; with no stated example to build on, a function of two
+        // parameters gives none.
+        assert_eq!(stated_rules(task, &examples, true).len(), 3);
+        assert!(stated_rules(task, &[], false).is_empty());
+    }
+
+    #[test]
+    fn a_function_of_one_parameter_needs_no_example_and_raising_is_an_outcome() {
+        let task = "Write `mean(values)` in `stats.py`. If the list is empty, raise `ValueError`. \
+                    Return `None` when `values` is None.";
+        assert_eq!(
+            calls(&stated_rules(task, &[], false)),
+            [("mean([])", "raise:ValueError"), ("mean(None)", "None")]
+        );
+        let task = "Write `mean(values)` in `stats.py`. If `values` is empty, return `0.0`.";
+        assert!(
+            stated_rules(task, &[], false).is_empty(),
+            "an empty value of no known kind is no rule"
+        );
+        let with_example = [example("mean([1, 2])", "1.5")];
+        assert_eq!(
+            calls(&stated_rules(task, &with_example, false)),
+            [("mean([])", "0.0")]
+        );
+        assert!(stated_rules(task, &with_example, true).len() == 1);
+        assert!(
+            stated_rules(
+                "Write `mean(values)`. If the list is empty, raise `ValueError`.",
+                &with_example,
+                true
+            )
+            .is_empty(),
+            "JavaScript throws; no rule raises there"
+        );
+    }
+
+    #[test]
+    fn an_empty_input_said_to_give_a_value_is_the_one_sequence_argument_emptied() {
+        let task = "Add `pairs(items, gap)` to `seq.py`. An empty list gives an empty list.";
+        let examples = [example("pairs([1, 2, 3], 1)", "[(1, 2), (2, 3)]")];
+        assert_eq!(
+            calls(&stated_rules(task, &examples, false)),
+            [("pairs([], 1)", "[]")]
+        );
+        // Two sequences: which one is emptied is not said.
+        let examples = [example("pairs([1, 2], [3])", "[]")];
+        assert!(stated_rules(task, &examples, false).is_empty());
+    }
+
+    #[test]
+    fn conditions_and_outcomes_not_read_plainly_are_no_rules() {
+        let examples = [example("pick(\"ab\", 2)", "\"ab\"")];
+        for sentence in [
+            "If `n` is not 0, return an empty list.",
+            "If `n` is even, return an empty list.",
+            "If `n` is larger than the length, return all of them.",
+            "If `n` is 0, return the text unchanged.",
+            "If the text has no letters, return an empty string.",
+        ] {
+            let task = format!("Add `pick(text, n)` to `p.py`. {sentence}");
+            assert!(
+                stated_rules(&task, &examples, false).is_empty(),
+                "{sentence}"
+            );
+        }
+        let task = "Add `pick(text, n)` to `p.py`. If `n` is below 1, return `\"\"`.";
+        assert_eq!(
+            calls(&stated_rules(task, &examples, false)),
+            [("pick(\"ab\", 0)", "\"\""), ("pick(\"ab\", -1)", "\"\"")]
+        );
     }
 }

@@ -29,6 +29,9 @@ pub struct Stated {
     /// Stated plainly (`` `f(x)` returns `y` ``), with no word that asks for it ("should",
     /// "must", "instead of", `==`, an arrow): in a report of a fault, that may be the fault.
     pub plain: bool,
+    /// The sentence of a rule in prose it was built from ([`crate::stated_rules`]), not written
+    /// out in the task: it checks an edge, and vouches for no answer as an example does.
+    pub rule: Option<String>,
 }
 
 /// Words by which a task reports a fault in code that exists.
@@ -97,6 +100,7 @@ pub fn stated_examples(task: &str) -> Vec<Stated> {
             call: call.trim().to_owned(),
             expected: expected.trim().trim_end_matches(['.', ',', ';']).to_owned(),
             plain,
+            rule: None,
         };
         let seen = found
             .iter()

@@ -278,6 +278,45 @@ fn an_answer_that_leaves_what_one_of_the_functions_a_report_names_gives_as_it_wa
 }
 
 #[test]
+fn an_answer_that_breaks_a_rule_the_task_states_in_prose_does_not_land_however_many_agree() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(
+        &[(
+            "kennel.py",
+            "def names(dogs):\n    return [d.name for d in dogs]\n",
+        )],
+        "kennel",
+    );
+    // Two answers agree, and slice with a negative count; one keeps the rule.
+    let slicing = "```python kennel.py\ndef names(dogs):\n    return [d.name for d in dogs]\n\n\ndef loudest(barks, k):\n    return sorted(barks, reverse=True)[:k]\n```";
+    let keeping = "```python kennel.py\ndef names(dogs):\n    return [d.name for d in dogs]\n\n\ndef loudest(barks, k):\n    if k <= 0:\n        return []\n    return sorted(barks, reverse=True)[:k]\n```";
+    let test = "```python test_kennel.py\nfrom kennel import loudest\n\n\ndef test_loudest():\n    assert loudest([3, 9, 4], 2) == [9, 4]\n    assert loudest([1], 1) == [1]\n```";
+    let task = choose_among(
+        &mut repo,
+        &[slicing, slicing, keeping],
+        test,
+        "Add a function `loudest(barks, k)` to `kennel.py`: the `k` loudest barks, loudest \
+         first. If `k` is zero or negative, return an empty list. For example \
+         `loudest([3, 9, 4], 2) == [9, 4]`.",
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        git_out(repo.path(), &["show", "main:kennel.py"]).contains("k <= 0"),
+        "{logs}"
+    );
+    for refused in [0, 1] {
+        assert!(
+            logs.contains(&format!(
+                "candidate {refused} refused: the task says \"If `k` is zero or negative, return \
+                 an empty list\": `loudest([3, 9, 4], -1)` should give `[]`, and it gives [9, 4]"
+            )),
+            "{logs}"
+        );
+    }
+}
+
+#[test]
 fn of_tests_asked_for_those_that_kill_most_mutants_of_the_code_land() {
     let mut repo = TestRepo::new();
     repo.user_commit(&[("thermostat.py", THERMOSTAT)], "thermostat");
