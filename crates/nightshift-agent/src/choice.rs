@@ -219,6 +219,14 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             .and_then(|chosen| passed.iter().find(|c| c.index == chosen))
         else {
             self.put_back(&first.files, work).await?;
+            // The files left are the first answer's: where the task's own words refused it, that
+            // is what a repair round can show.
+            if let Some(reason) = choice.contradicting.get(&first.index) {
+                return Err(AttemptError::Contradicted(format!(
+                    "{reason}.\nChange the code so that it does what the task says for every \
+                     input, this one among them."
+                )));
+            }
             return Err(AttemptError::Unvouched(choice.account.join("\n")));
         };
         work.author.clone_from(&candidate.author);

@@ -40,6 +40,10 @@ pub enum AttemptError {
     /// The edits deleted definitions the task does not name.
     #[error("the change deletes code:\n{0}")]
     RemovedCode(String),
+    /// The answer gives another value than the task itself says a call gives (an example it
+    /// states, or a rule of its in prose): a check nightshift wrote from the task's own words.
+    #[error("the code does not do what the task says:\n{0}")]
+    Contradicted(String),
     /// No answer passed its checks and showed, by how it behaves, that it does what was asked.
     #[error("no answer shows it does what the task asks:\n{0}")]
     Unvouched(String),
@@ -93,6 +97,7 @@ impl AttemptError {
             Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Tests(_) => true,
             Self::NoChange
             | Self::Unmet(_)
+            | Self::Contradicted(_)
             | Self::Unvouched(_)
             | Self::TestIntegrity(_)
             | Self::RemovedCode(_)
@@ -110,15 +115,18 @@ impl AttemptError {
     /// — a reply out of format, an edit quoting lines that are not there or writing where it may
     /// not, code that does not parse or names something undefined, a definition missing,
     /// misplaced or deleted, tests taken away, nothing changed, a change to make again on newer
-    /// commits. Not a failing test or an answer nothing vouches for: shown what it gets wrong,
-    /// a small model bends its code to the assert or repeats its fault, and a fresh sample
-    /// does better.
+    /// commits; and a call that gives another value than the task itself says, which is right
+    /// where a model's assert may not be (an answer that then answers the example alone is
+    /// refused by the pass `no-special-cases`). Not a failing test or an answer nothing vouches
+    /// for: shown what it gets wrong, a small model bends its code to the assert or repeats its
+    /// fault, and a fresh sample does better.
     pub fn is_shown_in_repair(&self) -> bool {
         match self {
             Self::Reply(_)
             | Self::Apply(_)
             | Self::Syntax(_)
             | Self::Unmet(_)
+            | Self::Contradicted(_)
             | Self::RemovedCode(_)
             | Self::TestIntegrity(_)
             | Self::NoChange
@@ -142,6 +150,7 @@ impl AttemptError {
             | Self::Syntax(_)
             | Self::Tests(_)
             | Self::Unmet(_)
+            | Self::Contradicted(_)
             | Self::Unvouched(_)
             | Self::TestIntegrity(_)
             | Self::RemovedCode(_)

@@ -7,7 +7,8 @@
 //! pass by how they behave.
 
 use nightshift_lang::{
-    Language, import_missing, listed_items, symbols, unchecked_examples, without_broken_lines,
+    Language, import_missing, listed_items, special_cased, stated_examples, symbols,
+    unchecked_examples, without_broken_lines,
 };
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
@@ -44,6 +45,9 @@ pub enum Pass {
     Syntax,
     /// Refuses an answer that does not define what the task asks for by name, where it asks.
     AskedDefinitions,
+    /// Refuses code that compares with an argument of an example the task states: an answer
+    /// bent to the example, not the rule.
+    NoSpecialCases,
     /// Replaces a test's own copy of the code by an import of the code.
     CopiesImported,
     /// The project's test commands, the answer's own new tests among them, whole.
@@ -54,7 +58,7 @@ pub enum Pass {
 }
 
 /// The gates, in order.
-pub const PIPELINE: [Pass; 12] = [
+pub const PIPELINE: [Pass; 13] = [
     Pass::Edits,
     Pass::TestImports,
     Pass::ProtectedFiles,
@@ -64,6 +68,7 @@ pub const PIPELINE: [Pass; 12] = [
     Pass::CallersUpdated,
     Pass::Syntax,
     Pass::AskedDefinitions,
+    Pass::NoSpecialCases,
     Pass::CopiesImported,
     Pass::ProjectTests,
     Pass::TestsCoverTask,
@@ -82,6 +87,7 @@ impl Pass {
             Self::CallersUpdated => "callers-updated",
             Self::Syntax => "syntax",
             Self::AskedDefinitions => "asked-definitions",
+            Self::NoSpecialCases => "no-special-cases",
             Self::CopiesImported => "copies-imported",
             Self::ProjectTests => "project-tests",
             Self::TestsCoverTask => "tests-cover-task",
@@ -248,6 +254,10 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 ),
                 Some(reason) => Verdict::refused(AttemptError::Unmet(reason)),
             },
+            Pass::NoSpecialCases => match self.special_cases(work) {
+                None => Verdict::Idle,
+                Some(reason) => Verdict::refused(AttemptError::Unmet(reason)),
+            },
             Pass::CopiesImported => Verdict::Mended(
                 work.code
                     .import_instead_of_copies(&self.worktree, &work.written),
@@ -286,6 +296,28 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             .enumerate()
             .map(|(i, change)| (change, if i == 0 { note.clone() } else { String::new() }))
             .collect())
+    }
+
+    /// Where the code the answer wrote compares something with an argument of an example the
+    /// task states ([`nightshift_lang::special_cased`]): what the model is told.
+    fn special_cases(&self, work: &Work) -> Option<String> {
+        let examples = stated_examples(&self.task.description);
+        if examples.is_empty() {
+            return None;
+        }
+        work.written
+            .iter()
+            .filter(|path| !is_test_file(path) && Language::of(path).is_some())
+            .find_map(|path| {
+                let after = nightshift_workspace::read_text(&self.worktree, path)?;
+                let before = work.code.original(path).unwrap_or_default();
+                let (line, argument) = special_cased(&examples, before, &after)?;
+                Some(format!(
+                    "{path} compares with `{argument}`, an argument of an example the task \
+                     states, on the line `{line}`: the code must do what the task asks for every \
+                     input, not answer its examples one by one"
+                ))
+            })
     }
 
     /// Takes out of `tests`, written by the model for the task, the assert lines that break

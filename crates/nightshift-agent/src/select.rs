@@ -60,6 +60,25 @@ pub struct Choice {
     pub chosen: Option<usize>,
     /// Why each candidate was refused, and how the choice was made: one line each, logged.
     pub account: Vec<String>,
+    /// The candidates refused because a call gives another value than the task itself says (an
+    /// example it states, or a rule of its in prose), each with what it gave.
+    pub contradicting: BTreeMap<usize, String>,
+}
+
+/// Why a candidate is refused.
+struct Refusal {
+    reason: String,
+    /// By the task's own words: an example or a rule it states.
+    contradicts: bool,
+}
+
+impl From<String> for Refusal {
+    fn from(reason: String) -> Self {
+        Self {
+            reason,
+            contradicts: false,
+        }
+    }
 }
 
 /// Takes the sites of the task's examples at `described` out of `original` and every candidate's
@@ -90,13 +109,19 @@ pub fn without_described(
 pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> Choice {
     let agree = terms.agree;
     let mut account = Vec::new();
+    let mut contradicting = BTreeMap::new();
     let mut left: Vec<&Observed> = Vec::new();
     for observed in candidates {
         match refusal(original, &observed.behaviour, terms) {
-            Some(reason) => account.push(format!(
-                "candidate {} refused: {reason}",
-                observed.candidate
-            )),
+            Some(refusal) => {
+                if refusal.contradicts {
+                    contradicting.insert(observed.candidate, refusal.reason.clone());
+                }
+                account.push(format!(
+                    "candidate {} refused: {}",
+                    observed.candidate, refusal.reason
+                ));
+            }
             None => left.push(observed),
         }
     }
@@ -149,7 +174,11 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
             group[0].behaviour.holding(),
         ));
     }
-    Choice { chosen, account }
+    Choice {
+        chosen,
+        account,
+        contradicting,
+    }
 }
 
 /// Where a function the task touches changed an argument it was given, in the task's examples or
@@ -252,11 +281,9 @@ fn still_at_fault(
 }
 
 /// Why `behaviour` is refused, if it is.
-fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option<String> {
+fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option<Refusal> {
     if let Some(error) = &behaviour.error {
-        return Some(format!(
-            "the test written for the task could not run on it: {error}"
-        ));
+        return Some(format!("the test written for the task could not run on it: {error}").into());
     }
     for (id, site) in behaviour.task_sites() {
         if site.expected && !site.holds() {
@@ -269,18 +296,19 @@ fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option
                     }
                 })
                 .unwrap_or_else(|| id.to_owned());
-            return Some(format!(
-                "the task says {example}, and it gives {}",
-                site.values.first().map_or("nothing", String::as_str)
-            ));
+            return Some(Refusal {
+                reason: format!(
+                    "the task says {example}, and it gives {}",
+                    site.values.first().map_or("nothing", String::as_str)
+                ),
+                contradicts: true,
+            });
         }
     }
     if terms.keep_arguments
         && let Some(change) = changed_argument(behaviour, terms.touches)
     {
-        return Some(format!(
-            "the task says the input must be left as it is, and {change}"
-        ));
+        return Some(format!("the task says the input must be left as it is, and {change}").into());
     }
     for (id, before) in &original.sites {
         if !id.starts_with('L') || !before.gave_values() || (terms.touches)(&before.names) {
@@ -288,18 +316,21 @@ fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option
         }
         let after = behaviour.sites.get(id).map(|site| &site.values);
         if after != Some(&before.values) {
-            return Some(format!(
-                "it changes what the test's line {} gave on the code as it was ({} → {}), \
-                 where the task touches none of {}",
-                &id[1..],
-                before.values.join(", "),
-                after.map_or("nothing".to_owned(), |v| v.join(", ")),
-                before.names.join(", ")
-            ));
+            return Some(
+                format!(
+                    "it changes what the test's line {} gave on the code as it was ({} → {}), \
+                     where the task touches none of {}",
+                    &id[1..],
+                    before.values.join(", "),
+                    after.map_or("nothing".to_owned(), |v| v.join(", ")),
+                    before.names.join(", ")
+                )
+                .into(),
+            );
         }
     }
     if let Some(still) = still_at_fault(original, behaviour, &terms.reported) {
-        return Some(still);
+        return Some(still.into());
     }
     let effect = behaviour.sites.iter().any(|(id, site)| {
         !id.starts_with("F:") && site.holds() && !original.sites.get(id).is_some_and(Site::holds)
@@ -308,7 +339,8 @@ fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option
         return Some(
             "no check holds on it that did not hold on the code as it was: no assert of the test \
              written for the task, no example of the task — nothing shows it does what was asked"
-                .to_owned(),
+                .to_owned()
+                .into(),
         );
     }
     None

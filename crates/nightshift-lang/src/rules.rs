@@ -395,6 +395,61 @@ fn arguments_of(call: &str, function: &str) -> Option<Vec<String>> {
     (!named).then_some(arguments)
 }
 
+/// Where `after` (an answer's source file; `before`, what it held before) compares something
+/// with an argument of an example the task states (`examples`), on a line it adds: `if items ==
+/// [10, 20]:`, `case "1h30m":`. An answer bent to the example, not the rule: it meets the
+/// example and nothing else. Only arguments specific enough that code has no other reason to
+/// name them count: containers with something in them, strings of three characters or more.
+/// The line and the argument.
+pub fn special_cased(examples: &[Stated], before: &str, after: &str) -> Option<(String, String)> {
+    let squeeze = |text: &str| -> String {
+        text.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| if c == '\'' { '"' } else { c })
+            .collect()
+    };
+    let specific: Vec<(String, String)> = examples
+        .iter()
+        .filter_map(|example| {
+            let function = example.call.split('(').next()?.trim();
+            arguments_of(&example.call, function)
+        })
+        .flatten()
+        .filter(|argument| {
+            let squeezed = squeeze(argument);
+            let container = squeezed.len() > 2 && squeezed.starts_with(['[', '(', '{']);
+            let string = squeezed.starts_with('"') && squeezed.chars().count() >= 5;
+            container || string
+        })
+        .map(|argument| (squeeze(&argument), argument))
+        .collect();
+    if specific.is_empty() {
+        return None;
+    }
+    let old: std::collections::BTreeSet<&str> = before.lines().map(str::trim).collect();
+    after
+        .lines()
+        .map(str::trim)
+        .filter(|line| !old.contains(line) && !line.starts_with(['#', '/']))
+        .find_map(|line| {
+            let squeezed = squeeze(line);
+            let compares = ["==", "!=", "in", "case", "if", "elif", "switch"]
+                .iter()
+                .any(|token| {
+                    if token.chars().all(char::is_alphabetic) {
+                        line.split(|c: char| !c.is_alphanumeric())
+                            .any(|word| word == *token)
+                    } else {
+                        line.contains(token)
+                    }
+                });
+            let (_, argument) = specific
+                .iter()
+                .find(|(literal, _)| compares && squeezed.contains(literal.as_str()))?;
+            Some((line.to_owned(), argument.clone()))
+        })
+}
+
 fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric() && c != '_')
         .filter(|word| !word.is_empty())
@@ -532,6 +587,40 @@ mod tests {
         assert_eq!(
             calls(&stated_rules(task, &examples, false)),
             [("pick(\"ab\", 0)", "\"\""), ("pick(\"ab\", -1)", "\"\"")]
+        );
+    }
+
+    #[test]
+    fn an_answer_that_compares_with_an_examples_argument_special_cases_it() {
+        let examples = [
+            example("spread([4, 9, 1])", "8"),
+            example("label(\"north gate\", 3)", "\"NORTH GATE #3\""),
+        ];
+        let before = "def spread(xs):\n    return 0\n";
+        let bent = "def spread(xs):\n    if xs == [4, 9, 1]:\n        return 8\n    return 0\n";
+        assert_eq!(
+            special_cased(&examples, before, bent),
+            Some(("if xs == [4, 9, 1]:".to_owned(), "[4, 9, 1]".to_owned()))
+        );
+        let quoted = "def label(name, n):\n    if name in ('north gate',):\n        return 'NORTH GATE #3'\n";
+        assert!(special_cased(&examples, "", quoted).is_some());
+        // The rule itself, a line the code had before, a short or empty argument, a comment:
+        // nothing bent.
+        for after in [
+            "def spread(xs):\n    return max(xs) - min(xs)\n",
+            "def spread(xs):\n    return 0\n",
+            "# spread([4, 9, 1]) == 8\ndef spread(xs):\n    return max(xs) - min(xs)\n",
+        ] {
+            assert_eq!(special_cased(&examples, before, after), None, "{after}");
+        }
+        let short = [example("pad(\"ab\", [])", "\"ab\"")];
+        assert_eq!(
+            special_cased(
+                &short,
+                "",
+                "def pad(s, xs):\n    if s == \"ab\" or xs == []:\n        return s\n"
+            ),
+            None
         );
     }
 }

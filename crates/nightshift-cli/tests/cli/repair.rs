@@ -523,6 +523,42 @@ fn an_answer_that_contradicts_an_example_of_the_task_fails_whatever_the_test_say
 }
 
 #[test]
+fn a_call_that_gives_other_than_the_task_says_is_shown_and_an_answer_bent_to_it_is_refused() {
+    let mut repo = TestRepo::new();
+    let task = "Create spread.py with spread(xs): the largest value of xs minus the smallest, \
+                e.g. `spread([4, 9, 1]) == 8`.";
+    let ends = "```python spread.py\ndef spread(xs):\n    return xs[-1] - xs[0]\n```";
+    // The model's test does not try the example, and passes on every answer below.
+    let test = "```python test_spread.py\nfrom spread import spread\n\n\ndef test_spread():\n    assert spread([1, 5]) == 4\n```";
+    let bent = "```python spread.py\ndef spread(xs):\n    if xs == [4, 9, 1]:\n        return 8\n    return xs[-1] - xs[0]\n```";
+    let right = "```python spread.py\ndef spread(xs):\n    return max(xs) - min(xs)\n```";
+    let requests = script(&mut repo, &[ends, test, bent, right], task);
+    let (tasks, log) = work_off(&repo);
+    let shown = repo.show(1);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
+    assert_eq!(
+        super::helpers::purposes(&shown),
+        ["code", "test", "repair", "repair"]
+    );
+    let requests = requests.lock().unwrap().clone();
+    // What the task says the call gives, and what it gave, go back to the model …
+    assert!(
+        requests[2].contains("the code does not do what the task says")
+            && requests[2].contains("`spread([4, 9, 1])` should give `8`, and it gives -3"),
+        "{}",
+        requests[2]
+    );
+    // … and an answer that meets the example by comparing with its argument is refused, and
+    // told why.
+    assert!(
+        requests[3].contains("spread.py compares with `[4, 9, 1]`, an argument of an example"),
+        "{}",
+        requests[3]
+    );
+    assert!(git_out(repo.path(), &["show", "main:spread.py"]).contains("max(xs) - min(xs)"));
+}
+
+#[test]
 fn an_answer_with_only_the_function_it_changed_keeps_the_rest_of_the_file() {
     let mut repo = TestRepo::new();
     let rain = "import math\n\n\ndef collected(showers):\n    return sum(showers)\n\n\ndef daily_mean(showers):\n    return sum(showers) / (len(showers) + 1)\n\n\ndef swing(showers):\n    return math.fabs(max(showers) - min(showers))\n";
