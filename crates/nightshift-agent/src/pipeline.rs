@@ -311,7 +311,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             .find_map(|path| {
                 let after = nightshift_workspace::read_text(&self.worktree, path)?;
                 let before = work.code.original(path).unwrap_or_default();
-                let (line, argument) = special_cased(&examples, before, &after)?;
+                let (line, argument) =
+                    special_cased(&self.task.description, &examples, before, &after)?;
                 Some(format!(
                     "{path} compares with `{argument}`, an argument of an example the task \
                      states, on the line `{line}`: the code must do what the task asks for every \

@@ -188,7 +188,7 @@ const INPUT_NOUNS: &[&str] = &[
 /// A condition on an argument, as the values that meet it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Condition {
-    /// Below or at a bound: the bound, and one under it where `below` allows.
+    /// At or below a bound: the bound and one under it.
     AtMost(i64),
     /// Exactly the bound.
     Is(i64),
@@ -399,9 +399,18 @@ fn arguments_of(call: &str, function: &str) -> Option<Vec<String>> {
 /// with an argument of an example the task states (`examples`), on a line it adds: `if items ==
 /// [10, 20]:`, `case "1h30m":`. An answer bent to the example, not the rule: it meets the
 /// example and nothing else. Only arguments specific enough that code has no other reason to
-/// name them count: containers with something in them, strings of three characters or more.
-/// The line and the argument.
-pub fn special_cased(examples: &[Stated], before: &str, after: &str) -> Option<(String, String)> {
+/// name them count: containers with something in them, strings of three characters or more, and
+/// not a value the task (`task`) names outside its examples' calls ("when the name is `admin`"
+/// makes `admin` part of the rule). The line and the argument.
+pub fn special_cased(
+    task: &str,
+    examples: &[Stated],
+    before: &str,
+    after: &str,
+) -> Option<(String, String)> {
+    let prose = examples.iter().fold(task.to_owned(), |text, example| {
+        text.replace(&example.call, " ")
+    });
     let squeeze = |text: &str| -> String {
         text.chars()
             .filter(|c| !c.is_whitespace())
@@ -419,7 +428,8 @@ pub fn special_cased(examples: &[Stated], before: &str, after: &str) -> Option<(
             let squeezed = squeeze(argument);
             let container = squeezed.len() > 2 && squeezed.starts_with(['[', '(', '{']);
             let string = squeezed.starts_with('"') && squeezed.chars().count() >= 5;
-            container || string
+            let named = prose.contains(argument.trim_matches(['"', '\'']));
+            (container || string) && !named
         })
         .map(|argument| (squeeze(&argument), argument))
         .collect();
@@ -598,12 +608,14 @@ mod tests {
         ];
         let before = "def spread(xs):\n    return 0\n";
         let bent = "def spread(xs):\n    if xs == [4, 9, 1]:\n        return 8\n    return 0\n";
+        let task = "Add `spread(xs)` and `label(name, n)`: `spread([4, 9, 1]) == 8`, \
+                    `label(\"north gate\", 3) == \"NORTH GATE #3\"`.";
         assert_eq!(
-            special_cased(&examples, before, bent),
+            special_cased(task, &examples, before, bent),
             Some(("if xs == [4, 9, 1]:".to_owned(), "[4, 9, 1]".to_owned()))
         );
         let quoted = "def label(name, n):\n    if name in ('north gate',):\n        return 'NORTH GATE #3'\n";
-        assert!(special_cased(&examples, "", quoted).is_some());
+        assert!(special_cased(task, &examples, "", quoted).is_some());
         // The rule itself, a line the code had before, a short or empty argument, a comment:
         // nothing bent.
         for after in [
@@ -611,14 +623,31 @@ mod tests {
             "def spread(xs):\n    return 0\n",
             "# spread([4, 9, 1]) == 8\ndef spread(xs):\n    return max(xs) - min(xs)\n",
         ] {
-            assert_eq!(special_cased(&examples, before, after), None, "{after}");
+            assert_eq!(
+                special_cased(task, &examples, before, after),
+                None,
+                "{after}"
+            );
         }
         let short = [example("pad(\"ab\", [])", "\"ab\"")];
         assert_eq!(
             special_cased(
+                "`pad(\"ab\", []) == \"ab\"`",
                 &short,
                 "",
                 "def pad(s, xs):\n    if s == \"ab\" or xs == []:\n        return s\n"
+            ),
+            None
+        );
+        // A value the task names in its rule is the rule's to compare with.
+        let named = [example("greet(\"admin\")", "\"Welcome back\"")];
+        assert_eq!(
+            special_cased(
+                "Write `greet(name)`; when the name is `admin` it welcomes them back: \
+                 `greet(\"admin\") == \"Welcome back\"`.",
+                &named,
+                "",
+                "def greet(name):\n    if name == \"admin\":\n        return \"Welcome back\"\n"
             ),
             None
         );
