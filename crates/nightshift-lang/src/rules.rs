@@ -82,7 +82,7 @@ pub fn keeps_arguments(task: &str) -> bool {
 const MAX_PHRASE_WORDS: usize = 6;
 
 /// The calls the rules `task` states in prose pin down, as examples: a sentence with a condition
-/// on a parameter of a function the task asks for ("if `n` is 0 or negative", "when `items` is
+/// on a parameter of a function the task asks for ("if `depth` is negative", "when `items` is
 /// empty", "`n` < 1") and what the call then gives ("return an empty list", "returns `None`",
 /// "raise `ValueError`"). The call is built from an example the task states of that function
 /// (`examples`), its argument for the parameter replaced by a value meeting the condition (0, -1,
@@ -225,7 +225,7 @@ impl Condition {
 /// is|are|<|<=|== <condition>", or "an empty <noun> gives", and its subject ("n", or "list" of
 /// "the list").
 fn condition(words: &[&str]) -> Option<(String, Condition)> {
-    // "An empty list gives an empty list."
+    // "An empty array returns an empty dict."
     if let Some(at) = words.iter().position(|w| *w == "empty")
         && let (Some(noun), Some(verb)) = (words.get(at + 1), words.get(at + 2))
         && INPUT_NOUNS.contains(noun)
@@ -510,7 +510,7 @@ mod tests {
     #[test]
     fn a_rule_at_an_edge_becomes_calls_built_from_a_stated_example() {
         let task = "Add `busiest(log, k)` to `traffic.py`: the `k` hours with most visits.\n\n\
-                    - If `k` is zero or negative, return an empty list.\n\
+                    - When `k` is 0 or less, it returns `[]`.\n\
                     - If there are fewer than `k` hours, return all of them.\n\
                     - When `log` is empty, it returns `[]` too.\n\n\
                     For example `busiest(\"9 9 10\", 1) == [9]`.";
@@ -526,7 +526,7 @@ mod tests {
         );
         assert_eq!(
             rules[0].rule.as_deref(),
-            Some("If `k` is zero or negative, return an empty list")
+            Some("When `k` is 0 or less, it returns `[]`")
         );
         // In JavaScript's words; with no stated example to build on, a function of two
         // parameters gives none.
@@ -566,7 +566,7 @@ mod tests {
 
     #[test]
     fn an_empty_input_said_to_give_a_value_is_the_one_sequence_argument_emptied() {
-        let task = "Add `pairs(items, gap)` to `seq.py`. An empty list gives an empty list.";
+        let task = "Add `pairs(items, gap)` to `seq.py`. An empty array returns an empty list.";
         let examples = [example("pairs([1, 2, 3], 1)", "[(1, 2), (2, 3)]")];
         assert_eq!(
             calls(&stated_rules(task, &examples, false)),

@@ -296,7 +296,7 @@ fn an_answer_that_breaks_a_rule_the_task_states_in_prose_does_not_land_however_m
         &[slicing, slicing, keeping],
         test,
         "Add a function `loudest(barks, k)` to `kennel.py`: the `k` loudest barks, loudest \
-         first. If `k` is zero or negative, return an empty list. For example \
+         first. When `k` is 0 or less, it returns `[]`. For example \
          `loudest([3, 9, 4], 2) == [9, 4]`.",
     );
     let logs = repo.ok(&["logs", "--task", "1"]);
@@ -308,8 +308,8 @@ fn an_answer_that_breaks_a_rule_the_task_states_in_prose_does_not_land_however_m
     for refused in [0, 1] {
         assert!(
             logs.contains(&format!(
-                "candidate {refused} refused: the task says \"If `k` is zero or negative, return \
-                 an empty list\": `loudest([3, 9, 4], -1)` should give `[]`, and it gives [9, 4]"
+                "candidate {refused} refused: the task says \"When `k` is 0 or less, it returns \
+                 `[]`\": `loudest([3, 9, 4], -1)` should give `[]`, and it gives [9, 4]"
             )),
             "{logs}"
         );
