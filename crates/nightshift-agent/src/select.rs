@@ -407,39 +407,39 @@ mod tests {
     #[test]
     fn an_answer_that_leaves_what_a_reported_function_gives_as_it_was_is_still_at_fault() {
         let original = behaviour(&[
-            ("L5", site(&["total"], &["2"], &[false])),
-            ("L6", site(&["page"], &["[11]"], &[false])),
-            ("L7", site(&["page"], &["[]"], &[false])),
+            ("L5", site(&["count"], &["2"], &[false])),
+            ("L6", site(&["shelf"], &["[11]"], &[false])),
+            ("L7", site(&["shelf"], &["[]"], &[false])),
         ]);
         let reported = Terms {
-            reported: ["page".to_owned(), "total".to_owned()].into(),
+            reported: ["shelf".to_owned(), "count".to_owned()].into(),
             ..terms(&all)
         };
-        // Both fix total; the first rewrote page, but on both asserts of the test on it that
+        // Both fix count; the first rewrote shelf, but on both asserts of the test on it that
         // failed before it gives just what the code as it was gave.
         let half = observed(
             0,
             &[
-                ("L5", site(&["total"], &["3"], &[true])),
-                ("L6", site(&["page"], &["[11]"], &[false])),
-                ("L7", site(&["page"], &["[]"], &[false])),
+                ("L5", site(&["count"], &["3"], &[true])),
+                ("L6", site(&["shelf"], &["[11]"], &[false])),
+                ("L7", site(&["shelf"], &["[]"], &[false])),
             ],
         );
         let whole = observed(
             1,
             &[
-                ("L5", site(&["total"], &["3"], &[true])),
-                ("L6", site(&["page"], &["[1]"], &[true])),
-                ("L7", site(&["page"], &["[]"], &[false])),
+                ("L5", site(&["count"], &["3"], &[true])),
+                ("L6", site(&["shelf"], &["[1]"], &[true])),
+                ("L7", site(&["shelf"], &["[]"], &[false])),
             ],
         );
         let choice = choose(&original, &[half.clone(), whole.clone()], &reported);
         assert_eq!(choice.chosen, Some(1), "{:?}", choice.account);
         assert_eq!(
             choice.account[0],
-            "candidate 0 refused: the test's lines 6, 7 check page, which the task reports at \
+            "candidate 0 refused: the test's lines 6, 7 check shelf, which the task reports at \
              fault; they failed on the code as it was and give the same ([11]; []) on this \
-             answer: whatever it rewrote, what page gives there is as it was"
+             answer: whatever it rewrote, what shelf gives there is as it was"
         );
         // One of them changed (L7 may be a wrong assert of the model's): the rest are votes.
         assert_eq!(choose(&original, &[whole], &reported).chosen, Some(1));

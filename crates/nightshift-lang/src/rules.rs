@@ -397,7 +397,7 @@ fn arguments_of(call: &str, function: &str) -> Option<Vec<String>> {
 
 /// Where `after` (an answer's source file; `before`, what it held before) compares something
 /// with an argument of an example the task states (`examples`), on a line it adds: `if items ==
-/// [10, 20]:`, `case "1h30m":`. An answer bent to the example, not the rule: it meets the
+/// [7, 3]:`, `case "NE-4":`. An answer bent to the example, not the rule: it meets the
 /// example and nothing else. Only arguments specific enough that code has no other reason to
 /// name them count: containers with something in them, strings of three characters or more, and
 /// not a value the task (`task`) names outside its examples' calls ("when the name is `admin`"
