@@ -339,7 +339,7 @@ def observe_test(path):
     }
     loaded = run(lambda: exec(compile(tree, path, "exec"), namespace))
     if loaded[0] == "raise":
-        ERROR = "the test could not be loaded: " + loaded[1]
+        ERROR = "the test could not be loaded: " + loaded[1].__name__
         return
     for name, value in list(namespace.items()):
         if name.startswith("test") and isinstance(value, types.FunctionType):

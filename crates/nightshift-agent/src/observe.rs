@@ -343,6 +343,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn code_that_fails_to_load_is_told_by_the_exception_it_raised() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("dial.py"),
+            "1 / 0\n\n\ndef turn(x):\n    return x\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("test_dial.py"),
+            "from dial import turn\n\n\ndef test_turn():\n    assert turn(1) == 1\n",
+        )
+        .unwrap();
+        let probe = Probe {
+            test: Some(("test_dial.py".to_owned(), String::new())),
+            modules: vec!["dial".to_owned()],
+            ..Probe::default()
+        };
+        let seen = observed(dir.path(), &probe).await;
+        assert_eq!(
+            seen.error.as_deref(),
+            Some("the test could not be loaded: ZeroDivisionError"),
+            "{seen:#?}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_javascript_tests_asserts_are_observed_as_pythons_are() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("src")).unwrap();
