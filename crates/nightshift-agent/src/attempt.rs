@@ -210,6 +210,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             tests: TestBaseline::default(),
             code: CodeBaseline::default(),
             protected: Protected::default(),
+            held: Vec::new(),
         };
         // Reading and parsing every file of the repository: off the runtime's threads, so
         // heartbeats of other attempts keep their time.
@@ -365,6 +366,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             work.author.clone_from(&author);
             match self.gate(&reply.text, work).await {
                 Ok(checks) => passed.push(Candidate {
+                    round,
                     index,
                     author,
                     files: self.contents(&work.written),

@@ -7,6 +7,10 @@
 //! answers, never a check to weaken: the test lands with the answer only if it passes on it as
 //! written.
 //!
+//! An answer nothing refused that was not chosen only because no other answer of its round
+//! behaved as it does is held over ([`Held`]): a later round's answer that behaves alike, on the
+//! same test from the same starting point, vouches for it as one of its own round would.
+//!
 //! Where no behaviour can be observed (a language the observer does not run), the test written
 //! for the task is a gate like the project's tests, and the first answer it passes on is taken,
 //! once a second answer passes it too and it fails on the code as it was.
@@ -31,6 +35,8 @@ use crate::work::Work;
 /// An answer that passed the gates, as it left the files.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
+    /// The round that asked for it.
+    pub(crate) round: u32,
     /// Its index in the round's batch (0: the greedy answer).
     pub(crate) index: usize,
     /// `backend/model` that wrote it.
@@ -39,6 +45,33 @@ pub(crate) struct Candidate {
     pub(crate) files: Vec<(String, String)>,
     /// The gates it passed.
     pub(crate) checks: Vec<&'static str>,
+}
+
+impl Candidate {
+    /// Its place among the attempt's answers, earliest first, with `n` answers to a round.
+    fn order(&self, n: usize) -> usize {
+        (self.round as usize).saturating_sub(1) * n + self.index
+    }
+
+    /// How the log names it in `round`: its index, and its round where that is an earlier one.
+    fn name(&self, round: u32) -> String {
+        if self.round == round {
+            self.index.to_string()
+        } else {
+            format!("{} of round {}", self.index, self.round)
+        }
+    }
+}
+
+/// An answer of an earlier round of the attempt that nothing refused, and that was not chosen
+/// only because no other answer of its round behaved as it does: one of a later round may.
+#[derive(Debug, Clone)]
+pub(crate) struct Held {
+    pub(crate) candidate: Candidate,
+    /// How it behaved, observed with `probe` on the files as the attempt found them at `base`.
+    pub(crate) behaviour: observe::Behaviour,
+    pub(crate) probe: Probe,
+    pub(crate) base: Option<String>,
 }
 
 impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
@@ -131,6 +164,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
 
         let fault = reports_a_fault(task);
         let original = self.observe(&[], test.as_ref(), &probe, work).await?;
+        let n = self.settings.candidates.max(1) as usize;
         let mut observed = Vec::new();
         for candidate in &passed {
             match self
@@ -138,7 +172,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 .await?
             {
                 Some(behaviour) => observed.push(Observed {
-                    candidate: candidate.index,
+                    candidate: candidate.order(n),
+                    name: candidate.name(round),
                     behaviour,
                 }),
                 None => {
@@ -155,6 +190,40 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 }
             }
         }
+        // Answers of earlier rounds that only lacked another to agree with, observed with the
+        // same test from the same starting point: each is a sample of the task as much as this
+        // round's are, and counts beside them.
+        let held: Vec<Held> = work
+            .held
+            .iter()
+            .filter(|held| held.probe == probe && held.base == work.base)
+            .cloned()
+            .collect();
+        if !held.is_empty() {
+            self.log(
+                LogLevel::Info,
+                "select",
+                format!(
+                    "{} answer(s) of earlier rounds that nothing refused, but that no other \
+                     answer of their round agreed with, are chosen among beside this round's: {}",
+                    held.len(),
+                    held.iter()
+                        .map(|held| held.candidate.name(round))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .await;
+        }
+        let fresh = observed.len();
+        observed.splice(
+            0..0,
+            held.iter().map(|held| Observed {
+                candidate: held.candidate.order(n),
+                name: held.candidate.name(round),
+                behaviour: held.behaviour.clone(),
+            }),
+        );
         let mut original = original.unwrap_or_default();
         let plain: Vec<usize> = if fault {
             (0..probe.examples.len())
@@ -214,14 +283,31 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         for line in &choice.account {
             self.log(LogLevel::Info, "select", line.clone()).await;
         }
-        let Some(candidate) = choice
-            .chosen
-            .and_then(|chosen| passed.iter().find(|c| c.index == chosen))
-        else {
+        let Some(candidate) = choice.chosen.and_then(|chosen| {
+            passed
+                .iter()
+                .chain(held.iter().map(|held| &held.candidate))
+                .find(|c| c.order(n) == chosen)
+        }) else {
+            // This round's answers that nothing refused wait for one of a later round to agree.
+            for observed in &observed[observed.len() - fresh..] {
+                if let Some(candidate) = passed
+                    .iter()
+                    .find(|c| c.order(n) == observed.candidate)
+                    .filter(|_| choice.left.contains(&observed.candidate))
+                {
+                    work.held.push(Held {
+                        candidate: candidate.clone(),
+                        behaviour: observed.behaviour.clone(),
+                        probe: probe.clone(),
+                        base: work.base.clone(),
+                    });
+                }
+            }
             self.put_back(&first.files, work).await?;
             // The files left are the first answer's: where the task's own words refused it, that
             // is what a repair round can show.
-            if let Some(reason) = choice.contradicting.get(&first.index) {
+            if let Some(reason) = choice.contradicting.get(&first.order(n)) {
                 return Err(AttemptError::Contradicted(format!(
                     "{reason}.\nChange the code so that it does what the task says for every \
                      input, this one among them."

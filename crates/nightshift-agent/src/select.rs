@@ -13,7 +13,9 @@
 //! 4. among the rest, the largest group of answers that behave alike on every site wins (the
 //!    answer most samples agree on, as in MBR-exec: Shi et al., "Natural Language to Code
 //!    Translation with Execution", EMNLP 2022); then the group whose behaviour the model's
-//!    asserts agree with most; then the earliest answer (the greedy one first);
+//!    asserts agree with most; then the earliest answer (the greedy one first). The answers may
+//!    come from several rounds of one attempt: [`crate::choice`] holds over those of an earlier
+//!    round that only lacked another to agree with;
 //! 5. the group chosen must be vouched for by more than the model's own test: at least `agree`
 //!    answers sampled apart behave alike, or an example the task states holds on it that did not
 //!    hold on the code as it was and every assert of the test holds too (examples cover the
@@ -29,8 +31,12 @@ use crate::observe::{Behaviour, Site};
 /// One candidate's behaviour.
 #[derive(Debug, Clone)]
 pub struct Observed {
-    /// Its index in the batch (0: the greedy answer).
+    /// Its place among the attempt's answers, earliest first (0: the first round's greedy
+    /// answer): ties go to the earliest.
     pub candidate: usize,
+    /// How the log names it: its index in its round's batch, and its round where that is an
+    /// earlier one.
+    pub name: String,
     /// What it did.
     pub behaviour: Behaviour,
 }
@@ -63,6 +69,9 @@ pub struct Choice {
     /// The candidates refused because a call gives another value than the task itself says (an
     /// example it states, or a rule of its in prose), each with what it gave.
     pub contradicting: BTreeMap<usize, String>,
+    /// The candidates nothing refused, the chosen one among them: where none is chosen, answers
+    /// a later round's may yet agree with.
+    pub left: Vec<usize>,
 }
 
 /// Why a candidate is refused.
@@ -119,7 +128,7 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
                 }
                 account.push(format!(
                     "candidate {} refused: {}",
-                    observed.candidate, refusal.reason
+                    observed.name, refusal.reason
                 ));
             }
             None => left.push(observed),
@@ -147,17 +156,19 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
             std::cmp::Reverse(first),
         )
     });
-    let mut chosen = best.and_then(|group| group.iter().map(|o| o.candidate).min());
+    // The earliest answer of the group: the one it stands for.
+    let mut chosen = best.and_then(|group| group.iter().min_by_key(|o| o.candidate));
     if let (Some(candidate), Some(group)) = (chosen, best)
         && group.len() < agree
         && !(shows_stated_example(original, &group[0].behaviour, terms)
             && every_assert_holds(&group[0].behaviour))
     {
         account.push(format!(
-            "candidate {candidate} not chosen: {} of the {} answers that passed the gates behave \
-             as it does, fewer than the {agree} that vouch for each other, and it does not both meet \
+            "candidate {} not chosen: {} of the {} answers that passed the gates behave as it \
+             does, fewer than the {agree} that vouch for each other, and it does not both meet \
              an example the task states that did not hold before and pass every assert of the \
              test written for the task — only the model's own test speaks for it",
+            candidate.name,
             group.len(),
             candidates.len()
         ));
@@ -166,8 +177,9 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
     if let (Some(chosen), Some(group)) = (chosen, best) {
         let sites = group[0].behaviour.sites.len();
         account.push(format!(
-            "candidate {chosen} chosen: {} of {} candidates left behave alike on all {sites} checks \
+            "candidate {} chosen: {} of {} candidates left behave alike on all {sites} checks \
              ({} groups of like behaviour); {} of those checks hold on it",
+            chosen.name,
             group.len(),
             left.len(),
             groups.len(),
@@ -175,9 +187,10 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
         ));
     }
     Choice {
-        chosen,
+        chosen: chosen.map(|o| o.candidate),
         account,
         contradicting,
+        left: left.iter().map(|o| o.candidate).collect(),
     }
 }
 
@@ -373,6 +386,7 @@ mod tests {
     fn observed(candidate: usize, sites: &[(&str, Site)]) -> Observed {
         Observed {
             candidate,
+            name: candidate.to_string(),
             behaviour: behaviour(sites),
         }
     }

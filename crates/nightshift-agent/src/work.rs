@@ -6,6 +6,7 @@ use nightshift_lang::Language;
 
 use crate::AttemptError;
 use crate::check::is_test_file;
+use crate::choice::Held;
 use crate::guard::{CodeBaseline, Protected, TestBaseline};
 
 /// What an attempt has done so far, across its rounds.
@@ -29,6 +30,9 @@ pub(crate) struct Work {
     pub(crate) code: CodeBaseline,
     /// The files the task says not to change, as the attempt found them.
     pub(crate) protected: Protected,
+    /// Answers of earlier rounds that nothing refused but none agreed with
+    /// ([`crate::choice`]): chosen among beside a later round's.
+    pub(crate) held: Vec<Held>,
 }
 
 impl Work {
@@ -115,6 +119,7 @@ mod tests {
             tests: TestBaseline::default(),
             code: CodeBaseline::default(),
             protected: Protected::default(),
+            held: Vec::new(),
         };
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(

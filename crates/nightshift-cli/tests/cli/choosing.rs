@@ -387,6 +387,56 @@ fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
 }
 
 #[test]
+fn lone_answers_of_two_rounds_that_behave_alike_vouch_for_each_other() {
+    let mut repo = TestRepo::new();
+    // Each round holds one right answer, alone, beside a wrong one that shows no effect; the
+    // test's second assert is wrong, so neither right answer passes every assert.
+    let minus = "```python calc.py\ndef add(a, b):\n    return a - b\n```";
+    let plus = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
+    let times = "```python calc.py\ndef add(a, b):\n    return a * b\n```";
+    let summed = "```python calc.py\ndef add(a, b):\n    return sum((a, b))\n```";
+    let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n    assert add(0, 4) == 5\n```";
+    // Round 1 asks with seeds 0 and 1, round 2 with 1002 and 1003.
+    let answers = [minus, plus, times, summed].map(str::to_owned);
+    let url = fake_openai_with(move |body| {
+        let request: serde_json::Value = serde_json::from_str(body).unwrap();
+        if body.contains("Write a short test file") {
+            return Some(sse_reply(test));
+        }
+        let seed = request["seed"].as_u64().unwrap_or(0) as usize;
+        Some(sse_reply(&answers[seed % 1000]))
+    });
+    repo.use_fake_model(&url, "scripted");
+    repo.set("MAX_RETRIES", "0");
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    repo.set("NIGHTSHIFT_CANDIDATES", "2");
+    repo.ok(&["add", ADD_TASK]);
+    let daemon = repo.serve(&["--workers", "1"]);
+    let tasks = repo.wait_all_final(Duration::from_secs(120));
+    let log = daemon.stop();
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{logs}");
+    assert!(
+        logs.contains("candidate 1 not chosen: 1 of the 2 answers"),
+        "round 1's right answer is alone: {logs}"
+    );
+    assert!(
+        logs.contains("candidate 1 of round 1 chosen: 2 of 2 candidates left behave alike"),
+        "{logs}"
+    );
+    // The earlier of the two lands.
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:calc.py"]),
+        "def add(a, b):\n    return a + b\n"
+    );
+    let shown = repo.show(1);
+    assert_eq!(
+        super::helpers::purposes(&shown),
+        ["code", "test", "resample"]
+    );
+}
+
+#[test]
 fn a_bug_report_answered_by_tests_alone_does_not_land() {
     let mut repo = TestRepo::new();
     repo.user_commit(&[("thermostat.py", THERMOSTAT)], "thermostat");
