@@ -17,8 +17,23 @@ fn choose_among(
     task: &str,
 ) -> serde_json::Value {
     let answers: Vec<String> = answers.iter().map(|a| (*a).to_owned()).collect();
-    let test = test.to_owned();
     let count = answers.len();
+    let answer = move |seed: usize| answers[seed % answers.len()].clone();
+    work_off(repo, answer, count, 0, test, task)
+}
+
+/// Points `repo` at a model that answers a code request asked with seed `s` with `answer(s)`
+/// and a request for a test with `test`; queues `task` and works it off with `candidates`
+/// answers a round and `repair_rounds` more rounds. The task's final state.
+fn work_off(
+    repo: &mut TestRepo,
+    answer: impl Fn(usize) -> String + Send + Sync + 'static,
+    candidates: usize,
+    repair_rounds: u32,
+    test: &str,
+    task: &str,
+) -> serde_json::Value {
+    let test = test.to_owned();
     let url = fake_openai_with(move |body| {
         let request: serde_json::Value = serde_json::from_str(body).unwrap();
         let asks_for_test = request["messages"].as_array().unwrap().iter().any(|m| {
@@ -30,13 +45,14 @@ fn choose_among(
         if asks_for_test {
             return Some(sse_reply(&test));
         }
-        let seed = request["seed"].as_u64().unwrap_or(0) as usize;
-        Some(sse_reply(&answers[seed % answers.len()]))
+        Some(sse_reply(&answer(
+            request["seed"].as_u64().unwrap_or(0) as usize
+        )))
     });
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0");
-    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
-    repo.set("NIGHTSHIFT_CANDIDATES", &count.to_string());
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", &repair_rounds.to_string());
+    repo.set("NIGHTSHIFT_CANDIDATES", &candidates.to_string());
     repo.ok(&["add", task]);
     let daemon = repo.serve(&["--workers", "1"]);
     let tasks = repo.wait_all_final(Duration::from_secs(120));
@@ -398,24 +414,10 @@ fn lone_answers_of_two_rounds_that_behave_alike_vouch_for_each_other() {
     let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n    assert add(0, 4) == 5\n```";
     // Round 1 asks with seeds 0 and 1, round 2 with 1002 and 1003.
     let answers = [minus, plus, times, summed].map(str::to_owned);
-    let url = fake_openai_with(move |body| {
-        let request: serde_json::Value = serde_json::from_str(body).unwrap();
-        if body.contains("Write a short test file") {
-            return Some(sse_reply(test));
-        }
-        let seed = request["seed"].as_u64().unwrap_or(0) as usize;
-        Some(sse_reply(&answers[seed % 1000]))
-    });
-    repo.use_fake_model(&url, "scripted");
-    repo.set("MAX_RETRIES", "0");
-    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
-    repo.set("NIGHTSHIFT_CANDIDATES", "2");
-    repo.ok(&["add", ADD_TASK]);
-    let daemon = repo.serve(&["--workers", "1"]);
-    let tasks = repo.wait_all_final(Duration::from_secs(120));
-    let log = daemon.stop();
+    let answer = move |seed: usize| answers[seed % 1000].clone();
+    let task = work_off(&mut repo, answer, 2, 1, test, ADD_TASK);
     let logs = repo.ok(&["logs", "--task", "1"]);
-    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{logs}");
+    assert_eq!(task["status"], "succeeded", "{logs}");
     assert!(
         logs.contains("candidate 1 not chosen: 1 of the 2 answers"),
         "round 1's right answer is alone: {logs}"
