@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use nightshift_model::{ChatRequest, Completion, Message};
+use nightshift_model::{ChatRequest, Completion, Message, derive_seed};
 use nightshift_store::{EventLog, LogEntry, LogLevel, ModelCall, ModelStatsLog, TaskQueue};
 
 use crate::attempt::Attempt;
@@ -88,12 +88,12 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             format!("{purpose_name} request:\n{}", shown.join("\n")),
         )
         .await;
-        let (temperature, seed) = sampling(self.attempt, round);
+        let (temperature, seed) = sampling(self.settings.seed, self.attempt, round);
         let request = ChatRequest {
             messages,
             max_tokens: purpose.max_tokens(self.settings.max_output_tokens),
             temperature,
-            seed: seed.wrapping_add(self.settings.seed),
+            seed,
             grammar: (self.settings.constrained_output && format == EditFormat::Whole)
                 .then(|| purpose.grammar().to_owned()),
             n: n.max(1),
@@ -163,16 +163,25 @@ pub fn first_answer(log: &[LogEntry]) -> Option<&str> {
         .map(|(_, text)| text)
 }
 
+/// The seed answer `index` of `round` of `attempt` is asked with, under the run's `seed` setting
+/// (answer 0 of an attempt's first round decodes greedily: the seed is carried, not used). A
+/// scripted model tells the answers it is asked for apart by it.
+pub fn answer_seed(run_seed: u32, attempt: u32, round: u32, index: u32) -> u32 {
+    nightshift_model::reply_seed(sampling(run_seed, attempt, round).1, index)
+}
+
 /// Temperature and seed of a request in `round` of `attempt`: the first answer is the model's
-/// most likely one (greedy); every later request samples, with a seed of its own, because a
-/// repair or a retry decoded greedily tends to give back the answer that just failed.
-fn sampling(attempt: u32, round: u32) -> (f32, u32) {
+/// most likely one (greedy); every later request samples, because a repair or a retry decoded
+/// greedily tends to give back the answer that just failed, at a seed derived from the run's
+/// `seed` setting, the attempt and the round — no reply of it draws at a seed another request
+/// of the task, or of a run with another `seed`, drew at.
+fn sampling(run_seed: u32, attempt: u32, round: u32) -> (f32, u32) {
     if attempt <= 1 && round <= 1 {
-        (0.0, 0)
+        (0.0, run_seed)
     } else {
         (
             RETRY_TEMPERATURE,
-            attempt.saturating_mul(1_000).saturating_add(round),
+            derive_seed(derive_seed(run_seed, attempt), round),
         )
     }
 }
@@ -187,16 +196,45 @@ mod tests {
 
     #[test]
     fn only_the_first_answer_is_greedy() {
-        assert_eq!(sampling(1, 1), (0.0, 0));
-        let later = [
-            sampling(1, 2),
-            sampling(1, 3),
-            sampling(2, 1),
-            sampling(2, 2),
-        ];
-        assert!(later.iter().all(|&(t, _)| t == RETRY_TEMPERATURE));
-        let mut seeds: Vec<u32> = later.iter().map(|&(_, s)| s).collect();
-        seeds.dedup();
-        assert_eq!(seeds.len(), later.len(), "each request has its own seed");
+        assert_eq!(sampling(7, 1, 1), (0.0, 7));
+        let later = [(1, 2), (1, 3), (2, 1), (2, 2)];
+        assert!(
+            later
+                .iter()
+                .all(|&(attempt, round)| sampling(7, attempt, round).0 == RETRY_TEMPERATURE)
+        );
+    }
+
+    /// A round resampled asks the same prompt as the round before it: if one of its replies
+    /// drew at a seed a reply of that round drew at, it would give back the same answer, and
+    /// two copies of one sample would count as two answers that agree. The same across runs
+    /// with different `seed` settings (the eval's seeds).
+    #[test]
+    fn no_reply_of_an_attempt_or_a_run_samples_at_another_ones_seed() {
+        let mut seen = std::collections::HashSet::new();
+        for run in 1..=5 {
+            for attempt in 1..=3 {
+                for round in 1..=5 {
+                    let (temperature, seed) = sampling(run, attempt, round);
+                    let asked = ChatRequest {
+                        messages: Vec::new(),
+                        max_tokens: 1,
+                        temperature,
+                        seed,
+                        grammar: None,
+                        n: 8,
+                    };
+                    for i in 0..asked.replies() {
+                        let one = asked.candidate(i);
+                        if one.temperature > 0.0 {
+                            assert!(
+                                seen.insert(one.seed),
+                                "run {run}, attempt {attempt}, round {round}, reply {i}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -40,5 +40,6 @@ pub mod repo_map;
 pub mod select;
 mod work;
 
+pub use ask::answer_seed;
 pub use attempt::{Attempt, AttemptError, AttemptSettings, Landed, RepairStrategy};
 pub use edit::EditFormat;

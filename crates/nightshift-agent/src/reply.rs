@@ -351,6 +351,9 @@ pub fn mentioned_files(text: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
     for token in text.split_whitespace() {
         let token = token.trim_end_matches(['.', ',', ';', ':', ')']);
+        if is_abbreviation(token) {
+            continue;
+        }
         if let Some(path) = as_path(token)
             && path
                 .rsplit_once('.')
@@ -361,6 +364,14 @@ pub fn mentioned_files(text: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// An abbreviation of prose, as a task's text writes it (`e.g.`, `i.e.`, `(a.k.a.`, once its
+/// last dot is trimmed): single letters between dots, not quoted as a name would be. Read as a
+/// file, it gave a block with no path of its own a new file named `e.g`.
+fn is_abbreviation(token: &str) -> bool {
+    let bare = token.trim_start_matches(['(', '[']);
+    bare.contains('.') && bare.split('.').all(|part| part.chars().count() == 1)
 }
 
 #[cfg(test)]
@@ -382,6 +393,22 @@ mod tests {
             search: search.to_owned(),
             replace: replace.to_owned(),
         })
+    }
+
+    #[test]
+    fn abbreviations_of_prose_are_not_files() {
+        assert_eq!(
+            mentioned_files("Fix `a.c` (e.g. its loop), i.e. the C file; see calc.py."),
+            vec!["a.c".to_owned(), "calc.py".to_owned()],
+            "a name in backticks is a file, whatever its length"
+        );
+        let task = "Any other value (e.g. `x = yes`) raises, i.e. fails; see `calc.py`.";
+        let reply = "```python calc.py\nx = 1\n```\n\n```md\nNotes.\n```\n";
+        assert_eq!(
+            parse(reply, &mentioned_files(task)).unwrap(),
+            vec![edit("calc.py", "x = 1\n")],
+            "a block with no path takes no abbreviation for one"
+        );
     }
 
     #[test]

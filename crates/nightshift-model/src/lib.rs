@@ -101,16 +101,18 @@ pub const SAMPLE_TEMPERATURE: f32 = 0.8;
 impl ChatRequest {
     /// The single-reply request for reply `i` of `n`: reply 0 is the request itself (greedy at
     /// temperature 0), reply `i > 0` is sampled at [`SAMPLE_TEMPERATURE`] or the request's
-    /// temperature if higher, with seed `seed + i`, so the replies are distinct and each can be
-    /// reproduced alone.
+    /// temperature if higher, with the seed [`derive_seed`]`(seed, i)`, so the replies are
+    /// distinct, each can be reproduced alone, and no reply of one request is a reply of
+    /// another with a different seed (with `seed + i`, reply 1 of seed 2 was reply 2 of seed 1:
+    /// the same sample twice, counted as two).
     #[must_use]
     pub fn candidate(&self, i: u32) -> Self {
         let mut one = self.clone();
         one.n = 1;
         if i > 0 {
             one.temperature = self.temperature.max(SAMPLE_TEMPERATURE);
-            one.seed = self.seed.wrapping_add(i);
         }
+        one.seed = reply_seed(self.seed, i);
         one
     }
 
@@ -118,6 +120,25 @@ impl ChatRequest {
     pub fn replies(&self) -> u32 {
         self.n.max(1)
     }
+}
+
+/// A sampling seed for the stream of samples `part` of those under `seed`: a mix of both
+/// (SplitMix64's finaliser), so that seeds derived from different pairs are unrelated, where
+/// sums of small numbers (`seed + i`, `attempt * 1000 + round`) meet and draw the same sample
+/// twice.
+#[must_use]
+pub fn derive_seed(seed: u32, part: u32) -> u32 {
+    let mut x = (u64::from(seed) << 32 | u64::from(part)).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (x >> 32) as u32
+}
+
+/// The seed reply `i` of a request with `seed` samples at ([`ChatRequest::candidate`]).
+#[must_use]
+pub fn reply_seed(seed: u32, i: u32) -> u32 {
+    if i == 0 { seed } else { derive_seed(seed, i) }
 }
 
 /// What a call consumed.
@@ -459,4 +480,38 @@ pub async fn collect(mut stream: EventStream, started: Instant) -> Result<Comple
     Err(ModelError::Stream(
         "the stream ended without its final usage event".to_owned(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_two_requests_of_different_seeds_share_a_sampled_reply() {
+        let request = |seed| ChatRequest {
+            messages: vec![Message::user("task")],
+            max_tokens: 16,
+            temperature: 0.7,
+            seed,
+            grammar: None,
+            n: 8,
+        };
+        let mut seen = std::collections::HashSet::new();
+        for seed in 0..200 {
+            let asked = request(seed);
+            for i in 0..asked.replies() {
+                let one = asked.candidate(i);
+                assert!(one.temperature > 0.0);
+                assert!(
+                    seen.insert(one.seed),
+                    "reply {i} of seed {seed} samples at a seed another reply has"
+                );
+            }
+        }
+        assert_eq!(
+            request(5).candidate(3),
+            request(5).candidate(3),
+            "reproducible"
+        );
+    }
 }

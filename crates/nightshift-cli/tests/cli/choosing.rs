@@ -1,15 +1,15 @@
 //! Choosing among several answers to one prompt by how they behave: each scenario is a
 //! repository, a task, the answers a scripted model gives (one per candidate, told apart by the
-//! seed each request carries, since the candidates are asked for at once), the test it writes for
-//! the task, and what must land.
+//! seed each request carries, since the candidates are asked for at once: `asked_for`), the test
+//! it writes for the task, and what must land.
 
 use std::time::Duration;
 
 use super::helpers::{TestRepo, fake_openai_with, git_out, sse_reply};
 
-/// Points `repo` at a model that answers a code request with `answers[seed]` (candidate `i` asks
-/// with seed `i` in the first round) and a request for a test with `test`; queues `task` and
-/// works it off with `answers.len()` candidates and no second round. The task's final state.
+/// Points `repo` at a model that answers a code request with `answers[i]` for candidate `i` and
+/// a request for a test with `test`; queues `task` and works it off with `answers.len()`
+/// candidates and no second round. The task's final state.
 fn choose_among(
     repo: &mut TestRepo,
     answers: &[&str],
@@ -18,16 +18,27 @@ fn choose_among(
 ) -> serde_json::Value {
     let answers: Vec<String> = answers.iter().map(|a| (*a).to_owned()).collect();
     let count = answers.len();
-    let answer = move |seed: usize| answers[seed % answers.len()].clone();
+    let answer = move |_round: u32, index: usize| answers[index].clone();
     work_off(repo, answer, count, 0, test, task)
 }
 
-/// Points `repo` at a model that answers a code request asked with seed `s` with `answer(s)`
-/// and a request for a test with `test`; queues `task` and works it off with `candidates`
-/// answers a round and `repair_rounds` more rounds. The task's final state.
+/// The round of the first attempt and the candidate a request asked with `seed` is for: the
+/// candidates of a round are asked for at once, each with a seed of its own.
+fn asked_for(seed: u64) -> (u32, usize) {
+    (1..=8)
+        .flat_map(|round| (0..8).map(move |index| (round, index)))
+        .find(|&(round, index)| {
+            u64::from(nightshift_agent::answer_seed(0, 1, round, index as u32)) == seed
+        })
+        .unwrap_or_else(|| panic!("no candidate of the first attempt is asked with seed {seed}"))
+}
+
+/// Points `repo` at a model that answers a code request for candidate `i` of round `r` with
+/// `answer(r, i)` and a request for a test with `test`; queues `task` and works it off with
+/// `candidates` answers a round and `repair_rounds` more rounds. The task's final state.
 fn work_off(
     repo: &mut TestRepo,
-    answer: impl Fn(usize) -> String + Send + Sync + 'static,
+    answer: impl Fn(u32, usize) -> String + Send + Sync + 'static,
     candidates: usize,
     repair_rounds: u32,
     test: &str,
@@ -45,9 +56,8 @@ fn work_off(
         if asks_for_test {
             return Some(sse_reply(&test));
         }
-        Some(sse_reply(&answer(
-            request["seed"].as_u64().unwrap_or(0) as usize
-        )))
+        let (round, index) = asked_for(request["seed"].as_u64().unwrap_or(0));
+        Some(sse_reply(&answer(round, index)))
     });
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0");
@@ -412,9 +422,8 @@ fn lone_answers_of_two_rounds_that_behave_alike_vouch_for_each_other() {
     let times = "```python calc.py\ndef add(a, b):\n    return a * b\n```";
     let summed = "```python calc.py\ndef add(a, b):\n    return sum((a, b))\n```";
     let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n    assert add(0, 4) == 5\n```";
-    // Round 1 asks with seeds 0 and 1, round 2 with 1002 and 1003.
     let answers = [minus, plus, times, summed].map(str::to_owned);
-    let answer = move |seed: usize| answers[seed % 1000].clone();
+    let answer = move |round: u32, index: usize| answers[(round as usize - 1) * 2 + index].clone();
     let task = work_off(&mut repo, answer, 2, 1, test, ADD_TASK);
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert_eq!(task["status"], "succeeded", "{logs}");
