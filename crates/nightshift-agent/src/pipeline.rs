@@ -33,11 +33,11 @@ pub enum Pass {
     ProtectedFiles,
     /// Refuses an answer that leaves every file as it was.
     SomeChange,
+    /// Puts back top-level definitions an answer left out (a source file's own test module
+    /// among them); refuses one that deletes a definition the task does not name.
+    DefinitionsKept,
     /// Refuses an answer that deletes, skips or weakens the project's tests (their edit undone).
     TestsIntact,
-    /// Puts back top-level definitions an answer left out; refuses one that deletes a
-    /// definition the task does not name.
-    DefinitionsKept,
     /// Refuses an answer that takes away a definition (renamed, moved, deleted as asked) that
     /// another file still uses.
     CallersUpdated,
@@ -63,8 +63,8 @@ pub const PIPELINE: [Pass; 13] = [
     Pass::TestImports,
     Pass::ProtectedFiles,
     Pass::SomeChange,
-    Pass::TestsIntact,
     Pass::DefinitionsKept,
+    Pass::TestsIntact,
     Pass::CallersUpdated,
     Pass::Syntax,
     Pass::AskedDefinitions,

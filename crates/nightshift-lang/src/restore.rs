@@ -129,7 +129,7 @@ pub fn restore_definitions(
 pub(crate) struct Item {
     /// The names it defines at the top level.
     pub(crate) names: Vec<String>,
-    /// Its whole lines, with the comment lines right above it.
+    /// Its whole lines, with the comment and attribute lines right above it.
     pub(crate) lines: Range<usize>,
     pub(crate) import: bool,
     /// A function or a class (Python: decorated or not).
@@ -169,7 +169,12 @@ pub(crate) fn items(language: Language, source: &str) -> Option<Vec<Item>> {
             // Two statements on one line: not worth taking apart.
             return None;
         }
-        if matches!(node.kind(), "comment" | "line_comment" | "block_comment") {
+        // Comments above an item, and a Rust item's outer attributes (`#[cfg(test)]`, a node of
+        // their own before it), go with it.
+        if matches!(
+            node.kind(),
+            "comment" | "line_comment" | "block_comment" | "attribute_item"
+        ) {
             comments = Some(match comments {
                 Some(run) if run.end == lines.start => run.start..lines.end,
                 _ => lines,
@@ -303,6 +308,15 @@ def plot_side(beds):
         assert!(restored.imports.is_empty());
         assert_eq!(restored.source.matches("import math").count(), 1);
         assert!(crate::syntax_errors(Language::Python, &restored.source).is_empty());
+    }
+
+    #[test]
+    fn a_rust_test_module_goes_back_with_its_attribute() {
+        let before = "pub fn half(n: u32) -> u32 {\n    n / 3\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn halves() {\n        assert_eq!(half(4), 2);\n    }\n}\n";
+        let answer = "pub fn half(n: u32) -> u32 {\n    n / 2\n}\n";
+        let restored = restore_definitions(Language::Rust, before, answer, &["tests"]).unwrap();
+        assert_eq!(restored.source, before.replace("n / 3", "n / 2"));
+        assert_eq!(restored.definitions, ["tests"]);
     }
 
     #[test]

@@ -587,6 +587,43 @@ fn an_answer_with_only_the_function_it_changed_keeps_the_rest_of_the_file() {
 }
 
 #[test]
+fn a_rust_answer_that_leaves_out_the_files_own_tests_gets_them_back_and_lands() {
+    let mut repo = TestRepo::new();
+    let gauge = "/// A reading as a share of the dial, 0 to 100.\npub fn percent(v: i32) -> i32 {\n    v.min(100)\n}\n\npub fn label(v: i32) -> String {\n    format!(\"{}%\", percent(v))\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn tops_out_at_a_hundred() {\n        assert_eq!(percent(140), 100);\n        assert_eq!(label(7), \"7%\");\n    }\n}\n";
+    repo.user_commit(
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"gauge\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", gauge),
+        ],
+        "gauge",
+    );
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
+    // The function it fixed, alone: written as the whole file, it drops `label` and the tests.
+    let lazy = "```rust src/lib.rs\n/// A reading as a share of the dial, 0 to 100.\npub fn percent(v: i32) -> i32 {\n    v.clamp(0, 100)\n}\n```";
+    let test = "```rust tests/lib_task.rs\nuse gauge::*;\n\n#[test]\nfn never_below_zero() {\n    assert_eq!(percent(-20), 0);\n}\n```";
+    script(
+        &mut repo,
+        &[lazy, test],
+        "percent() in src/lib.rs lets readings below zero through: `percent(-20)` gives -20 instead of 0.",
+    );
+    let (tasks, log) = work_off(&repo);
+    let shown = repo.ok(&["tasks", "show", "1"]);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown}");
+    assert!(
+        shown
+            .contains("src/lib.rs: put back what the answer left out, as it was: `label`, `tests`"),
+        "{shown}"
+    );
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:src/lib.rs"]),
+        gauge.replace("v.min(100)", "v.clamp(0, 100)")
+    );
+}
+
+#[test]
 fn an_answer_that_deletes_a_method_the_task_does_not_name_is_refused_and_repaired() {
     let mut repo = TestRepo::new();
     let orchard = "class Terrace:\n    def __init__(self, w):\n        self.w = w\n\n    def plots(self):\n        return self.w * self.w + 1\n\n    def weed(self):\n        self.w += 1\n";
