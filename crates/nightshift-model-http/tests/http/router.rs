@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nightshift_model::router::{Route, Router, RouterPolicy};
-use nightshift_model::{ChatModel, ErrorClass};
+use nightshift_model::{ChatModel, ErrorClass, reply_seed};
 use nightshift_model_http::{HttpSettings, OpenAiCompatible};
 use pretty_assertions::assert_eq;
 
@@ -163,14 +163,14 @@ async fn several_replies_fall_back_together_one_greedy_the_rest_sampled() {
         })
         .collect();
     settings.sort();
-    assert_eq!(
-        settings,
-        vec![
-            ("0.0".to_owned(), "1".to_owned()),
-            ("0.800000011920929".to_owned(), "2".to_owned()),
-            ("0.800000011920929".to_owned(), "3".to_owned()),
-        ]
-    );
+    let sampled = "0.800000011920929".to_owned();
+    let mut expected = vec![
+        ("0.0".to_owned(), reply_seed(1, 0).to_string()),
+        (sampled.clone(), reply_seed(1, 1).to_string()),
+        (sampled, reply_seed(1, 2).to_string()),
+    ];
+    expected.sort();
+    assert_eq!(settings, expected);
 }
 
 #[tokio::test]
