@@ -200,18 +200,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         let start = self.repo.add_worktree(&self.worktree, self.task.id).await?;
         let files = self.repo.files_at_tip().await?;
         let mentioned = reply::mentioned_files(&self.task.description);
-        let mut work = Work {
-            base: None,
-            base_files: files,
-            mentioned,
-            written: Vec::new(),
-            author: String::new(),
-            task_test: None,
-            tests: TestBaseline::default(),
-            code: CodeBaseline::default(),
-            protected: Protected::default(),
-            held: Vec::new(),
-        };
+        let mut work = Work::new(files, mentioned);
         // Reading and parsing every file of the repository: off the runtime's threads, so
         // heartbeats of other attempts keep their time.
         (work.tests, work.code, work.protected) = blocking(|| {

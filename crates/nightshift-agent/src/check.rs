@@ -495,9 +495,8 @@ pub async fn run_tests(
 
 #[cfg(test)]
 mod tests {
-    use nightshift_sandbox::{Limits, Mode};
-
     use super::*;
+    use crate::testing::{put, sandbox, tree};
 
     #[test]
     fn a_test_using_pytest_without_importing_it_gets_the_import() {
@@ -548,20 +547,16 @@ mod tests {
     async fn a_file_named_like_a_standard_module_cannot_pass_the_syntax_check() {
         let dir = tempfile::tempdir().unwrap();
         let marker = dir.path().join("ran");
-        std::fs::write(
-            dir.path().join("ast.py"),
-            format!(
-                "open({:?}, 'w').write('x')\nimport sys\nsys.exit(0)\n",
-                marker.display().to_string()
-            ),
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("bad.py"), "def f(:\n    pass\n").unwrap();
-        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
-            .await
-            .unwrap();
+        let planted = format!(
+            "open({:?}, 'w').write('x')\nimport sys\nsys.exit(0)\n",
+            marker.display().to_string()
+        );
+        put(
+            dir.path(),
+            &[("ast.py", &planted), ("bad.py", "def f(:\n    pass\n")],
+        );
         let result = syntax(
-            &sandbox,
+            &sandbox().await,
             "python3",
             dir.path(),
             &["ast.py".into(), "bad.py".into()],
@@ -576,19 +571,14 @@ mod tests {
 
     #[tokio::test]
     async fn syntax_errors_carry_file_and_line() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("ok.py"), "x = 1\n").unwrap();
-        std::fs::write(dir.path().join("bad.py"), "x = 1\ndef f(:\n    pass\n").unwrap();
-        std::fs::write(dir.path().join("ok.rs"), "fn main() {}\n").unwrap();
-        std::fs::write(
-            dir.path().join("bad.go"),
-            "package m\n\nfunc f() {\n\treturn 1 +\n}\n",
-        )
-        .unwrap();
+        let dir = tree(&[
+            ("ok.py", "x = 1\n"),
+            ("bad.py", "x = 1\ndef f(:\n    pass\n"),
+            ("ok.rs", "fn main() {}\n"),
+            ("bad.go", "package m\n\nfunc f() {\n\treturn 1 +\n}\n"),
+        ]);
         let limit = Duration::from_secs(30);
-        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
-            .await
-            .unwrap();
+        let sandbox = sandbox().await;
         let ok = syntax(
             &sandbox,
             "python3",
@@ -619,12 +609,16 @@ mod tests {
 
         // A call of a name the file never binds, once per name; what it binds, in any of the
         // ways Python binds names, and the builtins, are fine.
-        std::fs::write(
-            dir.path().join("voyage.py"),
-            "import ferry\nfrom os import path as p\n\n\ndef manifest(crossings, toll, *rest, key=len):\n    fares = sum(ticket_fare(a, toll) for a in crossings)\n    for i, o in enumerate(crossings):\n        key(o)\n    with open(p.join('x')) as f:\n        f.read()\n    try:\n        helper()\n    except ValueError as err:\n        print(err)\n    return ticket_fare(fares, toll), ferry.toll(), Later()\n\n\nclass Later:\n    pass\n",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("star.py"), "from m import *\nf()\n").unwrap();
+        put(
+            dir.path(),
+            &[
+                (
+                    "voyage.py",
+                    "import ferry\nfrom os import path as p\n\n\ndef manifest(crossings, toll, *rest, key=len):\n    fares = sum(ticket_fare(a, toll) for a in crossings)\n    for i, o in enumerate(crossings):\n        key(o)\n    with open(p.join('x')) as f:\n        f.read()\n    try:\n        helper()\n    except ValueError as err:\n        print(err)\n    return ticket_fare(fares, toll), ferry.toll(), Later()\n\n\nclass Later:\n    pass\n",
+                ),
+                ("star.py", "from m import *\nf()\n"),
+            ],
+        );
         let names = syntax(
             &sandbox,
             "python3",
@@ -644,12 +638,7 @@ mod tests {
 
     #[test]
     fn test_commands_follow_the_project() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("package.json"),
-            r#"{"scripts": {"test": "node --test"}}"#,
-        )
-        .unwrap();
+        let dir = tree(&[("package.json", r#"{"scripts": {"test": "node --test"}}"#)]);
         let files: Vec<String> = ["app.py", "Cargo.toml", "go.mod", "package.json"]
             .map(str::to_owned)
             .to_vec();
@@ -675,19 +664,15 @@ mod tests {
 
     #[test]
     fn a_test_plan_follows_the_language_of_the_code() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tree(&[
+            ("src/chess.js", "export function f() {}\n"),
+            ("src/stars.js", "module.exports = { f };\n"),
+            ("src/lib.rs", "pub fn f() {}\n"),
+            ("Cargo.toml", "[package]\nname = \"star-chart\"\n"),
+            ("src/calc.go", "// Package calc.\npackage calc\n"),
+            ("src/app.ts", "export const a = 1;\n"),
+        ]);
         let root = dir.path();
-        std::fs::create_dir_all(root.join("src")).unwrap();
-        std::fs::write(root.join("src/chess.js"), "export function f() {}\n").unwrap();
-        std::fs::write(root.join("src/stars.js"), "module.exports = { f };\n").unwrap();
-        std::fs::write(root.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
-        std::fs::write(
-            root.join("Cargo.toml"),
-            "[package]\nname = \"star-chart\"\n",
-        )
-        .unwrap();
-        std::fs::write(root.join("src/calc.go"), "// Package calc.\npackage calc\n").unwrap();
-        std::fs::write(root.join("src/app.ts"), "export const a = 1;\n").unwrap();
 
         let plan = |source| test_plan(root, source).unwrap();
         assert_eq!(plan("pkg/calc.py").path, "test_calc.py");

@@ -143,12 +143,7 @@ mod tests {
                          into a period.";
 
     fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<String>) {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, content) in files {
-            let full = dir.path().join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, content).unwrap();
-        }
+        let dir = crate::testing::tree(files);
         let paths = files.iter().map(|(p, _)| (*p).to_owned()).collect();
         (dir, paths)
     }

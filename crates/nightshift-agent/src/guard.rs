@@ -764,6 +764,7 @@ fn compare(root: &Path, path: &str, before: Counts, problems: &mut Vec<String>) 
 mod tests {
     use super::*;
     use crate::edit::FileEdit;
+    use crate::testing::{put, tree};
 
     /// A whole-file edit.
     fn whole(path: &str, content: &str) -> Edit {
@@ -776,11 +777,7 @@ mod tests {
     const ORIGINAL: &str = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_neg():\n    assert add(-1, -2) == -3\n";
 
     fn baseline(dir: &Path, files: &[(&str, &str)]) -> TestBaseline {
-        for (path, content) in files {
-            let path = dir.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, content).unwrap();
-        }
+        put(dir, files);
         let names: Vec<String> = files.iter().map(|(p, _)| (*p).to_owned()).collect();
         TestBaseline::read(dir, &names)
     }
@@ -794,11 +791,9 @@ mod tests {
 
     #[test]
     fn what_the_functions_a_task_names_rely_on_is_followed_through_the_repository() {
-        let dir = tempfile::tempdir().unwrap();
         let tariff = "RATES = [31, 28, 31]\n\n\ndef bulky(kg):\n    return kg > 10\n\n\ndef rate_of(kg, m):\n    return RATES[m] + (m == 1 and bulky(kg))\n\n\ndef stamp(n):\n    return str(n)\n";
         let report = "from tariff import rate_of\n\n\ndef summary(kg):\n    return [rate_of(kg, m) for m in range(3)]\n";
-        std::fs::write(dir.path().join("tariff.py"), tariff).unwrap();
-        std::fs::write(dir.path().join("report.py"), report).unwrap();
+        let dir = tree(&[("tariff.py", tariff), ("report.py", report)]);
         let names = ["tariff.py".to_owned(), "report.py".to_owned()];
         let base = CodeBaseline::read(dir.path(), &names);
         // Through rate_of, which summary calls, to what it calls and reads; not to stamp, nor to
@@ -822,11 +817,9 @@ mod tests {
 
     #[test]
     fn definitions_an_answer_left_out_are_put_back_and_what_cannot_be_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
         let rain = "def collected(showers):\n    return sum(showers)\n\n\ndef daily_mean(showers):\n    return 0\n\n\ndef swing(showers):\n    return max(showers) - min(showers)\n";
         let orchard = "class Terrace:\n    def plots(self):\n        return 1\n\n    def weed(self):\n        pass\n";
-        std::fs::write(dir.path().join("rain.py"), rain).unwrap();
-        std::fs::write(dir.path().join("orchard.py"), orchard).unwrap();
+        let dir = tree(&[("rain.py", rain), ("orchard.py", orchard)]);
         let names = ["rain.py".to_owned(), "orchard.py".to_owned()];
         let base = CodeBaseline::read(dir.path(), &names);
         let task =
@@ -834,11 +827,11 @@ mod tests {
         // Changing a function and adding one is fine.
         let fixed = rain.replace("return 0", "return sum(showers) / len(showers)")
             + "\n\ndef typical(showers):\n    return daily_mean(showers)\n";
-        std::fs::write(dir.path().join("rain.py"), &fixed).unwrap();
+        put(dir.path(), &[("rain.py", &fixed)]);
         assert_eq!(base.verify(dir.path(), &names, task), Ok(vec![]));
         // An answer with only the function it changed: the others go back as they were.
         let partial = "def daily_mean(showers):\n    return sum(showers) / len(showers)\n";
-        std::fs::write(dir.path().join("rain.py"), partial).unwrap();
+        put(dir.path(), &[("rain.py", partial)]);
         assert_eq!(
             base.verify(dir.path(), &names, task)
                 .map(|changes| written(dir.path(), changes)),
@@ -859,16 +852,18 @@ mod tests {
                 false,
             ),
         ] {
-            std::fs::write(dir.path().join("rain.py"), partial).unwrap();
+            put(dir.path(), &[("rain.py", partial)]);
             let changes = base.verify(dir.path(), &names, task).unwrap();
             assert_eq!(changes.is_empty(), !put_back, "{task}");
         }
         // A method dropped is not put back but refused, with the file as it was.
-        std::fs::write(
-            dir.path().join("orchard.py"),
-            "class Terrace:\n    def plots(self):\n        return 2\n",
-        )
-        .unwrap();
+        put(
+            dir.path(),
+            &[(
+                "orchard.py",
+                "class Terrace:\n    def plots(self):\n        return 2\n",
+            )],
+        );
         let err = base.verify(dir.path(), &names, task).unwrap_err();
         assert!(
             err.starts_with("orchard.py: your answer deletes `weed`, which"),
@@ -880,24 +875,20 @@ mod tests {
         );
         // Unless the task names it; and files not written are not looked at.
         let rename = "Drop collected, swing and weed, use daily_mean.";
-        std::fs::write(dir.path().join("rain.py"), partial).unwrap();
+        put(dir.path(), &[("rain.py", partial)]);
         assert_eq!(base.verify(dir.path(), &names, rename), Ok(vec![]));
         assert_eq!(
             std::fs::read_to_string(dir.path().join("rain.py")).unwrap(),
             partial
         );
-        std::fs::write(dir.path().join("orchard.py"), "").unwrap();
+        put(dir.path(), &[("orchard.py", "")]);
         assert!(base.verify(dir.path(), &names[..1], task).is_ok());
     }
 
     #[test]
     fn a_definition_taken_away_that_another_file_still_uses_is_named_with_the_line() {
         let dir = tempfile::tempdir().unwrap();
-        let write = |path: &str, content: &str| {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, content).unwrap();
-        };
+        let write = |path: &str, content: &str| put(dir.path(), &[(path, content)]);
         write(
             "money/fees.py",
             "def fee_for(amount):\n    return amount // 10\n",
@@ -971,9 +962,10 @@ mod tests {
 
     #[test]
     fn a_protected_file_the_answer_changed_is_put_back() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("sundial.py"), "def f():\n    return 1\n").unwrap();
-        std::fs::write(dir.path().join("other.py"), "x = 1\n").unwrap();
+        let dir = tree(&[
+            ("sundial.py", "def f():\n    return 1\n"),
+            ("other.py", "x = 1\n"),
+        ]);
         let guard = Protected::read(
             dir.path(),
             "Add tests. Do not change `sundial.py` or `gone.py`.",
@@ -983,8 +975,13 @@ mod tests {
             guard.restore(dir.path(), &files).is_empty(),
             "unchanged: nothing to say"
         );
-        std::fs::write(dir.path().join("sundial.py"), "def f():\n    return 2\n").unwrap();
-        std::fs::write(dir.path().join("other.py"), "x = 2\n").unwrap();
+        put(
+            dir.path(),
+            &[
+                ("sundial.py", "def f():\n    return 2\n"),
+                ("other.py", "x = 2\n"),
+            ],
+        );
         assert_eq!(
             written(dir.path(), guard.restore(dir.path(), &files)),
             ["sundial.py: put back as it was: the task says not to change it"]
@@ -1001,10 +998,8 @@ mod tests {
 
     #[test]
     fn a_new_test_module_named_like_an_existing_one_is_written_to_that_one() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("tests")).unwrap();
         let existing = "from kennel import Kennel\n\n\ndef test_admit():\n    k = Kennel()\n    k.admit(1)\n    assert len(k) == 1\n";
-        std::fs::write(dir.path().join("tests/test_kennel.py"), existing).unwrap();
+        let dir = tree(&[("tests/test_kennel.py", existing)]);
         let base_files = vec!["kennel.py".to_owned(), "tests/test_kennel.py".to_owned()];
         let answer = "from kennel import Kennel\n\n\ndef test_depart():\n    k = Kennel()\n    k.admit(1)\n    assert k.depart() == 1\n";
         let mut edits = vec![
@@ -1093,14 +1088,11 @@ mod tests {
 
     #[test]
     fn a_test_of_a_pasted_copy_imports_the_real_code_instead() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("games")).unwrap();
         let module = "def roll(n):\n    return str(n)\n";
-        std::fs::write(dir.path().join("games/dice.py"), module).unwrap();
+        let dir = tree(&[("games/dice.py", module)]);
         let names = ["games/dice.py".to_owned()];
         let base = CodeBaseline::read(dir.path(), &names);
         let copy = "import pytest\n\n\ndef roll(n):\n    return \"Ace\"\n\n\ndef test_ace():\n    assert roll(1) == \"Ace\"\n";
-        std::fs::create_dir_all(dir.path().join("tests")).unwrap();
         let files = [
             "test_games.py".to_owned(),
             "games/test_dice.py".to_owned(),
@@ -1108,7 +1100,7 @@ mod tests {
             "games/dice.py".to_owned(),
         ];
         for test in &files[..3] {
-            std::fs::write(dir.path().join(test), copy).unwrap();
+            put(dir.path(), &[(test, copy)]);
         }
         let notes = written(
             dir.path(),
@@ -1139,16 +1131,14 @@ mod tests {
                 ("calc.py", "def add(a, b): pass\n"),
             ],
         );
-        std::fs::write(
-            dir.path().join("calc.py"),
-            "def add(a, b):\n    return a + b\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("test_calc.py"),
-            format!("{ORIGINAL}\n\ndef test_zero():\n    assert add(0, 0) == 0\n"),
-        )
-        .unwrap();
+        let added = format!("{ORIGINAL}\n\ndef test_zero():\n    assert add(0, 0) == 0\n");
+        put(
+            dir.path(),
+            &[
+                ("calc.py", "def add(a, b):\n    return a + b\n"),
+                ("test_calc.py", &added),
+            ],
+        );
         assert_eq!(base.verify(dir.path()), Ok(()));
     }
 
@@ -1175,22 +1165,24 @@ mod tests {
             ],
         );
         std::fs::remove_file(dir.path().join("tests/test_more.py")).unwrap();
-        std::fs::write(
-            dir.path().join("test_calc.py"),
-            "import pytest\nfrom calc import add\n\n\n@pytest.mark.skip\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_neg():\n    pass\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("src/lib.rs"),
-            "#[cfg(test)]\nmod tests {\n    #[test]\n    #[ignore]\n    fn t() { assert_eq!(1, 1); }\n}\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("sum.test.js"),
-            "test.skip('adds', () => { expect(1 + 1).toBe(2); });\n",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("calc_test.go"), "func helper() {}\n").unwrap();
+        put(
+            dir.path(),
+            &[
+                (
+                    "test_calc.py",
+                    "import pytest\nfrom calc import add\n\n\n@pytest.mark.skip\ndef test_add():\n    assert add(1, 2) == 3\n\n\ndef test_neg():\n    pass\n",
+                ),
+                (
+                    "src/lib.rs",
+                    "#[cfg(test)]\nmod tests {\n    #[test]\n    #[ignore]\n    fn t() { assert_eq!(1, 1); }\n}\n",
+                ),
+                (
+                    "sum.test.js",
+                    "test.skip('adds', () => { expect(1 + 1).toBe(2); });\n",
+                ),
+                ("calc_test.go", "func helper() {}\n"),
+            ],
+        );
         let (err, undo) = base.verify(dir.path()).unwrap_err();
         crate::apply::write(dir.path(), &undo).unwrap();
         for expected in [

@@ -38,6 +38,8 @@ pub mod prompt;
 pub mod reply;
 pub mod repo_map;
 pub mod select;
+#[cfg(test)]
+mod testing;
 mod work;
 
 pub use ask::answer_seed;

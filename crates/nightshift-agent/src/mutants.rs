@@ -87,33 +87,28 @@ pub async fn score(
 
 #[cfg(test)]
 mod tests {
-    use nightshift_sandbox::{Limits, Mode};
-
     use super::*;
+    use crate::testing::{sandbox, tree};
 
     #[tokio::test]
     async fn tests_that_check_more_kill_more_mutants_and_the_code_is_left_as_it_was() {
-        let dir = tempfile::tempdir().unwrap();
         let code = "def setpoint(temp, coldest, hottest):\n    if temp < coldest:\n        return coldest\n    if temp > hottest:\n        return hottest\n    return temp\n\n\ndef unrelated(a):\n    return a + 1\n";
-        std::fs::write(dir.path().join("thermostat.py"), code).unwrap();
-        std::fs::write(
-            dir.path().join("test_weak.py"),
-            "from thermostat import setpoint\n\n\ndef test_inside():\n    assert setpoint(21, 16, 26) == 21\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("test_strong.py"),
-            "from thermostat import setpoint\n\n\ndef test_all():\n    assert setpoint(21, 16, 26) == 21\n    assert setpoint(12, 16, 26) == 16\n    assert setpoint(30, 16, 26) == 26\n    assert setpoint(16, 16, 26) == 16\n    assert setpoint(26, 16, 26) == 26\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("test_broken.py"),
-            "from thermostat import setpoint\n\n\ndef test_wrong():\n    assert setpoint(21, 16, 26) == 22\n",
-        )
-        .unwrap();
-        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
-            .await
-            .unwrap();
+        let dir = tree(&[
+            ("thermostat.py", code),
+            (
+                "test_weak.py",
+                "from thermostat import setpoint\n\n\ndef test_inside():\n    assert setpoint(21, 16, 26) == 21\n",
+            ),
+            (
+                "test_strong.py",
+                "from thermostat import setpoint\n\n\ndef test_all():\n    assert setpoint(21, 16, 26) == 21\n    assert setpoint(12, 16, 26) == 16\n    assert setpoint(30, 16, 26) == 26\n    assert setpoint(16, 16, 26) == 16\n    assert setpoint(26, 16, 26) == 26\n",
+            ),
+            (
+                "test_broken.py",
+                "from thermostat import setpoint\n\n\ndef test_wrong():\n    assert setpoint(21, 16, 26) == 22\n",
+            ),
+        ]);
+        let sandbox = sandbox().await;
         let task = "Write tests for `setpoint(temp, coldest, hottest)` in thermostat.py.";
         let run = |test: &'static str| {
             let sandbox = &sandbox;

@@ -242,9 +242,8 @@ pub(crate) async fn run_harness<T: serde::de::DeserializeOwned>(
 
 #[cfg(test)]
 mod tests {
-    use nightshift_sandbox::{Limits, Mode};
-
     use super::*;
+    use crate::testing::{sandbox, tree};
 
     #[test]
     fn modules_are_named_as_python_imports_them() {
@@ -255,32 +254,42 @@ mod tests {
         assert_eq!(module_of("lib.rs"), None);
     }
 
+    /// The site `id` of what was seen; a test fails naming it and showing all that was.
+    fn site<'a>(seen: &'a Behaviour, id: &str) -> &'a Site {
+        seen.sites
+            .get(id)
+            .unwrap_or_else(|| panic!("{id}: {seen:#?}"))
+    }
+
     /// What `probe` shows on the code in `root`, in the sandbox.
     async fn observed(root: &Path, probe: &Probe) -> Behaviour {
-        let sandbox = Sandbox::detect(Mode::Auto, Limits::default())
-            .await
-            .unwrap();
-        observe(&sandbox, "python3", root, probe, Duration::from_secs(60))
-            .await
-            .unwrap()
-            .expect("the observer reports")
+        observe(
+            &sandbox().await,
+            "python3",
+            root,
+            probe,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+        .expect("the observer reports")
     }
 
     #[tokio::test]
     async fn every_assert_is_observed_and_the_run_goes_on_past_a_failing_one() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("kiln.py"),
-            "def heat(xs):\n    return sum(xs) / len(xs)\n\n\ndef swing(xs):\n    return max(xs) - min(xs)\n\n\ndef hottest(xs):\n    xs.sort()\n    return xs[-1]\n",
-        )
-        .unwrap();
-        // The test imports a name the code lacks, asserts a wrong value, expects an exception,
-        // loops, is parametrized, and calls a function that sorts its argument in place.
-        std::fs::write(
-            dir.path().join("test_kiln.py"),
-            "import pytest\nfrom kiln import heat, swing, peak, hottest\n\n\ndef test_heat():\n    assert heat([1, 3]) == 3\n    assert swing([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        heat([])\n    assert peak([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert heat(xs) > 1\n\n\ndef test_hottest():\n    assert hottest([3, 1, 2]) == 3\n    assert max(sorted([3, 1])) == 3\n",
-        )
-        .unwrap();
+        let dir = tree(&[
+            (
+                "kiln.py",
+                "def heat(xs):\n    return sum(xs) / len(xs)\n\n\ndef swing(xs):\n    return max(xs) - min(xs)\n\n\ndef hottest(xs):\n    xs.sort()\n    return xs[-1]\n",
+            ),
+            // The test imports a name the code lacks, asserts a wrong value, expects an
+            // exception, loops, is parametrized, and calls a function that sorts its argument
+            // in place.
+            (
+                "test_kiln.py",
+                "import pytest\nfrom kiln import heat, swing, peak, hottest\n\n\ndef test_heat():\n    assert heat([1, 3]) == 3\n    assert swing([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        heat([])\n    assert peak([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert heat(xs) > 1\n\n\ndef test_hottest():\n    assert hottest([3, 1, 2]) == 3\n    assert max(sorted([3, 1])) == 3\n",
+            ),
+        ]);
         let probe = Probe {
             test: Some(("test_kiln.py".to_owned(), String::new())),
             modules: vec!["kiln".to_owned()],
@@ -300,61 +309,52 @@ mod tests {
             ..Probe::default()
         };
         let seen = observed(dir.path(), &probe).await;
-        let site = |id: &str| {
-            seen.sites
-                .get(id)
-                .unwrap_or_else(|| panic!("{id}: {seen:#?}"))
-        };
-        assert_eq!(site("L6").values, ["2"]);
-        assert_eq!(site("L6").held, [false]);
-        assert_eq!(site("L6").names, ["heat"]);
-        assert_eq!(site("L7").values, ["3"]);
-        assert!(site("L7").holds());
-        assert_eq!(site("L8").values, ["raise:ZeroDivisionError"]);
-        assert!(site("L8").holds());
-        assert_eq!(site("L10").values, ["raise:NameError"]);
-        assert_eq!(site("L15").values, ["1", "3"]);
-        assert_eq!(site("L15").held, [false, true]);
-        assert!(site("T0").holds());
+        assert_eq!(site(&seen, "L6").values, ["2"]);
+        assert_eq!(site(&seen, "L6").held, [false]);
+        assert_eq!(site(&seen, "L6").names, ["heat"]);
+        assert_eq!(site(&seen, "L7").values, ["3"]);
+        assert!(site(&seen, "L7").holds());
+        assert_eq!(site(&seen, "L8").values, ["raise:ZeroDivisionError"]);
+        assert!(site(&seen, "L8").holds());
+        assert_eq!(site(&seen, "L10").values, ["raise:NameError"]);
+        assert_eq!(site(&seen, "L15").values, ["1", "3"]);
+        assert_eq!(site(&seen, "L15").held, [false, true]);
+        assert!(site(&seen, "T0").holds());
         for unchecked in ["T1", "T2", "T3"] {
             assert!(
                 !seen.sites.contains_key(unchecked),
                 "{unchecked}: {seen:#?}"
             );
         }
-        assert!(!site("T4").expected);
-        assert_eq!(site("T6").values, ["raise:ZeroDivisionError"]);
-        assert!(site("T6").holds());
-        assert_eq!(site("T7").values, ["'no exception'"]);
-        assert!(!site("T7").holds() && site("T7").expected);
+        assert!(!site(&seen, "T4").expected);
+        assert_eq!(site(&seen, "T6").values, ["raise:ZeroDivisionError"]);
+        assert!(site(&seen, "T6").holds());
+        assert_eq!(site(&seen, "T7").values, ["'no exception'"]);
+        assert!(!site(&seen, "T7").holds() && site(&seen, "T7").expected);
         // What a call did to its arguments is part of what it gave, in the test and in the
         // task's examples; a call that copies leaves none.
         assert_eq!(
-            site("L19").values,
+            site(&seen, "L19").values,
             ["3 [hottest changed argument 1 from [3, 1, 2] to [1, 2, 3]]"]
         );
-        assert_eq!(site("L19").changes, ["hottest"]);
-        assert!(site("L19").holds());
-        assert_eq!(site("L20").values, ["3"]);
-        assert!(site("L20").changes.is_empty());
-        assert_eq!(site("T5").changes, ["hottest"]);
-        assert!(site("T5").holds());
+        assert_eq!(site(&seen, "L19").changes, ["hottest"]);
+        assert!(site(&seen, "L19").holds());
+        assert_eq!(site(&seen, "L20").values, ["3"]);
+        assert!(site(&seen, "L20").changes.is_empty());
+        assert_eq!(site(&seen, "T5").changes, ["hottest"]);
+        assert!(site(&seen, "T5").holds());
         assert_eq!(seen.error, None);
     }
 
     #[tokio::test]
     async fn code_that_fails_to_load_is_told_by_the_exception_it_raised() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("dial.py"),
-            "1 / 0\n\n\ndef turn(x):\n    return x\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("test_dial.py"),
-            "from dial import turn\n\n\ndef test_turn():\n    assert turn(1) == 1\n",
-        )
-        .unwrap();
+        let dir = tree(&[
+            ("dial.py", "1 / 0\n\n\ndef turn(x):\n    return x\n"),
+            (
+                "test_dial.py",
+                "from dial import turn\n\n\ndef test_turn():\n    assert turn(1) == 1\n",
+            ),
+        ]);
         let probe = Probe {
             test: Some(("test_dial.py".to_owned(), String::new())),
             modules: vec!["dial".to_owned()],
@@ -370,14 +370,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_javascript_tests_asserts_are_observed_as_pythons_are() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("src")).unwrap();
-        std::fs::create_dir_all(dir.path().join("test")).unwrap();
-        std::fs::write(
-            dir.path().join("src/kiln.js"),
+        let dir = tree(&[(
+            "src/kiln.js",
             "export function heat(xs) {\n  return xs.reduce((a, b) => a + b, 0) / xs.length;\n}\n\nexport const swing = (xs) => Math.max(...xs) - Math.min(...xs);\n",
-        )
-        .unwrap();
+        )]);
+        std::fs::create_dir_all(dir.path().join("test")).unwrap();
         // The test imports a name the code lacks and a hook of the runner under another name,
         // asserts a wrong value, expects an exception, awaits, and has a case that throws
         // outside any assert.
@@ -395,28 +392,23 @@ mod tests {
             ],
         };
         let seen = observed(dir.path(), &probe).await;
-        let site = |id: &str| {
-            seen.sites
-                .get(id)
-                .unwrap_or_else(|| panic!("{id}: {seen:#?}"))
-        };
-        assert_eq!(site("L6").values, ["2"]);
-        assert_eq!(site("L6").held, [false]);
-        assert_eq!(site("L6").names, ["heat"]);
-        assert_eq!(site("L8").values, ["3"]);
-        assert!(site("L8").holds());
-        assert_eq!(site("L8").names, ["range", "swing"]);
-        assert_eq!(site("L9").values, ["raise:TypeError"]);
-        assert!(site("L9").holds());
-        assert_eq!(site("L10").values, ["2"]);
-        assert!(site("L10").holds());
-        assert_eq!(site("L11").values, ["raise:TypeError"]);
-        assert!(!site("L11").holds());
-        assert!(site("F:heat").holds());
-        assert_eq!(site("F:kiln > breaks").values, ["raise:RangeError"]);
-        assert!(site("T0").holds());
-        assert_eq!(site("T1").values, ["8"]);
-        assert!(!site("T1").holds());
+        assert_eq!(site(&seen, "L6").values, ["2"]);
+        assert_eq!(site(&seen, "L6").held, [false]);
+        assert_eq!(site(&seen, "L6").names, ["heat"]);
+        assert_eq!(site(&seen, "L8").values, ["3"]);
+        assert!(site(&seen, "L8").holds());
+        assert_eq!(site(&seen, "L8").names, ["range", "swing"]);
+        assert_eq!(site(&seen, "L9").values, ["raise:TypeError"]);
+        assert!(site(&seen, "L9").holds());
+        assert_eq!(site(&seen, "L10").values, ["2"]);
+        assert!(site(&seen, "L10").holds());
+        assert_eq!(site(&seen, "L11").values, ["raise:TypeError"]);
+        assert!(!site(&seen, "L11").holds());
+        assert!(site(&seen, "F:heat").holds());
+        assert_eq!(site(&seen, "F:kiln > breaks").values, ["raise:RangeError"]);
+        assert!(site(&seen, "T0").holds());
+        assert_eq!(site(&seen, "T1").values, ["8"]);
+        assert!(!site(&seen, "T1").holds());
         for unchecked in ["T2", "T3"] {
             assert!(!seen.sites.contains_key(unchecked), "{seen:#?}");
         }

@@ -368,8 +368,7 @@ mod tests {
             let body: String = (0..30)
                 .map(|j| format!("def function_{i}_{j}(x):\n    return x + {j}\n\n"))
                 .collect();
-            std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
-            std::fs::write(dir.path().join(&path), body).unwrap();
+            crate::testing::put(dir.path(), &[(&path, &body)]);
             files.push(path);
         }
         let budget = Budget { chars: 6_000 };
@@ -399,7 +398,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut files = Vec::new();
         let mut write = |path: &str, body: &str| {
-            std::fs::write(dir.path().join(path), body).unwrap();
+            crate::testing::put(dir.path(), &[(path, body)]);
             files.push(path.to_owned());
         };
         write("freight.py", "def freight_cost(legs):\n    return 0\n");

@@ -194,15 +194,14 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     use super::*;
+    use crate::testing::tree;
 
     #[test]
     fn the_symbols_a_task_names_are_told_from_the_rest() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("almanac.py"),
+        let dir = tree(&[(
+            "almanac.py",
             "def sunrise(d):\n    return d\n\ndef is_eclipse(d):\n    return False\n\nclass Orrery:\n    def count_moons(self, d):\n        return 0\n",
-        )
-        .unwrap();
+        )]);
         let files = map(dir.path(), &["almanac.py".to_owned()]);
         let (named, others) = named_symbols(
             &files,
@@ -213,23 +212,18 @@ mod tests {
     }
 
     fn repo() -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |path: &str, text: &str| {
-            let full = dir.path().join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, text).unwrap();
-        };
-        write(
-            "farm/barn.py",
-            "class Barn:\n    def total(self):\n        return 0\n",
-        );
-        write(
-            "farm/hay.py",
-            "RATE = 0.2\n\ndef apply_hay(amount):\n    return amount\n",
-        );
-        write("tests/test_barn.py", "def test_total():\n    assert True\n");
-        write("README.md", "# farm\n");
-        dir
+        tree(&[
+            (
+                "farm/barn.py",
+                "class Barn:\n    def total(self):\n        return 0\n",
+            ),
+            (
+                "farm/hay.py",
+                "RATE = 0.2\n\ndef apply_hay(amount):\n    return amount\n",
+            ),
+            ("tests/test_barn.py", "def test_total():\n    assert True\n"),
+            ("README.md", "# farm\n"),
+        ])
     }
 
     fn paths() -> Vec<String> {

@@ -36,6 +36,23 @@ pub(crate) struct Work {
 }
 
 impl Work {
+    /// An attempt that has done nothing yet, in a repository of `base_files`, at a task that
+    /// names `mentioned`; its baselines are read once the worktree is there.
+    pub(crate) fn new(base_files: Vec<String>, mentioned: Vec<String>) -> Self {
+        Self {
+            base: None,
+            base_files,
+            mentioned,
+            written: Vec::new(),
+            author: String::new(),
+            task_test: None,
+            tests: TestBaseline::default(),
+            code: CodeBaseline::default(),
+            protected: Protected::default(),
+            held: Vec::new(),
+        }
+    }
+
     pub(crate) fn add(&mut self, files: Vec<String>) {
         for file in files {
             if !self.written.contains(&file) {
@@ -109,24 +126,12 @@ mod tests {
 
     #[test]
     fn a_test_failing_on_code_the_task_protects_is_named_as_the_one_to_correct() {
-        let mut work = Work {
-            base: None,
-            base_files: vec!["calc.py".to_owned(), "test_old.py".to_owned()],
-            mentioned: Vec::new(),
-            written: vec!["test_calc.py".to_owned()],
-            author: String::new(),
-            task_test: None,
-            tests: TestBaseline::default(),
-            code: CodeBaseline::default(),
-            protected: Protected::default(),
-            held: Vec::new(),
-        };
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("calc.py"),
-            "def add(a, b):\n    return a + b\n",
-        )
-        .unwrap();
+        let mut work = Work::new(
+            vec!["calc.py".to_owned(), "test_old.py".to_owned()],
+            Vec::new(),
+        );
+        work.written = vec!["test_calc.py".to_owned()];
+        let dir = crate::testing::tree(&[("calc.py", "def add(a, b):\n    return a + b\n")]);
         let failing = AttemptError::Tests("assert 0 == -100".to_owned());
         assert_eq!(work.explain(&failing), failing.to_string());
         work.protected = Protected::read(dir.path(), "Test it. Do not change `calc.py`.");
