@@ -253,12 +253,30 @@ async fn python_syntax(
 }
 
 /// A test command of the project.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct TestCommand {
     /// Its name in logs and in the `Nightshift-Checks` trailer.
     pub name: &'static str,
     /// The command line.
     pub argv: Vec<String>,
+    /// Whether a failed run's output says the code or a test did not build, so no test ran:
+    /// a compiler's error, which a model fixes when shown, unlike a failing assert.
+    pub build_failed: fn(&str) -> bool,
+}
+
+/// A run of a command that does not tell a build failure from failing tests.
+fn never(_: &str) -> bool {
+    false
+}
+
+/// `cargo test`: rustc refused the crate or its tests.
+fn rustc_failed(output: &str) -> bool {
+    output.contains("error: could not compile")
+}
+
+/// `go test`: a package's build or its test binary's failed.
+fn go_build_failed(output: &str) -> bool {
+    output.contains("[build failed]") || output.contains("[setup failed]")
 }
 
 /// The project's test commands: the configured one if any, else one per ecosystem found among
@@ -274,6 +292,7 @@ pub fn test_commands(
         return vec![TestCommand {
             name: "tests",
             argv: vec!["sh".into(), "-c".into(), configured.to_owned()],
+            build_failed: never,
         }];
     }
     let has = |name: &str| files.iter().any(|f| f == name);
@@ -294,6 +313,7 @@ pub fn test_commands(
             ]
             .map(str::to_owned)
             .to_vec(),
+            build_failed: never,
         });
     }
     if has("Cargo.toml") {
@@ -302,12 +322,14 @@ pub fn test_commands(
             argv: ["cargo", "test", "--offline", "--quiet"]
                 .map(str::to_owned)
                 .to_vec(),
+            build_failed: rustc_failed,
         });
     }
     if has("go.mod") {
         commands.push(TestCommand {
             name: "go test",
             argv: ["go", "test", "./..."].map(str::to_owned).to_vec(),
+            build_failed: go_build_failed,
         });
     }
     let npm_test = has("package.json")
@@ -319,6 +341,7 @@ pub fn test_commands(
         commands.push(TestCommand {
             name: "npm test",
             argv: ["npm", "test", "--silent"].map(str::to_owned).to_vec(),
+            build_failed: never,
         });
     }
     commands
@@ -660,6 +683,30 @@ mod tests {
         assert_eq!(configured.len(), 1);
         assert_eq!(configured[0].argv, ["sh", "-c", "make check"]);
         assert!(test_commands(dir.path(), &["README.md".to_owned()], "python3", "").is_empty());
+    }
+
+    #[test]
+    fn a_build_that_failed_is_told_from_tests_that_failed() {
+        let files = ["Cargo.toml", "go.mod", "test_app.py"].map(str::to_owned);
+        let commands = test_commands(Path::new("/nonexistent"), &files, "python3", "");
+        let failed = |name: &str, output: &str| {
+            let command = commands.iter().find(|c| c.name == name).unwrap();
+            (command.build_failed)(output)
+        };
+        let rustc = "error[E0308]: mismatched types\n  --> src/lib.rs:10:37\nerror: could not compile `numkit` (lib) due to 2 previous errors\n";
+        let cargo_tests = "test tests::odd ... FAILED\ntest result: FAILED. 1 passed; 1 failed\nerror: test failed, to rerun pass `--lib`\n";
+        assert!(failed("cargo test", rustc));
+        assert!(!failed("cargo test", cargo_tests));
+        let go = "# calc\n./calc.go:4:9: cannot use x (variable of type string) as int value\nFAIL\tcalc [build failed]\n";
+        assert!(failed("go test", go));
+        assert!(!failed(
+            "go test",
+            "--- FAIL: TestAdd (0.00s)\nFAIL\tcalc\t0.002s\n"
+        ));
+        assert!(!failed(
+            "pytest",
+            "E   NameError: name 'x' is not defined\n"
+        ));
     }
 
     #[test]

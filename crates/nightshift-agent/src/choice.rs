@@ -327,7 +327,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                     with_checks(&mut checks, ran);
                     return Ok(checks);
                 }
-                Err(AttemptError::Tests(_)) => {
+                Err(err) if err.is_failed_run() => {
                     self.log(
                         LogLevel::Info,
                         "select",
@@ -532,8 +532,10 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                         break;
                     }
                 }
-                Err(err @ AttemptError::Tests(_)) => {
-                    failure.get_or_insert(err);
+                // The task's test failing to build on an answer fails it as a failing assert
+                // would: the compiler's errors are the test's, not the answer's to be shown.
+                Err(AttemptError::Tests(output) | AttemptError::Build(output)) => {
+                    failure.get_or_insert(AttemptError::Tests(output));
                 }
                 Err(err) => return Err(err),
             }
@@ -599,7 +601,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         .await;
         match self.run_tests(work).await {
             Ok(_) => Ok(true),
-            Err(AttemptError::Tests(_)) => Ok(false),
+            Err(err) if err.is_failed_run() => Ok(false),
             Err(err) => Err(err),
         }
     }

@@ -26,6 +26,10 @@ pub enum AttemptError {
     /// Tests failed.
     #[error("tests failed:\n{0}")]
     Tests(String),
+    /// The tests did not run: the code, or a test, does not build (a type error the parser
+    /// cannot see); the compiler's words.
+    #[error("the code does not build:\n{0}")]
+    Build(String),
     /// The edits left every file as it was.
     #[error(
         "your answer left every file exactly as it was, so nothing is done yet: make the change the task asks for"
@@ -94,7 +98,9 @@ impl AttemptError {
                 | ErrorClass::Unusable => true,
             },
             // Retries sample differently, so a bad reply may be followed by a good one.
-            Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Tests(_) => true,
+            Self::Reply(_) | Self::Apply(_) | Self::Syntax(_) | Self::Build(_) | Self::Tests(_) => {
+                true
+            }
             Self::NoChange
             | Self::Unmet(_)
             | Self::Contradicted(_)
@@ -113,7 +119,7 @@ impl AttemptError {
     /// Whether a repair round shows this failure to the model to fix, rather than asking the
     /// task anew: the kinds a model fixes when told what is wrong about the form of its answer
     /// — a reply out of format, an edit quoting lines that are not there or writing where it may
-    /// not, code that does not parse or names something undefined, a definition missing,
+    /// not, code that does not parse, build or names something undefined, a definition missing,
     /// misplaced or deleted, tests taken away, nothing changed, a change to make again on newer
     /// commits; and a call that gives another value than the task itself says, which is right
     /// where a model's assert may not be (an answer that then answers the example alone is
@@ -125,6 +131,7 @@ impl AttemptError {
             Self::Reply(_)
             | Self::Apply(_)
             | Self::Syntax(_)
+            | Self::Build(_)
             | Self::Unmet(_)
             | Self::Contradicted(_)
             | Self::RemovedCode(_)
@@ -142,12 +149,19 @@ impl AttemptError {
         }
     }
 
+    /// Whether the checks ran and failed on the answer ([`Self::Tests`], [`Self::Build`]),
+    /// rather than failing to run at all.
+    pub fn is_failed_run(&self) -> bool {
+        matches!(self, Self::Tests(_) | Self::Build(_))
+    }
+
     /// Whether showing the model this failure may let it fix its answer in the same attempt.
     pub fn is_repairable(&self) -> bool {
         match self {
             Self::Reply(_)
             | Self::NoChange
             | Self::Syntax(_)
+            | Self::Build(_)
             | Self::Tests(_)
             | Self::Unmet(_)
             | Self::Contradicted(_)

@@ -633,6 +633,52 @@ pub fn onto_language_twins(base_files: &[String], edits: &mut [Edit]) -> Vec<Str
     notes
 }
 
+/// Leaves out of an answer what the task does not ask for and is not code — a README rewritten,
+/// a manifest, a file named after a sentence of the task (`slugify-fails-on-long….Characters`)
+/// — and new files with nothing in them (an empty block under a made-up name): written beside a
+/// right change, they would land with it, and no check of the code looks at them. A file is
+/// asked for where the task names it, or names its stem as a word (`README` for `README.md`,
+/// "the readme"). A new code file with something in it stays: a module of its own is the
+/// answer's to add, and the checks look at it. Returns a note per file left out.
+pub fn unasked_files(
+    base_files: &[String],
+    task: &str,
+    mentioned: &[String],
+    edits: &mut Vec<Edit>,
+) -> Vec<String> {
+    let words: BTreeSet<String> = task
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .map(str::to_lowercase)
+        .collect();
+    let asked = |path: &str| {
+        mentioned.iter().any(|m| m == path)
+            || Path::new(path)
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .is_some_and(|stem| words.contains(&stem.to_lowercase()))
+    };
+    let mut notes = Vec::new();
+    edits.retain(|edit| {
+        let path = edit.path().trim_start_matches("./");
+        if mentioned.iter().any(|m| m == path) {
+            return true;
+        }
+        let why = if Language::of(path).is_none() && !asked(path) {
+            "the task does not ask for it, and it is not code"
+        } else if matches!(edit, Edit::Whole(whole) if whole.content.trim().is_empty())
+            && !base_files.iter().any(|f| f == path)
+            && file_name(path).is_none_or(|name| name != "__init__.py")
+        {
+            "a new file with nothing in it"
+        } else {
+            return true;
+        };
+        notes.push(format!("left out {path}: {why}"));
+        false
+    });
+    notes
+}
+
 /// Whether `edits` write `path`.
 fn writes(edits: &[Edit], path: &str) -> bool {
     edits
@@ -1035,6 +1081,51 @@ mod tests {
         let mut fresh = vec![whole("test_aviary.py", answer)];
         assert!(onto_test_twins(dir.path(), &base_files, &mut fresh).is_empty());
         assert_eq!(fresh[0].path(), "test_aviary.py");
+    }
+
+    #[test]
+    fn what_the_task_does_not_ask_for_and_is_not_code_is_left_out() {
+        let base_files: Vec<String> = ["kettle.py", "README.md", "pyproject.toml"]
+            .map(str::to_owned)
+            .to_vec();
+        let task = "`boil(t)` in kettle.py returns True below 100: fix it.";
+        let code = "def boil(t):\n    return t >= 100\n";
+        let mut edits = vec![
+            whole("kettle.py", code),
+            whole("README.md", "# kettle\n"),
+            whole("readme.md", "Fixed boil.\n"),
+            whole("pyproject.toml", "[project]\n"),
+            whole("boil-returns-true-below.Hundred", "x\n"),
+            whole("boil.returnsTrueBelowHundred.py", "\n"),
+            whole("pkg/__init__.py", ""),
+            whole("heat.py", "def heat():\n    return 1\n"),
+            whole("test_kettle.py", "from kettle import boil\n"),
+        ];
+        let notes = unasked_files(&base_files, task, &[], &mut edits);
+        assert_eq!(
+            notes,
+            [
+                "left out README.md: the task does not ask for it, and it is not code",
+                "left out readme.md: the task does not ask for it, and it is not code",
+                "left out pyproject.toml: the task does not ask for it, and it is not code",
+                "left out boil-returns-true-below.Hundred: the task does not ask for it, and it is not code",
+                "left out boil.returnsTrueBelowHundred.py: a new file with nothing in it",
+            ]
+        );
+        let kept: Vec<&str> = edits.iter().map(Edit::path).collect();
+        assert_eq!(
+            kept,
+            ["kettle.py", "pkg/__init__.py", "heat.py", "test_kettle.py"]
+        );
+        // Named by path, or by its stem as a word, a file is the task's to change.
+        for (task, mentioned) in [
+            ("Document `boil` in the readme.", vec![]),
+            ("Add boil to README.md.", vec!["README.md".to_owned()]),
+        ] {
+            let mut edits = vec![whole("README.md", "# kettle\n\nboil\n")];
+            assert!(unasked_files(&base_files, task, &mentioned, &mut edits).is_empty());
+            assert_eq!(edits.len(), 1, "{task}");
+        }
     }
 
     #[test]

@@ -25,7 +25,8 @@ use crate::work::Work;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pass {
     /// The reply's edits, pointed at the files the task means (a test's twin, a named file in
-    /// another directory, a file of the same name in the language written) and written.
+    /// another directory, a file of the same name in the language written), less files the task
+    /// does not ask for that are not code and new empty files, and written.
     Edits,
     /// Imports a test uses without them: `pytest`, Node's runner, names of the code it calls.
     TestImports,
@@ -264,7 +265,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             ),
             Pass::ProjectTests => match self.run_tests(work).await {
                 Ok(ran) => Verdict::Held(ran),
-                Err(err @ AttemptError::Tests(_)) => Verdict::refused(err),
+                Err(err) if err.is_failed_run() => Verdict::refused(err),
                 Err(err) => return Err(err),
             },
             Pass::TestsCoverTask => match self.tests_short_of_task(work) {
@@ -287,6 +288,16 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             &mut edits,
         ));
         notes.extend(guard::onto_language_twins(&work.base_files, &mut edits));
+        let left_out = guard::unasked_files(
+            &work.base_files,
+            &self.task.description,
+            &work.mentioned,
+            &mut edits,
+        );
+        if edits.is_empty() {
+            return Err(reply::ReplyError::OnlyUnasked(left_out.join("; ")).into());
+        }
+        notes.extend(left_out);
         let files = apply::contents(&self.worktree, &edits)?;
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         notes.insert(0, format!("wrote {}", paths.join(", ")));
@@ -568,10 +579,12 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                     format!("{} failed:\n{}", command.name, run.output),
                 )
                 .await;
-                return Err(AttemptError::Tests(excerpt(&format!(
-                    "{}:\n{}",
-                    command.name, run.output
-                ))));
+                let failure = excerpt(&format!("{}:\n{}", command.name, run.output));
+                return Err(if (command.build_failed)(&run.output) {
+                    AttemptError::Build(failure)
+                } else {
+                    AttemptError::Tests(failure)
+                });
             }
             self.log(
                 LogLevel::Info,

@@ -89,6 +89,11 @@ pub enum ReplyError {
         "the SEARCH block for {0} is not closed: it needs a `=======` line and a `>>>>>>> REPLACE` line"
     )]
     Unclosed(String),
+    /// Edits, but only of files the task does not ask for (`guard::unasked_files`).
+    #[error(
+        "the reply writes only files the task does not ask for ({0}): write the code the task asks for, in the files it names"
+    )]
+    OnlyUnasked(String),
 }
 
 /// Extracts the edits of a reply, in the order written. `hints` are file names from the task,

@@ -136,7 +136,9 @@ fn hostile_tests_replies_and_repository_reach_nothing_outside_the_worktree() {
     repo.set("MAX_RETRIES", "0");
     repo.ok(&[
         "add",
-        "Create calc.py with a function add(a, b) that returns the sum of a and b.",
+        // Naming nightshift.toml lets the reply's write of it past the edits pass (which leaves
+        // out files a task does not ask for) to the workspace's own refusal.
+        "Create calc.py with a function add(a, b) that returns the sum of a and b; nightshift.toml stays as it is.",
     ]);
 
     let daemon = repo.serve(&["--workers", "1"]);

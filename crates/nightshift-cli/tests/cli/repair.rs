@@ -624,6 +624,96 @@ fn a_rust_answer_that_leaves_out_the_files_own_tests_gets_them_back_and_lands() 
 }
 
 #[test]
+fn code_that_does_not_build_goes_back_to_the_model_with_the_compilers_words() {
+    let mut repo = TestRepo::new();
+    let parity = "/// Whether `n` is odd.\npub fn is_odd(n: i64) -> bool {\n    n % 2 == 1\n}\n\n/// How many of `values` are odd.\npub fn count_odd(values: &[i64]) -> usize {\n    values.iter().filter(|v| is_odd(**v)).count()\n}\n";
+    repo.user_commit(
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"parity\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("src/lib.rs", parity),
+        ],
+        "parity",
+    );
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    // Right about the bug, but one dereference short: rustc refuses it, no test runs.
+    let unbuilt = parity
+        .replace("n % 2 == 1", "n % 2 != 0")
+        .replace("is_odd(**v)", "is_odd(*v)");
+    let fixed = parity.replace("n % 2 == 1", "n % 2 != 0");
+    let test = "```rust tests/lib_task.rs\nuse parity::*;\n\n#[test]\nfn negative_odd_numbers_count() {\n    assert_eq!(count_odd(&[-3, -1, 2, 5]), 3);\n}\n```";
+    let requests = script(
+        &mut repo,
+        &[
+            &format!("```rust src/lib.rs\n{unbuilt}```"),
+            &format!("```rust src/lib.rs\n{fixed}```"),
+            test,
+        ],
+        "count_odd() in src/lib.rs misses negative odd numbers: `count_odd(&[-3, -1, 2, 5])` gives 1 instead of 3.",
+    );
+    let (tasks, log) = work_off(&repo);
+    let shown = repo.show(1);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
+    assert_eq!(super::helpers::purposes(&shown), ["code", "repair", "test"]);
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1].contains("the code does not build") && requests[1].contains("E0308"),
+        "{}",
+        requests[1]
+    );
+    assert_eq!(git_out(repo.path(), &["show", "main:src/lib.rs"]), fixed);
+}
+
+#[test]
+fn files_the_task_does_not_ask_for_are_left_out_of_what_lands() {
+    let mut repo = TestRepo::new();
+    let readme = "# kettle\n\nBoils water.\n";
+    repo.user_commit(
+        &[
+            ("kettle.py", "def boil(t):\n    return t > 0\n"),
+            ("README.md", readme),
+        ],
+        "kettle",
+    );
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    // Prose alone: nothing the task asks for.
+    let prose = "```markdown README.md\n# kettle\n\nboil is fixed.\n```";
+    // The fix, beside the README rewritten and an empty file named after the task's words.
+    let fixed = "def boil(t):\n    return t >= 100\n";
+    let answer = format!(
+        "```python kettle.py\n{fixed}```\n\n```markdown README.md\n# kettle\n```\n\n```python boil.saysWaterBoilsBelow.py\n```"
+    );
+    let test = "```python test_kettle.py\nfrom kettle import boil\n\n\ndef test_boil():\n    assert boil(100)\n    assert not boil(99)\n```";
+    let requests = script(
+        &mut repo,
+        &[prose, &answer, test],
+        "`boil(t)` in kettle.py says water boils below 100: `boil(99)` gives True instead of False.",
+    );
+    let (tasks, log) = work_off(&repo);
+    let shown = repo.ok(&["tasks", "show", "1", "--full"]);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown}");
+    let requests = requests.lock().unwrap().clone();
+    assert!(
+        requests[1]
+            .contains("the reply writes only files the task does not ask for (left out README.md"),
+        "{}",
+        requests[1]
+    );
+    for note in [
+        "left out README.md: the task does not ask for it, and it is not code",
+        "left out boil.saysWaterBoilsBelow.py: a new file with nothing in it",
+    ] {
+        assert!(shown.contains(note), "{note}: {shown}");
+    }
+    assert_eq!(git_out(repo.path(), &["show", "main:kettle.py"]), fixed);
+    assert_eq!(git_out(repo.path(), &["show", "main:README.md"]), readme);
+    let landed = git_out(repo.path(), &["ls-tree", "--name-only", "main"]);
+    assert!(!landed.contains("boil.says"), "{landed}");
+}
+
+#[test]
 fn an_answer_that_deletes_a_method_the_task_does_not_name_is_refused_and_repaired() {
     let mut repo = TestRepo::new();
     let orchard = "class Terrace:\n    def __init__(self, w):\n        self.w = w\n\n    def plots(self):\n        return self.w * self.w + 1\n\n    def weed(self):\n        self.w += 1\n";
