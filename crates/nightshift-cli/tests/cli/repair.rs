@@ -586,20 +586,19 @@ fn an_answer_with_only_the_function_it_changed_keeps_the_rest_of_the_file() {
     assert_eq!(git_out(repo.path(), &["show", "main:rain.py"]), fixed);
 }
 
+/// Commits a library crate `name` whose `src/lib.rs` is `lib`.
+fn rust_crate(repo: &TestRepo, name: &str, lib: &str) {
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n"
+    );
+    repo.user_commit(&[("Cargo.toml", &manifest), ("src/lib.rs", lib)], name);
+}
+
 #[test]
 fn a_rust_answer_that_leaves_out_the_files_own_tests_gets_them_back_and_lands() {
     let mut repo = TestRepo::new();
     let gauge = "/// A reading as a share of the dial, 0 to 100.\npub fn percent(v: i32) -> i32 {\n    v.min(100)\n}\n\npub fn label(v: i32) -> String {\n    format!(\"{}%\", percent(v))\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn tops_out_at_a_hundred() {\n        assert_eq!(percent(140), 100);\n        assert_eq!(label(7), \"7%\");\n    }\n}\n";
-    repo.user_commit(
-        &[
-            (
-                "Cargo.toml",
-                "[package]\nname = \"gauge\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-            ),
-            ("src/lib.rs", gauge),
-        ],
-        "gauge",
-    );
+    rust_crate(&repo, "gauge", gauge);
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
     // The function it fixed, alone: written as the whole file, it drops `label` and the tests.
     let lazy = "```rust src/lib.rs\n/// A reading as a share of the dial, 0 to 100.\npub fn percent(v: i32) -> i32 {\n    v.clamp(0, 100)\n}\n```";
@@ -627,16 +626,7 @@ fn a_rust_answer_that_leaves_out_the_files_own_tests_gets_them_back_and_lands() 
 fn code_that_does_not_build_goes_back_to_the_model_with_the_compilers_words() {
     let mut repo = TestRepo::new();
     let parity = "/// Whether `n` is odd.\npub fn is_odd(n: i64) -> bool {\n    n % 2 == 1\n}\n\n/// How many of `values` are odd.\npub fn count_odd(values: &[i64]) -> usize {\n    values.iter().filter(|v| is_odd(**v)).count()\n}\n";
-    repo.user_commit(
-        &[
-            (
-                "Cargo.toml",
-                "[package]\nname = \"parity\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-            ),
-            ("src/lib.rs", parity),
-        ],
-        "parity",
-    );
+    rust_crate(&repo, "parity", parity);
     repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
     // Right about the bug, but one dereference short: rustc refuses it, no test runs.
     let unbuilt = parity
