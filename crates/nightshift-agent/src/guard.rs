@@ -634,7 +634,7 @@ pub fn onto_language_twins(base_files: &[String], edits: &mut [Edit]) -> Vec<Str
 }
 
 /// Leaves out of an answer what the task does not ask for and is not code — a README rewritten,
-/// a manifest, a file named after a sentence of the task (`slugify-fails-on-long….Characters`)
+/// a manifest, a file named after a sentence of the task (`boils-below-a-hundred….Characters`)
 /// — and new files with nothing in them (an empty block under a made-up name): written beside a
 /// right change, they would land with it, and no check of the code looks at them. A file is
 /// asked for where the task names it, or names its stem as a word (`README` for `README.md`,
