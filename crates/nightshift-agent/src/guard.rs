@@ -650,12 +650,12 @@ pub fn unasked_files(
         .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
         .map(str::to_lowercase)
         .collect();
+    // Named by its stem as a word; a path the task names is kept before this is asked.
     let asked = |path: &str| {
-        mentioned.iter().any(|m| m == path)
-            || Path::new(path)
-                .file_stem()
-                .and_then(|stem| stem.to_str())
-                .is_some_and(|stem| words.contains(&stem.to_lowercase()))
+        Path::new(path)
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .is_some_and(|stem| words.contains(&stem.to_lowercase()))
     };
     let mut notes = Vec::new();
     edits.retain(|edit| {
