@@ -197,12 +197,15 @@ class Run:
         self.user_before = {name: (repo / name).read_bytes() for name in USER_FILES}
         self.outside_before = {p.name: p.read_bytes() for p in self.outside.iterdir()}
 
-    def load(self, n: int, shares) -> None:
+    def load(self, n: int, shares, asks=None) -> None:
+        """Queue tasks 1..n; a task in `asks` also asks for the file named there."""
         lines = ["tasks:"]
         for i in range(1, n + 1):
             text = f"Soak task {i}{' shares' if i in shares else ''}: create pkg/t{i}.py with f{i}() returning {i}"
             if i in shares:
                 text += f", and append SHARED.append({i}) to shared.py"
+            if asks and i in asks:
+                text += f", and write {asks[i]}"
             lines.append(f'  - description: "{text}"')
         (self.scratch / "tasks.yaml").write_text("\n".join(lines) + "\n")
         sh(self.binary, "--repo", self.repo, "load", self.scratch / "tasks.yaml", env=self.env)

@@ -637,9 +637,9 @@ pub fn onto_language_twins(base_files: &[String], edits: &mut [Edit]) -> Vec<Str
 /// a manifest, a file named after a sentence of the task (`boils-below-a-hundred….Characters`)
 /// — and new files with nothing in them (an empty block under a made-up name): written beside a
 /// right change, they would land with it, and no check of the code looks at them. A file is
-/// asked for where the task names it, or names its stem as a word (`README` for `README.md`,
-/// "the readme"). A new code file with something in it stays: a module of its own is the
-/// answer's to add, and the checks look at it. Returns a note per file left out.
+/// asked for where the task names it (`.gitignore` too), or names its stem as a word (`README`
+/// for `README.md`, "the readme"). A new code file with something in it stays: a module of its
+/// own is the answer's to add, and the checks look at it. Returns a note per file left out.
 pub fn unasked_files(
     base_files: &[String],
     task: &str,
@@ -650,12 +650,19 @@ pub fn unasked_files(
         .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
         .map(str::to_lowercase)
         .collect();
-    // Named by its stem as a word; a path the task names is kept before this is asked.
+    // Names as the task writes them, dots kept: `.gitignore` has no stem to be a word.
+    let names: BTreeSet<String> = task
+        .split(|c: char| c.is_whitespace() || "`'\"(),;:".contains(c))
+        .map(|name| name.trim_end_matches('.').to_lowercase())
+        .collect();
+    // Named by its stem as a word or by its file name; a path the task names is kept before
+    // this is asked.
     let asked = |path: &str| {
-        Path::new(path)
-            .file_stem()
-            .and_then(|stem| stem.to_str())
-            .is_some_and(|stem| words.contains(&stem.to_lowercase()))
+        let named = |part: Option<&std::ffi::OsStr>, set: &BTreeSet<String>| {
+            part.and_then(|part| part.to_str())
+                .is_some_and(|part| set.contains(&part.to_lowercase()))
+        };
+        named(Path::new(path).file_stem(), &words) || named(file_name(path), &names)
     };
     let mut notes = Vec::new();
     edits.retain(|edit| {
@@ -1118,11 +1125,21 @@ mod tests {
             ["kettle.py", "pkg/__init__.py", "heat.py", "test_kettle.py"]
         );
         // Named by path, or by its stem as a word, a file is the task's to change.
-        for (task, mentioned) in [
-            ("Document `boil` in the readme.", vec![]),
-            ("Add boil to README.md.", vec!["README.md".to_owned()]),
+        for (task, mentioned, path) in [
+            ("Document `boil` in the readme.", vec![], "README.md"),
+            (
+                "Add boil to README.md.",
+                vec!["README.md".to_owned()],
+                "README.md",
+            ),
+            ("Ignore *.log in `.gitignore`.", vec![], ".gitignore"),
+            (
+                "Mark data as binary in .gitattributes.",
+                vec![],
+                ".gitattributes",
+            ),
         ] {
-            let mut edits = vec![whole("README.md", "# kettle\n\nboil\n")];
+            let mut edits = vec![whole(path, "# kettle\n\nboil\n")];
             assert!(unasked_files(&base_files, task, &mentioned, &mut edits).is_empty());
             assert_eq!(edits.len(), 1, "{task}");
         }
