@@ -96,9 +96,28 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             .iter()
             .find(|(path, _)| is_test_file(path) && !work.base_files.contains(path))
             .cloned();
+        let mut test_set_aside = None;
         let test = match own {
             Some(test) => Some(test),
-            None => self.task_test(work, round).await?,
+            None => match self.task_test(work, round).await {
+                Ok(test) => test,
+                // A test written for the task that does not parse, or never came, speaks for no
+                // answer and against none: the answers are chosen on what else there is.
+                Err(
+                    err @ (AttemptError::Syntax(_) | AttemptError::Reply(ReplyError::NoTestFile)),
+                ) => {
+                    self.log(
+                        LogLevel::Warn,
+                        "select",
+                        format!("the test written for the task is set aside: {err}"),
+                    )
+                    .await;
+                    self.put_back(&first.files, work).await?;
+                    test_set_aside = Some(err);
+                    None
+                }
+                Err(err) => return Err(err),
+            },
         };
         let task = self.task.description.as_str();
         // The modules the examples are evaluated among, as the observer of `language` names
@@ -159,6 +178,12 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             None => Probe::default(),
         };
         if probe.is_empty() {
+            if let Some(err) = test_set_aside {
+                return Err(AttemptError::Unvouched(format!(
+                    "the task states no example, and the test written for it was set aside \
+                     ({err}): nothing speaks for the answers"
+                )));
+            }
             return self.first_passing(passed, test, work).await;
         }
 

@@ -19,7 +19,7 @@ pub struct Mended {
 
 /// `source` without the assert lines that make it fail to parse: each must be a whole, indented
 /// line starting with `assert` that does not parse on its own either (a line cut short, a value
-/// like `6.667...`). `None` if the file parses as it is, if a line in the way is anything else,
+/// like `6.667...`), where the parser places the error or last in the file. `None` if the file parses as it is, if a line in the way is anything else,
 /// or if the rest holds no assert.
 pub fn without_broken_lines(language: Language, source: &str) -> Option<Mended> {
     if language != Language::Python {
@@ -39,19 +39,28 @@ pub fn without_broken_lines(language: Language, source: &str) -> Option<Mended> 
             return None;
         }
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let line = *lines.get(error.line.checked_sub(1)?)?;
-        let statement = line.trim();
-        let broken = line.starts_with([' ', '\t'])
-            && (statement.starts_with("assert ") || statement.starts_with("assert("))
-            && !syntax_errors(language, statement).is_empty();
-        if !broken {
-            return None;
-        }
-        removed.push(statement.to_owned());
+        let broken = |index: usize| {
+            let line = lines[index];
+            let statement = line.trim();
+            line.starts_with([' ', '\t'])
+                && (statement.starts_with("assert ") || statement.starts_with("assert("))
+                && !syntax_errors(language, statement).is_empty()
+        };
+        // Where the parser places the error; else the last line, as a reply cut short inside
+        // brackets leaves it (the parser then places the error where the file begins).
+        let last = lines.iter().rposition(|line| !line.trim().is_empty());
+        let index = error
+            .line
+            .checked_sub(1)
+            .filter(|&i| i < lines.len())
+            .into_iter()
+            .chain(last)
+            .find(|&i| broken(i))?;
+        removed.push(lines[index].trim().to_owned());
         text = lines
             .iter()
             .enumerate()
-            .filter(|&(i, _)| i + 1 != error.line)
+            .filter(|&(i, _)| i != index)
             .map(|(_, l)| *l)
             .collect();
     }
@@ -86,6 +95,20 @@ mod tests {
             mended.source,
             "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
         );
+    }
+
+    #[test]
+    fn a_reply_cut_short_inside_brackets_loses_its_last_line() {
+        // Cut inside a list, the parser places the error at the file's first line.
+        let head = "import listutils\n\n\ndef test_chunked():\n    assert listutils.chunked([1, 2, 3, 4], 2) == [[1, 2], [3, 4]]\n";
+        for cut in [
+            "    assert listutils.chunked([1, 2, 3,",
+            "    assert listutils.chunked([1, 2, 3], 2) == [[1, 2], [",
+        ] {
+            let mended = without_broken_lines(Language::Python, &format!("{head}{cut}")).unwrap();
+            assert_eq!(mended.source, head);
+            assert_eq!(mended.removed, [cut.trim()]);
+        }
     }
 
     #[test]

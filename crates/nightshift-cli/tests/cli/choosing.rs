@@ -412,6 +412,45 @@ fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
     refused(&repo, &task, &["only the model's own test speaks for it"]);
 }
 
+/// A test for the task that does not parse and cannot be mended: a line in the way is no
+/// assert.
+const UNPARSED_TEST: &str = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    cases = (1,\n    assert add(2, 3) == 5\n```";
+
+#[test]
+fn a_test_for_the_task_that_does_not_parse_is_set_aside_and_the_stated_examples_choose() {
+    let mut repo = TestRepo::new();
+    let plus = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
+    let summed = "```python calc.py\ndef add(a, b):\n    return sum((a, b))\n```";
+    let task = "Create calc.py with a function add(a, b) that returns the sum of a and b, e.g. \
+                `add(2, 3) == 5`.";
+    let task = choose_among(&mut repo, &[plus, summed], UNPARSED_TEST, task);
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        logs.contains("the test written for the task is set aside: syntax errors"),
+        "{logs}"
+    );
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:calc.py"]),
+        "def add(a, b):\n    return a + b\n"
+    );
+    let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(tree.trim(), "calc.py");
+}
+
+#[test]
+fn with_its_test_set_aside_and_no_example_stated_nothing_lands() {
+    let mut repo = TestRepo::new();
+    let plus = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
+    let summed = "```python calc.py\ndef add(a, b):\n    return sum((a, b))\n```";
+    let task = choose_among(&mut repo, &[plus, summed], UNPARSED_TEST, ADD_TASK);
+    refused(
+        &repo,
+        &task,
+        &["the task states no example, and the test written for it was set aside"],
+    );
+}
+
 #[test]
 fn lone_answers_of_two_rounds_that_behave_alike_vouch_for_each_other() {
     let mut repo = TestRepo::new();
