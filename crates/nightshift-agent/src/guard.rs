@@ -542,9 +542,10 @@ pub fn onto_test_twins(root: &Path, base_files: &[String], edits: &mut [Edit]) -
     notes
 }
 
-/// Points a new file named like a file the task names, in another directory (`chess.js` for
-/// the task's `src/chess.js`), at the task's file: a small model drops the directory often
-/// enough (Qwen2.5-Coder-0.5B, four rounds running, though told where the function belongs).
+/// Points a new file named like a file the task names, in another directory or in other case
+/// (`chess.js` or `CHESS.js` for the task's `src/chess.js`), at the task's file: a small model
+/// drops the directory often enough (Qwen2.5-Coder-0.5B, four rounds running, though told where
+/// the function belongs), and now and then shouts the name.
 /// Not when the task names the written path too, or several files of that name, or when the
 /// answer writes the task's file itself. What the whole-file answer leaves out of an existing
 /// file is put back afterwards, as for any answer ([`CodeBaseline::verify`]). Returns a note
@@ -560,9 +561,12 @@ pub fn onto_named_files(
         if base_files.contains(&path) || mentioned.contains(&path) {
             continue;
         }
-        let mut named = mentioned
-            .iter()
-            .filter(|m| file_name(m) == file_name(&path));
+        let same_name = |m: &String| {
+            file_name(m)
+                .zip(file_name(&path))
+                .is_some_and(|(m, path)| m.eq_ignore_ascii_case(path))
+        };
+        let mut named = mentioned.iter().filter(|m| same_name(m));
         let (Some(target), None) = (named.next(), named.next()) else {
             continue;
         };
@@ -1146,7 +1150,8 @@ mod tests {
     }
 
     #[test]
-    fn a_file_the_task_names_written_without_its_directory_goes_to_the_named_one() {
+    fn a_file_the_task_names_written_without_its_directory_or_in_other_case_goes_to_the_named_one()
+    {
         let base_files = vec!["src/chess.js".to_owned(), "README.md".to_owned()];
         let mentioned = vec!["src/chess.js".to_owned()];
         let code = "export function parseMove(str) {\n  return str;\n}\n";
@@ -1160,6 +1165,12 @@ mod tests {
         );
         assert_eq!(edits[0].path(), "src/chess.js");
         assert_eq!(edits[1].path(), "README.md");
+        let mut shouted = vec![whole("CHESS.js", code)];
+        assert_eq!(
+            onto_named_files(&base_files, &mentioned, &mut shouted).len(),
+            1
+        );
+        assert_eq!(shouted[0].path(), "src/chess.js");
 
         // Left where written: a path the task names too, or an answer writing both.
         let both_named = vec!["src/chess.js".to_owned(), "chess.js".to_owned()];
