@@ -13,6 +13,7 @@
 //! goes to the model.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
 use std::path::Path;
 
 use nightshift_lang::{
@@ -561,13 +562,21 @@ pub fn onto_named_files(
         if base_files.contains(&path) || mentioned.contains(&path) {
             continue;
         }
-        let same_name = |m: &String| {
-            file_name(m)
-                .zip(file_name(&path))
-                .is_some_and(|(m, path)| m.eq_ignore_ascii_case(path))
+        // The task's file of just that name; else of that name in other case.
+        let named_alike = |alike: fn(&OsStr, &OsStr) -> bool| {
+            let mut named = mentioned.iter().filter(|m| {
+                file_name(m)
+                    .zip(file_name(&path))
+                    .is_some_and(|(m, path)| alike(m, path))
+            });
+            match (named.next(), named.next()) {
+                (Some(target), None) => Some(target),
+                _ => None,
+            }
         };
-        let mut named = mentioned.iter().filter(|m| same_name(m));
-        let (Some(target), None) = (named.next(), named.next()) else {
+        let Some(target) =
+            named_alike(|a, b| a == b).or_else(|| named_alike(|a, b| a.eq_ignore_ascii_case(b)))
+        else {
             continue;
         };
         if writes(edits, target) {
@@ -654,19 +663,19 @@ pub fn unasked_files(
         .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
         .map(str::to_lowercase)
         .collect();
-    // Names as the task writes them, dots kept: `.gitignore` has no stem to be a word.
+    // Paths as the task writes them, dots kept: `.gitignore` has no stem to be a word.
     let names: BTreeSet<String> = task
         .split(|c: char| c.is_whitespace() || "`'\"(),;:".contains(c))
         .map(|name| name.trim_end_matches('.').to_lowercase())
         .collect();
-    // Named by its stem as a word or by its file name; a path the task names is kept before
-    // this is asked.
+    // Named by its stem as a word or by its whole path; a path `mentioned` holds is kept
+    // before this is asked.
     let asked = |path: &str| {
-        let named = |part: Option<&std::ffi::OsStr>, set: &BTreeSet<String>| {
-            part.and_then(|part| part.to_str())
-                .is_some_and(|part| set.contains(&part.to_lowercase()))
-        };
-        named(Path::new(path).file_stem(), &words) || named(file_name(path), &names)
+        names.contains(&path.to_lowercase())
+            || Path::new(path)
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .is_some_and(|stem| words.contains(&stem.to_lowercase()))
     };
     let mut notes = Vec::new();
     edits.retain(|edit| {
@@ -697,7 +706,7 @@ fn writes(edits: &[Edit], path: &str) -> bool {
         .any(|e| e.path().trim_start_matches("./") == path)
 }
 
-fn file_name(path: &str) -> Option<&std::ffi::OsStr> {
+fn file_name(path: &str) -> Option<&OsStr> {
     Path::new(path).file_name()
 }
 
@@ -1147,6 +1156,16 @@ mod tests {
             assert!(unasked_files(&base_files, task, &mentioned, &mut edits).is_empty());
             assert_eq!(edits.len(), 1, "{task}");
         }
+        // A name is asked for where the task puts it, not in every directory.
+        let mut edits = vec![whole("sub/.gitignore", "*\n"), whole(".npmrc", "x=1\n")];
+        let notes = unasked_files(
+            &base_files,
+            "Ignore *.log in `.gitignore`.",
+            &[],
+            &mut edits,
+        );
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(edits.is_empty());
     }
 
     #[test]

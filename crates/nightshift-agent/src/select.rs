@@ -158,21 +158,39 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
     });
     // The earliest answer of the group: the one it stands for.
     let mut chosen = best.and_then(|group| group.iter().min_by_key(|o| o.candidate));
-    if let (Some(candidate), Some(group)) = (chosen, best)
-        && group.len() < agree
-        && !(shows_stated_example(original, &group[0].behaviour, terms)
-            && every_assert_holds(&group[0].behaviour))
-    {
-        account.push(format!(
-            "candidate {} not chosen: {} of the {} answers that passed the gates behave as it \
-             does, fewer than the {agree} that vouch for each other, and it does not both meet \
-             an example the task states that did not hold before and pass every assert of the \
-             test written for the task — only the model's own test speaks for it",
-            candidate.name,
-            group.len(),
-            candidates.len()
-        ));
-        chosen = None;
+    if let (Some(candidate), Some(group)) = (chosen, best) {
+        // Observed on the task's own examples alone, every answer left gives the same (one
+        // that did not is refused): there, answers alike show nothing.
+        let only_examples = group[0]
+            .behaviour
+            .sites
+            .keys()
+            .all(|id| id.starts_with('T'));
+        let alike = group.len() >= agree && !only_examples;
+        let shown = shows_stated_example(original, &group[0].behaviour, terms)
+            && every_assert_holds(&group[0].behaviour);
+        if !alike && !shown {
+            account.push(if only_examples {
+                format!(
+                    "candidate {} not chosen: only the task's own examples could be observed, \
+                     which every answer left meets alike, and none that did not hold before \
+                     holds on it — nothing shows it does what was asked",
+                    candidate.name
+                )
+            } else {
+                format!(
+                    "candidate {} not chosen: {} of the {} answers that passed the gates behave \
+                     as it does, fewer than the {agree} that vouch for each other, and it does \
+                     not both meet an example the task states that did not hold before and pass \
+                     every assert of the test written for the task — only the model's own test \
+                     speaks for it",
+                    candidate.name,
+                    group.len(),
+                    candidates.len()
+                )
+            });
+            chosen = None;
+        }
     }
     if let (Some(chosen), Some(group)) = (chosen, best) {
         let sites = group[0].behaviour.sites.len();
@@ -777,5 +795,48 @@ mod tests {
             &terms,
         );
         assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
+    }
+
+    #[test]
+    fn observed_on_the_tasks_examples_alone_answers_alike_vouch_for_nothing() {
+        // No test's asserts: every answer left meets the task's examples, so all are alike.
+        let original = Behaviour {
+            error: Some("ImportError".into()),
+            ..Behaviour::default()
+        };
+        let rule = "If `xs` is empty, return `0`";
+        let examples = [
+            example("total([])", "0", Some(rule)),
+            example("total([1, 2])", "3", None),
+        ];
+        let terms = Terms {
+            examples: &examples,
+            agree: 2,
+            ..terms(&touches_total)
+        };
+        let on_rule = [("T0", site(&["total"], &["0"], &[true]))];
+        let choice = choose(
+            &original,
+            &[observed(0, &on_rule), observed(1, &on_rule)],
+            &terms,
+        );
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        assert!(
+            choice.account[0].contains("only the task's own examples could be observed"),
+            "{:#?}",
+            choice.account
+        );
+        // A plain example of the task that did not hold before vouches, alone or not.
+        let on_both = [
+            ("T0", site(&["total"], &["0"], &[true])),
+            ("T1", site(&["total"], &["3"], &[true])),
+        ];
+        for answers in [
+            vec![observed(0, &on_both)],
+            vec![observed(0, &on_both), observed(1, &on_both)],
+        ] {
+            let choice = choose(&original, &answers, &terms);
+            assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
+        }
     }
 }

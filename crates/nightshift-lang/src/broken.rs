@@ -19,8 +19,8 @@ pub struct Mended {
 
 /// `source` without the assert lines that make it fail to parse: each must be a whole, indented
 /// line starting with `assert` that does not parse on its own either (a line cut short, a value
-/// like `6.667...`), where the parser places the error or last in the file. `None` if the file parses as it is, if a line in the way is anything else,
-/// or if the rest holds no assert.
+/// like `6.667...`), where the parser places the error or last in the file. `None` if the file
+/// parses as it is, if a line in the way is anything else, or if the rest holds no assert.
 pub fn without_broken_lines(language: Language, source: &str) -> Option<Mended> {
     if language != Language::Python {
         return None;
@@ -105,7 +105,9 @@ mod tests {
             "    assert listutils.chunked([1, 2, 3,",
             "    assert listutils.chunked([1, 2, 3], 2) == [[1, 2], [",
         ] {
-            let mended = without_broken_lines(Language::Python, &format!("{head}{cut}")).unwrap();
+            let test = format!("{head}{cut}");
+            assert_eq!(syntax_errors(Language::Python, &test)[0].line, 1);
+            let mended = without_broken_lines(Language::Python, &test).unwrap();
             assert_eq!(mended.source, head);
             assert_eq!(mended.removed, [cut.trim()]);
         }
