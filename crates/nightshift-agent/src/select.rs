@@ -19,8 +19,10 @@
 //! 5. the group chosen must be vouched for by more than the model's own test: at least `agree`
 //!    answers sampled apart behave alike, or an example the task states holds on it that did not
 //!    hold on the code as it was and every assert of the test holds too (examples cover the
-//!    plain case; the test, the edges) (a small model's lone answer that passes its own asserts is as
-//!    often wrong as right); else nothing is chosen.
+//!    plain case; the test, the edges) (a small model's lone answer that passes its own asserts
+//!    is as often wrong as right); else nothing is chosen. Where only the task's examples were
+//!    observed (no test), answers alike show nothing — every one left meets them — and only
+//!    the example vouches.
 
 use std::collections::{BTreeMap, BTreeSet};
 
