@@ -269,6 +269,29 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             )
             .await;
         }
+        for wrong in select::without_contradicted_asserts(&mut original, &mut observed) {
+            let said = wrong
+                .example
+                .strip_prefix('T')
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| stated.get(i))
+                .map_or_else(String::new, |stated| match &stated.rule {
+                    Some(rule) => format!(" (\"{rule}\")"),
+                    None => format!(" (`{}` gives `{}`)", stated.call, stated.expected),
+                });
+            self.log(
+                LogLevel::Info,
+                "select",
+                format!(
+                    "the test's line {} expects of `{}` other than the task says{said}: it is \
+                     wrong by the task's own words, and set aside — not a vote, and not needed \
+                     to vouch for an answer",
+                    &wrong.assert[1..],
+                    wrong.call
+                ),
+            )
+            .await;
+        }
         // A report of a fault names where it shows, not where it lies: what the functions it
         // names rely on is within its reach too.
         let relied_on = if fault {

@@ -9,7 +9,10 @@
 #
 # argv: <marker> <spec as JSON: {"test": path or null, "modules": [...], "examples": [[call, expected], ...]}>
 # Prints, last, one line: the marker, then {"sites": {id: {"names": [...], "values": [...],
-# "held": [...], "expected": bool, "changes": [...]}}, "error": text or null}.
+# "held": [...], "expected": bool, "changes": [...], "call": text or null}}, "error": text or
+# null}. "call" is the expression a site checks, as Python writes it back (`ast.unparse`), where
+# it checks one: the left side of an `assert … == …`, the one statement of a `pytest.raises`
+# block, a task's example.
 import ast
 import builtins
 import itertools
@@ -184,6 +187,9 @@ def names_in(node):
 
 
 NAMES = {}
+# Per site, the expression it checks, written back by `ast.unparse` (the same text for the same
+# call however it was spaced or quoted).
+CALLS = {}
 
 
 class Calls(ast.NodeTransformer):
@@ -267,6 +273,8 @@ class Sites(ast.NodeTransformer):
         site = "L" + str(node.lineno)
         NAMES[site] = names_in(node.test)
         test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+            CALLS[site] = ast.unparse(test.left)
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op = ast.Constant(type(test.ops[0]).__name__)
             got = watched(test.left, site)
@@ -282,6 +290,8 @@ class Sites(ast.NodeTransformer):
             return node
         site = "L" + str(node.lineno)
         NAMES[site] = [n for stmt in node.body for n in names_in(stmt)]
+        if len(node.body) == 1 and isinstance(node.body[0], ast.Expr):
+            CALLS[site] = ast.unparse(node.body[0].value)
         self.count += 1
         name = "__ns_block_" + str(self.count)
         body = ast.FunctionDef(
@@ -386,6 +396,7 @@ def observe_examples(modules, examples):
         site = "T" + str(i)
         try:
             tree = ast.parse(call, "<task>", mode="eval")
+            written = ast.unparse(tree.body)
             tree.body = watched(tree.body, site)
             got = compile(ast.fix_missing_locations(tree), "<task>", "eval")
             # `raise:E`: the call should raise E (a rule of the task's: "if … raise E").
@@ -408,6 +419,7 @@ def observe_examples(modules, examples):
         else:
             site_eq(site, lambda: eval(got, namespace), lambda: eval(want, namespace))
         SITES[site]["names"] = []
+        CALLS[site] = written
 
 
 try:
@@ -416,7 +428,8 @@ try:
     observe_examples(SPEC.get("modules", []), SPEC.get("examples", []))
 except BaseException as err:  # noqa: BLE001
     ERROR = (ERROR or "") + " observing failed: " + type(err).__name__
-for entry in SITES.values():
+for site, entry in SITES.items():
     entry.setdefault("names", [])
+    entry["call"] = CALLS.get(site)
 sys.stdout.flush()
 print("\n" + MARKER + json.dumps({"sites": SITES, "error": ERROR}), flush=True)

@@ -38,6 +38,11 @@ pub struct Site {
     /// told in the values too, `[f changed argument 1 from … to …]` after the value.
     #[serde(default)]
     pub changes: Vec<String>,
+    /// The expression it checks, as Python writes it back (`ast.unparse`), where it checks one:
+    /// the left side of an `assert … == …`, the one statement of a `pytest.raises` block, the
+    /// call of a task's example. The same call reads the same, however it was spaced or quoted.
+    #[serde(default)]
+    pub call: Option<String>,
 }
 
 impl Site {
@@ -343,6 +348,14 @@ mod tests {
         assert!(site(&seen, "L20").changes.is_empty());
         assert_eq!(site(&seen, "T5").changes, ["hottest"]);
         assert!(site(&seen, "T5").holds());
+        // What each site checks, written back alike: an `==`'s left side, a `raises` block's one
+        // statement, an example's call; a comparison of another kind checks no one call.
+        let call = |id: &str| site(&seen, id).call.clone();
+        assert_eq!(call("L6").as_deref(), Some("heat([1, 3])"));
+        assert_eq!(call("L8").as_deref(), Some("heat([])"));
+        assert_eq!(call("L15"), None);
+        assert_eq!(call("T0").as_deref(), Some("heat([2, 4])"));
+        assert_eq!(call("T6"), call("L8"));
         assert_eq!(seen.error, None);
     }
 

@@ -1,6 +1,8 @@
 //! Choosing among candidate answers by how they behave ([`crate::observe`]), not by the model's
 //! own asserts: those are often wrong in a small model's test, and an answer "fixed" until they
-//! pass is wrong with them. In order:
+//! pass is wrong with them. An assert of that test that checks the very call one of the task's
+//! examples checks, and expects otherwise where the example holds, is set aside first
+//! ([`without_contradicted_asserts`]): the task's words show it wrong. In order:
 //! 1. an answer that gives another value than the task's own example says, or than a rule it
 //!    states in prose pins down at an edge, is out;
 //! 2. an answer that changes what a call the task does not touch gave on the code as the attempt
@@ -113,6 +115,79 @@ pub fn without_described(
         }
     }
     taken
+}
+
+/// An assert of the test written for the task that the task's own words show wrong: the test's
+/// site and the task's example it contradicts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contradicted {
+    /// The test's site: `L<line>`.
+    pub assert: String,
+    /// The task's example's site: `T<i>`.
+    pub example: String,
+    /// The call both check.
+    pub call: String,
+}
+
+/// Takes out of `original` and every candidate's behaviour the asserts of the test written for
+/// the task that check a call an example of the task (one it states, or one its rules in prose
+/// pin down) checks too, and expect otherwise: on some run the call gave one value at both, the
+/// task's example held and the assert did not. Such an assert is wrong by the task's own words:
+/// every answer the example lets through fails it alike, so it tells no answer from another — it
+/// would only keep a lone answer that does what the task says from being vouched for by the
+/// rest of the test. Returns what it took out, each to be logged.
+pub fn without_contradicted_asserts(
+    original: &mut Behaviour,
+    candidates: &mut [Observed],
+) -> Vec<Contradicted> {
+    let runs = || std::iter::once(&*original).chain(candidates.iter().map(|o| &o.behaviour));
+    let mut found: Vec<Contradicted> = Vec::new();
+    for behaviour in runs() {
+        for (example, task_site) in behaviour.task_sites() {
+            let (Some(call), [value]) = (&task_site.call, task_site.values.as_slice()) else {
+                continue;
+            };
+            if !task_site.holds() {
+                continue;
+            }
+            for (assert, site) in &behaviour.sites {
+                let wrong = assert.starts_with('L')
+                    && site.call.as_deref().is_some_and(|it| same_call(it, call))
+                    && site.values.iter().all(|v| v == value)
+                    && !site.held.is_empty()
+                    && !site.held.iter().any(|&held| held);
+                if wrong && !found.iter().any(|c| &c.assert == assert) {
+                    found.push(Contradicted {
+                        assert: assert.clone(),
+                        example: example.to_owned(),
+                        call: call.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for contradicted in &found {
+        original.sites.remove(&contradicted.assert);
+        for observed in candidates.iter_mut() {
+            observed.behaviour.sites.remove(&contradicted.assert);
+        }
+    }
+    found
+}
+
+/// Whether `written` (a test's expression) calls just what `call` (a task's example) does: the
+/// same text as Python writes it back, or that text reached through a module
+/// (`listutils.chunked(…)` for `chunked(…)`).
+fn same_call(written: &str, call: &str) -> bool {
+    written == call
+        || written.strip_suffix(call).is_some_and(|path| {
+            path.strip_suffix('.').is_some_and(|path| {
+                !path.is_empty()
+                    && path.split('.').all(|part| {
+                        !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    })
+            })
+        })
 }
 
 /// Chooses among `candidates` by their behaviour beside `original`'s (the code as the attempt
@@ -390,6 +465,7 @@ mod tests {
             held: held.to_vec(),
             expected: true,
             changes: Vec::new(),
+            call: None,
         }
     }
 
@@ -840,5 +916,130 @@ mod tests {
             let choice = choose(&original, &answers, &terms);
             assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
         }
+    }
+
+    fn at(call: &str, site: Site) -> Site {
+        Site {
+            call: Some(call.to_owned()),
+            ..site
+        }
+    }
+
+    #[test]
+    fn an_assert_the_tasks_own_words_show_wrong_is_set_aside_and_a_lone_answer_may_then_be_vouched_for()
+     {
+        let rule = "If `size` is less than 1, raise `ValueError`";
+        let examples = [
+            example("chunked([1, 2], 1)", "[[1], [2]]", None),
+            example("chunked([1, 2], 0)", "raise:ValueError", Some(rule)),
+        ];
+        let terms = Terms {
+            examples: &examples,
+            agree: 2,
+            ..terms(&all)
+        };
+        let missing = |call: &str| at(call, site(&[], &["raise:NameError"], &[false]));
+        let mut original = behaviour(&[
+            ("T0", missing("chunked([1, 2], 1)")),
+            ("T1", missing("chunked([1, 2], 0)")),
+            ("L4", missing("listutils.chunked([1, 2], 1)")),
+            ("L5", missing("listutils.chunked([1, 2], 0)")),
+            ("L6", missing("listutils.chunked([1, 2], -1)")),
+        ]);
+        // The model's test says a size of 0 gives `[]`; the task says it raises. Its line 6
+        // checks another call, which the task says nothing of.
+        let lone = observed(
+            0,
+            &[
+                (
+                    "T0",
+                    at("chunked([1, 2], 1)", site(&[], &["[[1], [2]]"], &[true])),
+                ),
+                (
+                    "T1",
+                    at(
+                        "chunked([1, 2], 0)",
+                        site(&[], &["raise:ValueError"], &[true]),
+                    ),
+                ),
+                (
+                    "L4",
+                    at(
+                        "listutils.chunked([1, 2], 1)",
+                        site(&[], &["[[1], [2]]"], &[true]),
+                    ),
+                ),
+                (
+                    "L5",
+                    at(
+                        "listutils.chunked([1, 2], 0)",
+                        site(&[], &["raise:ValueError"], &[false]),
+                    ),
+                ),
+                (
+                    "L6",
+                    at(
+                        "listutils.chunked([1, 2], -1)",
+                        site(&[], &["raise:ValueError"], &[false]),
+                    ),
+                ),
+            ],
+        );
+        let mut candidates = vec![lone];
+        assert_eq!(
+            choose(&original, &candidates, &terms).chosen,
+            None,
+            "a lone answer must pass every assert of the test"
+        );
+        let taken = without_contradicted_asserts(&mut original, &mut candidates);
+        assert_eq!(
+            taken,
+            vec![Contradicted {
+                assert: "L5".into(),
+                example: "T1".into(),
+                call: "chunked([1, 2], 0)".into(),
+            }]
+        );
+        assert!(!original.sites.contains_key("L5") && original.sites.contains_key("L6"));
+        // L6, which no word of the task speaks of, still keeps the lone answer out.
+        assert_eq!(choose(&original, &candidates, &terms).chosen, None);
+        candidates[0].behaviour.sites.remove("L6");
+        original.sites.remove("L6");
+        let choice = choose(&original, &candidates, &terms);
+        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
+    }
+
+    #[test]
+    fn an_assert_is_not_set_aside_where_no_answer_meets_the_tasks_example_or_the_calls_differ() {
+        let mut original = behaviour(&[]);
+        // The answer gives what the model expects, against the task: the task is not shown
+        // right on any run, so the assert stays (the answer is refused by the example anyway).
+        let against = observed(
+            0,
+            &[
+                ("T0", at("f(0)", site(&[], &["[]"], &[false]))),
+                ("L3", at("f(0)", site(&[], &["[]"], &[true]))),
+                ("L4", at("g.f(0)", site(&[], &["[]"], &[false]))),
+                ("L5", at("xf(0)", site(&[], &["[]"], &[false]))),
+            ],
+        );
+        // Same value, other calls: `f(00)` is not `f(0)` as written back, and `xf` is not `f`.
+        let other = observed(
+            1,
+            &[
+                ("T0", at("f(0)", site(&[], &["raise:ValueError"], &[true]))),
+                (
+                    "L3",
+                    at("f(-1)", site(&[], &["raise:ValueError"], &[false])),
+                ),
+                (
+                    "L5",
+                    at("xf(0)", site(&[], &["raise:ValueError"], &[false])),
+                ),
+            ],
+        );
+        let mut candidates = vec![against, other];
+        assert!(without_contradicted_asserts(&mut original, &mut candidates).is_empty());
+        assert_eq!(candidates[0].behaviour.sites.len(), 4);
     }
 }

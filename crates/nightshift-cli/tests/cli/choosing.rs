@@ -303,9 +303,9 @@ fn an_answer_that_leaves_what_one_of_the_functions_a_report_names_gives_as_it_wa
     }
 }
 
-#[test]
-fn an_answer_that_breaks_a_rule_the_task_states_in_prose_does_not_land_however_many_agree() {
-    let mut repo = TestRepo::new();
+/// A repository whose `kennel.py` holds one function, for tasks that add `loudest(barks, k)`.
+fn kennel() -> TestRepo {
+    let repo = TestRepo::new();
     repo.user_commit(
         &[(
             "kennel.py",
@@ -313,6 +313,12 @@ fn an_answer_that_breaks_a_rule_the_task_states_in_prose_does_not_land_however_m
         )],
         "kennel",
     );
+    repo
+}
+
+#[test]
+fn an_answer_that_breaks_a_rule_the_task_states_in_prose_does_not_land_however_many_agree() {
+    let mut repo = kennel();
     // Two answers agree, and slice with a negative count; one keeps the rule.
     let slicing = "```python kennel.py\ndef names(dogs):\n    return [d.name for d in dogs]\n\n\ndef loudest(barks, k):\n    return sorted(barks, reverse=True)[:k]\n```";
     let keeping = "```python kennel.py\ndef names(dogs):\n    return [d.name for d in dogs]\n\n\ndef loudest(barks, k):\n    if k <= 0:\n        return []\n    return sorted(barks, reverse=True)[:k]\n```";
@@ -399,6 +405,39 @@ fn tests_that_let_most_mutants_of_the_code_through_do_not_land() {
         &task,
         &["simple mutants of thermostat.py: they pass on code that is wrong"],
     );
+}
+
+#[test]
+fn an_assert_of_the_models_test_that_the_task_says_is_wrong_keeps_no_answer_out() {
+    let mut repo = kennel();
+    let emptying = "```python kennel.py\ndef names(dogs):\n    return [d.name for d in dogs]\n\n\ndef loudest(barks, k):\n    if k < 1:\n        return []\n    return sorted(barks, reverse=True)[:k]\n```";
+    let raising = "```python kennel.py\ndef names(dogs):\n    return [d.name for d in dogs]\n\n\ndef loudest(barks, k):\n    if k < 1:\n        raise ValueError(k)\n    return sorted(barks, reverse=True)[:k]\n```";
+    // The model's test expects what the task says does not happen.
+    let test = "```python test_kennel.py\nfrom kennel import loudest\n\n\ndef test_loudest():\n    assert loudest([3, 9, 4], 2) == [9, 4]\n    assert loudest([3, 9, 4], 0) == []\n```";
+    let task = choose_among(
+        &mut repo,
+        &[emptying, raising],
+        test,
+        "Add a function `loudest(barks, k)` to `kennel.py`: the `k` loudest barks, loudest \
+         first. If `k` is less than 1, raise `ValueError`. For example \
+         `loudest([3, 9, 4], 2) == [9, 4]`.",
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        logs.contains(
+            "the test's line 6 expects of `loudest([3, 9, 4], 0)` other than the task says \
+             (\"If `k` is less than 1, raise `ValueError`\"): it is wrong by the task's own words"
+        ),
+        "{logs}"
+    );
+    assert!(
+        git_out(repo.path(), &["show", "main:kennel.py"]).contains("raise ValueError"),
+        "{logs}"
+    );
+    // The test, failing on what landed, is left out, not trimmed.
+    let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(tree.trim(), "kennel.py");
 }
 
 #[test]
