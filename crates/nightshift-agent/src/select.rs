@@ -177,7 +177,7 @@ pub fn without_contradicted_asserts(
 
 /// Whether `written` (a test's expression) calls just what `call` (a task's example) does: the
 /// same text as Python writes it back, or that text reached through a module
-/// (`listutils.chunked(…)` for `chunked(…)`).
+/// (`shelf.batched(…)` for `batched(…)`).
 fn same_call(written: &str, call: &str) -> bool {
     written == call
         || written.strip_suffix(call).is_some_and(|path| {
@@ -930,8 +930,8 @@ mod tests {
      {
         let rule = "If `size` is less than 1, raise `ValueError`";
         let examples = [
-            example("chunked([1, 2], 1)", "[[1], [2]]", None),
-            example("chunked([1, 2], 0)", "raise:ValueError", Some(rule)),
+            example("batched([1, 2], 1)", "[[1], [2]]", None),
+            example("batched([1, 2], 0)", "raise:ValueError", Some(rule)),
         ];
         let terms = Terms {
             examples: &examples,
@@ -940,11 +940,11 @@ mod tests {
         };
         let missing = |call: &str| at(call, site(&[], &["raise:NameError"], &[false]));
         let mut original = behaviour(&[
-            ("T0", missing("chunked([1, 2], 1)")),
-            ("T1", missing("chunked([1, 2], 0)")),
-            ("L4", missing("listutils.chunked([1, 2], 1)")),
-            ("L5", missing("listutils.chunked([1, 2], 0)")),
-            ("L6", missing("listutils.chunked([1, 2], -1)")),
+            ("T0", missing("batched([1, 2], 1)")),
+            ("T1", missing("batched([1, 2], 0)")),
+            ("L4", missing("shelf.batched([1, 2], 1)")),
+            ("L5", missing("shelf.batched([1, 2], 0)")),
+            ("L6", missing("shelf.batched([1, 2], -1)")),
         ]);
         // The model's test says a size of 0 gives `[]`; the task says it raises. Its line 6
         // checks another call, which the task says nothing of.
@@ -953,33 +953,33 @@ mod tests {
             &[
                 (
                     "T0",
-                    at("chunked([1, 2], 1)", site(&[], &["[[1], [2]]"], &[true])),
+                    at("batched([1, 2], 1)", site(&[], &["[[1], [2]]"], &[true])),
                 ),
                 (
                     "T1",
                     at(
-                        "chunked([1, 2], 0)",
+                        "batched([1, 2], 0)",
                         site(&[], &["raise:ValueError"], &[true]),
                     ),
                 ),
                 (
                     "L4",
                     at(
-                        "listutils.chunked([1, 2], 1)",
+                        "shelf.batched([1, 2], 1)",
                         site(&[], &["[[1], [2]]"], &[true]),
                     ),
                 ),
                 (
                     "L5",
                     at(
-                        "listutils.chunked([1, 2], 0)",
+                        "shelf.batched([1, 2], 0)",
                         site(&[], &["raise:ValueError"], &[false]),
                     ),
                 ),
                 (
                     "L6",
                     at(
-                        "listutils.chunked([1, 2], -1)",
+                        "shelf.batched([1, 2], -1)",
                         site(&[], &["raise:ValueError"], &[false]),
                     ),
                 ),
@@ -997,7 +997,7 @@ mod tests {
             vec![Contradicted {
                 assert: "L5".into(),
                 example: "T1".into(),
-                call: "chunked([1, 2], 0)".into(),
+                call: "batched([1, 2], 0)".into(),
             }]
         );
         assert!(!original.sites.contains_key("L5") && original.sites.contains_key("L6"));

@@ -100,10 +100,10 @@ mod tests {
     #[test]
     fn a_reply_cut_short_inside_brackets_loses_its_last_line() {
         // Cut inside a list, the parser places the error at the file's first line.
-        let head = "import listutils\n\n\ndef test_chunked():\n    assert listutils.chunked([1, 2, 3, 4], 2) == [[1, 2], [3, 4]]\n";
+        let head = "import shelf\n\n\ndef test_batched():\n    assert shelf.batched([1, 2, 3, 4], 2) == [[1, 2], [3, 4]]\n";
         for cut in [
-            "    assert listutils.chunked([1, 2, 3,",
-            "    assert listutils.chunked([1, 2, 3], 2) == [[1, 2], [",
+            "    assert shelf.batched([1, 2, 3,",
+            "    assert shelf.batched([1, 2, 3], 2) == [[1, 2], [",
         ] {
             let test = format!("{head}{cut}");
             assert_eq!(syntax_errors(Language::Python, &test)[0].line, 1);
