@@ -38,9 +38,11 @@ pub struct Site {
     /// told in the values too, `[f changed argument 1 from … to …]` after the value.
     #[serde(default)]
     pub changes: Vec<String>,
-    /// The expression it checks, as Python writes it back (`ast.unparse`), where it checks one:
-    /// the left side of an `assert … == …`, the one statement of a `pytest.raises` block, the
-    /// call of a task's example. The same call reads the same, however it was spaced or quoted.
+    /// The expression it checks, where it checks one: the left side of an `assert … == …`, the
+    /// one statement of a `pytest.raises` block, the call of a task's example (JavaScript's:
+    /// the first argument of an assert of equality, what `throws` runs). Written back one way
+    /// (Python's by `ast.unparse`, JavaScript's by [`nightshift_lang::javascript_expression`]),
+    /// so the same call reads the same, however it was spaced or quoted.
     #[serde(default)]
     pub call: Option<String>,
 }
@@ -208,9 +210,25 @@ async fn observe_javascript(
     let argv = ["node", "--input-type=module", "-e"];
     let seen: Option<Behaviour> = run_harness(sandbox, &argv, root, &script, &spec, limit).await?;
     Ok(seen.map(|mut behaviour| {
-        for (id, names) in instrumented.map(|i| i.names).unwrap_or_default() {
+        let (names, calls) = instrumented.map_or_else(Default::default, |i| (i.names, i.calls));
+        for (id, names) in names {
             if let Some(site) = behaviour.sites.get_mut(&id) {
                 site.names = names;
+            }
+        }
+        let examples = probe
+            .examples
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (call, _))| {
+                Some((
+                    format!("T{i}"),
+                    nightshift_lang::javascript_expression(call)?,
+                ))
+            });
+        for (id, call) in calls.into_iter().chain(examples) {
+            if let Some(site) = behaviour.sites.get_mut(&id) {
+                site.call = Some(call);
             }
         }
         behaviour
@@ -426,5 +444,42 @@ mod tests {
             assert!(!seen.sites.contains_key(unchecked), "{seen:#?}");
         }
         assert_eq!(seen.error, None);
+        // The expression each site checks, written one way; a site of another kind checks none.
+        let call = |id: &str| site(&seen, id).call.clone();
+        assert_eq!(call("L6").as_deref(), Some("heat([1,3])"));
+        assert_eq!(call("L8").as_deref(), Some("range"));
+        assert_eq!(call("L9").as_deref(), Some("peak([])"));
+        assert_eq!(call("L10").as_deref(), Some("Promise.resolve(heat([2]))"));
+        assert_eq!(call("T0").as_deref(), Some("heat([2,4])"));
+        assert_eq!(call("F:heat"), None);
+    }
+
+    #[tokio::test]
+    async fn a_javascript_assert_that_a_tasks_example_shows_wrong_is_found_as_a_pythons_is() {
+        let dir = tree(&[(
+            "src/till.js",
+            "export function change(paid, price) {\n  return Math.round((paid - price) * 100) / 100;\n}\n",
+        )]);
+        std::fs::create_dir_all(dir.path().join("test")).unwrap();
+        // The test's first assert checks the task's example's call, spaced and quoted otherwise,
+        // and expects another value; its second checks another call.
+        let test = "import assert from 'node:assert/strict';\nimport { change } from '../src/till.js';\n\nassert.strictEqual(change( 5, 3.25 ), 1.5);\nassert.strictEqual(change(2, 2), 0);\n";
+        let probe = Probe {
+            language: Observer::JavaScript,
+            test: Some(("test/till.test.js".to_owned(), test.to_owned())),
+            modules: vec!["src/till.js".to_owned()],
+            examples: vec![("change(5, 3.25)".to_owned(), "1.75".to_owned())],
+        };
+        let mut seen = observed(dir.path(), &probe).await;
+        assert!(site(&seen, "T0").holds(), "{seen:#?}");
+        assert!(!site(&seen, "L4").holds(), "{seen:#?}");
+        let found = crate::select::without_contradicted_asserts(&mut seen, &mut []);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            (found[0].assert.as_str(), found[0].example.as_str()),
+            ("L4", "T0")
+        );
+        assert!(!seen.sites.contains_key("L4"));
+        assert!(seen.sites.contains_key("L5"));
     }
 }

@@ -21,7 +21,17 @@ pub struct Instrumented {
     /// For each site (`L<line>`), the names its check relies on: the identifiers and properties
     /// it uses, and those of the values of the variables it reads, followed back.
     pub names: BTreeMap<String, Vec<String>>,
+    /// For each site that checks one expression, that expression as [`javascript_expression`]
+    /// writes it: the first argument of an assert of equality (`strictEqual`, `deepEqual`, …),
+    /// awaited or not, and what the function given to `throws` or `rejects` runs, where it runs
+    /// one expression. A site of another kind (`assert(x < 3)`) checks no one call.
+    pub calls: BTreeMap<String, String>,
 }
+
+/// The asserts whose first argument is the value checked against their second.
+const EQUALITIES: &[&str] = &["equal", "strictEqual", "deepEqual", "deepStrictEqual"];
+/// The asserts whose first argument is a function run for what it throws.
+const THROWS: &[&str] = &["throws", "rejects"];
 
 /// Modules whose imports the harness provides itself: the test runner's names.
 const RUNNERS: &[&str] = &["node:test", "test", "vitest", "@jest/globals"];
@@ -39,6 +49,7 @@ pub fn instrument_javascript_test(source: &str) -> Option<Instrumented> {
     let mut imports = String::new();
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let mut names = BTreeMap::new();
+    let mut calls = BTreeMap::new();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
         if statement.kind() == "import_statement" {
@@ -99,6 +110,9 @@ pub fn instrument_javascript_test(source: &str) -> Option<Instrumented> {
         }
         found.remove("assert");
         found.remove(method);
+        if let Some(checked) = checked(first, method) {
+            calls.insert(site.clone(), written(checked, bytes));
+        }
         names.insert(site, found.into_iter().collect());
         edits.push((statement.byte_range(), rewritten));
     });
@@ -111,7 +125,121 @@ pub fn instrument_javascript_test(source: &str) -> Option<Instrumented> {
         imports,
         body,
         names,
+        calls,
     })
+}
+
+/// The one expression an assert's first argument `first` checks, by its `method`: the argument
+/// itself for an equality, the body of the function given to `throws` or `rejects` where it is
+/// one expression (or a block of one expression statement); `await` set aside either way.
+fn checked<'t>(first: tree_sitter::Node<'t>, method: &str) -> Option<tree_sitter::Node<'t>> {
+    let unawaited = |node: tree_sitter::Node<'t>| match node.kind() {
+        "await_expression" => node.named_child(0),
+        _ => Some(node),
+    };
+    if EQUALITIES.contains(&method) {
+        return unawaited(first);
+    }
+    if !THROWS.contains(&method)
+        || !matches!(first.kind(), "arrow_function" | "function_expression")
+    {
+        return None;
+    }
+    let body = first.child_by_field_name("body")?;
+    if body.kind() != "statement_block" {
+        return unawaited(body);
+    }
+    let mut cursor = body.walk();
+    let statements: Vec<_> = body.named_children(&mut cursor).collect();
+    match statements.as_slice() {
+        [one] if one.kind() == "expression_statement" => unawaited(one.named_child(0)?),
+        _ => None,
+    }
+}
+
+/// `expression`, a JavaScript expression, written one way whatever its spacing, comments and
+/// quotes: its tokens joined with a space only between two words, each string literal in double
+/// quotes. Two texts of the same call read the same. `None` if it does not parse as one
+/// expression.
+pub fn javascript_expression(expression: &str) -> Option<String> {
+    let source = format!("({expression});");
+    let tree = Language::JavaScript.parse(&source)?;
+    let root = tree.root_node();
+    if root.has_error() || root.named_child_count() != 1 {
+        return None;
+    }
+    let statement = root.named_child(0)?;
+    let parenthesized = statement.named_child(0)?;
+    if statement.kind() != "expression_statement"
+        || parenthesized.kind() != "parenthesized_expression"
+        || parenthesized.named_child_count() != 1
+    {
+        return None;
+    }
+    Some(written(parenthesized.named_child(0)?, source.as_bytes()))
+}
+
+/// `node`'s tokens, written as [`javascript_expression`] says.
+fn written(node: tree_sitter::Node<'_>, bytes: &[u8]) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::new();
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "comment" {
+            continue;
+        }
+        let token = if node.kind() == "string" {
+            let text = node.utf8_text(bytes).unwrap_or_default();
+            Some(double_quoted(text))
+        } else if node.child_count() == 0 {
+            Some(node.utf8_text(bytes).unwrap_or_default().to_owned())
+        } else {
+            None
+        };
+        match token {
+            Some(token) => {
+                if out.ends_with(word) && token.starts_with(word) {
+                    out.push(' ');
+                }
+                out.push_str(&token);
+            }
+            None => {
+                let mut cursor = node.walk();
+                let children: Vec<_> = node.children(&mut cursor).collect();
+                stack.extend(children.into_iter().rev());
+            }
+        }
+    }
+    out
+}
+
+/// A string literal (`'it\'s'`, `"a"`) in double quotes, its escapes otherwise as written.
+fn double_quoted(literal: &str) -> String {
+    let quote = literal.chars().next().unwrap_or('"');
+    let inner = literal
+        .get(1..literal.len().saturating_sub(1))
+        .unwrap_or_default();
+    if quote != '\'' {
+        return format!("\"{inner}\"");
+    }
+    let mut out = String::from('"');
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('\'') => out.push('\''),
+                Some(next) => {
+                    out.push('\\');
+                    out.push(next);
+                }
+                None => out.push('\\'),
+            },
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The names `statement` imports, bound from `load` instead: `import a, { b, c as d } from
@@ -285,6 +413,37 @@ mod tests {
         assert_eq!(got.names["L7"], ["lamp", "level", "on"]);
         assert_eq!(got.names["L8"], ["lamp", "low", "on"]);
         assert_eq!(got.names["L11"], ["Object", "keys", "lamp", "on"]);
+        // The expression a site checks: an equality's first argument, what `rejects` runs.
+        let calls: Vec<(&str, &str)> = got
+            .calls
+            .iter()
+            .map(|(site, call)| (site.as_str(), call.as_str()))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("L11", "Object.keys(on)"),
+                ("L7", "on.level"),
+                ("L9", "lamp(-1)")
+            ]
+        );
+    }
+
+    #[test]
+    fn an_expression_is_written_one_way_whatever_its_spacing_comments_and_quotes() {
+        let one = |text: &str| javascript_expression(text).expect("an expression");
+        assert_eq!(one("pad( 'a', [1,2] )"), "pad(\"a\",[1,2])");
+        assert_eq!(
+            one("pad(\"a\", /* two */ [1, 2])"),
+            one("pad( 'a', [1,2] )")
+        );
+        assert_eq!(one("say('it\\'s \"so\"')"), "say(\"it's \\\"so\\\"\")");
+        assert_eq!(one("new Date(0)"), "new Date(0)");
+        assert_eq!(one("typeof x"), "typeof x");
+        assert_eq!(one("{ a: 1 }"), "{a:1}");
+        for not_one in ["", "f(", "a; b", "let x = 1"] {
+            assert_eq!(javascript_expression(not_one), None, "{not_one:?}");
+        }
     }
 
     #[test]
