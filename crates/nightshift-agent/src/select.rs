@@ -23,8 +23,9 @@
 //!    hold on the code as it was and every assert of the test holds too (examples cover the
 //!    plain case; the test, the edges) (a small model's lone answer that passes its own asserts
 //!    is as often wrong as right); else nothing is chosen. Where only the task's examples were
-//!    observed (no test), answers alike show nothing — every one left meets them — and only
-//!    the example vouches.
+//!    observed to change (no test, or one whose every check gives on the answers just what it
+//!    gave on the code as it was), answers alike show nothing — every one left meets those
+//!    examples — and only the example vouches, with every assert of the test.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -176,7 +177,7 @@ pub fn without_contradicted_asserts(
 }
 
 /// Whether `written` (a test's expression) calls just what `call` (a task's example) does: the
-/// same text as Python writes it back, or that text reached through a module
+/// same text as [`Site::call`] writes it, or that text reached through a module
 /// (`shelf.batched(…)` for `batched(…)`).
 fn same_call(written: &str, call: &str) -> bool {
     written == call
@@ -236,22 +237,28 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
     // The earliest answer of the group: the one it stands for.
     let mut chosen = best.and_then(|group| group.iter().min_by_key(|o| o.candidate));
     if let (Some(candidate), Some(group)) = (chosen, best) {
-        // Observed on the task's own examples alone, every answer left gives the same (one
-        // that did not is refused): there, answers alike show nothing.
-        let only_examples = group[0]
-            .behaviour
-            .sites
-            .keys()
-            .all(|id| id.starts_with('T'));
+        // Where no check of the test written for the task gives on the answers other than on
+        // the code as it was, the change is observed on the task's own examples alone, and
+        // every answer left gives the same there (one that did not is refused): answers alike
+        // show nothing.
+        let only_examples = !group[0].behaviour.sites.iter().any(|(id, site)| {
+            !id.starts_with('T')
+                && original
+                    .sites
+                    .get(id)
+                    .is_none_or(|before| before.values != site.values)
+        });
         let alike = group.len() >= agree && !only_examples;
         let shown = shows_stated_example(original, &group[0].behaviour, terms)
             && every_assert_holds(&group[0].behaviour);
         if !alike && !shown {
             account.push(if only_examples {
                 format!(
-                    "candidate {} not chosen: only the task's own examples could be observed, \
-                     which every answer left meets alike, and none that did not hold before \
-                     holds on it — nothing shows it does what was asked",
+                    "candidate {} not chosen: only the task's own examples could be observed \
+                     to change (no check of the test written for the task gives on it other \
+                     than on the code as it was), which every answer left meets alike, and it \
+                     does not both meet an example the task states that did not hold before and \
+                     pass every assert of that test — nothing shows it does what was asked",
                     candidate.name
                 )
             } else {
@@ -916,6 +923,63 @@ mod tests {
             let choice = choose(&original, &answers, &terms);
             assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
         }
+    }
+
+    #[test]
+    fn a_test_that_checks_only_what_the_answers_leave_as_it_was_vouches_for_nothing() {
+        // The test written for the task checks only a definition the task does not touch, and
+        // one of its asserts is wrong: on the code as it was and on every answer alike.
+        let untouched = || site(&["lighter"], &["'#ffffff'"], &[false]);
+        let kept = || site(&["lighter"], &["'#000000'"], &[true]);
+        let original = behaviour(&[("L3", untouched()), ("L4", kept())]);
+        let examples = [example("darker('#ffffff')", "'#000000'", None)];
+        let terms = Terms {
+            examples: &examples,
+            agree: 2,
+            ..terms(&touches_total)
+        };
+        let answer = [
+            ("L3", untouched()),
+            ("L4", kept()),
+            ("T0", site(&["darker"], &["'#000000'"], &[true])),
+        ];
+        let choice = choose(
+            &original,
+            &[
+                observed(0, &answer),
+                observed(1, &answer),
+                observed(2, &answer),
+            ],
+            &terms,
+        );
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        assert!(
+            choice.account[0].contains("only the task's own examples could be observed"),
+            "{:#?}",
+            choice.account
+        );
+        // Where the test's asserts all hold, the task's example that did not hold before
+        // vouches, as it would with no test at all.
+        let holding = [
+            ("L4", kept()),
+            ("T0", site(&["darker"], &["'#000000'"], &[true])),
+        ];
+        let original = behaviour(&[("L4", kept())]);
+        let choice = choose(
+            &original,
+            &[observed(0, &holding), observed(1, &holding)],
+            &terms,
+        );
+        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
+        // A check of the test that gives otherwise than before shows the change: answers alike
+        // on it vouch for each other, as ever.
+        let seen = [
+            ("L3", site(&["darker"], &["'#111111'"], &[false])),
+            ("T0", site(&["darker"], &["'#000000'"], &[true])),
+        ];
+        let original = behaviour(&[("L3", site(&["darker"], &["raise:NameError"], &[false]))]);
+        let choice = choose(&original, &[observed(0, &seen), observed(1, &seen)], &terms);
+        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
     }
 
     fn at(call: &str, site: Site) -> Site {

@@ -441,6 +441,27 @@ fn an_assert_of_the_models_test_that_the_task_says_is_wrong_keeps_no_answer_out(
 }
 
 #[test]
+fn answers_alike_on_a_test_that_checks_only_what_they_leave_as_it_was_vouch_for_nothing() {
+    let mut repo = kennel();
+    // Two answers alike; the model's test checks only the definition the task does not touch,
+    // and wrongly: it fails on the code as it was just as on both answers.
+    let loudest = "```python kennel.py\ndef names(dogs):\n    return [d.name for d in dogs]\n\n\ndef loudest(barks, k):\n    return sorted(barks, reverse=True)[:k]\n```";
+    let test = "```python test_kennel.py\nfrom kennel import names\n\n\ndef test_names():\n    assert names([]) == [None]\n```";
+    let task = choose_among(
+        &mut repo,
+        &[loudest, loudest],
+        test,
+        "Add a function `loudest(barks, k)` to `kennel.py`: the `k` loudest barks, loudest \
+         first. For example `loudest([3, 9, 4], 2) == [9, 4]`.",
+    );
+    refused(
+        &repo,
+        &task,
+        &["only the task's own examples could be observed to change"],
+    );
+}
+
+#[test]
 fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
     let mut repo = TestRepo::new();
     // Two answers that differ on what the test asks: each holds its own assert only.
