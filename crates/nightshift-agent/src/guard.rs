@@ -649,10 +649,16 @@ pub fn onto_language_twins(base_files: &[String], edits: &mut [Edit]) -> Vec<Str
 /// Leaves out of an answer what the task does not ask for and is not code — a README rewritten,
 /// a manifest, a file named after a sentence of the task (`boils-below-a-hundred….Characters`)
 /// — and new files with nothing in them (an empty block under a made-up name): written beside a
-/// right change, they would land with it, and no check of the code looks at them. A file is
+/// right change, they would land with it, and no check of the code looks at them. New code the
+/// task does not ask for is left out too where it cannot be the answer's own module: a file the
+/// prompt's worked example writes ([`crate::prompt::EXAMPLE_FILES`]: a small model copies the
+/// example instead of doing the task), and code in a language the repository holds none of and
+/// the task does not name (a Python file in a Rust crate): the checks of the repository's own
+/// language never look at it, and a test written for it would vouch for it alone. A file is
 /// asked for where the task names it (`.gitignore` too), or names its stem as a word (`README`
-/// for `README.md`, "the readme"). A new code file with something in it stays: a module of its
-/// own is the answer's to add, and the checks look at it. Returns a note per file left out.
+/// for `README.md`, "the readme"). Any other new code file with something in it stays: a module
+/// of its own is the answer's to add, and the checks look at it. Returns a note per file left
+/// out.
 pub fn unasked_files(
     base_files: &[String],
     task: &str,
@@ -683,13 +689,22 @@ pub fn unasked_files(
         if mentioned.iter().any(|m| m == path) {
             return true;
         }
-        let why = if Language::of(path).is_none() && !asked(path) {
+        let new = !base_files.iter().any(|f| f == path);
+        let language = Language::of(path);
+        let why = if language.is_none() && !asked(path) {
             "the task does not ask for it, and it is not code"
         } else if matches!(edit, Edit::Whole(whole) if whole.content.trim().is_empty())
-            && !base_files.iter().any(|f| f == path)
+            && new
             && file_name(path).is_none_or(|name| name != "__init__.py")
         {
             "a new file with nothing in it"
+        } else if new && !asked(path) && crate::prompt::EXAMPLE_FILES.contains(&path) {
+            "the prompt's worked example copied: the task does not ask for it"
+        } else if new
+            && !asked(path)
+            && language.is_some_and(|language| foreign(language, base_files, &words))
+        {
+            "code in a language the repository holds none of, and the task asks for none"
         } else {
             return true;
         };
@@ -697,6 +712,24 @@ pub fn unasked_files(
         false
     });
     notes
+}
+
+/// Whether code in `language` is foreign to a repository of `base_files` and a task of `words`:
+/// the repository holds code, none of it in `language`'s family, and the task does not name the
+/// language (a word of its own, "python", "node", …).
+fn foreign(language: Language, base_files: &[String], words: &BTreeSet<String>) -> bool {
+    let held: Vec<Language> = base_files.iter().filter_map(|f| Language::of(f)).collect();
+    let named: &[&str] = match language {
+        Language::Python => &["python", "py"],
+        Language::Rust => &["rust", "rs", "cargo"],
+        Language::JavaScript | Language::TypeScript | Language::Tsx => {
+            &["javascript", "typescript", "js", "ts", "node", "nodejs"]
+        }
+        Language::Go => &["go", "golang"],
+    };
+    !held.is_empty()
+        && !held.iter().any(|&l| l.same_family(language))
+        && !named.iter().any(|name| words.contains(*name))
 }
 
 /// Whether `edits` write `path`.
@@ -1166,6 +1199,60 @@ mod tests {
         );
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(edits.is_empty());
+    }
+
+    #[test]
+    fn new_code_that_cannot_be_the_answers_own_module_is_left_out() {
+        let crate_files = vec![
+            "Cargo.toml".to_owned(),
+            "src/lib.rs".to_owned(),
+            "tests/meter.rs".to_owned(),
+        ];
+        let task = "`fill(3, 4)` in `src/lib.rs` gives 0; it should give 75.";
+        let example = "def greet(name):\n    return f\"Hello, {name}!\"\n";
+        let mut edits = vec![
+            whole("greet.py", example),
+            whole("tools/meter.py", "print(1)\n"),
+            whole("src/lib.rs", "pub fn fill() {}\n"),
+            whole("src/gauge.rs", "pub fn gauge() {}\n"),
+        ];
+        let notes = unasked_files(&crate_files, task, &[], &mut edits);
+        assert_eq!(
+            notes,
+            [
+                "left out greet.py: the prompt's worked example copied: the task does not ask for it",
+                "left out tools/meter.py: code in a language the repository holds none of, and the task asks for none",
+            ]
+        );
+        let kept: Vec<&str> = edits.iter().map(Edit::path).collect();
+        assert_eq!(kept, ["src/lib.rs", "src/gauge.rs"]);
+        // Asked for by name or by its language, or in a repository of that language or of no
+        // code yet, the same files stay.
+        for (base, task) in [
+            (
+                &crate_files,
+                "Add a Python script `tools/meter.py` that prints 1, and greet.py.",
+            ),
+            (
+                &crate_files,
+                "Add a python helper that prints 1; greet users in greet.py.",
+            ),
+            (
+                &vec!["meter.py".to_owned()],
+                "Add a module that greets: greet.py.",
+            ),
+            (
+                &vec!["README.md".to_owned()],
+                "Start the project: greet.py and a meter tool.",
+            ),
+        ] {
+            let mut edits = vec![
+                whole("greet.py", example),
+                whole("tools/meter.py", "print(1)\n"),
+            ];
+            let notes = unasked_files(base, task, &[], &mut edits);
+            assert!(notes.is_empty(), "{task}: {notes:?}");
+        }
     }
 
     #[test]

@@ -176,6 +176,11 @@ const SEARCH_REPLACE: Instructions = Instructions {
              search/replace blocks against the files as shown above.",
 };
 
+/// Every file the worked examples write ([`WHOLE`], [`SEARCH_REPLACE`], their repairs): a new
+/// file of one of these names that the task does not ask for is the example copied
+/// (`guard::unasked_files`).
+pub(crate) const EXAMPLE_FILES: &[&str] = &["greet.py", "test_greet.py"];
+
 /// A worked example: a request and the reply to it.
 struct Example {
     task: &'static str,
@@ -313,6 +318,20 @@ pub fn test_request(task: &str, written: &[ContextFile], plan: &TestPlan) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_file_a_worked_example_writes_is_known_as_one() {
+        let mut written = std::collections::BTreeSet::new();
+        for how in [&WHOLE, &SEARCH_REPLACE] {
+            for reply in [how.example.reply, how.repair_reply] {
+                let edits = crate::reply::parse(reply, &[]).expect("the example parses");
+                written.extend(edits.iter().map(|e| e.path().to_owned()));
+            }
+        }
+        let known: std::collections::BTreeSet<String> =
+            EXAMPLE_FILES.iter().map(|f| (*f).to_owned()).collect();
+        assert_eq!(written, known);
+    }
 
     #[test]
     fn a_repair_request_shows_a_worked_repair_and_ends_with_its_format() {

@@ -704,6 +704,43 @@ fn files_the_task_does_not_ask_for_are_left_out_of_what_lands() {
 }
 
 #[test]
+fn the_prompts_worked_example_copied_and_code_foreign_to_the_repository_are_left_out() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(
+        &[("kettle.py", "def boil(t):\n    return t > 0\n")],
+        "kettle",
+    );
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    // The worked example's reply, verbatim, and a Rust file in a Python project: nothing the
+    // task asks for, though each is code with something in it.
+    let copied = "```python greet.py\ndef greet(name):\n    return f\"Hello, {name}!\"\n```\n\n```rust tools/gauge.rs\nfn main() {}\n```";
+    let fixed = "def boil(t):\n    return t >= 100\n";
+    let answer = format!("```python kettle.py\n{fixed}```");
+    let test = "```python test_kettle.py\nfrom kettle import boil\n\n\ndef test_boil():\n    assert boil(100)\n    assert not boil(99)\n```";
+    let requests = script(
+        &mut repo,
+        &[copied, &answer, test],
+        "`boil(t)` in kettle.py says water boils below 100: `boil(99)` gives True instead of False.",
+    );
+    let (tasks, log) = work_off(&repo);
+    let shown = repo.ok(&["tasks", "show", "1", "--full"]);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown}");
+    let requests = requests.lock().unwrap().clone();
+    for note in [
+        "left out greet.py: the prompt's worked example copied: the task does not ask for it",
+        "left out tools/gauge.rs: code in a language the repository holds none of, and the task asks for none",
+    ] {
+        assert!(requests[1].contains(note), "{note}: {}", requests[1]);
+    }
+    assert_eq!(git_out(repo.path(), &["show", "main:kettle.py"]), fixed);
+    let landed = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert!(
+        !landed.contains("greet") && !landed.contains("tools"),
+        "{landed}"
+    );
+}
+
+#[test]
 fn an_answer_that_deletes_a_method_the_task_does_not_name_is_refused_and_repaired() {
     let mut repo = TestRepo::new();
     let orchard = "class Terrace:\n    def __init__(self, w):\n        self.w = w\n\n    def plots(self):\n        return self.w * self.w + 1\n\n    def weed(self):\n        self.w += 1\n";
