@@ -882,6 +882,17 @@ mod tests {
         assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
     }
 
+    /// Asserts that `choice` chose nothing, the change being observed on the task's examples
+    /// alone.
+    fn observed_on_examples_alone(choice: &Choice) {
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        assert!(
+            choice.account[0].contains("only the task's own examples could be observed"),
+            "{:#?}",
+            choice.account
+        );
+    }
+
     #[test]
     fn observed_on_the_tasks_examples_alone_answers_alike_vouch_for_nothing() {
         // No test's asserts: every answer left meets the task's examples, so all are alike.
@@ -905,12 +916,7 @@ mod tests {
             &[observed(0, &on_rule), observed(1, &on_rule)],
             &terms,
         );
-        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
-        assert!(
-            choice.account[0].contains("only the task's own examples could be observed"),
-            "{:#?}",
-            choice.account
-        );
+        observed_on_examples_alone(&choice);
         // A plain example of the task that did not hold before vouches, alone or not.
         let on_both = [
             ("T0", site(&["total"], &["0"], &[true])),
@@ -952,12 +958,7 @@ mod tests {
             ],
             &terms,
         );
-        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
-        assert!(
-            choice.account[0].contains("only the task's own examples could be observed"),
-            "{:#?}",
-            choice.account
-        );
+        observed_on_examples_alone(&choice);
         // Where the test's asserts all hold, the task's example that did not hold before
         // vouches, as it would with no test at all.
         let holding = [
