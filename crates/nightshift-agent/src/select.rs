@@ -935,10 +935,10 @@ mod tests {
     fn a_test_that_checks_only_what_the_answers_leave_as_it_was_vouches_for_nothing() {
         // The test written for the task checks only a definition the task does not touch, and
         // one of its asserts is wrong: on the code as it was and on every answer alike.
-        let untouched = || site(&["lighter"], &["'#ffffff'"], &[false]);
-        let kept = || site(&["lighter"], &["'#000000'"], &[true]);
+        let untouched = || site(&["louder"], &["'ROAR'"], &[false]);
+        let kept = || site(&["louder"], &["'hush'"], &[true]);
         let original = behaviour(&[("L3", untouched()), ("L4", kept())]);
-        let examples = [example("darker('#ffffff')", "'#000000'", None)];
+        let examples = [example("softer('ROAR')", "'hush'", None)];
         let terms = Terms {
             examples: &examples,
             agree: 2,
@@ -947,7 +947,7 @@ mod tests {
         let answer = [
             ("L3", untouched()),
             ("L4", kept()),
-            ("T0", site(&["darker"], &["'#000000'"], &[true])),
+            ("T0", site(&["softer"], &["'hush'"], &[true])),
         ];
         let choice = choose(
             &original,
@@ -963,7 +963,7 @@ mod tests {
         // vouches, as it would with no test at all.
         let holding = [
             ("L4", kept()),
-            ("T0", site(&["darker"], &["'#000000'"], &[true])),
+            ("T0", site(&["softer"], &["'hush'"], &[true])),
         ];
         let original = behaviour(&[("L4", kept())]);
         let choice = choose(
@@ -975,10 +975,10 @@ mod tests {
         // A check of the test that gives otherwise than before shows the change: answers alike
         // on it vouch for each other, as ever.
         let seen = [
-            ("L3", site(&["darker"], &["'#111111'"], &[false])),
-            ("T0", site(&["darker"], &["'#000000'"], &[true])),
+            ("L3", site(&["softer"], &["'HUSH'"], &[false])),
+            ("T0", site(&["softer"], &["'hush'"], &[true])),
         ];
-        let original = behaviour(&[("L3", site(&["darker"], &["raise:NameError"], &[false]))]);
+        let original = behaviour(&[("L3", site(&["softer"], &["raise:NameError"], &[false]))]);
         let choice = choose(&original, &[observed(0, &seen), observed(1, &seen)], &terms);
         assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
     }
