@@ -1208,7 +1208,7 @@ mod tests {
             "src/lib.rs".to_owned(),
             "tests/meter.rs".to_owned(),
         ];
-        let task = "`fill(3, 4)` in `src/lib.rs` gives 0; it should give 75.";
+        let task = "`fill(1, 8)` in `src/lib.rs` gives 0; it should give 12.";
         let example = "def greet(name):\n    return f\"Hello, {name}!\"\n";
         let mut edits = vec![
             whole("greet.py", example),
