@@ -732,6 +732,99 @@ fn foreign(language: Language, base_files: &[String], words: &BTreeSet<String>) 
         && !named.iter().any(|name| words.contains(*name))
 }
 
+/// Leaves out of `files` the new Rust sources no build of their crate compiles, and says why
+/// for each: outside the targets Cargo finds by itself (`src/lib.rs`, `src/main.rs`,
+/// `src/bin/`, `tests/`, `examples/`, `benches/`, `build.rs`) and declared by no `mod` of the
+/// module above them, as the answer leaves it. No check of the repository ever reads such a
+/// file, so what it holds cannot be vouched for. `read` gives a file as the repository holds
+/// it. Where the crate places its files itself (`path =` in its manifest, `#[path]` or
+/// `include!` above the file), the file stays.
+pub fn unbuilt_rust(
+    base_files: &[String],
+    files: &mut Vec<FileChange>,
+    read: impl Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    let after = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.content.clone())
+            .or_else(|| read(path))
+    };
+    let exists = |path: &str| base_files.iter().any(|f| f == path) || after(path).is_some();
+    let unbuilt: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.path.ends_with(".rs") && !base_files.contains(&f.path))
+        .filter_map(|f| Some((f.path.clone(), unbuilt_because(&f.path, &exists, &after)?)))
+        .collect();
+    files.retain(|f| !unbuilt.iter().any(|(path, _)| *path == f.path));
+    unbuilt
+        .into_iter()
+        .map(|(path, why)| format!("left out {path}: no build compiles it ({why})"))
+        .collect()
+}
+
+/// Why no build of its crate compiles the Rust file `path`, or `None` where one may.
+fn unbuilt_because(
+    path: &str,
+    exists: &impl Fn(&str) -> bool,
+    after: &impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut dir = Path::new(path).parent();
+    let root = loop {
+        let here = dir?;
+        let manifest = here.join("Cargo.toml");
+        if exists(manifest.to_str()?) {
+            break here;
+        }
+        dir = here.parent();
+    };
+    let at = |relative: &str| root.join(relative).to_string_lossy().into_owned();
+    let manifest = after(&at("Cargo.toml")).unwrap_or_default();
+    let relative = Path::new(path).strip_prefix(root).ok()?.to_str()?;
+    if manifest.contains("path =") || manifest.contains("path=") {
+        return None;
+    }
+    let found_by_cargo = ["src/bin/", "tests/", "examples/", "benches/"];
+    if ["build.rs", "src/lib.rs", "src/main.rs"].contains(&relative)
+        || found_by_cargo.iter().any(|dir| relative.starts_with(dir))
+    {
+        return None;
+    }
+    if !relative.starts_with("src/") {
+        return Some("it is outside the crate's `src`".to_owned());
+    }
+    // The module's name and the directory of the module that must declare it.
+    let file = Path::new(relative);
+    let (name, above) = if file.file_name()? == "mod.rs" {
+        let dir = file.parent()?;
+        (dir.file_name()?.to_str()?, dir.parent()?)
+    } else {
+        (file.file_stem()?.to_str()?, file.parent()?)
+    };
+    let declaring: Vec<String> = if above == Path::new("src") {
+        vec![at("src/lib.rs"), at("src/main.rs")]
+    } else {
+        let above = above.to_str()?;
+        vec![at(&format!("{above}.rs")), at(&format!("{above}/mod.rs"))]
+    };
+    let declared = declaring.iter().any(|parent| {
+        after(parent).is_some_and(|source| {
+            source.contains("#[path")
+                || source.contains("include!")
+                || symbols(Language::Rust, &source).iter().any(|symbol| {
+                    symbol.depth == 0
+                        && symbol.name == name
+                        && symbol
+                            .signature
+                            .split_whitespace()
+                            .any(|word| word == "mod")
+                })
+        })
+    });
+    (!declared).then(|| format!("no `mod {name}` in {}", declaring.join(" or ")))
+}
+
 /// Whether `edits` write `path`.
 fn writes(edits: &[Edit], path: &str) -> bool {
     edits
@@ -1253,6 +1346,72 @@ mod tests {
             let notes = unasked_files(base, task, &[], &mut edits);
             assert!(notes.is_empty(), "{task}: {notes:?}");
         }
+    }
+
+    #[test]
+    fn new_rust_files_no_build_compiles_are_left_out() {
+        let base: Vec<String> = [
+            "Cargo.toml",
+            "src/lib.rs",
+            "src/meter.rs",
+            "tools/Cargo.toml",
+            "tools/src/main.rs",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let held = |path: &str| {
+            let held = match path {
+                "Cargo.toml" => "[package]\nname = \"meter\"\n",
+                "src/lib.rs" => "pub mod meter;\n",
+                "src/meter.rs" => "pub fn fill() {}\n",
+                "tools/Cargo.toml" => "[package]\nname = \"tools\"\n",
+                "tools/src/main.rs" => "fn main() {}\n",
+                _ => return None,
+            };
+            Some(held.to_owned())
+        };
+        let code = "pub fn dial() -> u8 {\n    1\n}\n";
+        let mut files: Vec<FileChange> = [
+            // Declared by the answer's own change to the crate's root: built.
+            ("src/lib.rs", "pub mod meter;\nmod gauge;\n"),
+            ("src/gauge.rs", code),
+            ("src/meter/dial.rs", code),
+            ("scratch.rs", code),
+            ("tests/dial.rs", code),
+            ("src/bin/dial.rs", code),
+            ("tools/src/dial.rs", code),
+        ]
+        .into_iter()
+        .map(|(path, content)| FileChange::new(path, content))
+        .collect();
+        let notes = unbuilt_rust(&base, &mut files, held);
+        assert_eq!(
+            notes,
+            [
+                "left out src/meter/dial.rs: no build compiles it (no `mod dial` in src/meter.rs or src/meter/mod.rs)",
+                "left out scratch.rs: no build compiles it (it is outside the crate's `src`)",
+                "left out tools/src/dial.rs: no build compiles it (no `mod dial` in tools/src/lib.rs or tools/src/main.rs)",
+            ]
+        );
+        let kept: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            kept,
+            [
+                "src/lib.rs",
+                "src/gauge.rs",
+                "tests/dial.rs",
+                "src/bin/dial.rs"
+            ]
+        );
+        // A crate that places its files itself, and a file in no crate, stay.
+        let placed = |path: &str| {
+            (path == "Cargo.toml").then(|| "[lib]\npath = \"scratch.rs\"\n".to_owned())
+        };
+        let mut files = vec![FileChange::new("scratch.rs", code)];
+        assert!(unbuilt_rust(&base, &mut files, placed).is_empty());
+        let mut files = vec![FileChange::new("snippets/dial.rs", code)];
+        assert!(unbuilt_rust(&["README.md".to_owned()], &mut files, |_| None).is_empty());
+        assert_eq!(files.len(), 1);
     }
 
     #[test]

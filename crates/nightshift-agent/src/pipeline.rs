@@ -26,7 +26,8 @@ use crate::work::Work;
 pub enum Pass {
     /// The reply's edits, pointed at the files the task means (a test's twin, a named file in
     /// another directory, a file of the same name in the language written), less files the task
-    /// does not ask for that are not code and new empty files, and written.
+    /// does not ask for that are not code, new empty files, the prompt's worked example, code
+    /// foreign to the repository and Rust files no build compiles, and written.
     Edits,
     /// Imports a test uses without them: `pytest`, Node's runner, names of the code it calls.
     TestImports,
@@ -288,17 +289,20 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             &mut edits,
         ));
         notes.extend(guard::onto_language_twins(&work.base_files, &mut edits));
-        let left_out = guard::unasked_files(
+        let mut left_out = guard::unasked_files(
             &work.base_files,
             &self.task.description,
             &work.mentioned,
             &mut edits,
         );
-        if edits.is_empty() {
-            return Err(reply::ReplyError::OnlyUnasked(left_out.join("; ")).into());
+        let mut files = apply::contents(&self.worktree, &edits)?;
+        left_out.extend(guard::unbuilt_rust(&work.base_files, &mut files, |path| {
+            nightshift_workspace::read_text(&self.worktree, path)
+        }));
+        if files.is_empty() {
+            return Err(reply::ReplyError::NothingLands(left_out.join("; ")).into());
         }
         notes.extend(left_out);
-        let files = apply::contents(&self.worktree, &edits)?;
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         notes.insert(0, format!("wrote {}", paths.join(", ")));
         let note = notes.join("\n");

@@ -89,11 +89,12 @@ pub enum ReplyError {
         "the SEARCH block for {0} is not closed: it needs a `=======` line and a `>>>>>>> REPLACE` line"
     )]
     Unclosed(String),
-    /// Edits, but only of files the task does not ask for (`guard::unasked_files`).
+    /// Edits, but none that can land: files the task does not ask for
+    /// (`guard::unasked_files`), or code no build compiles (`guard::unbuilt_rust`).
     #[error(
-        "the reply writes only files the task does not ask for ({0}): write the code the task asks for, in the files it names"
+        "nothing the reply writes can land ({0}): write the code the task asks for, in the files it names, where the project's build and tests reach it"
     )]
-    OnlyUnasked(String),
+    NothingLands(String),
 }
 
 /// Extracts the edits of a reply, in the order written. `hints` are file names from the task,

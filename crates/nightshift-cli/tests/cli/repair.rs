@@ -686,8 +686,7 @@ fn files_the_task_does_not_ask_for_are_left_out_of_what_lands() {
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown}");
     let requests = requests.lock().unwrap().clone();
     assert!(
-        requests[1]
-            .contains("the reply writes only files the task does not ask for (left out README.md"),
+        requests[1].contains("nothing the reply writes can land (left out README.md"),
         "{}",
         requests[1]
     );
@@ -736,6 +735,45 @@ fn the_prompts_worked_example_copied_and_code_foreign_to_the_repository_are_left
     let landed = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
     assert!(
         !landed.contains("greet") && !landed.contains("tools"),
+        "{landed}"
+    );
+}
+
+#[test]
+fn rust_files_no_build_compiles_are_left_out() {
+    let mut repo = TestRepo::new();
+    let dial =
+        "/// The dial's reading, 0 to 10.\npub fn reading(raw: u32) -> u32 {\n    raw / 10\n}\n";
+    rust_crate(&repo, "dial", dial);
+    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "1");
+    let fixed = dial.replace("raw / 10", "(raw / 10).min(10)");
+    // The fix in a module no `mod` declares, then beside the right change a file outside `src`:
+    // neither is ever compiled, so no test sees what they hold.
+    let undeclared = format!("```rust src/reading.rs\n{fixed}```");
+    let answer =
+        format!("```rust src/lib.rs\n{fixed}```\n\n```rust scratch.rs\nfn main() {{}}\n```");
+    let test = "```rust tests/lib_task.rs\nuse dial::*;\n\n#[test]\nfn reading_stops_at_ten() {\n    assert_eq!(reading(250), 10);\n}\n```";
+    let requests = script(
+        &mut repo,
+        &[&undeclared, &answer, test],
+        "reading() in src/lib.rs goes past 10: `reading(250)` gives 25 instead of 10.",
+    );
+    let (tasks, log) = work_off(&repo);
+    let shown = repo.ok(&["tasks", "show", "1", "--full"]);
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown}");
+    let requests = requests.lock().unwrap().clone();
+    let note = "left out src/reading.rs: no build compiles it (no `mod reading` in src/lib.rs or src/main.rs)";
+    assert!(requests[1].contains(note), "{}", requests[1]);
+    assert!(
+        shown.contains(
+            "left out scratch.rs: no build compiles it (it is outside the crate's `src`)"
+        ),
+        "{shown}"
+    );
+    assert_eq!(git_out(repo.path(), &["show", "main:src/lib.rs"]), fixed);
+    let landed = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert!(
+        !landed.contains("scratch") && !landed.contains("src/reading.rs"),
         "{landed}"
     );
 }
