@@ -8,6 +8,7 @@ use crate::AttemptError;
 use crate::check::is_test_file;
 use crate::choice::Held;
 use crate::guard::{CodeBaseline, Protected, TestBaseline};
+use crate::task_test::Ahead;
 
 /// What an attempt has done so far, across its rounds.
 pub(crate) struct Work {
@@ -24,6 +25,8 @@ pub(crate) struct Work {
     /// The test written for the task (its path and content), once it is: kept across rounds,
     /// as it is about the task, not about one answer.
     pub(crate) task_test: Option<(String, String)>,
+    /// The test for the task asked beside a round's answers, until it is written.
+    pub(crate) test_ahead: Option<Ahead>,
     /// The tests as the attempt found them.
     pub(crate) tests: TestBaseline,
     /// The definitions of the source files as the attempt found them.
@@ -46,6 +49,7 @@ impl Work {
             written: Vec::new(),
             author: String::new(),
             task_test: None,
+            test_ahead: None,
             tests: TestBaseline::default(),
             code: CodeBaseline::default(),
             protected: Protected::default(),
