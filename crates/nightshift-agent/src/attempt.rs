@@ -19,7 +19,6 @@ pub use crate::error::AttemptError;
 use crate::guard::{CodeBaseline, Protected, TestBaseline};
 use crate::prompt::{self, Budget};
 use crate::reply;
-use crate::task_test::Ahead;
 use crate::work::Work;
 
 /// Longest excerpt of check output kept in an error.
@@ -331,8 +330,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         }
     }
 
-    /// One round: [`AttemptSettings::candidates`] answers to `request` from one prompt (and,
-    /// where it can be, the test for the task beside them: `task_test`), each put through the gates ([`crate::pipeline`]) from the files as the round found them, then one
+    /// One round: [`AttemptSettings::candidates`] answers to `request` from one prompt, each put
+    /// through the gates ([`crate::pipeline`]) from the files as the round found them, then one
     /// chosen among those that pass by how they behave ([`crate::choice`]). Returns the checks
     /// that passed.
     async fn round(
@@ -343,20 +342,9 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         work: &mut Work,
     ) -> Result<Vec<&'static str>, AttemptError> {
         let n = self.settings.candidates.max(1);
-        let answers = self.ask(purpose, round, request, self.settings.edit_format, n);
-        let replies = match self.test_ahead(purpose, work) {
-            // Decoded in the same batches as the answers, not after them.
-            Some((plan, test)) => {
-                let test = self.ask(Purpose::Test, round, test, EditFormat::Whole, 1);
-                let (replies, test) = tokio::join!(answers, test);
-                work.test_ahead = Some(Ahead {
-                    plan,
-                    replies: test,
-                });
-                replies?
-            }
-            None => answers.await?,
-        };
+        let replies = self
+            .ask(purpose, round, request, self.settings.edit_format, n)
+            .await?;
         let start = self.contents(&work.written);
         let mut passed = Vec::new();
         let mut failure = None;

@@ -298,49 +298,19 @@ pub fn repair_request(
     )
 }
 
-/// What a request for a test of the task shows of the code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TestBasis {
-    /// The files the task names, as they are before it is done: the test is asked beside the
-    /// answers and owes none of them anything.
-    Before,
-    /// The files an answer wrote for the task.
-    Answer,
-}
-
-/// The request for a basic test of the task, as `plan` says, showing `files` as `basis` says.
-/// Always whole-file: the test is a new file.
-pub fn test_request(
-    basis: TestBasis,
-    task: &str,
-    files: &[ContextFile],
-    plan: &TestPlan,
-) -> Vec<Message> {
-    let files = files_section(files);
-    let framing = match basis {
-        TestBasis::Before => format!(
-            "{files}\nTask: {task}\n\nThe task is not done yet{}. Write a short test file named \
-             {}: {}. It checks the behaviour the task asks for, as it will be once the task is \
-             done, with a few plain asserts.",
-            if files.is_empty() {
-                ""
-            } else {
-                ": the files above are as they are before it"
-            },
-            plan.path,
-            plan.how
-        ),
-        TestBasis::Answer => format!(
-            "{files}\nThese files were written for the task: {task}\n\nWrite a short test file \
-             named {}: {}. It checks the behaviour the task asks for with a few plain asserts.",
-            plan.path, plan.how
-        ),
-    };
+/// The request for a basic test of the files just written, as `plan` says. Always whole-file:
+/// the test is a new file.
+pub fn test_request(task: &str, written: &[ContextFile], plan: &TestPlan) -> Vec<Message> {
+    let files = files_section(written);
     with_example(
         EditFormat::Whole,
         format!(
-            "{framing} Use the examples the task gives, exactly as written; add an assert of your \
-             own only where you are sure of the expected value. Reply with that one file."
+            "{files}\nThese files were written for the task: {task}\n\n\
+             Write a short test file named {}: {}. It checks the behaviour the task asks for \
+             with a few plain asserts. Use the examples the task gives, exactly as written; add \
+             an assert of your own only where you are sure of the expected value. Reply with \
+             that one file.",
+            plan.path, plan.how
         ),
     )
 }
@@ -400,59 +370,6 @@ mod tests {
         assert!(user.contains("Task: Fix add in calc.py."), "{user}");
         assert!(!user.contains("Repository map"), "{user}");
         assert!(user.ends_with(WHOLE.answer), "{user}");
-    }
-
-    #[test]
-    fn a_test_asked_before_the_task_is_done_is_told_the_files_are_as_they_were() {
-        let plan = TestPlan {
-            path: "test_calc.py".to_owned(),
-            how: "a pytest test file that imports from calc".to_owned(),
-        };
-        let task = "Fix add in calc.py: it subtracts.";
-        let named = [ContextFile {
-            path: "calc.py".to_owned(),
-            content: "def add(a, b):\n    return a - b\n".to_owned(),
-        }];
-        let before = test_request(TestBasis::Before, task, &named, &plan);
-        let user = &before[3].content;
-        assert!(user.starts_with("\n```calc.py\ndef add(a, b):"), "{user}");
-        assert!(
-            user.contains(
-                "The task is not done yet: the files above are as they are before it. Write a \
-                 short test file named test_calc.py: a pytest test file that imports from calc."
-            ),
-            "{user}"
-        );
-        assert!(user.ends_with("Reply with that one file."), "{user}");
-        // A task that creates the file it names: nothing to show, nothing said of it.
-        let new = test_request(
-            TestBasis::Before,
-            "Create calc.py with add(a, b).",
-            &[],
-            &plan,
-        );
-        assert!(
-            new[3].content.starts_with(
-                "\nTask: Create calc.py with add(a, b).\n\nThe task is not done yet. Write"
-            ),
-            "{}",
-            new[3].content
-        );
-        let after = test_request(TestBasis::Answer, task, &named, &plan);
-        assert!(
-            after[3]
-                .content
-                .contains("These files were written for the task: Fix add in calc.py"),
-            "{}",
-            after[3].content
-        );
-        for request in [&before, &new, &after] {
-            assert!(
-                request[3]
-                    .content
-                    .contains("Write a short test file named test_calc.py")
-            );
-        }
     }
 
     #[test]

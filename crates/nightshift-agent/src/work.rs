@@ -8,7 +8,6 @@ use crate::AttemptError;
 use crate::check::is_test_file;
 use crate::choice::Held;
 use crate::guard::{CodeBaseline, Protected, TestBaseline};
-use crate::task_test::Ahead;
 
 /// What an attempt has done so far, across its rounds.
 pub(crate) struct Work {
@@ -25,8 +24,6 @@ pub(crate) struct Work {
     /// The test written for the task (its path and content), once it is: kept across rounds,
     /// as it is about the task, not about one answer.
     pub(crate) task_test: Option<(String, String)>,
-    /// The test for the task asked beside a round's answers, until it is written.
-    pub(crate) test_ahead: Option<Ahead>,
     /// The tests as the attempt found them.
     pub(crate) tests: TestBaseline,
     /// The definitions of the source files as the attempt found them.
@@ -49,7 +46,6 @@ impl Work {
             written: Vec::new(),
             author: String::new(),
             task_test: None,
-            test_ahead: None,
             tests: TestBaseline::default(),
             code: CodeBaseline::default(),
             protected: Protected::default(),

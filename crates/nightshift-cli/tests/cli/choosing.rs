@@ -108,8 +108,9 @@ fn the_answer_most_candidates_agree_on_lands_over_one_that_matches_a_wrong_asser
     let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
     assert_eq!(tree.trim(), "calc.py");
     let shown = repo.show(1);
+    let purposes = super::helpers::purposes(&shown);
     // One request for the three answers, one for the test.
-    assert_eq!(super::helpers::answer_purposes(&shown), (vec!["code"], 1));
+    assert_eq!(purposes, ["code", "test"]);
 }
 
 #[test]
@@ -540,8 +541,8 @@ fn lone_answers_of_two_rounds_that_behave_alike_vouch_for_each_other() {
     );
     let shown = repo.show(1);
     assert_eq!(
-        super::helpers::answer_purposes(&shown),
-        (vec!["code", "resample"], 1)
+        super::helpers::purposes(&shown),
+        ["code", "test", "resample"]
     );
 }
 
@@ -815,66 +816,4 @@ fn where_calls_are_not_observed_the_test_for_the_task_must_fail_before_and_two_a
     );
     assert_eq!(task["status"], "succeeded", "{task:#}");
     assert!(git_out(repo.path(), &["show", "main:src/lib.rs"]).contains("!r.is_empty()"));
-}
-
-#[test]
-fn the_test_for_a_task_that_names_its_file_is_asked_beside_the_answers_from_the_file_as_it_was() {
-    use std::sync::{Arc, Condvar, Mutex};
-    let mut repo = TestRepo::new();
-    let ring = "def step(i, n):\n    return i + 1\n";
-    repo.user_commit(&[("ring.py", ring)], "ring");
-    let fixed = "```python ring.py\ndef step(i, n):\n    return (i + 1) % n\n```";
-    let test = "```python test_ring.py\nfrom ring import step\n\n\ndef test_step():\n    assert step(4, 5) == 0\n    assert step(1, 5) == 2\n```";
-    // The answer is held back until the test is asked for (or a minute has passed): the test
-    // request has to be under way while the answer's is, not after it.
-    let asked = Arc::new((Mutex::new(None::<String>), Condvar::new()));
-    let answered_after_test = Arc::new(Mutex::new(Vec::new()));
-    let (seen, order) = (Arc::clone(&asked), Arc::clone(&answered_after_test));
-    let url = super::helpers::fake_openai_concurrent(move |body| {
-        let (test_body, arrived) = &*seen;
-        if body.contains("Write a short test file") {
-            *test_body.lock().unwrap() = Some(body.to_owned());
-            arrived.notify_all();
-            return sse_reply(test);
-        }
-        let waited = arrived
-            .wait_timeout_while(test_body.lock().unwrap(), Duration::from_secs(60), |b| {
-                b.is_none()
-            })
-            .unwrap();
-        order.lock().unwrap().push(waited.0.is_some());
-        sse_reply(fixed)
-    });
-    repo.use_fake_model(&url, "scripted");
-    repo.set("MAX_RETRIES", "0");
-    repo.set("NIGHTSHIFT_REPAIR_ROUNDS", "0");
-    // Two requests at once: the worker's answers and the test asked beside them.
-    repo.set("NIGHTSHIFT_MODEL_CONCURRENCY", "2");
-    repo.ok(&[
-        "add",
-        "step(i, n) in ring.py should wrap around: `step(4, 5)` returns 0, but it gives 5.",
-    ]);
-    let daemon = repo.serve(&["--workers", "1"]);
-    let tasks = repo.wait_all_final(Duration::from_secs(120));
-    let log = daemon.stop();
-    let logs = repo.ok(&["logs", "--task", "1", "--full"]);
-    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{logs}");
-    assert_eq!(*answered_after_test.lock().unwrap(), [true], "{logs}");
-    // The test saw the file the task names as it was, and no answer.
-    let request = asked.0.lock().unwrap().clone().unwrap();
-    assert!(request.contains("The task is not done yet"), "{request}");
-    assert!(request.contains("return i + 1"), "{request}");
-    assert!(!request.contains("% n"), "{request}");
-    assert!(
-        logs.contains("wrote test_ring.py, a test for the task"),
-        "{logs}"
-    );
-    assert_eq!(
-        git_out(repo.path(), &["show", "main:ring.py"]),
-        "def step(i, n):\n    return (i + 1) % n\n"
-    );
-    // It passes on what landed, and lands with it.
-    assert!(git_out(repo.path(), &["show", "main:test_ring.py"]).contains("step(4, 5) == 0"));
-    let shown = repo.show(1);
-    assert_eq!(super::helpers::answer_purposes(&shown), (vec!["code"], 1));
 }

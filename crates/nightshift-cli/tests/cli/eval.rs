@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::helpers::{TestRepo, fake_openai_recording, sse_reply, test_reply};
+use super::helpers::{TestRepo, fake_openai_recording, sse_reply};
 
 /// Writes a suite task: `task.toml`, the starting `repo/` and the `hidden/` check.
 fn suite_task(suite: &Path, name: &str, text: &str, repo: &[(&str, &str)], hidden: &str) {
@@ -47,18 +47,8 @@ fn a_suite_is_scored_by_hidden_checks_for_the_first_answer_and_for_what_landed()
         "```python calc.py\ndef sub(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n```",
         "```python test_calc.py\nfrom calc import mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n```",
     ];
-    let (url, requests) = fake_openai_recording(
-        replies
-            .iter()
-            .map(|reply| {
-                if reply.starts_with("```python test_") {
-                    test_reply(&sse_reply(reply))
-                } else {
-                    sse_reply(reply)
-                }
-            })
-            .collect(),
-    );
+    let (url, requests) =
+        fake_openai_recording(replies.iter().map(|reply| sse_reply(reply)).collect());
     let mut repo = TestRepo::new();
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0");
@@ -74,24 +64,17 @@ fn a_suite_is_scored_by_hidden_checks_for_the_first_answer_and_for_what_landed()
     ]);
     assert_eq!(requests.lock().unwrap().len(), replies.len(), "{table}");
     // The answer may take the configured limit; the test written for it, a short file, less.
-    let limits: Vec<(bool, u64)> = requests
+    let limits: Vec<u64> = requests
         .lock()
         .unwrap()
         .iter()
         .map(|body| {
-            let request = serde_json::from_str::<serde_json::Value>(body).unwrap();
-            (
-                body.contains("Write a short test file"),
-                request["max_tokens"].as_u64().unwrap(),
-            )
+            serde_json::from_str::<serde_json::Value>(body).unwrap()["max_tokens"]
+                .as_u64()
+                .unwrap()
         })
         .collect();
-    assert!(
-        limits
-            .iter()
-            .all(|&(test, limit)| limit == if test { 512 } else { 1536 }),
-        "{limits:?}\n{table}"
-    );
+    assert_eq!(limits[..2], [1536, 512], "{table}");
 
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -167,16 +150,16 @@ fn an_interrupted_eval_resumes_from_its_json_without_running_finished_tasks_agai
     };
 
     // The first run is cut short to one task (a list of name parts, one matching nothing).
-    let scripted =
-        |[answer, test]: [String; 2]| vec![sse_reply(&answer), test_reply(&sse_reply(&test))];
-    let (url, first) = fake_openai_recording(scripted(right("add", "+")));
+    let (url, first) =
+        fake_openai_recording(right("add", "+").iter().map(|r| sse_reply(r)).collect());
     repo.use_fake_model(&url, "scripted");
     let table = eval(&repo, &["--only", "01-, 09-"]);
     assert_eq!(first.lock().unwrap().len(), 2, "{table}");
     assert!(table.contains("passed 1/1"), "{table}");
 
     // Resumed: only the task without a result asks the model; the report holds both.
-    let (url, second) = fake_openai_recording(scripted(right("mul", "*")));
+    let (url, second) =
+        fake_openai_recording(right("mul", "*").iter().map(|r| sse_reply(r)).collect());
     repo.use_fake_model(&url, "scripted");
     let table = eval(&repo, &["--resume"]);
     assert_eq!(second.lock().unwrap().len(), 2, "{table}");

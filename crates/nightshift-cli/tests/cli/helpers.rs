@@ -347,41 +347,21 @@ pub fn git_out(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Marks the start of a scripted reply meant for a request for a test of the task
-/// ([`test_reply`]).
-const TEST_REPLY: &str = "\u{1}test-reply\u{1}";
-
-/// `reply` (an SSE reply, [`sse_reply`]), for [`fake_openai_recording`] to give to a request
-/// for a test of the task rather than to the next request for an answer.
-pub fn test_reply(reply: &str) -> String {
-    format!("{TEST_REPLY}{reply}")
+/// A sequential OpenAI-compatible fake: each connection gets the next scripted raw reply.
+pub fn fake_openai(replies: Vec<String>) -> String {
+    fake_openai_recording(replies).0
 }
 
-/// A sequential OpenAI-compatible fake: each connection gets the next scripted raw reply, and
-/// each request's body is kept (in the order they came). A request for a
-/// test of the task takes the first reply left marked by [`test_reply`] (a reply with no file
-/// if there is none), any other request the first reply left that is not: a test may be asked
-/// beside the answers, and come before or after them.
+/// [`fake_openai`], also keeping each request's body.
 pub fn fake_openai_recording(
     replies: Vec<String>,
 ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = std::sync::Arc::clone(&bodies);
-    let mut replies = replies;
+    let mut replies = replies.into_iter();
     let url = fake_openai_with(move |body| {
         seen.lock().unwrap().push(body.to_owned());
-        let for_test = body.contains("Write a short test file");
-        match replies
-            .iter()
-            .position(|r| r.starts_with(TEST_REPLY) == for_test)
-        {
-            Some(next) => {
-                let reply = replies.remove(next);
-                Some(reply.strip_prefix(TEST_REPLY).unwrap_or(&reply).to_owned())
-            }
-            None if for_test => Some(sse_reply("No test.")),
-            None => None,
-        }
+        replies.next()
     });
     (url, bodies)
 }
@@ -398,63 +378,39 @@ pub fn fake_openai_with(
             let Ok((mut socket, _)) = listener.accept() else {
                 return;
             };
-            let Some(reply) = respond(&request_body(&mut socket)) else {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 8192];
+            // Read headers and the body announced by content-length.
+            loop {
+                let n = std::io::Read::read(&mut socket, &mut buf).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length: usize = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+            }
+            let text = String::from_utf8_lossy(&request).into_owned();
+            let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned());
+            let Some(reply) = respond(&body.unwrap_or_default()) else {
                 return;
             };
             let _ = std::io::Write::write_all(&mut socket, reply.as_bytes());
         }
     });
     url
-}
-
-/// An OpenAI-compatible fake answering every request on a thread of its own, with what
-/// `respond` makes of its body: requests in flight at once are answered at once.
-pub fn fake_openai_concurrent(respond: impl Fn(&str) -> String + Send + Sync + 'static) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let respond = std::sync::Arc::new(respond);
-    std::thread::spawn(move || {
-        while let Ok((mut socket, _)) = listener.accept() {
-            let respond = std::sync::Arc::clone(&respond);
-            std::thread::spawn(move || {
-                let reply = respond(&request_body(&mut socket));
-                let _ = std::io::Write::write_all(&mut socket, reply.as_bytes());
-            });
-        }
-    });
-    url
-}
-
-/// The body of the HTTP request on `socket`: headers read, then the body their
-/// `content-length` announces.
-fn request_body(socket: &mut std::net::TcpStream) -> String {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        let n = std::io::Read::read(socket, &mut buf).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        request.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&request).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length: usize = text[..end]
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap_or(0);
-            if request.len() >= end + 4 + length {
-                break;
-            }
-        }
-    }
-    let text = String::from_utf8_lossy(&request).into_owned();
-    text.split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default()
 }
 
 pub fn sse_reply(content: &str) -> String {
@@ -474,14 +430,6 @@ pub fn purposes(shown: &serde_json::Value) -> Vec<&str> {
         .iter()
         .map(|c| c["purpose"].as_str().unwrap())
         .collect()
-}
-
-/// [`purposes`] of the requests for answers, in order, and how many requests asked for a test
-/// of the task (one may be asked beside the answers, before or after them).
-pub fn answer_purposes(shown: &serde_json::Value) -> (Vec<&str>, usize) {
-    let (tests, answers): (Vec<&str>, Vec<&str>) =
-        purposes(shown).into_iter().partition(|p| *p == "test");
-    (answers, tests.len())
 }
 
 /// One HTTP/1.1 request to `addr` from this machine, as curl would send it (no `Origin`): the

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::helpers::{TestRepo, fake_openai_recording, git_out, sse_reply, test_reply};
+use super::helpers::{TestRepo, fake_openai_recording, git_out, sse_reply};
 
 const TASK: &str =
     "Create a file calc.py with a function add(a, b) that returns the sum of a and b.";
@@ -21,47 +21,14 @@ fn scripted_repo(replies: &[&str]) -> (TestRepo, Requests) {
     (repo, requests)
 }
 
-/// Points `repo` at a model answering `replies` in turn, and queues `task`. Unless `task` asks
-/// for tests, a reply that writes a test file first is the reply to a request for a test of
-/// the task ([`test_reply`]), which may come before or after the answers it is asked beside.
+/// Points `repo` at a model answering `replies` in turn, and queues `task`.
 fn script(repo: &mut TestRepo, replies: &[&str], task: &str) -> Requests {
-    let replies = replies
-        .iter()
-        .map(|reply| {
-            let test_first = reply
-                .lines()
-                .next()
-                .and_then(|fence| fence.split_whitespace().last())
-                .is_some_and(nightshift_agent::check::is_test_file);
-            if test_first && !nightshift_agent::check::asks_for_tests(task) {
-                test_reply(&sse_reply(reply))
-            } else {
-                sse_reply(reply)
-            }
-        })
-        .collect();
-    let (url, requests) = fake_openai_recording(replies);
+    let (url, requests) =
+        fake_openai_recording(replies.iter().map(|reply| sse_reply(reply)).collect());
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0"); // only the repair loop may save the attempt
     repo.ok(&["add", task]);
     requests
-}
-
-/// The bodies of the requests for answers `requests` holds, in the order they came: without
-/// those for a test of the task, which may be asked beside the answers, before or after them.
-fn answers(requests: &Requests) -> Vec<String> {
-    let all = requests.lock().unwrap().clone();
-    all.into_iter()
-        .filter(|body| !body.contains("Write a short test file"))
-        .collect()
-}
-
-/// The bodies of the requests for a test of the task `requests` holds.
-fn tests_asked(requests: &Requests) -> Vec<String> {
-    let all = requests.lock().unwrap().clone();
-    all.into_iter()
-        .filter(|body| body.contains("Write a short test file"))
-        .collect()
 }
 
 /// Runs one worker until every task is final; the tasks and the daemon's log.
@@ -82,24 +49,21 @@ fn a_syntax_error_goes_back_to_the_model_and_a_failing_test_gets_a_fresh_answer(
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
     assert_eq!(tasks[0]["attempts"], 1);
 
-    // One test of the task, asked beside the first answer.
-    assert_eq!(
-        super::helpers::answer_purposes(&shown),
-        (vec!["code", "repair", "resample"], 1)
-    );
+    let purposes = super::helpers::purposes(&shown);
+    assert_eq!(purposes, ["code", "repair", "test", "resample"]);
 
     // The repair request carries the syntax error and the file as the first round left it; the
     // failing test is not shown: the task is asked again, from the files as the attempt found
     // them (none), the wrong answer gone.
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains("calc.py:1:") && requests[1].contains("def add(a, b)\\n"),
         "{}",
         requests[1]
     );
     let body = |i: usize| serde_json::from_str::<serde_json::Value>(&requests[i]).unwrap();
-    assert_eq!(body(2)["messages"], body(0)["messages"]);
-    assert!(!requests[2].contains("return a - b"), "{}", requests[2]);
+    assert_eq!(body(3)["messages"], body(0)["messages"]);
+    assert!(!requests[3].contains("return a - b"), "{}", requests[3]);
 
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert!(logs.contains("round 1 of 4 failed"), "{logs}");
@@ -155,11 +119,7 @@ fn with_no_repair_rounds_the_first_failure_ends_the_attempt() {
         error.contains("syntax") && error.contains("calc.py:1"),
         "{error}"
     );
-    // One answer, and the test asked beside it.
-    assert_eq!(
-        super::helpers::answer_purposes(&repo.show(1)),
-        (vec!["code"], 1)
-    );
+    assert_eq!(repo.show(1)["model_calls"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -205,14 +165,12 @@ fn resampling_puts_the_files_back_and_asks_the_task_again() {
     let (tasks, log) = work_off(&repo);
     let shown = repo.show(1);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
-    assert_eq!(
-        super::helpers::answer_purposes(&shown),
-        (vec!["code", "resample"], 1)
-    );
+    let purposes = super::helpers::purposes(&shown);
+    assert_eq!(purposes, ["code", "resample", "test"]);
 
     // The second request is the first one again: the files as the attempt found them, no
     // failure; only the sampling differs.
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     let body = |i: usize| serde_json::from_str::<serde_json::Value>(&requests[i]).unwrap();
     let (first, second) = (body(0), body(1));
     assert_eq!(first["messages"], second["messages"]);
@@ -258,11 +216,12 @@ fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
     );
     // First answer: "fix" the failing test by skipping it; then a real fix.
     let cheat = "```python test_calc.py\nimport pytest\nfrom calc import add\n\n\n@pytest.mark.skip\ndef test_add():\n    assert add(2, 3) == 5\n```";
-    let (url, requests) = fake_openai_recording(vec![
-        sse_reply(cheat),
-        sse_reply(FIXED),
-        test_reply(&sse_reply(TEST)),
-    ]);
+    let (url, requests) = fake_openai_recording(
+        [cheat, FIXED, TEST]
+            .iter()
+            .map(|reply| sse_reply(reply))
+            .collect(),
+    );
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0");
     repo.ok(&["add", "Fix add in calc.py: test_calc.py fails."]);
@@ -275,7 +234,7 @@ fn an_answer_that_weakens_existing_tests_is_refused_and_repaired() {
         "{log}\n{:?}",
         requests.lock().unwrap()
     );
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains("the change takes tests away")
             && requests[1].contains("test_calc.py: 1 skip markers, 0 before"),
@@ -302,11 +261,12 @@ fn an_answer_that_changes_nothing_goes_back_to_the_model() {
     );
     // First answer: the file exactly as it is (its checks pass); then the fix.
     let same = format!("```python calc.py\n{buggy}```");
-    let (url, requests) = fake_openai_recording(vec![
-        sse_reply(same.as_str()),
-        sse_reply(FIXED),
-        test_reply(&sse_reply(TEST)),
-    ]);
+    let (url, requests) = fake_openai_recording(
+        [same.as_str(), FIXED, TEST]
+            .iter()
+            .map(|r| sse_reply(r))
+            .collect(),
+    );
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0");
     repo.ok(&["add", "Fix add in calc.py: it subtracts."]);
@@ -314,7 +274,7 @@ fn an_answer_that_changes_nothing_goes_back_to_the_model() {
     let tasks = repo.wait_all_final(Duration::from_secs(120));
     let log = daemon.stop();
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains("your answer left every file exactly as it was"),
         "{}",
@@ -333,11 +293,12 @@ fn search_replace_edits_that_miss_are_shown_the_closest_lines_and_repaired() {
     let miss =
         "calc.py\n<<<<<<< SEARCH\n    return a-b\n=======\n    return a + b\n>>>>>>> REPLACE";
     let hit = "calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```";
-    let (url, requests) = fake_openai_recording(vec![
-        sse_reply(miss),
-        sse_reply(hit),
-        test_reply(&sse_reply(TEST)),
-    ]);
+    let (url, requests) = fake_openai_recording(
+        [miss, hit, TEST]
+            .iter()
+            .map(|reply| sse_reply(reply))
+            .collect(),
+    );
     repo.use_fake_model(&url, "scripted");
     repo.set("MAX_RETRIES", "0");
     repo.set("NIGHTSHIFT_EDIT_FORMAT", "search-replace");
@@ -345,7 +306,7 @@ fn search_replace_edits_that_miss_are_shown_the_closest_lines_and_repaired() {
     let daemon = repo.serve(&["--workers", "1"]);
     let tasks = repo.wait_all_final(Duration::from_secs(120));
     let log = daemon.stop();
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
     // The model was asked for search/replace blocks, and shown where its quote went wrong.
     assert!(requests[0].contains("<<<<<<< SEARCH"), "{}", requests[0]);
@@ -382,21 +343,21 @@ fn a_javascript_task_without_tests_gets_a_node_test_that_refuses_a_wrong_answer(
         "Add an exported function callsign(s) to radio.js: s upper-cased, then '-1'.",
     );
     let (tasks, log) = work_off(&repo);
-    let test_request = tests_asked(&requests).remove(0);
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
     // Asked for a node:test file beside the code, importing it as an ES module.
     assert!(
-        test_request.contains("radio.test.js")
-            && test_request.contains("node:test")
-            && test_request.contains("from './radio.js'"),
-        "{test_request}"
+        requests[1].contains("radio.test.js")
+            && requests[1].contains("node:test")
+            && requests[1].contains("from './radio.js'"),
+        "{}",
+        requests[1]
     );
     // The answer the test fails on is not landed; the task is asked again, without the
     // failure (a model shown a failing assert bends its code to it), and the fresh answer passes.
     let body = |i: usize| serde_json::from_str::<serde_json::Value>(&requests[i]).unwrap();
-    assert_eq!(body(1)["messages"], body(0)["messages"]);
-    assert!(!requests[1].contains("npm test"), "{}", requests[1]);
+    assert_eq!(body(2)["messages"], body(0)["messages"]);
+    assert!(!requests[2].contains("npm test"), "{}", requests[2]);
     let message = git_out(repo.path(), &["log", "-1", "--format=%B", "main"]);
     assert!(
         message.contains(
@@ -420,7 +381,7 @@ fn tests_asked_for_must_check_each_example_the_task_gives() {
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains(
             "The task asks the tests to check `add(-1, 1) == 0`, but none of the tests does"
@@ -454,7 +415,7 @@ fn tests_asked_for_a_list_of_behaviours_hold_a_test_case_for_each() {
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains(
             "The task lists 3 things for the tests to cover, and the tests add 1 test case."
@@ -488,11 +449,12 @@ fn a_rust_test_written_as_a_unit_test_module_is_pointed_at_the_crate() {
         "Add pub fn callsign(s: &str) -> String to src/lib.rs: s upper-cased, then '-1'.",
     );
     let (tasks, log) = work_off(&repo);
-    let test_request = tests_asked(&requests).remove(0);
-    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{test_request}");
+    let requests = requests.lock().unwrap().clone();
+    assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{requests:?}");
     assert!(
-        test_request.contains("tests/lib_task.rs") && test_request.contains("`radio_log::…`"),
-        "{test_request}"
+        requests[1].contains("tests/lib_task.rs") && requests[1].contains("`radio_log::…`"),
+        "{}",
+        requests[1]
     );
     assert!(
         git_out(repo.path(), &["show", "main:tests/lib_task.rs"]).contains("use radio_log::*;")
@@ -575,23 +537,23 @@ fn a_call_that_gives_other_than_the_task_says_is_shown_and_an_answer_bent_to_it_
     let shown = repo.show(1);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
     assert_eq!(
-        super::helpers::answer_purposes(&shown),
-        (vec!["code", "repair", "repair"], 1)
+        super::helpers::purposes(&shown),
+        ["code", "test", "repair", "repair"]
     );
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     // What the task says the call gives, and what it gave, go back to the model …
     assert!(
-        requests[1].contains("the code does not do what the task says")
-            && requests[1].contains("`spread([4, 9, 1])` should give `8`, and it gives -3"),
+        requests[2].contains("the code does not do what the task says")
+            && requests[2].contains("`spread([4, 9, 1])` should give `8`, and it gives -3"),
         "{}",
-        requests[1]
+        requests[2]
     );
     // … and an answer that meets the example by comparing with its argument is refused, and
     // told why.
     assert!(
-        requests[2].contains("spread.py compares with `[4, 9, 1]`, an argument of an example"),
+        requests[3].contains("spread.py compares with `[4, 9, 1]`, an argument of an example"),
         "{}",
-        requests[2]
+        requests[3]
     );
     assert!(git_out(repo.path(), &["show", "main:spread.py"]).contains("max(xs) - min(xs)"));
 }
@@ -684,11 +646,8 @@ fn code_that_does_not_build_goes_back_to_the_model_with_the_compilers_words() {
     let (tasks, log) = work_off(&repo);
     let shown = repo.show(1);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown:#}");
-    assert_eq!(
-        super::helpers::answer_purposes(&shown),
-        (vec!["code", "repair"], 1)
-    );
-    let requests = answers(&requests);
+    assert_eq!(super::helpers::purposes(&shown), ["code", "repair", "test"]);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains("the code does not build") && requests[1].contains("E0308"),
         "{}",
@@ -725,7 +684,7 @@ fn files_the_task_does_not_ask_for_are_left_out_of_what_lands() {
     let (tasks, log) = work_off(&repo);
     let shown = repo.ok(&["tasks", "show", "1", "--full"]);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains("nothing the reply writes can land (left out README.md"),
         "{}",
@@ -765,7 +724,7 @@ fn the_prompts_worked_example_copied_and_code_foreign_to_the_repository_are_left
     let (tasks, log) = work_off(&repo);
     let shown = repo.ok(&["tasks", "show", "1", "--full"]);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     for note in [
         "left out greet.py: the prompt's worked example copied: the task does not ask for it",
         "left out tools/gauge.rs: code in a language the repository holds none of, and the task asks for none",
@@ -802,7 +761,7 @@ fn rust_files_no_build_compiles_are_left_out() {
     let (tasks, log) = work_off(&repo);
     let shown = repo.ok(&["tasks", "show", "1", "--full"]);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}\n{shown}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     let note = "left out src/reading.rs: no build compiles it (no `mod reading` in src/lib.rs or src/main.rs)";
     assert!(requests[1].contains(note), "{}", requests[1]);
     assert!(
@@ -836,7 +795,7 @@ fn an_answer_that_deletes_a_method_the_task_does_not_name_is_refused_and_repaire
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains("your answer deletes `weed`"),
         "{}",
@@ -867,7 +826,7 @@ fn a_rename_that_leaves_a_caller_on_the_old_name_is_refused_and_repaired() {
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains(
             "shop.py, line 1: `from fees import fee_for` still uses `fee_for` from fees.py, \
@@ -900,7 +859,7 @@ fn tests_asked_for_check_the_real_code_and_leave_the_code_the_task_protects_alon
     );
     let (tasks, log) = work_off(&repo);
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert_eq!(requests.len(), 2);
     // The failing assert was not taken out: the model was told the test is what is wrong.
     assert!(
@@ -939,7 +898,7 @@ fn tests_asked_for_that_let_mutants_through_are_shown_the_survivors_and_repaired
     assert_eq!(tasks[0]["status"], "succeeded", "{log}");
     assert_eq!(super::helpers::purposes(&repo.show(1)), ["code", "repair"]);
     // The repair shows the mutants the tests let through, beside the tests as they were.
-    let requests = answers(&requests);
+    let requests = requests.lock().unwrap().clone();
     assert!(
         requests[1].contains("simple mutants of ledger.py: they pass on code that is wrong")
             && requests[1].contains("`raise` dropped")
