@@ -13,8 +13,8 @@
 //!   [`contract`] checks what the task asks for by name, [`check`] validates syntax and runs
 //!   the project's tests in the sandbox (`nightshift-sandbox`).
 //! - [`choice`] chooses among the answers that passed: [`observe`] runs the calls of a test of
-//!   the task (the answer's own, or one `task_test` asks for) and the task's stated examples on each answer and on the code as it was, in the
-//!   sandbox; [`select`] decides by that behaviour. Answers that are tests are chosen by how
+//!   the task (the answer's own, or one `task_test` asks for) and the task's stated examples on
+//!   each answer and on the code as it was, in the sandbox; [`select`] decides by that behaviour. Answers that are tests are chosen by how
 //!   many of [`mutants`]' simple mutants of the code they kill.
 //! - `land` commits, rebases onto the branch as it is now, checks again, and lands.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
