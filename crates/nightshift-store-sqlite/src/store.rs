@@ -60,6 +60,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_millis(BUSY_TIMEOUT_MS))
             .foreign_keys(true);
+        // The first connection turns a new file to WAL, and SQLite answers two such switches at
+        // once with "database is locked" without waiting out the busy timeout: so the first
+        // connection, like the migration, is made under a lock other processes wait for.
+        let setup = SetupLock::take(path).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             // A connection whose COMMIT or ROLLBACK failed (the disk full) is still inside its
@@ -70,7 +74,8 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(StoreError::backend)?;
-        migrate(&pool, path).await?;
+        MIGRATOR.run(&pool).await.map_err(StoreError::backend)?;
+        drop(setup);
         // What was asked must be what SQLite does: WAL (refused on some network file systems)
         // and full syncs.
         let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
@@ -208,27 +213,33 @@ impl SqliteStore {
     }
 }
 
-/// Brings the schema up to date under an exclusive lock on a file beside the database: two
-/// processes opening a new database at once (the daemon and `add`, say) would otherwise both
-/// run the first migration, and one would fail.
-async fn migrate(pool: &SqlitePool, path: &Path) -> Result<()> {
-    let mut lock_path = path.as_os_str().to_owned();
-    lock_path.push(".migrate-lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(StoreError::backend)?;
-    let lock = tokio::task::spawn_blocking(move || {
-        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
-            .map_err(|(_, errno)| StoreError::backend(std::io::Error::from(errno)))
-    })
-    .await
-    .map_err(StoreError::backend)??;
-    let migrated = MIGRATOR.run(pool).await.map_err(StoreError::backend);
-    drop(lock);
-    migrated
+/// An exclusive `flock` on `<database>.migrate-lock`, held while a process makes its first
+/// connection (which turns a new file to WAL) and brings the schema up to date: two processes
+/// opening a new database at once (the daemon and `add`, say) take turns, where otherwise both
+/// would switch the journal, or run the first migration, and one would fail.
+struct SetupLock {
+    /// Released when dropped.
+    _flock: nix::fcntl::Flock<std::fs::File>,
+}
+
+impl SetupLock {
+    async fn take(path: &Path) -> Result<Self> {
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".migrate-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(StoreError::backend)?;
+        tokio::task::spawn_blocking(move || {
+            nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+                .map(|flock| Self { _flock: flock })
+                .map_err(|(_, errno)| StoreError::backend(std::io::Error::from(errno)))
+        })
+        .await
+        .map_err(StoreError::backend)?
+    }
 }
 
 /// Device and inode of the file at `path`.

@@ -283,6 +283,34 @@ async fn state_survives_reopening_and_pause_blocks_claims() {
     assert_eq!(claim.task.description, "kept");
 }
 
+/// `serve` and a CLI command started together both open a database that does not exist yet:
+/// the first to turn it to WAL must not make the other fail with "database is locked" (SQLite
+/// answers that switch's lock conflict at once, without waiting out the busy timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stores_opening_a_new_database_at_once_all_open_it() {
+    const ROUNDS: usize = 200;
+    const OPENERS: usize = 4;
+    for round in 0..ROUNDS {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let opens: Vec<_> = (0..OPENERS)
+            .map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move { SqliteStore::open(&path).await })
+            })
+            .collect();
+        for (opener, open) in opens.into_iter().enumerate() {
+            let store = open.await.unwrap().unwrap_or_else(|err| {
+                panic!("round {round}, opener {opener}: {err}");
+            });
+            store.enqueue(vec![task("kept", 5)]).await.unwrap();
+            store.close().await;
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.counts().await.unwrap().queued, OPENERS as u64);
+    }
+}
+
 #[tokio::test]
 async fn the_change_feed_sees_writes_of_another_connection() {
     let dir = tempfile::tempdir().unwrap();
