@@ -2,7 +2,10 @@
 # it by the test: run by nightshift in the sandbox, once per candidate answer and once on the code
 # as the attempt found it. Every `assert` of the test becomes a site that records what its
 # expression gave (a value's repr, or the exception it raised) and whether the assert held, and
-# the test goes on past it; `with pytest.raises(E)` records whether the block raised E. The
+# the test goes on past it; `with pytest.raises(E)` records whether the block raised E. A
+# unittest-style test's assert methods (`self.assertEqual(a, b)`, `self.assertRaises(E, f, x)`,
+# …) are sites as the `assert` they stand for is, and its classes' `setUp` runs before each of
+# their tests; a test's pytest fixtures of the test file (and `tmp_path`) are made for it. The
 # task's own examples (`call` and the value the task gives for it) are sites too. What a call in
 # a site does to its arguments is behaviour too: an argument that reads otherwise after the call
 # than before is recorded beside the value ("changes"), and told in it.
@@ -15,12 +18,15 @@
 # block, a task's example.
 import ast
 import builtins
+import inspect
 import itertools
 import json
 import operator
 import os
+import pathlib
 import signal
 import sys
+import tempfile
 import types
 
 MARKER = sys.argv[1]
@@ -116,7 +122,75 @@ COMPARE = {
     "NotIn": lambda a, b: a not in b,
     "Is": operator.is_,
     "IsNot": operator.is_not,
+    "IsNone": lambda a, _: a is None,
+    "IsNotNone": lambda a, _: a is not None,
+    "Truthy": lambda a, _: bool(a),
+    "Falsy": lambda a, _: not a,
+    "IsInstance": isinstance,
+    "NotIsInstance": lambda a, b: not isinstance(a, b),
+    "CountEqual": lambda a, b: count_equal(a, b),
+    "AlmostEqual": lambda a, b: almost_equal(a, *b),
 }
+
+
+def count_equal(got, want):
+    """unittest's `assertCountEqual`: the same elements, each as often, in any order (elements
+    need not be hashable)."""
+    rest = list(want)
+    for item in got:
+        for i, other in enumerate(rest):
+            if equal(item, other):
+                del rest[i]
+                break
+        else:
+            return False
+    return not rest
+
+
+def almost_equal(got, want, places, delta):
+    """unittest's `assertAlmostEqual`: within `delta` where given, else equal to `places`
+    decimal places (7 unless given)."""
+    if got == want:
+        return True
+    if delta is not None:
+        return abs(got - want) <= delta
+    return round(abs(got - want), 7 if places is None else places) == 0
+
+
+# unittest's assert methods, each as the comparison it makes: how many operands it takes (its
+# first is the value the site records), and the `COMPARE` operator. An operand past them is a
+# message, except `assertAlmostEqual`'s `places`.
+UNITTEST = {
+    "assertEqual": (2, "Eq"),
+    "assertEquals": (2, "Eq"),
+    "assertListEqual": (2, "Eq"),
+    "assertTupleEqual": (2, "Eq"),
+    "assertDictEqual": (2, "Eq"),
+    "assertSetEqual": (2, "Eq"),
+    "assertSequenceEqual": (2, "Eq"),
+    "assertMultiLineEqual": (2, "Eq"),
+    "assertCountEqual": (2, "CountEqual"),
+    "assertAlmostEqual": (2, "AlmostEqual"),
+    "assertNotEqual": (2, "NotEq"),
+    "assertIs": (2, "Is"),
+    "assertIsNot": (2, "IsNot"),
+    "assertIn": (2, "In"),
+    "assertNotIn": (2, "NotIn"),
+    "assertGreater": (2, "Gt"),
+    "assertGreaterEqual": (2, "GtE"),
+    "assertLess": (2, "Lt"),
+    "assertLessEqual": (2, "LtE"),
+    "assertIsInstance": (2, "IsInstance"),
+    "assertNotIsInstance": (2, "NotIsInstance"),
+    "assertIsNone": (1, "IsNone"),
+    "assertIsNotNone": (1, "IsNotNone"),
+    "assertTrue": (1, "Truthy"),
+    "assertFalse": (1, "Falsy"),
+}
+# The operators that say what the value should be: a site of one checks a call (`CALLS`).
+EQUALITY = ("Eq", "CountEqual", "AlmostEqual")
+# unittest's assert methods that check a call raises: where its callable is among the operands.
+UNITTEST_RAISES = {"assertRaises": 1, "assertRaisesRegex": 2}
 
 
 def called(site, callee, function, args, kwargs):
@@ -171,9 +245,34 @@ def is_raises(item):
     if not isinstance(call, ast.Call) or not call.args:
         return False
     func = call.func
-    return (isinstance(func, ast.Attribute) and func.attr == "raises") or (
+    return (isinstance(func, ast.Attribute) and func.attr in ("raises", *UNITTEST_RAISES)) or (
         isinstance(func, ast.Name) and func.id == "raises"
     )
+
+
+def is_fixture(decorator, autouse=False):
+    """Whether `decorator` makes a pytest fixture (`@pytest.fixture`, `@fixture(…)`), one used
+    by every test where `autouse`."""
+    call = decorator if isinstance(decorator, ast.Call) else None
+    target = call.func if call is not None else decorator
+    named = (isinstance(target, ast.Attribute) and target.attr == "fixture") or (
+        isinstance(target, ast.Name) and target.id == "fixture"
+    )
+    if not autouse:
+        return named
+    return named and call is not None and any(
+        k.arg == "autouse" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords
+    )
+
+
+def assert_method(call):
+    """The name of the method `call` calls on a plain name (`self.assertEqual(…)`), if it is a
+    call of one, with no `*args`."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        return None
+    if not isinstance(call.func.value, ast.Name) or any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    return call.func.attr
 
 
 def names_in(node):
@@ -187,6 +286,8 @@ def names_in(node):
 
 
 NAMES = {}
+# The test file's pytest fixtures by name: whether each is used by every test (`autouse`).
+FIXTURES = {}
 # Per site, the expression it checks, written back by `ast.unparse` (the same text for the same
 # call however it was spaced or quoted).
 CALLS = {}
@@ -209,7 +310,7 @@ class Calls(ast.NodeTransformer):
         callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "call")
         return ast.copy_location(
             ast.Call(
-                func=ast.Name(id="__ns_called", ctx=ast.Load()),
+                func=ast.Name(id="_ns_called", ctx=ast.Load()),
                 args=[
                     ast.Constant(self.site),
                     ast.Constant(callee),
@@ -234,6 +335,8 @@ def lam(expr):
     )
 
 
+# The helpers a rewritten test calls are named `_ns_…`: a name with two leading underscores would
+# be mangled inside a test class's methods, and not found.
 def helper(name, *args):
     return ast.Expr(ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[]))
 
@@ -241,6 +344,28 @@ def helper(name, *args):
 class Sites(ast.NodeTransformer):
     def __init__(self):
         self.count = 0
+        # How deep in functions and classes the visit is: fixtures are the module's own.
+        self.depth = 0
+
+    def visit_FunctionDef(self, node):
+        """A pytest fixture of the test file is noted and left a plain function: a test's
+        fixtures are made for it here, as pytest would (`fixtures_for`)."""
+        kept = [d for d in node.decorator_list if not is_fixture(d)]
+        if len(kept) < len(node.decorator_list) and self.depth == 0:
+            FIXTURES[node.name] = any(is_fixture(d, autouse=True) for d in node.decorator_list)
+            node.decorator_list = kept
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+        return node
 
     def visit_ImportFrom(self, node):
         # One name at a time, each allowed to be missing: the code as it was lacks what the task
@@ -278,10 +403,41 @@ class Sites(ast.NodeTransformer):
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op = ast.Constant(type(test.ops[0]).__name__)
             got = watched(test.left, site)
-            call = helper("__ns_eq", ast.Constant(site), lam(got), lam(test.comparators[0]), op)
+            call = helper("_ns_eq", ast.Constant(site), lam(got), lam(test.comparators[0]), op)
         else:
-            call = helper("__ns_true", ast.Constant(site), lam(watched(test, site)))
+            call = helper("_ns_true", ast.Constant(site), lam(watched(test, site)))
         return ast.copy_location(call, node)
+
+    def visit_Expr(self, node):
+        """A unittest assert method called as a statement: the site its comparison makes."""
+        call, method = node.value, assert_method(node.value)
+        site = "L" + str(node.lineno)
+        if method in UNITTEST and len(call.args) >= UNITTEST[method][0]:
+            arity, op = UNITTEST[method]
+            got = call.args[0]
+            NAMES[site] = [n for arg in call.args[:arity] for n in names_in(arg)]
+            if op in EQUALITY:
+                CALLS[site] = ast.unparse(got)
+            if op == "AlmostEqual":
+                keywords = {k.arg: k.value for k in call.keywords}
+                places = call.args[2] if len(call.args) > 2 else keywords.get("places", ast.Constant(None))
+                want = ast.Tuple(elts=[call.args[1], places, keywords.get("delta", ast.Constant(None))], ctx=ast.Load())
+            else:
+                want = call.args[1] if arity == 2 else ast.Constant(None)
+            checked = helper("_ns_eq", ast.Constant(site), lam(watched(got, site)), lam(want), ast.Constant(op))
+            return ast.copy_location(checked, node)
+        at = UNITTEST_RAISES.get(method)
+        if at is not None and len(call.args) > at:
+            body = ast.Call(
+                func=call.args[at],
+                args=call.args[at + 1 :],
+                keywords=[k for k in call.keywords if k.arg != "msg"],
+            )
+            NAMES[site] = names_in(body)
+            CALLS[site] = ast.unparse(body)
+            raised = helper("_ns_raises", ast.Constant(site), lam(watched(body, site)), lam(call.args[0]))
+            return ast.copy_location(raised, node)
+        return self.generic_visit(node)
 
     def visit_With(self, node):
         self.generic_visit(node)
@@ -293,7 +449,7 @@ class Sites(ast.NodeTransformer):
         if len(node.body) == 1 and isinstance(node.body[0], ast.Expr):
             CALLS[site] = ast.unparse(node.body[0].value)
         self.count += 1
-        name = "__ns_block_" + str(self.count)
+        name = "_ns_block_" + str(self.count)
         body = ast.FunctionDef(
             name=name,
             args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
@@ -304,7 +460,7 @@ class Sites(ast.NodeTransformer):
         if "type_params" in ast.FunctionDef._fields:
             body.type_params = []
         kind = raising[0].context_expr.args[0]
-        call = helper("__ns_raises", ast.Constant(site), ast.Name(id=name, ctx=ast.Load()), lam(kind))
+        call = helper("_ns_raises", ast.Constant(site), ast.Name(id=name, ctx=ast.Load()), lam(kind))
         return [ast.copy_location(body, node), ast.copy_location(call, node)]
 
 
@@ -326,10 +482,70 @@ def parameter_sets(function):
     return sets
 
 
-def run_test(site, function):
+def required(function):
+    """The names of the parameters `function` must be given."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in parameters if p.kind in plain and p.default is inspect.Parameter.empty]
+
+
+def fixtures_for(function, given, namespace, finish):
+    """The arguments of `function` that `given` lacks, made by the test file's fixtures of those
+    names (each once, with the fixtures it takes in turn; a generator's value is what it yields
+    first, and what it does after is put in `finish`) or as `tmp_path`, after every `autouse`
+    fixture. A name no fixture makes raises `LookupError`: the test cannot run."""
+    made = {}
+
+    def value(name, making):
+        if name in made:
+            return made[name]
+        if name == "tmp_path" and name not in FIXTURES:
+            made[name] = pathlib.Path(tempfile.mkdtemp())
+            return made[name]
+        fixture = namespace.get(name) if name in FIXTURES else None
+        if fixture is None or name in making:
+            raise LookupError(name)
+        got = fixture(**{p: value(p, making | {name}) for p in required(fixture)})
+        if inspect.isgenerator(got):
+            generator, got = got, next(got)
+            finish.append(lambda: next(generator, None))
+        made[name] = got
+        return got
+
+    for name, autouse in FIXTURES.items():
+        if autouse:
+            value(name, frozenset())
+    return {name: value(name, frozenset()) for name in required(function) if name not in given}
+
+
+def run_test(site, function, namespace, setup=None, teardown=None):
     for params in parameter_sets(function):
-        got = run(lambda: function(**params))
+        finish = []
+        ready = run(setup) if setup is not None else ("ok", None)
+        if ready[0] == "ok":
+            ready = run(lambda: dict(params, **fixtures_for(function, params, namespace, finish)))
+        got = run(lambda: function(**ready[1])) if ready[0] == "ok" else ready
         record(site, got if got[0] == "raise" else ("ok", "passed"), got[0] == "ok")
+        for done in reversed(finish):
+            run(done)
+        if teardown is not None:
+            run(teardown)
+
+
+def hooks(made, method, names):
+    """The calls of a test class's hooks around one test: unittest's (`setUp`), pytest's
+    (`setup_method(method)`), those the class has."""
+
+    def call():
+        for name, takes_method in names:
+            hook = getattr(made, name, None)
+            if callable(hook):
+                hook(method) if takes_method else hook()
+
+    return call
 
 
 def observe_test(path):
@@ -342,27 +558,32 @@ def observe_test(path):
     namespace = {
         "__name__": "nightshift_observed_test",
         "__file__": path,
-        "__ns_eq": site_eq,
-        "__ns_true": site_true,
-        "__ns_raises": site_raises,
-        "__ns_called": called,
+        "_ns_eq": site_eq,
+        "_ns_true": site_true,
+        "_ns_raises": site_raises,
+        "_ns_called": called,
     }
     loaded = run(lambda: exec(compile(tree, path, "exec"), namespace))
     if loaded[0] == "raise":
         ERROR = "the test could not be loaded: " + loaded[1].__name__
         return
     for name, value in list(namespace.items()):
-        if name.startswith("test") and isinstance(value, types.FunctionType):
-            run_test("F:" + name, value)
+        if name.startswith("test") and isinstance(value, types.FunctionType) and name not in FIXTURES:
+            run_test("F:" + name, value, namespace)
         elif name.startswith("Test") and isinstance(value, type):
             made = run(value)
             if made[0] == "raise":
                 record("F:" + name, made, False)
                 continue
+            for hook in ("setUpClass", "setup_class"):
+                if callable(getattr(value, hook, None)):
+                    run(getattr(value, hook))
             for attr in sorted(dir(value)):
                 method = getattr(made[1], attr, None)
                 if attr.startswith("test") and callable(method):
-                    run_test("F:" + name + "." + attr, method)
+                    setup = hooks(made[1], method, [("setUp", False), ("setup_method", True)])
+                    teardown = hooks(made[1], method, [("tearDown", False), ("teardown_method", True)])
+                    run_test("F:" + name + "." + attr, method, namespace, setup, teardown)
     for site, names in NAMES.items():
         kept = [
             n
@@ -388,7 +609,7 @@ def concrete(call, namespace):
 
 
 def observe_examples(modules, examples):
-    namespace = {"__ns_called": called}
+    namespace = {"_ns_called": called}
     for module in modules:
         run(lambda: exec("import " + module, namespace))
         run(lambda: exec("from " + module + " import *", namespace))

@@ -378,6 +378,93 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_unittest_tests_assert_methods_are_observed_as_asserts_are() {
+        let dir = tree(&[
+            (
+                "kiln.py",
+                "def heat(xs):\n    return sum(xs) / len(xs)\n\n\ndef cells(xs):\n    return [[x] for x in xs]\n\n\nclass Oven:\n    def __init__(self):\n        self.t = 0\n\n    def warm(self, n):\n        self.t += n\n        return self.t\n",
+            ),
+            // A test class of unittest's: a `setUp` its tests rely on, assert methods of each
+            // kind (a message, `places`, `delta`), a name the code lacks, an exception expected
+            // by a call and by a block.
+            (
+                "test_kiln.py",
+                "import unittest\nfrom kiln import heat, cells, Oven, peak\n\n\nclass TestKiln(unittest.TestCase):\n    def setUp(self):\n        self.oven = Oven()\n\n    def test_heat(self):\n        self.assertEqual(heat([1, 3]), 3)\n        self.assertEqual(heat([2, 4]), 3, \"the mean\")\n        self.assertAlmostEqual(heat([1, 2]), 1.5000000001)\n        self.assertAlmostEqual(heat([1, 2]), 1.6, delta=0.2)\n        self.assertAlmostEqual(heat([1, 2]), 1.6, 1)\n        self.assertRaises(ZeroDivisionError, heat, [])\n        with self.assertRaises(ValueError):\n            heat([])\n        self.assertTrue(heat([1]) == 1)\n        self.assertIsNone(heat([1]))\n        self.assertCountEqual(cells([2, 1]), [[1], [2]])\n        self.assertEqual(peak([1]), 1)\n\n    def test_oven(self):\n        self.assertEqual(self.oven.warm(2), 2)\n        self.assertGreater(self.oven.warm(3), 4)\n\n\nclass TestPlain:\n    def test_swing(self):\n        assert heat([4]) == 4\n",
+            ),
+        ]);
+        let probe = Probe {
+            test: Some(("test_kiln.py".to_owned(), String::new())),
+            modules: vec!["kiln".to_owned()],
+            ..Probe::default()
+        };
+        let seen = observed(dir.path(), &probe).await;
+        let sites: [(&str, &str, bool); 14] = [
+            ("L10", "2", false),
+            ("L11", "3", true),
+            ("L12", "1.5", true),
+            ("L13", "1.5", true),
+            ("L14", "1.5", false),
+            ("L15", "raise:ZeroDivisionError", true),
+            ("L16", "raise:ZeroDivisionError", false),
+            ("L18", "True", true),
+            ("L19", "1", false),
+            ("L20", "[[2], [1]]", true),
+            ("L21", "raise:NameError", false),
+            // `setUp` ran before the test: the oven is there, and new.
+            ("L24", "2", true),
+            ("L25", "5", true),
+            // A plain `assert` in a test class's method.
+            ("L30", "4", true),
+        ];
+        for (id, value, held) in sites {
+            assert_eq!(site(&seen, id).values, [value], "{id}");
+            assert_eq!(site(&seen, id).held, [held], "{id}");
+        }
+        assert_eq!(site(&seen, "L10").names, ["heat"]);
+        let call = |id: &str| site(&seen, id).call.clone();
+        assert_eq!(call("L10").as_deref(), Some("heat([1, 3])"));
+        assert_eq!(call("L15").as_deref(), Some("heat([])"));
+        assert_eq!(call("L20").as_deref(), Some("cells([2, 1])"));
+        assert_eq!(call("L18"), None);
+        assert!(site(&seen, "F:TestKiln.test_oven").holds());
+        assert_eq!(seen.error, None);
+    }
+
+    #[tokio::test]
+    async fn a_tests_pytest_fixtures_are_made_for_each_of_its_tests() {
+        let dir = tree(&[
+            (
+                "shelf.py",
+                "class Shelf:\n    def __init__(self, books=()):\n        self.books = list(books)\n\n    def count(self):\n        return len(self.books)\n",
+            ),
+            // Fixtures that take fixtures, one that yields and then tidies, one every test uses,
+            // a parametrized test beside a fixture, `tmp_path`, and a fixture nothing makes.
+            (
+                "test_shelf.py",
+                "import pytest\nfrom shelf import Shelf\n\nLOG = []\n\n\n@pytest.fixture\ndef titles():\n    return [\"a\", \"b\"]\n\n\n@pytest.fixture()\ndef shelf(titles):\n    yield Shelf(titles)\n    LOG.append(\"tidied\")\n\n\n@pytest.fixture(autouse=True)\ndef note():\n    LOG.append(\"note\")\n\n\ndef test_count(shelf, tmp_path):\n    assert shelf.count() == 2\n    assert tmp_path.is_dir()\n\n\n@pytest.mark.parametrize(\"n\", [1, 3])\ndef test_more(shelf, n):\n    assert Shelf([\"x\"] * n).count() == n\n\n\ndef test_unknown(capsys):\n    assert Shelf().count() == 0\n\n\ndef test_log():\n    assert LOG[:4] == [\"note\", \"tidied\", \"note\", \"tidied\"]\n",
+            ),
+        ]);
+        let probe = Probe {
+            test: Some(("test_shelf.py".to_owned(), String::new())),
+            modules: vec!["shelf".to_owned()],
+            ..Probe::default()
+        };
+        let seen = observed(dir.path(), &probe).await;
+        assert_eq!(site(&seen, "L24").values, ["2"]);
+        assert!(site(&seen, "L24").holds());
+        assert!(site(&seen, "L25").holds());
+        assert_eq!(site(&seen, "L30").values, ["1", "3"]);
+        assert!(site(&seen, "L30").holds());
+        assert!(site(&seen, "F:test_more").holds());
+        // A fixture of pytest's own that nothing here makes: the test cannot run.
+        assert_eq!(site(&seen, "F:test_unknown").values, ["raise:LookupError"]);
+        assert!(site(&seen, "L38").holds());
+        // A fixture is no test of its own.
+        assert!(!seen.sites.contains_key("F:titles"));
+        assert_eq!(seen.error, None);
+    }
+
+    #[tokio::test]
     async fn code_that_fails_to_load_is_told_by_the_exception_it_raised() {
         let dir = tree(&[
             ("dial.py", "1 / 0\n\n\ndef turn(x):\n    return x\n"),

@@ -2,9 +2,9 @@
 //! attempt, after the first answers passed the gates, from the files the first of them wrote (as
 //! only they say where the code is); written at a path no project test holds, its imports
 //! mended. Its calls are then run on every answer and on the code as it was
-//! ([`crate::choice`]).
+//! ([`crate::choice`]). One that names nothing the task asks for is asked again the next round.
 
-use nightshift_lang::reroot_integration_test;
+use nightshift_lang::{asked_definitions, mentions, reroot_integration_test};
 use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
 
 use crate::attempt::{Attempt, AttemptError, Purpose, blocking};
@@ -103,8 +103,30 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             ),
         )
         .await;
+        // A test that names none of the definitions the task asks for can show nothing of what
+        // it asks (a small model's test of the functions it was shown instead): it serves this
+        // round, where its calls still tell a regression, and the next round asks for another.
+        let asked: Vec<String> = asked_definitions(task)
+            .into_iter()
+            .map(|asked| asked.name)
+            .collect();
+        let reaches = asked.is_empty() || asked.iter().any(|name| mentions(&content, name));
         let test = (path, content);
-        work.task_test = Some(test.clone());
+        if reaches {
+            work.task_test = Some(test.clone());
+        } else {
+            self.log(
+                LogLevel::Warn,
+                "edit",
+                format!(
+                    "{}, the test written for the task, calls none of what the task asks for \
+                     ({}): it is used this round, and the next round asks for another",
+                    test.0,
+                    asked.join(", ")
+                ),
+            )
+            .await;
+        }
         Ok(Some(test))
     }
 }

@@ -19,7 +19,8 @@ fn choose_among(
     let answers: Vec<String> = answers.iter().map(|a| (*a).to_owned()).collect();
     let count = answers.len();
     let answer = move |_round: u32, index: usize| answers[index].clone();
-    work_off(repo, answer, count, 0, test, task)
+    let test = test.to_owned();
+    work_off(repo, answer, count, 0, move |_| test.clone(), task)
 }
 
 /// The round of the first attempt and the candidate a request asked with `seed` is for: the
@@ -34,17 +35,18 @@ fn asked_for(seed: u64) -> (u32, usize) {
 }
 
 /// Points `repo` at a model that answers a code request for candidate `i` of round `r` with
-/// `answer(r, i)` and a request for a test with `test`; queues `task` and works it off with
-/// `candidates` answers a round and `repair_rounds` more rounds. The task's final state.
+/// `answer(r, i)` and its `n`th request for a test (from 0) with `test(n)`; queues `task` and
+/// works it off with `candidates` answers a round and `repair_rounds` more rounds. The task's
+/// final state.
 fn work_off(
     repo: &mut TestRepo,
     answer: impl Fn(u32, usize) -> String + Send + Sync + 'static,
     candidates: usize,
     repair_rounds: u32,
-    test: &str,
+    test: impl Fn(usize) -> String + Send + Sync + 'static,
     task: &str,
 ) -> serde_json::Value {
-    let test = test.to_owned();
+    let tests_asked = std::sync::atomic::AtomicUsize::new(0);
     let url = fake_openai_with(move |body| {
         let request: serde_json::Value = serde_json::from_str(body).unwrap();
         let asks_for_test = request["messages"].as_array().unwrap().iter().any(|m| {
@@ -54,7 +56,8 @@ fn work_off(
                 .contains("Write a short test file")
         });
         if asks_for_test {
-            return Some(sse_reply(&test));
+            let n = tests_asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            return Some(sse_reply(&test(n)));
         }
         let (round, index) = asked_for(request["seed"].as_u64().unwrap_or(0));
         Some(sse_reply(&answer(round, index)))
@@ -84,25 +87,42 @@ fn refused(repo: &TestRepo, task: &serde_json::Value, reasons: &[&str]) {
 
 const ADD_TASK: &str = "Create calc.py with a function add(a, b) that returns the sum of a and b.";
 
-#[test]
-fn the_answer_most_candidates_agree_on_lands_over_one_that_matches_a_wrong_assert() {
+/// Answers to [`ADD_TASK`]: the greedy one multiplies (and gives 6 for `add(2, 3)`), the two
+/// sampled ones add, each its own way.
+const ADD_ANSWERS: [&str; 3] = [
+    "```python calc.py\ndef add(a, b):\n    return a * b + (a == 0) * b\n```",
+    "```python calc.py\ndef add(a, b):\n    return a + b\n```",
+    "```python calc.py\ndef add(a, b):\n    return sum((a, b))\n```",
+];
+
+/// [`ADD_ANSWERS`] chosen among with `test` written for the task; asserts the second one landed.
+/// The repository, and the log's line on the answer chosen.
+fn add_chosen_with(test: &str) -> (TestRepo, String) {
     let mut repo = TestRepo::new();
-    // The greedy answer multiplies, and happens to match the test's wrong expectation of
-    // add(2, 3); the two sampled answers add, and agree with each other.
-    let times = "```python calc.py\ndef add(a, b):\n    return a * b + (a == 0) * b\n```";
-    let plus = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
-    let plus_too = "```python calc.py\ndef add(a, b):\n    return sum((a, b))\n```";
-    let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 6\n    assert add(0, 4) == 4\n```";
-    let task = choose_among(&mut repo, &[times, plus, plus_too], test, ADD_TASK);
+    let task = choose_among(&mut repo, &ADD_ANSWERS, test, ADD_TASK);
     assert_eq!(task["status"], "succeeded", "{task:#}");
     assert_eq!(
         git_out(repo.path(), &["show", "main:calc.py"]),
         "def add(a, b):\n    return a + b\n"
     );
     let logs = repo.ok(&["logs", "--task", "1"]);
+    let chosen = logs
+        .lines()
+        .find(|line| line.contains("chosen:"))
+        .unwrap_or_else(|| panic!("no answer chosen: {logs}"))
+        .to_owned();
+    (repo, chosen)
+}
+
+#[test]
+fn the_answer_most_candidates_agree_on_lands_over_one_that_matches_a_wrong_assert() {
+    // The greedy answer happens to match the test's wrong expectation of add(2, 3); the two
+    // sampled answers agree with each other.
+    let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 6\n    assert add(0, 4) == 4\n```";
+    let (repo, chosen) = add_chosen_with(test);
     assert!(
-        logs.contains("candidate 1 chosen: 2 of 3 candidates left behave alike"),
-        "{logs}"
+        chosen.contains("candidate 1 chosen: 2 of 3 candidates left behave alike"),
+        "{chosen}"
     );
     // The test's wrong assert fails on what landed: the test is left out, not trimmed.
     let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
@@ -111,6 +131,22 @@ fn the_answer_most_candidates_agree_on_lands_over_one_that_matches_a_wrong_asser
     let purposes = super::helpers::purposes(&shown);
     // One request for the three answers, one for the test.
     assert_eq!(purposes, ["code", "test"]);
+}
+
+#[test]
+fn a_unittest_style_test_for_the_task_is_observed_assert_by_assert() {
+    // The test written for the task is a unittest class whose asserts are methods, and whose
+    // `setUp` its test relies on.
+    let test = "```python test_calc.py\nimport unittest\n\nfrom calc import add\n\n\nclass TestAdd(unittest.TestCase):\n    def setUp(self):\n        self.left = 2\n\n    def test_add(self):\n        self.assertEqual(add(self.left, 3), 5)\n        self.assertEqual(add(0, 4), 4)\n        self.assertTrue(add(1, 1) == 2)\n```";
+    let (repo, chosen) = add_chosen_with(test);
+    // Each assert method is a check of its own, beside the test method as a whole.
+    assert!(
+        chosen.contains("candidate 1 chosen: 2 of 3 candidates left behave alike on all 4 checks"),
+        "{chosen}"
+    );
+    // The test passes on what landed, and lands with it.
+    let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
+    assert_eq!(tree.trim(), "calc.py\ntest_calc.py");
 }
 
 #[test]
@@ -523,7 +559,7 @@ fn lone_answers_of_two_rounds_that_behave_alike_vouch_for_each_other() {
     let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n    assert add(0, 4) == 5\n```";
     let answers = [minus, plus, times, summed].map(str::to_owned);
     let answer = move |round: u32, index: usize| answers[(round as usize - 1) * 2 + index].clone();
-    let task = work_off(&mut repo, answer, 2, 1, test, ADD_TASK);
+    let task = work_off(&mut repo, answer, 2, 1, move |_| test.to_owned(), ADD_TASK);
     let logs = repo.ok(&["logs", "--task", "1"]);
     assert_eq!(task["status"], "succeeded", "{logs}");
     assert!(
@@ -544,6 +580,52 @@ fn lone_answers_of_two_rounds_that_behave_alike_vouch_for_each_other() {
         super::helpers::purposes(&shown),
         ["code", "test", "resample"]
     );
+}
+
+#[test]
+fn a_test_for_the_task_that_calls_nothing_it_asks_for_is_asked_again_in_the_next_round() {
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("calc.py", "def sub(a, b):\n    return a - b\n")], "calc");
+    // Both rounds answer alike and right; the first test written checks only what the
+    // repository already had, the second the function asked for.
+    let plus = "```python calc.py\ndef sub(a, b):\n    return a - b\n\n\ndef add(a, b):\n    return a + b\n```";
+    let summed = "```python calc.py\ndef sub(a, b):\n    return a - b\n\n\ndef add(a, b):\n    return sum((a, b))\n```";
+    let answers = [plus, summed].map(str::to_owned);
+    let answer = move |_round: u32, index: usize| answers[index].clone();
+    let test = |n: usize| {
+        let (name, call, value) = if n == 0 {
+            ("sub", "sub(3, 1)", 2)
+        } else {
+            ("add", "add(2, 3)", 5)
+        };
+        format!(
+            "```python test_calc.py\nfrom calc import {name}\n\n\ndef test_it():\n    assert {call} == {value}\n```"
+        )
+    };
+    let task = work_off(
+        &mut repo,
+        answer,
+        2,
+        1,
+        test,
+        "Add a function `add(a, b)` to `calc.py` that returns the sum of `a` and `b`.",
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        logs.contains("calls none of what the task asks for (add)"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("candidate 0 chosen: 2 of 2 candidates left behave alike"),
+        "{logs}"
+    );
+    assert_eq!(
+        super::helpers::purposes(&repo.show(1)),
+        ["code", "test", "resample", "test"]
+    );
+    let landed = git_out(repo.path(), &["show", "main:test_calc.py"]);
+    assert!(landed.contains("assert add(2, 3) == 5"), "{landed}");
 }
 
 #[test]
