@@ -20,12 +20,14 @@
 //!    round that only lacked another to agree with;
 //! 5. the group chosen must be vouched for by more than the model's own test: at least `agree`
 //!    answers sampled apart behave alike, or an example the task states holds on it that did not
-//!    hold on the code as it was and every assert of the test holds too (examples cover the
-//!    plain case; the test, the edges) (a small model's lone answer that passes its own asserts
-//!    is as often wrong as right); else nothing is chosen. Where only the task's examples were
-//!    observed to change (no test, or one whose every check gives on the answers just what it
-//!    gave on the code as it was), answers alike show nothing — every one left meets those
-//!    examples — and only the example vouches, with every assert of the test.
+//!    hold on the code as it was, every assert of the test holds too, and some check holds past
+//!    those plain examples — an assert at another call, or an edge a rule of the task pins down
+//!    (examples cover the plain case; the test, the edges: a test that only restates them checks
+//!    nothing more) (a small model's lone answer that passes its own asserts is as often wrong
+//!    as right); else nothing is chosen. Where only the task's examples were observed to change
+//!    (no test, or one whose every check gives on the answers just what it gave on the code as
+//!    it was), answers alike show nothing — every one left meets those examples — and only the
+//!    example vouches, on the terms a lone answer is held to.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -249,25 +251,22 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
                     .is_none_or(|before| before.values != site.values)
         });
         let alike = group.len() >= agree && !only_examples;
-        let shown = shows_stated_example(original, &group[0].behaviour, terms)
-            && every_assert_holds(&group[0].behaviour);
-        if !alike && !shown {
+        let alone = vouched_alone(original, &group[0].behaviour, terms);
+        if !alike && let Err(why) = alone {
             account.push(if only_examples {
                 format!(
                     "candidate {} not chosen: only the task's own examples could be observed \
                      to change (no check of the test written for the task gives on it other \
-                     than on the code as it was), which every answer left meets alike, and it \
-                     does not both meet an example the task states that did not hold before and \
-                     pass every assert of that test — nothing shows it does what was asked",
+                     than on the code as it was), which every answer left meets alike, and no \
+                     example vouches for it alone: {why} — nothing shows it does what was asked",
                     candidate.name
                 )
             } else {
                 format!(
                     "candidate {} not chosen: {} of the {} answers that passed the gates behave \
-                     as it does, fewer than the {agree} that vouch for each other, and it does \
-                     not both meet an example the task states that did not hold before and pass \
-                     every assert of the test written for the task — only the model's own test \
-                     speaks for it",
+                     as it does, fewer than the {agree} that vouch for each other, and no \
+                     example vouches for it alone: {why} — only the model's own test speaks for \
+                     it",
                     candidate.name,
                     group.len(),
                     candidates.len()
@@ -333,6 +332,55 @@ fn shows_stated_example(original: &Behaviour, behaviour: &Behaviour, terms: &Ter
         site.holds()
             && !original.sites.get(id).is_some_and(Site::holds)
             && example_of(id, terms).is_none_or(|stated| stated.rule.is_none())
+    })
+}
+
+/// Whether the task's own examples vouch for `behaviour` with no other answer alike: an example
+/// it states holds that did not hold on `original`, every assert of the test written for the
+/// task holds, and some check holds past the plain examples; else why not.
+fn vouched_alone(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Result<(), String> {
+    if !shows_stated_example(original, behaviour, terms) {
+        Err("it meets no example the task states that did not hold on the code as it was".into())
+    } else if !every_assert_holds(behaviour) {
+        Err(
+            "an assert of the test written for the task fails on it (the examples cover the \
+             plain case; the test, the edges)"
+                .into(),
+        )
+    } else if !checks_past_examples(behaviour, terms) {
+        Err(
+            "nothing checks it past the plain examples the task states (the test written for \
+             the task asserts no other call of what the task asks for, and no rule the task \
+             states pins down an edge)"
+                .into(),
+        )
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a check held on `behaviour` past the plain examples the task states: an assert of the
+/// test written for the task on what the task touches, at a call none of those examples makes,
+/// or an edge a rule of the task in prose pins down. A stated example covers the plain case; a
+/// test that only restates the examples (or none at all) checks nothing past them, and one answer
+/// meeting them is no more vouched for than by the examples alone.
+fn checks_past_examples(behaviour: &Behaviour, terms: &Terms) -> bool {
+    let plain: Vec<&str> = behaviour
+        .task_sites()
+        .filter(|(id, _)| example_of(id, terms).is_none_or(|stated| stated.rule.is_none()))
+        .filter_map(|(_, site)| site.call.as_deref())
+        .collect();
+    behaviour.sites.iter().any(|(id, site)| {
+        site.holds()
+            && if id.starts_with('L') {
+                (terms.touches)(&site.names)
+                    && site
+                        .call
+                        .as_deref()
+                        .is_none_or(|call| !plain.iter().any(|example| same_call(call, example)))
+            } else {
+                example_of(id, terms).is_some_and(|stated| stated.rule.is_some())
+            }
     })
 }
 
@@ -744,12 +792,15 @@ mod tests {
 
     #[test]
     fn an_example_that_holds_on_the_code_as_it_was_can_be_taken_out_as_described() {
-        // T0 holds before (the fault as described), T1 does not (what is asked).
+        // T0 holds before (the fault as described), T1 does not (what is asked); the test's
+        // one assert checks past them.
         let before = [
+            ("L2", site(&["total"], &["1"], &[true])),
             ("T0", site(&["span"], &["2"], &[true])),
             ("T1", site(&["span"], &["2"], &[false])),
         ];
         let after = [
+            ("L2", site(&["total"], &["1"], &[true])),
             ("T0", site(&["span"], &["3"], &[false])),
             ("T1", site(&["span"], &["4"], &[true])),
         ];
@@ -917,7 +968,11 @@ mod tests {
             &terms,
         );
         observed_on_examples_alone(&choice);
-        // A plain example of the task that did not hold before vouches, alone or not.
+        // A plain example of the task that did not hold before vouches, alone or not, where an
+        // edge a rule of the task pins down holds too; alone, it checks only the plain case.
+        let on_plain = [("T1", site(&["total"], &["3"], &[true]))];
+        let choice = choose(&original, &[observed(0, &on_plain)], &terms);
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
         let on_both = [
             ("T0", site(&["total"], &["0"], &[true])),
             ("T1", site(&["total"], &["3"], &[true])),
@@ -960,18 +1015,29 @@ mod tests {
         );
         observed_on_examples_alone(&choice);
         // Where the test's asserts all hold, the task's example that did not hold before
-        // vouches, as it would with no test at all.
+        // vouches, as it would with no test at all, where something checks past it: an edge the
+        // test asserts of what the task touches.
+        let edge = || at("total([])", site(&["total"], &["0"], &[true]));
         let holding = [
             ("L4", kept()),
+            ("L5", edge()),
             ("T0", site(&["softer"], &["'hush'"], &[true])),
         ];
-        let original = behaviour(&[("L4", kept())]);
+        let original = behaviour(&[("L4", kept()), ("L5", edge())]);
         let choice = choose(
             &original,
             &[observed(0, &holding), observed(1, &holding)],
             &terms,
         );
         assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
+        // Not an assert on what the task does not touch.
+        let untouched_only = [
+            ("L4", kept()),
+            ("T0", site(&["softer"], &["'hush'"], &[true])),
+        ];
+        let original = behaviour(&[("L4", kept())]);
+        let choice = choose(&original, &[observed(0, &untouched_only)], &terms);
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
         // A check of the test that gives otherwise than before shows the change: answers alike
         // on it vouch for each other, as ever.
         let seen = [
@@ -988,6 +1054,59 @@ mod tests {
             call: Some(call.to_owned()),
             ..site
         }
+    }
+
+    #[test]
+    fn a_test_that_only_restates_the_tasks_examples_does_not_vouch_for_a_lone_answer() {
+        let original = Behaviour {
+            error: Some("ImportError".into()),
+            ..Behaviour::default()
+        };
+        let examples = [
+            example("total([1, 2])", "3", None),
+            example("total([4])", "4", None),
+        ];
+        let terms = Terms {
+            examples: &examples,
+            agree: 2,
+            ..terms(&touches_total)
+        };
+        let holds = |call: &str, value: &str| at(call, site(&["total"], &[value], &[true]));
+        // The test asserts just the calls of the task's examples, one reached through its
+        // module: every one holds, and nothing past the plain case is checked.
+        let restating = [
+            ("L3", holds("total([1, 2])", "3")),
+            ("L4", holds("sums.total([4])", "4")),
+            ("T0", holds("total([1, 2])", "3")),
+            ("T1", holds("total([4])", "4")),
+        ];
+        let choice = choose(&original, &[observed(0, &restating)], &terms);
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        assert!(
+            choice
+                .account
+                .last()
+                .unwrap()
+                .contains("nothing checks it past the plain examples the task states"),
+            "{:#?}",
+            choice.account
+        );
+        // An assert at another call of what the task asks for checks past them.
+        let mut past = restating.to_vec();
+        past.push(("L5", holds("total([])", "0")));
+        let choice = choose(&original, &[observed(0, &past)], &terms);
+        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
+        // One that fails keeps the lone answer out, as ever.
+        past.push(("L6", at("total([-1])", site(&["total"], &["1"], &[false]))));
+        let choice = choose(&original, &[observed(0, &past)], &terms);
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        // Answers alike vouch for each other whatever their test restates.
+        let choice = choose(
+            &original,
+            &[observed(0, &restating), observed(1, &restating)],
+            &terms,
+        );
+        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
     }
 
     #[test]

@@ -513,25 +513,25 @@ fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
 const UNPARSED_TEST: &str = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    cases = (1,\n    assert add(2, 3) == 5\n```";
 
 #[test]
-fn a_test_for_the_task_that_does_not_parse_is_set_aside_and_the_stated_examples_choose() {
+fn a_test_for_the_task_that_does_not_parse_is_set_aside_and_a_stated_example_alone_lands_nothing() {
     let mut repo = TestRepo::new();
+    // One answer gives the example's value whatever it is asked: the example alone cannot tell
+    // it from the one that adds.
+    let five = "```python calc.py\ndef add(a, b):\n    return 5\n```";
     let plus = "```python calc.py\ndef add(a, b):\n    return a + b\n```";
-    let summed = "```python calc.py\ndef add(a, b):\n    return sum((a, b))\n```";
     let task = "Create calc.py with a function add(a, b) that returns the sum of a and b, e.g. \
                 `add(2, 3) == 5`.";
-    let task = choose_among(&mut repo, &[plus, summed], UNPARSED_TEST, task);
+    let task = choose_among(&mut repo, &[five, plus], UNPARSED_TEST, task);
+    refused(
+        &repo,
+        &task,
+        &["nothing checks it past the plain examples the task states"],
+    );
     let logs = repo.ok(&["logs", "--task", "1"]);
-    assert_eq!(task["status"], "succeeded", "{logs}");
     assert!(
         logs.contains("the test written for the task is set aside: syntax errors"),
         "{logs}"
     );
-    assert_eq!(
-        git_out(repo.path(), &["show", "main:calc.py"]),
-        "def add(a, b):\n    return a + b\n"
-    );
-    let tree = git_out(repo.path(), &["ls-tree", "-r", "--name-only", "main"]);
-    assert_eq!(tree.trim(), "calc.py");
 }
 
 #[test]
