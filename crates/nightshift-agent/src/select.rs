@@ -19,7 +19,9 @@
 //!    come from several rounds of one attempt: [`crate::choice`] holds over those of an earlier
 //!    round that only lacked another to agree with;
 //! 5. the group chosen must be vouched for by more than the model's own test: at least `agree`
-//!    answers sampled apart behave alike, or an example the task states holds on it that did not
+//!    answers sampled apart behave alike, and they are most of the answers that passed the gates
+//!    (where as many behave otherwise, the model errs on the task as often as not, and answers
+//!    alike are as likely to share its error), or an example the task states holds on it that did not
 //!    hold on the code as it was, every assert of the test holds too, and some check holds past
 //!    those plain examples — an assert at another call, or an edge a rule of the task pins down
 //!    (examples cover the plain case; the test, the edges: a test that only restates them checks
@@ -250,7 +252,13 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
                     .get(id)
                     .is_none_or(|before| before.values != site.values)
         });
-        let alike = group.len() >= agree && !only_examples;
+        // Answers alike vouch for each other only where they are most of those that passed the
+        // gates: where as many behave otherwise (the task's own words refuse them, or they do
+        // something else again), the model errs on the task as often as not, and answers alike
+        // are as likely to share its error as to be right. (Where one answer vouches for
+        // itself, `agree` 1, none is held to the others.)
+        let most = agree < 2 || 2 * group.len() > candidates.len();
+        let alike = group.len() >= agree && most && !only_examples;
         let alone = vouched_alone(original, &group[0].behaviour, terms);
         if !alike && let Err(why) = alone {
             account.push(if only_examples {
@@ -262,11 +270,17 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
                     candidate.name
                 )
             } else {
+                let short = if group.len() < agree {
+                    format!("fewer than the {agree} that vouch for each other")
+                } else {
+                    "no more than behave otherwise (answers alike vouch for each other only \
+                     where they are most)"
+                        .to_owned()
+                };
                 format!(
                     "candidate {} not chosen: {} of the {} answers that passed the gates behave \
-                     as it does, fewer than the {agree} that vouch for each other, and no \
-                     example vouches for it alone: {why} — only the model's own test speaks for \
-                     it",
+                     as it does, {short}, and no example vouches for it alone: {why} — only the \
+                     model's own test speaks for it",
                     candidate.name,
                     group.len(),
                     candidates.len()
@@ -886,6 +900,57 @@ mod tests {
             },
         );
         assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+    }
+
+    #[test]
+    fn answers_alike_vouch_for_each_other_only_where_they_are_most_of_those_that_passed_the_gates()
+    {
+        let original = Behaviour {
+            error: Some("ImportError".into()),
+            ..Behaviour::default()
+        };
+        let examples = [example("total([1, 2])", "3", None)];
+        let terms = Terms {
+            examples: &examples,
+            agree: 2,
+            ..terms(&touches_total)
+        };
+        // Two answers meet the example and give alike on the test's other call; two others the
+        // example refuses.
+        let alike = [
+            ("L3", site(&["total"], &["1"], &[false])),
+            ("T0", site(&["total"], &["3"], &[true])),
+        ];
+        let off = [
+            ("L3", site(&["total"], &["0"], &[false])),
+            ("T0", site(&["total"], &["2"], &[false])),
+        ];
+        let choice = choose(
+            &original,
+            &[
+                observed(0, &off),
+                observed(1, &alike),
+                observed(2, &alike),
+                observed(3, &off),
+            ],
+            &terms,
+        );
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        assert!(
+            choice.account.last().unwrap().contains(
+                "candidate 1 not chosen: 2 of the 4 answers that passed the gates behave as it \
+                 does, no more than behave otherwise"
+            ),
+            "{:#?}",
+            choice.account
+        );
+        // Where they are most, they vouch.
+        let choice = choose(
+            &original,
+            &[observed(0, &off), observed(1, &alike), observed(2, &alike)],
+            &terms,
+        );
+        assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
     }
 
     #[test]

@@ -513,6 +513,31 @@ fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
 const UNPARSED_TEST: &str = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    cases = (1,\n    assert add(2, 3) == 5\n```";
 
 #[test]
+fn two_answers_alike_land_nothing_where_as_many_others_behave_otherwise() {
+    let mut repo = TestRepo::new();
+    // Of four answers, two multiply (the task's example refuses them); the other two meet the
+    // example alike, by adding what the arguments are worth without their sign — wrong beside
+    // the example, and alike on the test's other call.
+    let times = "```python calc.py\ndef add(a, b):\n    return a * b\n```";
+    let unsigned = "```python calc.py\ndef add(a, b):\n    return abs(a) + abs(b)\n```";
+    let mapped = "```python calc.py\ndef add(a, b):\n    return sum(map(abs, (a, b)))\n```";
+    let scaled = "```python calc.py\ndef add(a, b):\n    return a * b * 1\n```";
+    let test = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n    assert add(-1, -2) == -3\n```";
+    let task = "Create calc.py with a function add(a, b) that returns the sum of a and b, e.g. \
+                `add(2, 3) == 5`.";
+    let task = choose_among(&mut repo, &[times, unsigned, mapped, scaled], test, task);
+    refused(&repo, &task, &[]);
+    let logs = repo.ok(&["logs", "--task", "1", "--full"]);
+    assert!(
+        logs.contains(
+            "candidate 1 not chosen: 2 of the 4 answers that passed the gates behave as it does, \
+             no more than behave otherwise"
+        ),
+        "{logs}"
+    );
+}
+
+#[test]
 fn a_test_for_the_task_that_does_not_parse_is_set_aside_and_a_stated_example_alone_lands_nothing() {
     let mut repo = TestRepo::new();
     // One answer gives the example's value whatever it is asked: the example alone cannot tell
