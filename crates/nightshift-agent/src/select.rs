@@ -583,6 +583,23 @@ mod tests {
         names.iter().any(|n| n == "total")
     }
 
+    /// The code as it was, before the function asked for was written: the test could not load.
+    fn not_yet_written() -> Behaviour {
+        Behaviour {
+            error: Some("ImportError".into()),
+            ..Behaviour::default()
+        }
+    }
+
+    /// A task that touches `total`, with `examples`, where two answers alike vouch.
+    fn asked_for_total(examples: &[Stated]) -> Terms<'_> {
+        Terms {
+            examples,
+            agree: 2,
+            ..terms(&touches_total)
+        }
+    }
+
     #[test]
     fn an_answer_that_leaves_what_a_reported_function_gives_as_it_was_is_still_at_fault() {
         let original = behaviour(&[
@@ -628,10 +645,7 @@ mod tests {
 
     #[test]
     fn where_the_task_keeps_its_input_an_answer_that_changes_an_argument_is_out() {
-        let original = Behaviour {
-            error: Some("ImportError".into()),
-            ..Behaviour::default()
-        };
+        let original = not_yet_written();
         let changing = |candidate| {
             let mut site = site(
                 &["total"],
@@ -679,10 +693,7 @@ mod tests {
     fn the_largest_group_of_like_behaviour_wins_over_the_models_asserts() {
         // The model's test asserts total([1, 2]) == 4: a wrong expectation. Two candidates give
         // 3 and agree; one gives 4 and agrees with the assert, alone.
-        let original = Behaviour {
-            error: Some("ImportError".into()),
-            ..Behaviour::default()
-        };
+        let original = not_yet_written();
         let three = || {
             [
                 ("L3", site(&["total"], &["3"], &[false])),
@@ -835,10 +846,7 @@ mod tests {
 
     #[test]
     fn a_lone_answer_needs_a_stated_example_or_another_that_behaves_alike() {
-        let original = Behaviour {
-            error: Some("ImportError".into()),
-            ..Behaviour::default()
-        };
+        let original = not_yet_written();
         let one = [("L3", site(&["total"], &["3"], &[true]))];
         let other = [("L3", site(&["total"], &["4"], &[false]))];
         let choice = choose(
@@ -905,16 +913,9 @@ mod tests {
     #[test]
     fn answers_alike_vouch_for_each_other_only_where_they_are_most_of_those_that_passed_the_gates()
     {
-        let original = Behaviour {
-            error: Some("ImportError".into()),
-            ..Behaviour::default()
-        };
+        let original = not_yet_written();
         let examples = [example("total([1, 2])", "3", None)];
-        let terms = Terms {
-            examples: &examples,
-            agree: 2,
-            ..terms(&touches_total)
-        };
+        let terms = asked_for_total(&examples);
         // Two answers meet the example and give alike on the test's other call; two others the
         // example refuses.
         let alike = [
@@ -955,17 +956,10 @@ mod tests {
 
     #[test]
     fn a_rule_in_prose_refuses_an_answer_that_breaks_it_but_vouches_for_none() {
-        let original = Behaviour {
-            error: Some("ImportError".into()),
-            ..Behaviour::default()
-        };
+        let original = not_yet_written();
         let rule = "If `xs` is empty, return `0`";
         let examples = [example("total([])", "0", Some(rule))];
-        let terms = Terms {
-            examples: &examples,
-            agree: 2,
-            ..terms(&touches_total)
-        };
+        let terms = asked_for_total(&examples);
         let meets = [
             ("L3", site(&["total"], &["3"], &[true])),
             ("T0", site(&["total"], &["0"], &[true])),
@@ -1012,20 +1006,13 @@ mod tests {
     #[test]
     fn observed_on_the_tasks_examples_alone_answers_alike_vouch_for_nothing() {
         // No test's asserts: every answer left meets the task's examples, so all are alike.
-        let original = Behaviour {
-            error: Some("ImportError".into()),
-            ..Behaviour::default()
-        };
+        let original = not_yet_written();
         let rule = "If `xs` is empty, return `0`";
         let examples = [
             example("total([])", "0", Some(rule)),
             example("total([1, 2])", "3", None),
         ];
-        let terms = Terms {
-            examples: &examples,
-            agree: 2,
-            ..terms(&touches_total)
-        };
+        let terms = asked_for_total(&examples);
         let on_rule = [("T0", site(&["total"], &["0"], &[true]))];
         let choice = choose(
             &original,
@@ -1059,11 +1046,7 @@ mod tests {
         let kept = || site(&["louder"], &["'hush'"], &[true]);
         let original = behaviour(&[("L3", untouched()), ("L4", kept())]);
         let examples = [example("softer('ROAR')", "'hush'", None)];
-        let terms = Terms {
-            examples: &examples,
-            agree: 2,
-            ..terms(&touches_total)
-        };
+        let terms = asked_for_total(&examples);
         let answer = [
             ("L3", untouched()),
             ("L4", kept()),
@@ -1123,19 +1106,12 @@ mod tests {
 
     #[test]
     fn a_test_that_only_restates_the_tasks_examples_does_not_vouch_for_a_lone_answer() {
-        let original = Behaviour {
-            error: Some("ImportError".into()),
-            ..Behaviour::default()
-        };
+        let original = not_yet_written();
         let examples = [
             example("total([1, 2])", "3", None),
             example("total([4])", "4", None),
         ];
-        let terms = Terms {
-            examples: &examples,
-            agree: 2,
-            ..terms(&touches_total)
-        };
+        let terms = asked_for_total(&examples);
         let holds = |call: &str, value: &str| at(call, site(&["total"], &[value], &[true]));
         // The test asserts just the calls of the task's examples, one reached through its
         // module: every one holds, and nothing past the plain case is checked.
