@@ -393,7 +393,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
 
     /// Among answers that are tests (each passed on the code): the one whose tests kill most of
     /// the simple mutants of the Python code the task names ([`mutants`]), ties to the earliest;
-    /// none if the best kills fewer than three in four. Where there is no such code, or the tests are
+    /// none if the best kills fewer than three in four, or none of a function the task names. Where there is no such code, or the tests are
     /// not Python, the first. None where the task does not ask for tests (a bug report answered
     /// by a test alone fixes nothing).
     async fn choose_tests(
@@ -491,7 +491,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             )
             .await;
             if best.as_ref().is_none_or(|(b, b_score)| {
-                (score.killed(), cases(candidate)) > (b_score.killed(), cases(b))
+                (score.enough(), score.killed(), cases(candidate))
+                    > (b_score.enough(), b_score.killed(), cases(b))
             }) {
                 best = Some((candidate, score));
             }
@@ -506,9 +507,19 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 self.put_back(&closest.files, work).await?;
                 return Err(AttemptError::Unvouched(
                 best.map_or_else(|| "none of the answers brought Python tests to run on mutants".to_owned(), |(_, score)| {
+                    let unchecked = score.unchecked();
+                    let none_of = if unchecked.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ", and none of those of {}, which the task names: they check nothing \
+                             of it",
+                            unchecked.join(", ")
+                        )
+                    };
                     format!(
-                        "the best of the tests kills {} of {} simple mutants of {}: they pass on \
-                         code that is wrong. Add asserts that fail on such changes{}",
+                        "the best of the tests kills {} of {} simple mutants of {}{none_of}: they \
+                         pass on code that is wrong. Add asserts that fail on such changes{}",
                         score.killed(),
                         score.mutants.len(),
                         code.join(", "),
@@ -540,8 +551,9 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
 
     /// Where nothing can be observed: the first of `passed` that the test written for the task
     /// passes on (the test a gate, whole), once as many answers as must agree
-    /// ([`Self::agreement`]) pass it — one answer that only the model's own test speaks for is
-    /// not vouched for — and only if that test fails on the code as the attempt found it
+    /// ([`Self::agreement`]) pass it and they are most of `passed` — one answer that only the
+    /// model's own test speaks for is not vouched for, nor answers alike where as many fail the
+    /// test — and only if that test fails on the code as the attempt found it
     /// ([`Self::holds_before`]). With no such test, the first of `passed`.
     async fn first_passing(
         &self,
@@ -565,6 +577,10 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             return Ok(first.checks.clone());
         };
         let agree = self.agreement();
+        // As where behaviour is observed ([`select`]), answers alike vouch for each other only
+        // where they are most of those that passed the gates: where as many fail the test, the
+        // model errs on the task as often as not.
+        let most = |passing: usize| agree < 2 || 2 * passing > passed.len();
         let mut failure = None;
         let mut passing = Vec::new();
         for candidate in &passed {
@@ -573,7 +589,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             match self.run_tests(work).await {
                 Ok(ran) => {
                     passing.push((candidate, ran));
-                    if passing.len() == agree {
+                    if passing.len() >= agree && most(passing.len()) {
                         break;
                     }
                 }
@@ -585,16 +601,24 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 Err(err) => return Err(err),
             }
         }
-        if passing.len() < agree {
+        if passing.len() < agree || !most(passing.len()) {
             self.put_back(&with_test(&passed[0].files, &test), work)
                 .await?;
-            return Err(match passing.first() {
-                Some((lone, _)) => AttemptError::Unvouched(format!(
+            return Err(match passing.as_slice() {
+                [] => failure.unwrap_or(AttemptError::NoChange),
+                [(lone, _)] => AttemptError::Unvouched(format!(
                     "candidate {} is the only answer {} passes on: only the model's own test \
                      speaks for it, and no second answer behaves alike",
                     lone.index, test.0
                 )),
-                None => failure.unwrap_or(AttemptError::NoChange),
+                alike => AttemptError::Unvouched(format!(
+                    "{} of the {} answers that passed the gates pass {}, no more than fail it \
+                     (answers alike vouch for each other only where they are most): only the \
+                     model's own test speaks for them",
+                    alike.len(),
+                    passed.len(),
+                    test.0
+                )),
             });
         }
         if self.holds_before(&test, work).await? {
@@ -607,13 +631,17 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 test.0
             )));
         }
+        let alike = passing.len();
         let (candidate, ran) = passing.swap_remove(0);
         self.log(
             LogLevel::Info,
             "select",
             format!(
-                "candidate {} chosen: the first that {} passes on, with {} answer(s) passing it",
-                candidate.index, test.0, agree
+                "candidate {} chosen: the first that {} passes on, with {alike} of the {} \
+                 answers that passed the gates passing it",
+                candidate.index,
+                test.0,
+                passed.len()
             ),
         )
         .await;

@@ -9,7 +9,8 @@
 # argv: <marker> <spec as JSON: {"code": [paths], "tests": [paths], "task": text,
 #        "max": number of mutants at most, "seconds": limit of one run}>
 # Prints, last, one line: the marker, then {"mutants": [{"at": "path:line", "change": text,
-# "killed": bool}], "error": text or null}.
+# "function": name, "named": whether the task names it, "killed": bool}], "error": text or
+# null}.
 import ast
 import copy
 import json
@@ -44,13 +45,14 @@ def report(mutants, error):
 
 
 def named_functions(tree, task):
-    """The functions and methods of `tree` the task names; all of them if it names none."""
+    """The functions and methods of `tree` the task names, and True; all of them and False if it
+    names none."""
     functions = [
         node for node in ast.walk(tree)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
     named = [f for f in functions if re.search(r"(?<![\w])" + re.escape(f.name) + r"(?![\w])", task)]
-    return named or functions
+    return (named, True) if named else (functions, False)
 
 
 def points(function):
@@ -124,7 +126,7 @@ class Apply(ast.NodeTransformer):
 def mutated(tree, index):
     """`tree`'s source with the change of point `index` (points of the named functions)."""
     tree = copy.deepcopy(tree)
-    chosen = [p for f in named_functions(tree, SPEC["task"]) for p in points(f)]
+    chosen = [p for f in named_functions(tree, SPEC["task"])[0] for p in points(f)]
     node, _, how = chosen[index]
     node._ns_target = True
     tree = Apply(how).visit(tree)
@@ -157,13 +159,17 @@ def main():
         with open(os.path.join(root, path), encoding="utf-8") as f:
             source = f.read()
         tree = ast.parse(source, path)
-        chosen = [p for f in named_functions(tree, SPEC["task"]) for p in points(f)]
-        plan.extend((path, source, tree, i, node.lineno, what) for i, (node, what, _) in enumerate(chosen))
+        functions, named = named_functions(tree, SPEC["task"])
+        chosen = [(f.name, p) for f in functions for p in points(f)]
+        plan.extend(
+            (path, source, tree, i, node.lineno, what, name, named)
+            for i, (name, (node, what, _)) in enumerate(chosen)
+        )
     if len(plan) > SPEC["max"]:
         step = len(plan) / SPEC["max"]
         plan = [plan[int(i * step)] for i in range(SPEC["max"])]
     mutants = []
-    for path, source, tree, index, line, what in plan:
+    for path, source, tree, index, line, what, function, named in plan:
         target = os.path.join(root, path)
         try:
             text = mutated(tree, index)
@@ -174,7 +180,10 @@ def main():
         survived, _ = run_tests(root)
         with open(target, "w", encoding="utf-8") as f:
             f.write(source)
-        mutants.append({"at": f"{path}:{line}", "change": what, "killed": not survived})
+        mutants.append({
+            "at": f"{path}:{line}", "change": what, "function": function, "named": named,
+            "killed": not survived,
+        })
     report(mutants, None)
 
 

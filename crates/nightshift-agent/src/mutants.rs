@@ -5,6 +5,7 @@
 //! mutants check little: their count of killed mutants is evidence the model cannot write
 //! itself, which its own asserts are not.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -27,6 +28,12 @@ pub struct Mutant {
     pub at: String,
     /// What changed: `` `<` → `<=` ``, `branch dropped`.
     pub change: String,
+    /// The function (or method) it is in.
+    #[serde(default)]
+    pub function: String,
+    /// Whether the task names that function (where it names none, every function is mutated).
+    #[serde(default)]
+    pub named: bool,
     /// Whether the tests failed on it.
     pub killed: bool,
 }
@@ -47,9 +54,26 @@ impl Score {
     }
 
     /// Whether the tests kill three in four of the mutants at least (the rest may be
-    /// equivalent to the code), and one at least.
+    /// equivalent to the code), one at least, and one at least of every function the task names
+    /// ([`Self::unchecked`]).
     pub fn enough(&self) -> bool {
-        self.error.is_none() && self.killed() > 0 && self.killed() * 4 >= self.mutants.len() * 3
+        self.error.is_none()
+            && self.killed() > 0
+            && self.killed() * 4 >= self.mutants.len() * 3
+            && self.unchecked().is_empty()
+    }
+
+    /// The functions the task names of which the tests let every mutant through: tests asked
+    /// for what the task names check nothing of them, however many mutants of the others they
+    /// kill (a function's mutants are seldom all equivalent to it).
+    pub fn unchecked(&self) -> Vec<&str> {
+        let named = || self.mutants.iter().filter(|m| m.named);
+        let checked: BTreeSet<&str> = named()
+            .filter(|m| m.killed)
+            .map(|m| m.function.as_str())
+            .collect();
+        let all: BTreeSet<&str> = named().map(|m| m.function.as_str()).collect();
+        all.difference(&checked).copied().collect()
     }
 
     /// The mutants that survived, `path:line: change` each, the first `at_most`.
@@ -89,6 +113,45 @@ pub async fn score(
 mod tests {
     use super::*;
     use crate::testing::{sandbox, tree};
+
+    fn mutant(function: &str, named: bool, killed: bool) -> Mutant {
+        Mutant {
+            at: "stack.py:1".to_owned(),
+            change: "returns None".to_owned(),
+            function: function.to_owned(),
+            named,
+            killed,
+        }
+    }
+
+    #[test]
+    fn tests_that_let_every_mutant_of_a_named_function_through_are_not_enough() {
+        let mut score = Score {
+            mutants: [true; 9]
+                .iter()
+                .map(|&killed| mutant("pop", true, killed))
+                .chain([mutant("peek", true, false)])
+                .collect(),
+            error: None,
+        };
+        // Nine in ten killed, but none of `peek`'s.
+        assert_eq!(score.unchecked(), ["peek"]);
+        assert!(!score.enough());
+        score.mutants.push(mutant("peek", true, true));
+        assert!(score.unchecked().is_empty());
+        assert!(score.enough());
+        // Where the task names no function, every one is mutated, and none is held to this.
+        let unnamed = Score {
+            mutants: [true; 9]
+                .iter()
+                .map(|&killed| mutant("pop", false, killed))
+                .chain([mutant("helper", false, false)])
+                .collect(),
+            error: None,
+        };
+        assert!(unnamed.unchecked().is_empty());
+        assert!(unnamed.enough());
+    }
 
     #[tokio::test]
     async fn tests_that_check_more_kill_more_mutants_and_the_code_is_left_as_it_was() {
@@ -139,6 +202,12 @@ mod tests {
             "{weak:#?}"
         );
         assert!(weak.mutants.len() >= 8, "{weak:#?}");
+        assert!(
+            weak.mutants
+                .iter()
+                .all(|m| m.function == "setpoint" && m.named),
+            "{weak:#?}"
+        );
         assert!(strong.killed() > weak.killed(), "{weak:#?}\n{strong:#?}");
         assert!(strong.enough(), "{strong:#?}");
         assert!(!weak.enough(), "{weak:#?}");

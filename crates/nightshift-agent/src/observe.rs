@@ -67,6 +67,10 @@ pub struct Behaviour {
     pub sites: BTreeMap<String, Site>,
     /// Why the test could not be run at all (an import the code lacks), if so.
     pub error: Option<String>,
+    /// The task's examples that describe the fault it reports, moved out of `sites`
+    /// ([`crate::select::without_described`]): no check, but what an answer must change.
+    #[serde(skip)]
+    pub described: BTreeMap<String, Site>,
 }
 
 impl Behaviour {

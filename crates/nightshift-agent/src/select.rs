@@ -99,10 +99,12 @@ impl From<String> for Refusal {
     }
 }
 
-/// Takes the sites of the task's examples at `described` out of `original` and every candidate's
-/// behaviour where they hold on `original`: a report of a fault that states plainly what a call
-/// gives (`` `f(x)` returns `y` ``), and the code as it was gives just that, describes the
-/// fault; no answer is held to it. Returns the examples taken out.
+/// Moves the sites of the task's examples at `described` out of the sites of `original` and of
+/// every candidate's behaviour, into their `described`, where they hold on `original`: a report
+/// of a fault that states plainly what a call gives (`` `f(x)` returns `y` ``), and the code as it
+/// was gives just that, describes the fault. No answer is held to give anything there, but one
+/// that gives just what the code as it was gave at every such call has fixed none of the fault
+/// described ([`refusal`]). Returns the examples moved.
 pub fn without_described(
     original: &mut Behaviour,
     candidates: &mut [Observed],
@@ -112,14 +114,60 @@ pub fn without_described(
     for &i in described {
         let id = format!("T{i}");
         if original.sites.get(&id).is_some_and(Site::holds) {
-            original.sites.remove(&id);
-            for observed in candidates.iter_mut() {
-                observed.behaviour.sites.remove(&id);
+            for behaviour in std::iter::once(&mut *original).chain(
+                candidates
+                    .iter_mut()
+                    .map(|observed| &mut observed.behaviour),
+            ) {
+                if let Some(site) = behaviour.sites.remove(&id) {
+                    behaviour.described.insert(id.clone(), site);
+                }
             }
             taken.push(i);
         }
     }
     taken
+}
+
+/// In a report of a fault, where `behaviour` gives at every call the task describes the fault by
+/// just what the code as it was gave there, and no check that could call the code as it was
+/// gives otherwise: the fault, as the task describes it, is still in. (A check that raised
+/// `NameError` there, calling a name the code did not have, shows no change to the code the
+/// report is about: an answer that adds a module the model's test imports makes every such
+/// check give values, whatever it did to the fault.)
+fn fault_still_described(original: &Behaviour, behaviour: &Behaviour) -> Option<String> {
+    let changed = original.sites.iter().any(|(id, before)| {
+        !id.starts_with('T')
+            && !before.values.iter().all(|v| v == "raise:NameError")
+            && behaviour
+                .sites
+                .get(id)
+                .is_none_or(|after| after.values != before.values)
+    });
+    if changed {
+        return None;
+    }
+    let calls: Vec<String> = original
+        .described
+        .iter()
+        .map(|(id, before)| {
+            let after = behaviour.described.get(id)?;
+            (after.values == before.values).then(|| {
+                format!(
+                    "`{}` gives {}",
+                    before.call.as_deref().unwrap_or(id),
+                    before.values.join(", ")
+                )
+            })
+        })
+        .collect::<Option<_>>()?;
+    (!calls.is_empty()).then(|| {
+        format!(
+            "the fault the task describes is still in: on it, as on the code as it was, {}; and \
+             no check that could call the code as it was gives otherwise",
+            calls.join(", and ")
+        )
+    })
 }
 
 /// An assert of the test written for the task that the task's own words show wrong: the test's
@@ -506,7 +554,9 @@ fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option
             );
         }
     }
-    if let Some(still) = still_at_fault(original, behaviour, &terms.reported) {
+    if let Some(still) = fault_still_described(original, behaviour)
+        .or_else(|| still_at_fault(original, behaviour, &terms.reported))
+    {
         return Some(still.into());
     }
     let effect = behaviour.sites.iter().any(|(id, site)| {
@@ -544,7 +594,7 @@ mod tests {
                 .iter()
                 .map(|(id, site)| ((*id).to_owned(), site.clone()))
                 .collect(),
-            error: None,
+            ..Behaviour::default()
         }
     }
 
@@ -842,6 +892,66 @@ mod tests {
         assert!(candidates[0].behaviour.sites.contains_key("T1"));
         let chosen = choose(&original, &candidates, &terms(&touches_total));
         assert_eq!(chosen.chosen, Some(0), "{:?}", chosen.account);
+    }
+
+    #[test]
+    fn an_answer_that_leaves_the_fault_as_the_task_describes_it_is_out() {
+        let described = |value: &str| {
+            let mut site = site(&["late"], &[value], &[value == "True"]);
+            site.call = Some("late(3)".to_owned());
+            site
+        };
+        // One assert of the model's test calls a module the code did not have: it raised
+        // `NameError` before, and gives a value on an answer that adds that module.
+        let mut original = behaviour(&[
+            ("L4", site(&["late"], &["raise:NameError"], &[false])),
+            ("L5", site(&["late"], &["True"], &[false])),
+            ("T0", described("True")),
+        ]);
+        let added_module = observed(
+            0,
+            &[
+                ("L4", site(&["late"], &["False"], &[true])),
+                ("L5", site(&["late"], &["True"], &[false])),
+                ("T0", described("True")),
+            ],
+        );
+        let fixed = observed(
+            1,
+            &[
+                ("L4", site(&["late"], &["raise:NameError"], &[false])),
+                ("L5", site(&["late"], &["False"], &[true])),
+                ("T0", described("False")),
+            ],
+        );
+        let mut candidates = [added_module, fixed];
+        assert_eq!(without_described(&mut original, &mut candidates, &[0]), [0]);
+        let choice = choose(&original, &candidates, &terms(&all));
+        assert_eq!(
+            choice.account[0],
+            "candidate 0 refused: the fault the task describes is still in: on it, as on the \
+             code as it was, `late(3)` gives True; and no check that could call the code as it \
+             was gives otherwise",
+            "{:#?}",
+            choice.account
+        );
+        assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
+        // Where a check that called the code as it was gives otherwise, the task's description
+        // of the fault may be of a value that stays right: the answer is one vote as ever.
+        let mut original = behaviour(&[
+            ("L4", site(&["late"], &["raise:ValueError"], &[false])),
+            ("T0", described("True")),
+        ]);
+        let mut candidates = [observed(
+            0,
+            &[
+                ("L4", site(&["late"], &["False"], &[true])),
+                ("T0", described("True")),
+            ],
+        )];
+        without_described(&mut original, &mut candidates, &[0]);
+        let choice = choose(&original, &candidates, &terms(&all));
+        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
     }
 
     #[test]

@@ -248,6 +248,37 @@ fn what_a_report_of_a_fault_says_the_code_gives_now_is_no_check() {
 }
 
 #[test]
+fn an_answer_that_leaves_the_fault_as_the_report_describes_it_does_not_land() {
+    let fares = "def fare(age):\n    if age <= 12:\n        return 5\n    return 10\n";
+    let task = "`fare` in `fares.py` charges the child fare one year too long: `fare(12)` returns \
+                `5`, but children are those under twelve. Please fix it.";
+    // Two answers alike copy the code, fault and all, into a new module that the model's test
+    // imports: every assert of it raised `NameError` on the code as it was, and holds on them.
+    let copy = format!("```python fare_rules.py\n{fares}```");
+    let test = "```python test_fare_rules.py\nfrom fare_rules import fare\n\n\ndef test_fare():\n    assert fare(11) == 5\n    assert fare(30) == 10\n```";
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("fares.py", fares)], "fares");
+    let copied = choose_among(&mut repo, &[&copy, &copy], test, task);
+    refused(
+        &repo,
+        &copied,
+        &[
+            "the fault the task describes is still in: on it, as on the code as it was, `fare(12)` \
+           gives 5; and no check that could call the code as it was gives otherwise",
+        ],
+    );
+    // Two that fix it land.
+    let fixed = "```python fares.py\ndef fare(age):\n    if age < 12:\n        return 5\n    return 10\n```";
+    let test = "```python test_fares.py\nfrom fares import fare\n\n\ndef test_fare():\n    assert fare(12) == 10\n    assert fare(11) == 5\n```";
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("fares.py", fares)], "fares");
+    let landed = choose_among(&mut repo, &[fixed, fixed], test, task);
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(landed["status"], "succeeded", "{logs}");
+    assert!(git_out(repo.path(), &["show", "main:fares.py"]).contains("age < 12"));
+}
+
+#[test]
 fn a_fault_reported_in_a_named_function_may_be_fixed_in_the_helper_it_relies_on() {
     let mut repo = TestRepo::new();
     let label = "\n\ndef label(n):\n    return \"parcel \" + str(n)\n";
@@ -440,6 +471,35 @@ fn tests_that_let_most_mutants_of_the_code_through_do_not_land() {
         &repo,
         &task,
         &["simple mutants of thermostat.py: they pass on code that is wrong"],
+    );
+}
+
+const PARCEL: &str = "def fee(weight):\n    if weight > 10:\n        return weight * 2 + 5\n    return weight * 2\n\n\ndef label(weight):\n    return str(weight) + \" kg\"\n";
+
+#[test]
+fn tests_asked_for_two_functions_that_check_nothing_of_one_do_not_land() {
+    let task = "Write pytest tests for `fee(weight)` and `label(weight)` in parcel.py, in a new \
+                file test_parcel.py. Do not change parcel.py.";
+    let head = "```python test_parcel.py\nfrom parcel import fee, label\n\n\ndef test_fee():\n    assert fee(10) == 20\n    assert fee(11) == 27\n    assert fee(3) == 6\n";
+    // Every mutant of `fee` killed, and so most of all: but nothing of `label` is checked.
+    let fee_only = format!("{head}```");
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("parcel.py", PARCEL)], "parcel");
+    let refused_task = choose_among(&mut repo, &[&fee_only, &fee_only], "", task);
+    refused(
+        &repo,
+        &refused_task,
+        &["and none of those of label, which the task names: they check nothing of it"],
+    );
+    let both = format!("{head}\n\ndef test_label():\n    assert label(3) == \"3 kg\"\n```");
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("parcel.py", PARCEL)], "parcel");
+    let landed = choose_among(&mut repo, &[&fee_only, &both], "", task);
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(landed["status"], "succeeded", "{logs}");
+    assert!(
+        git_out(repo.path(), &["show", "main:test_parcel.py"]).contains("def test_label"),
+        "{logs}"
     );
 }
 
@@ -923,4 +983,31 @@ fn where_calls_are_not_observed_the_test_for_the_task_must_fail_before_and_two_a
     );
     assert_eq!(task["status"], "succeeded", "{task:#}");
     assert!(git_out(repo.path(), &["show", "main:src/lib.rs"]).contains("!r.is_empty()"));
+}
+
+#[test]
+fn where_calls_are_not_observed_two_answers_passing_the_test_land_nothing_where_as_many_fail_it() {
+    // The model's test shares a misconception (an empty line is one reading) with two of four
+    // answers; the other two, right, fail it. Two alike among four show the model errs on the
+    // task as often as not.
+    let mut repo = TestRepo::new();
+    repo.user_commit(METER, "meter");
+    let wrong_too = "```rust src/lib.rs\npub fn readings(s: &str) -> usize {\n    std::cmp::max(1, s.split(';').filter(|r| !r.is_empty()).count())\n}\n```";
+    let test =
+        meter_test("    assert_eq!(readings(\"\"), 1);\n    assert_eq!(readings(\"a;;b\"), 2);\n");
+    let task = choose_among(
+        &mut repo,
+        &[METER_FIXED, METER_WRONG, METER_FIXED_TOO, wrong_too],
+        &test,
+        METER_TASK,
+    );
+    refused(
+        &repo,
+        &task,
+        &[
+            "2 of the 4 answers that passed the gates pass tests/",
+            "no more than fail it",
+            "only the model's own test speaks for them",
+        ],
+    );
 }
