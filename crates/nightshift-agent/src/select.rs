@@ -8,8 +8,10 @@
 //! 2. an answer that changes what a call the task does not touch gave on the code as the attempt
 //!    found it is out — a regression; and where the task says its input must be left as it is,
 //!    one whose functions change an argument they are given;
-//! 3. in a report of a fault, an answer on which the asserts that failed on the code as it was
-//!    on a definition the report names all give just what they gave is out, however it rewrote
+//! 3. in a report of a fault, an answer on which every call the report describes the fault by
+//!    gives just what it gave, and no check that could call the code as it was gives otherwise,
+//!    is out ([`without_described`]); so is one on which the asserts that failed on the code as
+//!    it was on a definition the report names all give just what they gave, however it rewrote
 //!    that definition; and an answer none of whose checks holds that did not hold on the code as
 //!    it was is out: it shows no effect, so nothing vouches for it;
 //! 4. among the rest, the largest group of answers that behave alike on every site wins (the
