@@ -116,7 +116,7 @@ mod tests {
 
     fn mutant(function: &str, named: bool, killed: bool) -> Mutant {
         Mutant {
-            at: "stack.py:1".to_owned(),
+            at: "ledger.py:1".to_owned(),
             change: "returns None".to_owned(),
             function: function.to_owned(),
             named,
@@ -129,22 +129,22 @@ mod tests {
         let mut score = Score {
             mutants: [true; 9]
                 .iter()
-                .map(|&killed| mutant("pop", true, killed))
-                .chain([mutant("peek", true, false)])
+                .map(|&killed| mutant("post", true, killed))
+                .chain([mutant("balance", true, false)])
                 .collect(),
             error: None,
         };
-        // Nine in ten killed, but none of `peek`'s.
-        assert_eq!(score.unchecked(), ["peek"]);
+        // Nine in ten killed, but none of `balance`'s.
+        assert_eq!(score.unchecked(), ["balance"]);
         assert!(!score.enough());
-        score.mutants.push(mutant("peek", true, true));
+        score.mutants.push(mutant("balance", true, true));
         assert!(score.unchecked().is_empty());
         assert!(score.enough());
         // Where the task names no function, every one is mutated, and none is held to this.
         let unnamed = Score {
             mutants: [true; 9]
                 .iter()
-                .map(|&killed| mutant("pop", false, killed))
+                .map(|&killed| mutant("post", false, killed))
                 .chain([mutant("helper", false, false)])
                 .collect(),
             error: None,
