@@ -393,8 +393,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
 
     /// Among answers that are tests (each passed on the code): the one whose tests kill most of
     /// the simple mutants of the Python code the task names ([`mutants`]), ties to the earliest;
-    /// none if the best kills fewer than three in four, or none of a function the task names. Where there is no such code, or the tests are
-    /// not Python, the first. None where the task does not ask for tests (a bug report answered
+    /// none if the best kills fewer than three in four, or none of a function the task names.
+    /// Where there is no such code, or the tests are not Python, the first. None where the task does not ask for tests (a bug report answered
     /// by a test alone fixes nothing).
     async fn choose_tests(
         &self,
