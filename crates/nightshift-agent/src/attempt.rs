@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 use crate::apply::{self, ApplyError, FileChange};
 pub(crate) use crate::ask::Purpose;
 pub use crate::ask::first_answer;
-use crate::choice::Candidate;
+use crate::choice::{Candidate, SELECT_EVENT};
 use crate::edit::EditFormat;
 pub use crate::error::AttemptError;
 use crate::guard::{CodeBaseline, Protected, TestBaseline};
@@ -365,7 +365,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                     if n > 1 {
                         self.log(
                             LogLevel::Warn,
-                            "select",
+                            SELECT_EVENT,
                             format!("candidate {index} refused: {err}"),
                         )
                         .await;

@@ -18,7 +18,7 @@
 use nightshift_lang::{
     Language, keeps_arguments, mentions, reports_a_fault, stated_examples, stated_rules,
 };
-use nightshift_store::{EventLog, LogLevel, ModelStatsLog, TaskQueue};
+use nightshift_store::{EventLog, LogEntry, LogLevel, ModelStatsLog, TaskQueue};
 
 use crate::attempt::{Attempt, AttemptError};
 use crate::check::{asks_for_tests, is_python, is_test_file};
@@ -28,6 +28,26 @@ use crate::observe::{self, Observer, Probe, module_of};
 use crate::reply::ReplyError;
 use crate::select::{self, Observed};
 use crate::work::Work;
+
+/// The event every line of the choice is logged under: why an answer was refused, and why the
+/// one chosen was.
+pub const SELECT_EVENT: &str = "select";
+
+/// Why the answer chosen last in `log` (an attempt's lines, oldest first) was chosen, as the
+/// attempt logged it: what vouched for what landed.
+pub fn why_chosen(log: &[LogEntry]) -> Option<&str> {
+    log.iter()
+        .rev()
+        .filter(|entry| entry.event == SELECT_EVENT)
+        .find_map(|entry| {
+            let (name, why) = entry
+                .message
+                .strip_prefix("candidate ")?
+                .split_once(" chosen: ")?;
+            // A refusal may quote anything after its own colon.
+            (!name.contains(':')).then_some(why)
+        })
+}
 
 /// An answer that passed the gates, as it left the files.
 #[derive(Debug, Clone)]
@@ -105,7 +125,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 ) => {
                     self.log(
                         LogLevel::Warn,
-                        "select",
+                        SELECT_EVENT,
                         format!("the test written for the task is set aside: {err}"),
                     )
                     .await;
@@ -201,7 +221,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 None => {
                     self.log(
                         LogLevel::Warn,
-                        "select",
+                        SELECT_EVENT,
                         format!(
                             "candidate {} refused: running the test's calls on it crashed the \
                              interpreter or ran out of time",
@@ -224,7 +244,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         if !held.is_empty() {
             self.log(
                 LogLevel::Info,
-                "select",
+                SELECT_EVENT,
                 format!(
                     "{} answer(s) of earlier rounds that nothing refused, but that no other \
                      answer of their round agreed with, are chosen among beside this round's: {}",
@@ -257,7 +277,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         for i in select::without_described(&mut original, &mut observed, &plain) {
             self.log(
                 LogLevel::Info,
-                "select",
+                SELECT_EVENT,
                 format!(
                     "the task says `{}` gives `{}`, and so does the code as it was: in a report \
                      of a fault that is the fault described, not a check",
@@ -278,7 +298,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 });
             self.log(
                 LogLevel::Info,
-                "select",
+                SELECT_EVENT,
                 format!(
                     "the test's line {} expects of `{}` other than the task says{said}: it is \
                      wrong by the task's own words, and set aside — not a vote, and not needed \
@@ -299,7 +319,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         if !relied_on.is_empty() {
             self.log(
                 LogLevel::Info,
-                "select",
+                SELECT_EVENT,
                 format!(
                     "the task reports a fault in what it names, which relies on {}: a change to \
                      what they give is within its reach",
@@ -326,7 +346,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         };
         let choice = select::choose(&original, &observed, &terms);
         for line in &choice.account {
-            self.log(LogLevel::Info, "select", line.clone()).await;
+            self.log(LogLevel::Info, SELECT_EVENT, line.clone()).await;
         }
         let Some(candidate) = choice.chosen.and_then(|chosen| {
             passed
@@ -375,7 +395,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 Err(err) if err.is_failed_run() => {
                     self.log(
                         LogLevel::Info,
-                        "select",
+                        SELECT_EVENT,
                         format!(
                             "{}, the test written for the task, fails on the chosen answer: it \
                              is left out of the commit, not weakened to pass",
@@ -429,7 +449,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             let first = &passed[0];
             self.log(
                 LogLevel::Info,
-                "select",
+                SELECT_EVENT,
                 format!(
                     "candidate {} chosen: the answer is tests, there is no Python code named by \
                      the task to plant mutants in, and the first whose tests pass is taken",
@@ -473,7 +493,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             });
             self.log(
                 LogLevel::Info,
-                "select",
+                SELECT_EVENT,
                 match &score.error {
                     Some(error) => format!(
                         "candidate {}: no mutant could be tried: {error}",
@@ -531,7 +551,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         };
         self.log(
             LogLevel::Info,
-            "select",
+            SELECT_EVENT,
             format!(
                 "candidate {} chosen: its tests kill the most mutants, {} of {}, in {} test \
                  cases",
@@ -565,7 +585,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             let first = &passed[0];
             self.log(
                 LogLevel::Info,
-                "select",
+                SELECT_EVENT,
                 format!(
                     "candidate {} chosen: the first to pass its checks (no test could be written \
                      for the task, and it states no example)",
@@ -635,7 +655,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         let (candidate, ran) = passing.swap_remove(0);
         self.log(
             LogLevel::Info,
-            "select",
+            SELECT_EVENT,
             format!(
                 "candidate {} chosen: the first that {} passes on, with {alike} of the {} \
                  answers that passed the gates passing it",
@@ -665,7 +685,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         self.put_back(std::slice::from_ref(test), work).await?;
         self.log(
             LogLevel::Info,
-            "select",
+            SELECT_EVENT,
             format!(
                 "running {} on the code as it was: it must fail there to speak for a change",
                 test.0
@@ -733,5 +753,42 @@ fn survivors(score: &mutants::Score) -> String {
         String::new()
     } else {
         format!("; survived: {}", survivors.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(event: &str, message: &str) -> LogEntry {
+        LogEntry {
+            id: 0,
+            at_ms: 0,
+            task_id: Some(1),
+            attempt: Some(1),
+            level: LogLevel::Info,
+            event: event.to_owned(),
+            worker: None,
+            from_status: None,
+            to_status: None,
+            message: message.to_owned(),
+        }
+    }
+
+    /// The last choice made is the one that landed; a refusal that quotes a "chosen" line, and
+    /// a line of another event, are not choices.
+    #[test]
+    fn why_chosen_is_the_last_choice_logged() {
+        let log = [
+            line(SELECT_EVENT, "candidate 0 chosen: 2 of 3 alike"),
+            line(SELECT_EVENT, "candidate 1 of round 1 chosen: 1 of 1; alone"),
+            line(
+                SELECT_EVENT,
+                "candidate 2 refused: the test says candidate 3 chosen: x",
+            ),
+            line("repair", "candidate 4 chosen: not a choice"),
+        ];
+        assert_eq!(why_chosen(&log), Some("1 of 1; alone"));
+        assert_eq!(why_chosen(&log[2..]), None);
     }
 }

@@ -290,6 +290,7 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
     });
     // The earliest answer of the group: the one it stands for.
     let mut chosen = best.and_then(|group| group.iter().min_by_key(|o| o.candidate));
+    let mut vouched = String::new();
     if let (Some(candidate), Some(group)) = (chosen, best) {
         // Where no check of the test written for the task gives on the answers other than on
         // the code as it was, the change is observed on the task's own examples alone, and
@@ -310,6 +311,20 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
         let most = agree < 2 || 2 * group.len() > candidates.len();
         let alike = group.len() >= agree && most && !only_examples;
         let alone = vouched_alone(original, &group[0].behaviour, terms);
+        vouched = if alike && agree < 2 {
+            "an answer vouches for itself here (no other is asked to agree)".to_owned()
+        } else if alike {
+            format!(
+                "answers alike vouch for it: {} of the {} that passed the gates",
+                group.len(),
+                candidates.len()
+            )
+        } else {
+            "it is vouched for alone: an example the task states holds on it that did not hold \
+             on the code as it was, every assert of the test written for the task holds, and a \
+             check holds past the plain examples"
+                .to_owned()
+        };
         if !alike && let Err(why) = alone {
             account.push(if only_examples {
                 format!(
@@ -343,7 +358,7 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
         let sites = group[0].behaviour.sites.len();
         account.push(format!(
             "candidate {} chosen: {} of {} candidates left behave alike on all {sites} checks \
-             ({} groups of like behaviour); {} of those checks hold on it",
+             ({} groups of like behaviour); {} of those checks hold on it; {vouched}",
             chosen.name,
             group.len(),
             left.len(),

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use clap::Args;
 use futures::StreamExt as _;
-use nightshift_agent::{apply, attempt, reply};
+use nightshift_agent::{apply, attempt, choice, reply};
 use nightshift_config::Config;
 use nightshift_daemon::Daemon;
 use nightshift_git::Repo;
@@ -123,6 +123,10 @@ struct Outcome {
     completion_tokens: u64,
     /// Milliseconds from the first request to its first token: how long the prompt took to read.
     first_token_ms: Option<u64>,
+    /// Why the answer that landed was chosen over the others, as the attempt logged it: what
+    /// vouched for it (so precision can be told apart by the evidence behind each landing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chosen: Option<String>,
     /// The end of the check's output when it failed, or the task's last error.
     detail: String,
     /// Where the task's repository was kept (`--keep`).
@@ -311,6 +315,7 @@ impl Cmd {
                         prompt_tokens: 0,
                         completion_tokens: 0,
                         first_token_ms: None,
+                        chosen: None,
                         detail: format!("{err:#}"),
                         kept: None,
                     });
@@ -502,6 +507,9 @@ async fn run_task(
         prompt_tokens: calls.iter().map(|c| c.prompt_tokens).sum(),
         completion_tokens: calls.iter().map(|c| c.completion_tokens).sum(),
         first_token_ms: calls.first().and_then(|c| c.first_token_ms),
+        chosen: (final_task.status == TaskStatus::Succeeded)
+            .then(|| choice::why_chosen(&log).map(str::to_owned))
+            .flatten(),
         detail: excerpt(&detail, 2_000),
         kept,
     })

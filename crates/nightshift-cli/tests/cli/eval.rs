@@ -100,6 +100,11 @@ fn a_suite_is_scored_by_hidden_checks_for_the_first_answer_and_for_what_landed()
         ],
         "{table}"
     );
+    // Each landing carries what vouched for it, as the attempt logged its choice.
+    for t in report["tasks"].as_array().unwrap() {
+        let chosen = t["chosen"].as_str().unwrap_or_default();
+        assert!(chosen.contains("behave alike"), "{t}\n{table}");
+    }
     assert_eq!(
         (&report["first_passed"], &report["passed"], &report["total"]),
         (&1.into(), &2.into(), &2.into())
