@@ -311,20 +311,6 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
         let most = agree < 2 || 2 * group.len() > candidates.len();
         let alike = group.len() >= agree && most && !only_examples;
         let alone = vouched_alone(original, &group[0].behaviour, terms);
-        vouched = if alike && agree < 2 {
-            "an answer vouches for itself here (no other is asked to agree)".to_owned()
-        } else if alike {
-            format!(
-                "answers alike vouch for it: {} of the {} that passed the gates",
-                group.len(),
-                candidates.len()
-            )
-        } else {
-            "it is vouched for alone: an example the task states holds on it that did not hold \
-             on the code as it was, every assert of the test written for the task holds, and a \
-             check holds past the plain examples"
-                .to_owned()
-        };
         if !alike && let Err(why) = alone {
             account.push(if only_examples {
                 format!(
@@ -352,6 +338,21 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
                 )
             });
             chosen = None;
+        } else {
+            vouched = if alike && agree < 2 {
+                "an answer vouches for itself here (no other is asked to agree)".to_owned()
+            } else if alike {
+                format!(
+                    "answers alike vouch for it: {} of the {} that passed the gates",
+                    group.len(),
+                    candidates.len()
+                )
+            } else {
+                "it is vouched for alone: an example the task states holds on it that did not hold \
+                 on the code as it was, every assert of the test written for the task holds, and a \
+                 check holds past the plain examples"
+                    .to_owned()
+            };
         }
     }
     if let (Some(chosen), Some(group)) = (chosen, best) {
