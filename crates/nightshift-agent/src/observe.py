@@ -222,12 +222,6 @@ def site_eq(site, got_thunk, want_thunk, op="Eq"):
     record(site, got, held, expected=want[0] == "ok")
 
 
-def site_true(site, thunk):
-    got = run(thunk)
-    held = got[0] == "ok" and equal(bool(got[1]), True)
-    record(site, got, held)
-
-
 def site_raises(site, body, kind_thunk):
     got = run(body)
     kind = run(kind_thunk)
@@ -405,7 +399,14 @@ class Sites(ast.NodeTransformer):
             got = watched(test.left, site)
             call = helper("_ns_eq", ast.Constant(site), lam(got), lam(test.comparators[0]), op)
         else:
-            call = helper("_ns_true", ast.Constant(site), lam(watched(test, site)))
+            # `assert X` and `assert not X`: what X gave is the behaviour (as unittest's
+            # `assertTrue(X)` and `assertFalse(X)` tell it), not the truth of the assert — else
+            # `assert f(a)` and `assert not f(b)` would read alike, `True`, whatever f gave.
+            negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+            subject, op = (test.operand, "Falsy") if negated else (test, "Truthy")
+            call = helper(
+                "_ns_eq", ast.Constant(site), lam(watched(subject, site)), lam(ast.Constant(None)), ast.Constant(op)
+            )
         return ast.copy_location(call, node)
 
     def visit_Expr(self, node):
@@ -559,7 +560,6 @@ def observe_test(path):
         "__name__": "nightshift_observed_test",
         "__file__": path,
         "_ns_eq": site_eq,
-        "_ns_true": site_true,
         "_ns_raises": site_raises,
         "_ns_called": called,
     }

@@ -314,7 +314,7 @@ mod tests {
             // in place.
             (
                 "test_kiln.py",
-                "import pytest\nfrom kiln import heat, swing, peak, hottest\n\n\ndef test_heat():\n    assert heat([1, 3]) == 3\n    assert swing([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        heat([])\n    assert peak([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert heat(xs) > 1\n\n\ndef test_hottest():\n    assert hottest([3, 1, 2]) == 3\n    assert max(sorted([3, 1])) == 3\n",
+                "import pytest\nfrom kiln import heat, swing, peak, hottest\n\n\ndef test_heat():\n    assert heat([1, 3]) == 3\n    assert swing([1, 4]) == 3\n    with pytest.raises(ZeroDivisionError):\n        heat([])\n    assert peak([1]) == 1\n\n\n@pytest.mark.parametrize(\"xs\", [[1], [2, 4]])\ndef test_rows(xs):\n    assert heat(xs) > 1\n\n\ndef test_hottest():\n    assert hottest([3, 1, 2]) == 3\n    assert max(sorted([3, 1])) == 3\n    assert not swing([2, 2])\n    assert swing([1, 5])\n",
             ),
         ]);
         let probe = Probe {
@@ -365,6 +365,12 @@ mod tests {
             ["3 [hottest changed argument 1 from [3, 1, 2] to [1, 2, 3]]"]
         );
         assert_eq!(site(&seen, "L19").changes, ["hottest"]);
+        // A plain `assert` and an `assert not` give what their expression gave, not the truth
+        // of the assert: else both would read `True`, whatever `swing` gave.
+        assert_eq!(site(&seen, "L21").values, ["0"]);
+        assert!(site(&seen, "L21").holds());
+        assert_eq!(site(&seen, "L22").values, ["4"]);
+        assert!(site(&seen, "L22").holds());
         assert!(site(&seen, "L19").holds());
         assert_eq!(site(&seen, "L20").values, ["3"]);
         assert!(site(&seen, "L20").changes.is_empty());

@@ -31,7 +31,10 @@
 //!    as right); else nothing is chosen. Where only the task's examples were observed to change
 //!    (no test, or one whose every check gives on the answers just what it gave on the code as
 //!    it was), answers alike show nothing — every one left meets those examples — and only the
-//!    example vouches, on the terms a lone answer is held to.
+//!    example vouches, on the terms a lone answer is held to. Nor does anything vouch where the
+//!    checks observed (two or more) all gave one and the same value ([`one_value`]): a function
+//!    that always gave it would meet them alike, so they show nothing of what the answer gives
+//!    depending on what it is given.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -309,7 +312,8 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
         // are as likely to share its error as to be right. (Where one answer vouches for
         // itself, `agree` 1, none is held to the others.)
         let most = agree < 2 || 2 * group.len() > candidates.len();
-        let alike = group.len() >= agree && most && !only_examples;
+        let constant = one_value(&group[0].behaviour);
+        let alike = group.len() >= agree && most && !only_examples && constant.is_none();
         let alone = vouched_alone(original, &group[0].behaviour, terms);
         if !alike && let Err(why) = alone {
             account.push(if only_examples {
@@ -319,6 +323,13 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
                      than on the code as it was), which every answer left meets alike, and no \
                      example vouches for it alone: {why} — nothing shows it does what was asked",
                     candidate.name
+                )
+            } else if let Some(one) = constant {
+                format!(
+                    "candidate {} not chosen: {}; answers alike vouch for nothing there, and no \
+                     example vouches for it alone: {why}",
+                    candidate.name,
+                    one_value_told(one)
                 )
             } else {
                 let short = if group.len() < agree {
@@ -434,9 +445,45 @@ fn vouched_alone(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> 
              states pins down an edge)"
                 .into(),
         )
+    } else if let Some(one) = one_value(behaviour) {
+        Err(one_value_told(one))
     } else {
         Ok(())
     }
+}
+
+/// Where two or more sites of `behaviour` (the test's asserts and the task's examples; a test
+/// function as a whole is no value) all gave one and the same value every time they ran: that
+/// value, and how many sites. Such observations cannot tell an answer from a constant — from a
+/// function that gives that value whatever it is given — so however many answers meet them
+/// alike, they show nothing of what the task asks for beyond that value; a test whose inputs all
+/// fall on one side of what the task decides (every string of the wrong length for a validity
+/// check) is the common case. One site alone is no such pattern: its evidence is thin, and is
+/// weighed as ever.
+fn one_value(behaviour: &Behaviour) -> Option<(&str, usize)> {
+    let sites: Vec<&Site> = behaviour
+        .sites
+        .iter()
+        .filter(|(id, _)| !id.starts_with("F:"))
+        .map(|(_, site)| site)
+        .collect();
+    if sites.len() < 2 {
+        return None;
+    }
+    let mut values = sites.iter().flat_map(|site| &site.values);
+    let first = values.next()?;
+    values
+        .all(|value| value == first)
+        .then_some((first.as_str(), sites.len()))
+}
+
+/// What [`one_value`] found, told.
+fn one_value_told((value, checks): (&str, usize)) -> String {
+    format!(
+        "every check observed on it gives one value, {value} (at {checks} checks), as a function \
+         that always gave {value} would: nothing observed shows that what it gives depends on \
+         what it is given"
+    )
 }
 
 /// Whether a check held on `behaviour` past the plain examples the task states: an assert of the
@@ -647,6 +694,11 @@ mod tests {
         }
     }
 
+    /// An assert of `total` on an empty list, holding: `0`.
+    fn empty() -> Site {
+        site(&["total"], &["0"], &[true])
+    }
+
     fn touches_total(names: &[String]) -> bool {
         names.iter().any(|n| n == "total")
     }
@@ -721,9 +773,12 @@ mod tests {
                 &[true],
             );
             site.changes = vec!["total".to_owned()];
-            observed(candidate, &[("L3", site)])
+            observed(candidate, &[("L3", site), ("L4", empty())])
         };
-        let copying = observed(2, &[("L3", site(&["total"], &["3"], &[true]))]);
+        let copying = observed(
+            2,
+            &[("L3", site(&["total"], &["3"], &[true])), ("L4", empty())],
+        );
         let candidates = [changing(0), changing(1), copying];
         // Two answers alike outvote one where the task says nothing of its input …
         let choice = choose(&original, &candidates, &terms(&touches_total));
@@ -820,6 +875,7 @@ mod tests {
         };
         let right = [
             ("L3", site(&["total"], &["3"], &[false])),
+            ("L4", empty()),
             ("T0", site(&[], &["3"], &[true])),
         ];
         let choice = choose(
@@ -964,6 +1020,7 @@ mod tests {
             0,
             &[
                 ("L4", site(&["late"], &["False"], &[true])),
+                ("L6", site(&["late"], &["True"], &[true])),
                 ("T0", described("True")),
             ],
         )];
@@ -975,8 +1032,8 @@ mod tests {
     #[test]
     fn a_lone_answer_needs_a_stated_example_or_another_that_behaves_alike() {
         let original = not_yet_written();
-        let one = [("L3", site(&["total"], &["3"], &[true]))];
-        let other = [("L3", site(&["total"], &["4"], &[false]))];
+        let one = [("L3", site(&["total"], &["3"], &[true])), ("L4", empty())];
+        let other = [("L3", site(&["total"], &["4"], &[false])), ("L4", empty())];
         let choice = choose(
             &original,
             &[observed(0, &one), observed(1, &other)],
@@ -1008,6 +1065,7 @@ mod tests {
         // An example of the task that holds on it vouches for a lone answer.
         let stated = [
             ("L3", site(&["total"], &["3"], &[true])),
+            ("L4", empty()),
             ("T0", site(&[], &["3"], &[true])),
         ];
         let choice = choose(
@@ -1164,6 +1222,43 @@ mod tests {
             let choice = choose(&original, &answers, &terms);
             assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
         }
+    }
+
+    #[test]
+    fn answers_alike_on_checks_a_constant_would_meet_vouch_for_nothing() {
+        // A check of validity: every input of the test written for the task falls on one side,
+        // so three answers give `False` at all four checks, as one that always did would.
+        let original = not_yet_written();
+        let terms = asked_for_total(&[]);
+        let gives = |values: [&str; 4]| -> Vec<(&str, Site)> {
+            ["L3", "L4", "L5", "L6"]
+                .into_iter()
+                .zip(values)
+                .map(|(id, value)| (id, site(&["total"], &[value], &[true])))
+                .collect()
+        };
+        let one_side = gives(["False"; 4]);
+        let answers: Vec<Observed> = (0..3).map(|i| observed(i, &one_side)).collect();
+        let choice = choose(&original, &answers, &terms);
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        assert!(
+            choice.account.iter().any(|line| line
+                .contains("every check observed on it gives one value, False (at 4 checks)")),
+            "{:#?}",
+            choice.account
+        );
+        // Nor does a stated example vouch for it alone, where it gives that same value too.
+        let examples = [example("total([])", "False", None)];
+        let terms = asked_for_total(&examples);
+        let mut lone = one_side.clone();
+        lone.push(("T0", site(&["total"], &["False"], &[true])));
+        let choice = choose(&original, &[observed(0, &lone)], &terms);
+        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+        // Inputs on both sides tell the answers from a constant: alike, they vouch.
+        let both_sides = gives(["False", "True", "False", "True"]);
+        let answers: Vec<Observed> = (0..3).map(|i| observed(i, &both_sides)).collect();
+        let choice = choose(&original, &answers, &asked_for_total(&[]));
+        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
     }
 
     #[test]

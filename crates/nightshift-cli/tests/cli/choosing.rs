@@ -568,6 +568,35 @@ fn a_lone_answer_that_only_its_own_test_speaks_for_does_not_land() {
     refused(&repo, &task, &["only the model's own test speaks for it"]);
 }
 
+#[test]
+fn answers_alike_on_checks_that_one_constant_would_meet_land_nothing() {
+    let mut repo = TestRepo::new();
+    // Three answers check the length first, then each tests the digits its own wrong way; every
+    // input of the model's test has the wrong length, so all three give `False` at every check,
+    // as a function that always did would — the plain `assert not` line included.
+    let answer = |digits: &str| {
+        format!(
+            "```python palette.py\ndef is_hex_colour(text):\n    if len(text) != 7 or not \
+             text.startswith(\"#\"):\n        return False\n    return text[1:].{digits}()\n```"
+        )
+    };
+    let answers = [answer("isalpha"), answer("isalnum"), answer("islower")];
+    let answers: Vec<&str> = answers.iter().map(String::as_str).collect();
+    let test = "```python test_palette.py\nfrom palette import is_hex_colour\n\n\ndef test_is_hex_colour():\n    assert is_hex_colour(\"#12345\") == False\n    assert is_hex_colour(\"123456\") is False\n    assert not is_hex_colour(\"#1234567\")\n```";
+    let task = choose_among(
+        &mut repo,
+        &answers,
+        test,
+        "Add a function `is_hex_colour(text)` to `palette.py`: whether `text` is a colour \
+         written as `#` and six hexadecimal digits.",
+    );
+    refused(
+        &repo,
+        &task,
+        &["every check observed on it gives one value, False (at 3 checks)"],
+    );
+}
+
 /// A test for the task that does not parse and cannot be mended: a line in the way is no
 /// assert.
 const UNPARSED_TEST: &str = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    cases = (1,\n    assert add(2, 3) == 5\n```";
@@ -678,14 +707,16 @@ fn a_test_for_the_task_that_calls_nothing_it_asks_for_is_asked_again_in_the_next
     let answers = [plus, summed].map(str::to_owned);
     let answer = move |_round: u32, index: usize| answers[index].clone();
     let test = |n: usize| {
-        let (name, call, value) = if n == 0 {
-            ("sub", "sub(3, 1)", 2)
+        let (name, calls) = if n == 0 {
+            ("sub", [("sub(3, 1)", 2), ("sub(5, 1)", 4)])
         } else {
-            ("add", "add(2, 3)", 5)
+            ("add", [("add(2, 3)", 5), ("add(1, 1)", 2)])
         };
-        format!(
-            "```python test_calc.py\nfrom calc import {name}\n\n\ndef test_it():\n    assert {call} == {value}\n```"
-        )
+        let asserts: String = calls
+            .iter()
+            .map(|(call, value)| format!("    assert {call} == {value}\n"))
+            .collect();
+        format!("```python test_calc.py\nfrom calc import {name}\n\n\ndef test_it():\n{asserts}```")
     };
     let task = work_off(
         &mut repo,
@@ -738,7 +769,7 @@ const RADIO: &[(&str, &str)] = &[
 ];
 const CALLSIGN_TASK: &str =
     "Add an exported function callsign(s) to radio.js: s upper-cased, then '-1'.";
-const CALLSIGN_TEST: &str = "```javascript radio.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { callsign } from './radio.js';\n\ntest('callsign', () => {\n  assert.equal(callsign('ab'), 'AB-1');\n});\n```";
+const CALLSIGN_TEST: &str = "```javascript radio.test.js\nimport test from 'node:test';\nimport assert from 'node:assert/strict';\nimport { callsign } from './radio.js';\n\ntest('callsign', () => {\n  assert.equal(callsign('ab'), 'AB-1');\n  assert.equal(callsign('c'), 'C-1');\n});\n```";
 
 #[test]
 fn a_lone_javascript_answer_does_not_land_on_its_own_test() {
@@ -844,7 +875,7 @@ fn where_a_task_says_its_input_is_left_as_it_is_an_answer_that_changes_it_does_n
     let copy = format!(
         "```python board.py\n{best}\n\ndef ranked(scores):\n    return sorted(scores, reverse=True)\n```"
     );
-    let test = "```python test_board.py\nfrom board import ranked\n\n\ndef test_ranked():\n    scores = [3, 9, 5]\n    assert ranked(scores) == [9, 5, 3]\n```";
+    let test = "```python test_board.py\nfrom board import ranked\n\n\ndef test_ranked():\n    scores = [3, 9, 5]\n    assert ranked(scores) == [9, 5, 3]\n    assert ranked([1]) == [1]\n```";
     let task = choose_among(
         &mut repo,
         &[&in_place, &in_place, &copy],
