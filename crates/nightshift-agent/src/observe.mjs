@@ -5,9 +5,13 @@
 // modules load through __ns_import; this file is put around it, in place of the two lines that
 // mark where its static imports and the rest of it go. Run with `node --input-type=module -e`; nothing is written into the worktree.
 //
+// A call of an export with literal arguments, the test's or an example's, is made again on inputs
+// nightshift varies itself, one argument at a time, as observe.py does ("varied").
+//
 // argv: <marker> <spec as JSON: {"dir": the test's directory, "modules": [paths], "examples":
-// [[call, expected], ...]}>. Prints, last, one line: the marker, then {"sites": {id: {"values":
-// [...], "held": [...], "expected": bool}}, "error": text or null}.
+// [[call, expected], ...], "calls": [the test's calls]}>. Prints, last, one line: the marker, then
+// {"sites": {id: {"values": [...], "held": [...], "expected": bool}}, "varied": {call: value},
+// "error": text or null}.
 import * as __ns_module from 'node:module';
 import * as __ns_path from 'node:path';
 import * as __ns_url from 'node:url';
@@ -22,6 +26,9 @@ const __NS_MAX_REPR = 200;
 const __NS_MAX_RUNS = 50;
 const __NS_TEST_MS = 5000;
 const __NS_SITES = {};
+const __NS_VARIED = {};
+const __NS_MAX_VARIED = 60;
+const __NS_VARIED_MS = 10000;
 let __ns_error = null;
 
 function __ns_name(err) {
@@ -266,8 +273,60 @@ try {
     const held = value[0] === 'ok' && wanted[0] === 'ok' && __ns_util.isDeepStrictEqual(value[1], wanted[1]);
     __ns_record(site, value, held, wanted[0] === 'ok');
   });
+  __ns_observe_varied(scope, [...(__NS_SPEC.calls || []), ...(__NS_SPEC.examples || []).map(([call]) => call)]);
 } catch (err) {
   __ns_error = (__ns_error || '') + ' observing failed: ' + __ns_name(err);
 }
-process.stdout.write('\n' + __NS_MARKER + JSON.stringify({ sites: __NS_SITES, error: __ns_error }) + '\n');
+
+// Inputs of the kind of `value` that differ from it as a task's inputs differ from one another:
+// a string in upper case, twice over, with its words longer; a number a little larger; an array
+// reversed, or with its first item once more. None that is `value` again.
+function __ns_varied(value) {
+  let found = [];
+  if (typeof value === 'boolean') found = [!value];
+  else if (typeof value === 'number') found = Number.isInteger(value) ? [value + 1, 2 * value + 3] : [value + 0.5, value * 2];
+  else if (typeof value === 'string' && value.trim()) {
+    const longer = [...value].map((c) => (/[\p{L}\p{N}]/u.test(c) ? c + c : c)).join('');
+    found = [value.toUpperCase(), value + ' ' + value, longer];
+  } else if (Array.isArray(value) && value.length) found = [[...value].reverse(), [...value, value[0]]];
+  return found.filter((v) => !__ns_util.isDeepStrictEqual(v, value));
+}
+
+// Whether `value` is data a call can be written with: strings, numbers, booleans, arrays of them.
+function __ns_literal(value) {
+  return ['string', 'number', 'boolean'].includes(typeof value) || (Array.isArray(value) && value.every(__ns_literal));
+}
+
+// Calls again each function of `scope` that one of `calls` makes with literal arguments, on
+// varied inputs, one argument at a time; records what each gave in __NS_VARIED, by the call.
+function __ns_observe_varied(scope, calls) {
+  const start = Date.now();
+  for (const call of [...new Set(calls)].sort()) {
+    const open = call.indexOf('(');
+    const callee = call.slice(0, open).trim();
+    if (open < 1 || !call.endsWith(')') || !/^[A-Za-z_$][\w$]*$/.test(callee)) continue;
+    const fn = scope[callee];
+    if (typeof fn !== 'function' || /^class\b/.test(Function.prototype.toString.call(fn))) continue;
+    let args;
+    try {
+      args = new Function('return [' + call.slice(open + 1, -1) + '];')();
+    } catch {
+      continue;
+    }
+    if (!args.every(__ns_literal)) continue;
+    for (const [i, arg] of args.entries()) {
+      for (const other of __ns_varied(arg)) {
+        if (Object.keys(__NS_VARIED).length >= __NS_MAX_VARIED || Date.now() - start > __NS_VARIED_MS) return;
+        const given = args.map((a, j) => (j === i ? other : a));
+        const written = callee + '(' + given.map((a) => JSON.stringify(a)).join(', ') + ')';
+        if (written in __NS_VARIED) continue;
+        const got = __ns_run(() => fn(...structuredClone(given)));
+        if (got[0] === 'ok' && got[1] instanceof Promise) continue;
+        __NS_VARIED[written] = got[0] === 'ok' ? __ns_shown(got[1]) : 'raise:' + got[1];
+      }
+    }
+  }
+}
+
+process.stdout.write('\n' + __NS_MARKER + JSON.stringify({ sites: __NS_SITES, varied: __NS_VARIED, error: __ns_error }) + '\n');
 process.exit(0);

@@ -10,14 +10,22 @@
 # a site does to its arguments is behaviour too: an argument that reads otherwise after the call
 # than before is recorded beside the value ("changes"), and told in it.
 #
+# Where a site checks one call of a function with literal arguments (`count_word("a b a", "a")`), the
+# function is called again on inputs nightshift varies itself, one argument at a time — a string
+# in upper case, repeated, its words longer; a number a little larger; a list reversed, or with
+# an item more — and what each gave is recorded ("varied"): no check, but behaviour, so that
+# answers alike on a test whose inputs are too narrow to tell them apart (one-letter words, where
+# counting substrings and counting words agree) are not taken as alike.
+#
 # argv: <marker> <spec as JSON: {"test": path or null, "modules": [...], "examples": [[call, expected], ...]}>
 # Prints, last, one line: the marker, then {"sites": {id: {"names": [...], "values": [...],
-# "held": [...], "expected": bool, "changes": [...], "call": text or null}}, "error": text or
-# null}. "call" is the expression a site checks, as Python writes it back (`ast.unparse`), where
+# "held": [...], "expected": bool, "changes": [...], "call": text or null}}, "varied": {call:
+# value}, "error": text or null}. "call" is the expression a site checks, as Python writes it back (`ast.unparse`), where
 # it checks one: the left side of an `assert … == …`, the one statement of a `pytest.raises`
 # block, a task's example.
 import ast
 import builtins
+import copy
 import inspect
 import itertools
 import json
@@ -27,6 +35,7 @@ import pathlib
 import signal
 import sys
 import tempfile
+import time
 import types
 
 MARKER = sys.argv[1]
@@ -34,6 +43,10 @@ SPEC = json.loads(sys.argv[2])
 SITE_SECONDS = 5
 MAX_REPR = 200
 MAX_RUNS = 50
+# Varied calls: each bounded in time, and all of them together, and in number.
+VARIED_SECONDS = 1
+VARIED_BUDGET = 10
+MAX_VARIED = 60
 
 sys.path.insert(0, os.getcwd())
 sys.dont_write_bytecode = True
@@ -77,9 +90,9 @@ def shown(value, depth=0):
     return text[:MAX_REPR]
 
 
-def run(thunk):
+def run(thunk, seconds=SITE_SECONDS):
     """("ok", value) or ("raise", the exception's type), the call bounded in time."""
-    signal.setitimer(signal.ITIMER_REAL, SITE_SECONDS)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         return ("ok", thunk())
     except (SiteTimeout, SystemExit, Exception) as err:  # noqa: BLE001
@@ -285,6 +298,10 @@ FIXTURES = {}
 # Per site, the expression it checks, written back by `ast.unparse` (the same text for the same
 # call however it was spaced or quoted).
 CALLS = {}
+# Per site of `CALLS`, the namespace its expression runs in.
+SPACES = {}
+# What each varied call gave (`observe_varied`), by the call as written.
+VARIED = {}
 
 
 class Calls(ast.NodeTransformer):
@@ -584,6 +601,8 @@ def observe_test(path):
                     setup = hooks(made[1], method, [("setUp", False), ("setup_method", True)])
                     teardown = hooks(made[1], method, [("tearDown", False), ("teardown_method", True)])
                     run_test("F:" + name + "." + attr, method, namespace, setup, teardown)
+    for site in CALLS:
+        SPACES.setdefault(site, namespace)
     for site, names in NAMES.items():
         kept = [
             n
@@ -641,16 +660,67 @@ def observe_examples(modules, examples):
             site_eq(site, lambda: eval(got, namespace), lambda: eval(want, namespace))
         SITES[site]["names"] = []
         CALLS[site] = written
+        SPACES[site] = namespace
+
+
+def varied(value):
+    """Inputs of the kind of `value` that differ from it as a task's inputs differ from one
+    another: a string in upper case, twice over, with its words longer; a number a little larger;
+    a list reversed, or with its first item once more. None that is `value` again."""
+    if isinstance(value, bool):
+        found = [not value]
+    elif isinstance(value, int):
+        found = [value + 1, 2 * value + 3]
+    elif isinstance(value, float):
+        found = [value + 0.5, value * 2]
+    elif isinstance(value, str) and value.strip():
+        longer = "".join(c * 2 if c.isalnum() else c for c in value)
+        found = [value.upper(), value + " " + value, longer]
+    elif isinstance(value, (list, tuple)) and value:
+        found = [type(value)(reversed(value)), value + value[:1]]
+    else:
+        found = []
+    return [v for v in found if not (type(v) is type(value) and equal(v, value))]
+
+
+def observe_varied():
+    """Calls again each function a site calls with literal arguments (`CALLS`), on `varied`
+    inputs, one argument at a time, and records in `VARIED` what each call gave, by the call."""
+    spent = 0.0
+    for site in sorted(SPACES):
+        try:
+            call = ast.parse(CALLS[site], mode="eval").body
+            args = [ast.literal_eval(arg) for arg in call.args]
+        except (SyntaxError, ValueError, TypeError, AttributeError, RecursionError):
+            continue
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.keywords:
+            continue
+        function = SPACES[site].get(call.func.id)
+        if not callable(function) or isinstance(function, type):
+            continue
+        for i, arg in enumerate(args):
+            for other in varied(arg):
+                if len(VARIED) >= MAX_VARIED or spent >= VARIED_BUDGET:
+                    return
+                given = args[:i] + [other] + args[i + 1 :]
+                written = call.func.id + "(" + ", ".join(repr(a) for a in given) + ")"
+                if written in VARIED:
+                    continue
+                start = time.monotonic()
+                got = run(lambda: function(*copy.deepcopy(given)), VARIED_SECONDS)
+                spent += time.monotonic() - start
+                VARIED[written] = shown(got[1]) if got[0] == "ok" else "raise:" + got[1].__name__
 
 
 try:
     if SPEC.get("test"):
         observe_test(SPEC["test"])
     observe_examples(SPEC.get("modules", []), SPEC.get("examples", []))
+    observe_varied()
 except BaseException as err:  # noqa: BLE001
     ERROR = (ERROR or "") + " observing failed: " + type(err).__name__
 for site, entry in SITES.items():
     entry.setdefault("names", [])
     entry["call"] = CALLS.get(site)
 sys.stdout.flush()
-print("\n" + MARKER + json.dumps({"sites": SITES, "error": ERROR}), flush=True)
+print("\n" + MARKER + json.dumps({"sites": SITES, "varied": VARIED, "error": ERROR}), flush=True)

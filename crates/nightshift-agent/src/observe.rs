@@ -65,6 +65,13 @@ impl Site {
 pub struct Behaviour {
     /// The sites that ran.
     pub sites: BTreeMap<String, Site>,
+    /// What each call the sites make of a function with literal arguments gave again on inputs
+    /// nightshift varied itself, one argument at a time (`count_word('A B A', 'a')` for
+    /// `count_word('a b a', 'a')`), by the call: no check (nothing says what it should give),
+    /// but behaviour — answers alike on a test too narrow to tell them apart are told apart
+    /// here.
+    #[serde(default)]
+    pub varied: BTreeMap<String, String>,
     /// Why the test could not be run at all (an import the code lacks), if so.
     pub error: Option<String>,
     /// The task's examples that describe the fault it reports, moved out of `sites`
@@ -206,10 +213,15 @@ async fn observe_javascript(
         .as_ref()
         .and_then(|(path, _)| Path::new(path).parent())
         .map_or_else(String::new, |dir| dir.to_string_lossy().into_owned());
+    let calls: Vec<&String> = instrumented
+        .as_ref()
+        .map(|i| i.calls.values().collect())
+        .unwrap_or_default();
     let spec = serde_json::json!({
         "dir": dir,
         "modules": probe.modules,
         "examples": probe.examples,
+        "calls": calls,
     });
     let argv = ["node", "--input-type=module", "-e"];
     let seen: Option<Behaviour> = run_harness(sandbox, &argv, root, &script, &spec, limit).await?;
@@ -388,6 +400,50 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_call_with_literal_arguments_is_made_again_on_inputs_nightshift_varies() {
+        let dir = tree(&[
+            (
+                "wordcount.py",
+                "def count_word(text, word):\n    return text.count(word)\n\n\ndef first(xs):\n    return xs[0]\n",
+            ),
+            // A call with literal arguments, one with a name for an argument, one compared
+            // otherwise than by `==`.
+            (
+                "test_wordcount.py",
+                "from wordcount import count_word, first\n\nTEXT = \"a\"\n\n\ndef test_count_word():\n    assert count_word(\"a b\", \"a\") == 1\n    assert count_word(TEXT, \"a\") == 1\n    assert count_word(\"b\", \"a\") < 1\n",
+            ),
+        ]);
+        let probe = Probe {
+            test: Some(("test_wordcount.py".to_owned(), String::new())),
+            modules: vec!["wordcount".to_owned()],
+            examples: vec![("first([3, 4])".to_owned(), "3".to_owned())],
+            ..Probe::default()
+        };
+        let seen = observed(dir.path(), &probe).await;
+        let varied: Vec<(&str, &str)> = seen
+            .varied
+            .iter()
+            .map(|(call, value)| (call.as_str(), value.as_str()))
+            .collect();
+        assert_eq!(
+            varied,
+            [
+                // One argument at a time: the text in upper case, twice over, its words longer;
+                // then the word so.
+                ("count_word('A B', 'a')", "0"),
+                ("count_word('a b a b', 'a')", "2"),
+                ("count_word('a b', 'A')", "0"),
+                ("count_word('a b', 'a a')", "0"),
+                ("count_word('a b', 'aa')", "0"),
+                ("count_word('aa bb', 'a')", "2"),
+                // A list reversed, and with its first item once more.
+                ("first([3, 4, 3])", "3"),
+                ("first([4, 3])", "4"),
+            ]
+        );
+    }
+
+    #[tokio::test]
     async fn a_unittest_tests_assert_methods_are_observed_as_asserts_are() {
         let dir = tree(&[
             (
@@ -549,6 +605,24 @@ mod tests {
         assert_eq!(call("L10").as_deref(), Some("Promise.resolve(heat([2]))"));
         assert_eq!(call("T0").as_deref(), Some("heat([2,4])"));
         assert_eq!(call("F:heat"), None);
+        // The calls with literal arguments of what the task's modules export, the test's and
+        // the examples', made again on varied inputs (an array reversed, with an item more).
+        let varied: Vec<(&str, &str)> = seen
+            .varied
+            .iter()
+            .map(|(call, value)| (call.as_str(), value.as_str()))
+            .collect();
+        assert_eq!(
+            varied,
+            [
+                ("heat([1,3,1])", "1.66666667"),
+                ("heat([2,4,2])", "2.66666667"),
+                ("heat([3,1])", "2"),
+                ("heat([4,2])", "3"),
+                ("swing([1,9,1])", "8"),
+                ("swing([9,1])", "8"),
+            ]
+        );
     }
 
     #[tokio::test]

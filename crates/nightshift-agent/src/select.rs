@@ -269,13 +269,20 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
             None => left.push(observed),
         }
     }
+    // Answers alike behave alike on every check, and on every call on inputs nightshift varied
+    // that gave a value on each of them: an input some answer raises on may lie outside what
+    // the task asks for, where answers may rightly differ.
+    let varied = in_domain(&left);
     let mut groups: BTreeMap<Vec<(&str, &[String])>, Vec<&Observed>> = BTreeMap::new();
     for observed in &left {
-        let signature = observed
-            .behaviour
-            .sites
-            .iter()
+        let checks = observed.behaviour.sites.iter();
+        let calls = varied.iter().filter_map(|call| {
+            let value = observed.behaviour.varied.get(*call)?;
+            Some((*call, std::slice::from_ref(value)))
+        });
+        let signature = checks
             .map(|(id, site)| (id.as_str(), site.values.as_slice()))
+            .chain(calls)
             .collect();
         groups.entry(signature).or_default().push(observed);
     }
@@ -368,9 +375,15 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
     }
     if let (Some(chosen), Some(group)) = (chosen, best) {
         let sites = group[0].behaviour.sites.len();
+        let varied = match varied.len() {
+            0 => String::new(),
+            1 => " and a call on inputs nightshift varied".to_owned(),
+            n => format!(" and {n} calls on inputs nightshift varied"),
+        };
         account.push(format!(
-            "candidate {} chosen: {} of {} candidates left behave alike on all {sites} checks \
-             ({} groups of like behaviour); {} of those checks hold on it; {vouched}",
+            "candidate {} chosen: {} of {} candidates left behave alike on all {sites} \
+             checks{varied} ({} groups of like behaviour); {} of those checks hold on it; \
+             {vouched}",
             chosen.name,
             group.len(),
             left.len(),
@@ -384,6 +397,29 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
         contradicting,
         left: left.iter().map(|o| o.candidate).collect(),
     }
+}
+
+/// The calls on inputs nightshift varied that gave a value, no exception, on every one of
+/// `answers`.
+fn in_domain<'a>(answers: &[&'a Observed]) -> BTreeSet<&'a str> {
+    let Some(first) = answers.first() else {
+        return BTreeSet::new();
+    };
+    first
+        .behaviour
+        .varied
+        .keys()
+        .map(String::as_str)
+        .filter(|call| {
+            answers.iter().all(|observed| {
+                observed
+                    .behaviour
+                    .varied
+                    .get(*call)
+                    .is_some_and(|value| !value.starts_with("raise:"))
+            })
+        })
+        .collect()
 }
 
 /// Where a function the task touches changed an argument it was given, in the task's examples or
@@ -837,6 +873,65 @@ mod tests {
             &terms(&touches_total),
         );
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
+    }
+
+    #[test]
+    fn answers_alike_on_the_checks_but_not_on_varied_inputs_are_not_alike() {
+        // Three answers give the same at both checks; on the same call with its list reversed,
+        // the first gives otherwise than the other two, which are then the largest group.
+        let original = not_yet_written();
+        let checks = [
+            ("L3", site(&["total"], &["3"], &[true])),
+            ("L4", site(&["total"], &["0"], &[true])),
+        ];
+        let on_varied = |value: &str| {
+            let mut seen = observed(0, &checks);
+            seen.behaviour.varied = BTreeMap::from([("total([2, 1])".to_owned(), value.into())]);
+            seen
+        };
+        let candidates: Vec<Observed> = ["2", "3", "3"]
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Observed {
+                candidate: i,
+                name: i.to_string(),
+                ..on_varied(value)
+            })
+            .collect();
+        let terms = Terms {
+            agree: 2,
+            ..terms(&touches_total)
+        };
+        let choice = choose(&original, &candidates, &terms);
+        assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
+        assert!(
+            choice.account.iter().any(|line| line.starts_with(
+                "candidate 1 chosen: 2 of 3 candidates left behave alike on all 2 checks and a \
+                 call on inputs nightshift varied (2 groups of like behaviour)"
+            )),
+            "{:#?}",
+            choice.account
+        );
+        // Alike there too, the three are one group, and the first answer stands for it.
+        let alike: Vec<Observed> = (0..3)
+            .map(|i| Observed {
+                candidate: i,
+                name: i.to_string(),
+                ..on_varied("3")
+            })
+            .collect();
+        assert_eq!(choose(&original, &alike, &terms).chosen, Some(0));
+        // A call an answer raises on may lie outside what the task asks for: it tells none apart.
+        let raising: Vec<Observed> = ["raise:TypeError", "3", "2"]
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Observed {
+                candidate: i,
+                name: i.to_string(),
+                ..on_varied(value)
+            })
+            .collect();
+        assert_eq!(choose(&original, &raising, &terms).chosen, Some(0));
     }
 
     #[test]

@@ -597,6 +597,40 @@ fn answers_alike_on_checks_that_one_constant_would_meet_land_nothing() {
     );
 }
 
+#[test]
+fn answers_alike_on_a_test_too_narrow_to_tell_them_apart_are_told_apart_on_varied_inputs() {
+    let mut repo = TestRepo::new();
+    // The first answer counts substrings in the text's own case; the other two count words,
+    // whatever their case. Every input of the model's test is one lower-case letter a word,
+    // where the three agree; the same calls on inputs nightshift varies (the text in upper case,
+    // its words longer) tell the first from the other two, which land.
+    let substrings =
+        "```python wordcount.py\ndef count_word(text, word):\n    return text.count(word)\n```";
+    let listed = "```python wordcount.py\ndef count_word(text, word):\n    return [w.lower() for w in text.split()].count(word.lower())\n```";
+    let summed = "```python wordcount.py\ndef count_word(text, word):\n    return sum(1 for w in text.lower().split() if w == word.lower())\n```";
+    let test = "```python test_wordcount.py\nfrom wordcount import count_word\n\n\ndef test_count_word():\n    assert count_word(\"a b a\", \"a\") == 2\n    assert count_word(\"b c\", \"a\") == 0\n```";
+    let task = choose_among(
+        &mut repo,
+        &[substrings, listed, summed],
+        test,
+        "Add a function `count_word(text, word)` to `wordcount.py`: how many of the words of \
+         `text` (split on spaces) are `word`, ignoring case.",
+    );
+    assert_eq!(task["status"], "succeeded", "{task:#}");
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:wordcount.py"]),
+        "def count_word(text, word):\n    return [w.lower() for w in text.split()].count(word.lower())\n"
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert!(
+        logs.contains(
+            "candidate 1 chosen: 2 of 3 candidates left behave alike on all 3 checks and 12 calls \
+             on inputs nightshift varied (2 groups of like behaviour)"
+        ),
+        "{logs}"
+    );
+}
+
 /// A test for the task that does not parse and cannot be mended: a line in the way is no
 /// assert.
 const UNPARSED_TEST: &str = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    cases = (1,\n    assert add(2, 3) == 5\n```";
