@@ -286,6 +286,23 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
             .collect();
         groups.entry(signature).or_default().push(observed);
     }
+    let by_checks: BTreeSet<Vec<(&String, &[String])>> = left
+        .iter()
+        .map(|observed| {
+            let sites = observed.behaviour.sites.iter();
+            sites
+                .map(|(id, site)| (id, site.values.as_slice()))
+                .collect()
+        })
+        .collect();
+    if by_checks.len() < groups.len() {
+        account.push(format!(
+            "calls on inputs nightshift varied tell apart answers alike on every check: {} \
+             groups of like behaviour, where the checks alone make {}",
+            groups.len(),
+            by_checks.len()
+        ));
+    }
     let best = groups.values().max_by_key(|group| {
         let first = group
             .iter()
@@ -904,6 +921,15 @@ mod tests {
         };
         let choice = choose(&original, &candidates, &terms);
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
+        assert!(
+            choice.account.contains(
+                &"calls on inputs nightshift varied tell apart answers alike on every check: 2 \
+                  groups of like behaviour, where the checks alone make 1"
+                    .to_owned()
+            ),
+            "{:#?}",
+            choice.account
+        );
         assert!(
             choice.account.iter().any(|line| line.starts_with(
                 "candidate 1 chosen: 2 of 3 candidates left behave alike on all 2 checks and a \

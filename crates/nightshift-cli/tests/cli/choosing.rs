@@ -629,6 +629,13 @@ fn answers_alike_on_a_test_too_narrow_to_tell_them_apart_are_told_apart_on_varie
         ),
         "{logs}"
     );
+    assert!(
+        logs.contains(
+            "calls on inputs nightshift varied tell apart answers alike on every check: 2 groups \
+             of like behaviour, where the checks alone make 1"
+        ),
+        "{logs}"
+    );
 }
 
 /// A test for the task that does not parse and cannot be mended: a line in the way is no
