@@ -901,20 +901,17 @@ mod tests {
             ("L3", site(&["total"], &["3"], &[true])),
             ("L4", site(&["total"], &["0"], &[true])),
         ];
-        let on_varied = |value: &str| {
-            let mut seen = observed(0, &checks);
-            seen.behaviour.varied = BTreeMap::from([("total([2, 1])".to_owned(), value.into())]);
-            seen
+        // Answers alike on the checks, each giving its value on the one varied call.
+        let answers = |values: &[&str]| -> Vec<Observed> {
+            let varied = |value: &str| BTreeMap::from([("total([2, 1])".to_owned(), value.into())]);
+            let answer = |(i, value): (usize, &&str)| {
+                let mut seen = observed(i, &checks);
+                seen.behaviour.varied = varied(value);
+                seen
+            };
+            values.iter().enumerate().map(answer).collect()
         };
-        let candidates: Vec<Observed> = ["2", "3", "3"]
-            .iter()
-            .enumerate()
-            .map(|(i, value)| Observed {
-                candidate: i,
-                name: i.to_string(),
-                ..on_varied(value)
-            })
-            .collect();
+        let candidates = answers(&["2", "3", "3"]);
         let terms = Terms {
             agree: 2,
             ..terms(&touches_total)
@@ -939,24 +936,10 @@ mod tests {
             choice.account
         );
         // Alike there too, the three are one group, and the first answer stands for it.
-        let alike: Vec<Observed> = (0..3)
-            .map(|i| Observed {
-                candidate: i,
-                name: i.to_string(),
-                ..on_varied("3")
-            })
-            .collect();
+        let alike = answers(&["3", "3", "3"]);
         assert_eq!(choose(&original, &alike, &terms).chosen, Some(0));
         // A call an answer raises on may lie outside what the task asks for: it tells none apart.
-        let raising: Vec<Observed> = ["raise:TypeError", "3", "2"]
-            .iter()
-            .enumerate()
-            .map(|(i, value)| Observed {
-                candidate: i,
-                name: i.to_string(),
-                ..on_varied(value)
-            })
-            .collect();
+        let raising = answers(&["raise:TypeError", "3", "2"]);
         assert_eq!(choose(&original, &raising, &terms).chosen, Some(0));
     }
 
