@@ -300,6 +300,14 @@ mod tests {
             .unwrap_or_else(|| panic!("{id}: {seen:#?}"))
     }
 
+    /// The varied calls of what was seen, each with what it gave.
+    fn varied(seen: &Behaviour) -> Vec<(&str, &str)> {
+        seen.varied
+            .iter()
+            .map(|(call, value)| (call.as_str(), value.as_str()))
+            .collect()
+    }
+
     /// What `probe` shows on the code in `root`, in the sandbox.
     async fn observed(root: &Path, probe: &Probe) -> Behaviour {
         observe(
@@ -420,13 +428,8 @@ mod tests {
             ..Probe::default()
         };
         let seen = observed(dir.path(), &probe).await;
-        let varied: Vec<(&str, &str)> = seen
-            .varied
-            .iter()
-            .map(|(call, value)| (call.as_str(), value.as_str()))
-            .collect();
         assert_eq!(
-            varied,
+            varied(&seen),
             [
                 // One argument at a time: the text in upper case, twice over, its words longer;
                 // then the word so.
@@ -607,13 +610,8 @@ mod tests {
         assert_eq!(call("F:heat"), None);
         // The calls with literal arguments of what the task's modules export, the test's and
         // the examples', made again on varied inputs (an array reversed, with an item more).
-        let varied: Vec<(&str, &str)> = seen
-            .varied
-            .iter()
-            .map(|(call, value)| (call.as_str(), value.as_str()))
-            .collect();
         assert_eq!(
-            varied,
+            varied(&seen),
             [
                 ("heat([1,3,1])", "1.66666667"),
                 ("heat([2,4,2])", "2.66666667"),
