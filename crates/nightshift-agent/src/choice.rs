@@ -217,6 +217,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                     candidate: candidate.order(n),
                     name: candidate.name(round),
                     behaviour,
+                    held: false,
                 }),
                 None => {
                     self.log(
@@ -264,6 +265,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 candidate: held.candidate.order(n),
                 name: held.candidate.name(round),
                 behaviour: held.behaviour.clone(),
+                held: true,
             }),
         );
         let mut original = original.unwrap_or_default();
@@ -343,6 +345,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             } else {
                 Default::default()
             },
+            later_round: round <= self.settings.repair_rounds,
         };
         let choice = select::choose(&original, &observed, &terms);
         for line in &choice.account {

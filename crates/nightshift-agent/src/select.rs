@@ -23,18 +23,20 @@
 //! 5. the group chosen must be vouched for by more than the model's own test: at least `agree`
 //!    answers sampled apart behave alike, and they are most of the answers that passed the gates
 //!    (where as many behave otherwise, the model errs on the task as often as not, and answers
-//!    alike are as likely to share its error), or an example the task states holds on it that did not
-//!    hold on the code as it was, every assert of the test holds too, and some check holds past
-//!    those plain examples — an assert at another call, or an edge a rule of the task pins down
-//!    (examples cover the plain case; the test, the edges: a test that only restates them checks
-//!    nothing more) (a small model's lone answer that passes its own asserts is as often wrong
-//!    as right); else nothing is chosen. Where only the task's examples were observed to change
-//!    (no test, or one whose every check gives on the answers just what it gave on the code as
-//!    it was), answers alike show nothing — every one left meets those examples — and only the
-//!    example vouches, on the terms a lone answer is held to. Nor does anything vouch where the
-//!    checks observed (two or more) all gave one and the same value ([`one_value`]): a function
-//!    that always gave it would meet them alike, so they show nothing of what the answer gives
-//!    depending on what it is given.
+//!    alike are as likely to share its error), or an example the task states holds on it that
+//!    did not hold on the code as it was, every assert of the test holds too, and some check
+//!    holds past those plain examples — an assert at another call, or an edge a rule of the
+//!    task pins down (examples cover the plain case; the test, the edges: a test that only
+//!    restates them checks nothing more) (a small model's lone answer that passes its own
+//!    asserts is as often wrong as right) — and, a lone answer being one sample, only where no
+//!    answer left behaves otherwise and, where the attempt can still draw a later batch, once it
+//!    has (it waits, held over, for that batch); else nothing is chosen. Where only the task's examples were
+//!    observed to change (no test, or one whose every check gives on the answers just what it
+//!    gave on the code as it was), answers alike show nothing — every one left meets those
+//!    examples — and only the example vouches, on the terms a lone answer is held to. Nor does
+//!    anything vouch where the checks observed (two or more) all gave one and the same value
+//!    ([`one_value`]): a function that always gave it would meet them alike, so they show
+//!    nothing of what the answer gives depending on what it is given.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -53,6 +55,9 @@ pub struct Observed {
     pub name: String,
     /// What it did.
     pub behaviour: Behaviour,
+    /// Drawn in an earlier round of the attempt and held over: a later batch of answers has been
+    /// drawn since.
+    pub held: bool,
 }
 
 /// What the task holds the answers to, read off its text once.
@@ -71,6 +76,8 @@ pub struct Terms<'a> {
     pub keep_arguments: bool,
     /// In a report of a fault, the definitions of the code it names (empty for other tasks).
     pub reported: BTreeSet<String>,
+    /// A later round of the attempt can still be drawn: a lone answer of this one waits for it.
+    pub later_round: bool,
 }
 
 /// The outcome of choosing.
@@ -339,6 +346,11 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
         let constant = one_value(&group[0].behaviour);
         let alike = group.len() >= agree && most && !only_examples && constant.is_none();
         let alone = vouched_alone(original, &group[0].behaviour, terms);
+        let unsettled = if alike || alone.is_err() || group.len() > 1 {
+            None
+        } else {
+            lone_unsettled(left.len() - 1, candidate.held || !terms.later_round)
+        };
         if !alike && let Err(why) = alone {
             account.push(if only_examples {
                 format!(
@@ -373,6 +385,12 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
                 )
             });
             chosen = None;
+        } else if let Some(wait) = unsettled {
+            account.push(format!(
+                "candidate {} not chosen: it meets the terms a lone answer is held to, but {wait}",
+                candidate.name
+            ));
+            chosen = None;
         } else {
             vouched = if alike && agree < 2 {
                 "an answer vouches for itself here (no other is asked to agree)".to_owned()
@@ -384,8 +402,8 @@ pub fn choose(original: &Behaviour, candidates: &[Observed], terms: &Terms) -> C
                 )
             } else {
                 "it is vouched for alone: an example the task states holds on it that did not hold \
-                 on the code as it was, every assert of the test written for the task holds, and a \
-                 check holds past the plain examples"
+                 on the code as it was, every assert of the test written for the task holds, a \
+                 check holds past the plain examples, and no other answer left behaves otherwise"
                     .to_owned()
             };
         }
@@ -502,6 +520,24 @@ fn vouched_alone(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> 
         Err(one_value_told(one))
     } else {
         Ok(())
+    }
+}
+
+/// Why a lone answer — one that no other behaves as — that meets [`vouched_alone`]'s terms is
+/// not landed yet, where `others` answers nothing refused behave otherwise. It is one sample of
+/// the model's: where others behave otherwise, one sample stands against another; and until a
+/// batch drawn after it brings none that does (`waited`: it was drawn in an earlier round, or no
+/// later one can be drawn), nothing shows the model would not answer otherwise as often.
+fn lone_unsettled(others: usize, waited: bool) -> Option<String> {
+    match others {
+        0 if waited => None,
+        0 => Some(
+            "it is one sample: a lone answer lands only once a later batch has been drawn and \
+             none of its answers left behaves otherwise (it is held over for that batch)"
+                .to_owned(),
+        ),
+        1 => Some("another answer left behaves otherwise".to_owned()),
+        n => Some(format!("{n} other answers left behave otherwise")),
     }
 }
 
@@ -721,6 +757,15 @@ mod tests {
             candidate,
             name: candidate.to_string(),
             behaviour: behaviour(sites),
+            held: false,
+        }
+    }
+
+    /// A lone answer of an earlier round, held over: a later batch has been drawn since.
+    fn waited(candidate: usize, sites: &[(&str, Site)]) -> Observed {
+        Observed {
+            held: true,
+            ..observed(candidate, sites)
         }
     }
 
@@ -744,6 +789,7 @@ mod tests {
             agree: 1,
             keep_arguments: false,
             reported: BTreeSet::new(),
+            later_round: false,
         }
     }
 
@@ -1166,38 +1212,71 @@ mod tests {
             },
         );
         assert_eq!(choice.chosen, Some(1), "{:#?}", choice.account);
-        // An example of the task that holds on it vouches for a lone answer.
+        // An example of the task that holds on it vouches for a lone answer: in the attempt's
+        // last round, or once a later batch has been drawn — as one sample of its round, it
+        // waits for one where it can.
         let stated = [
             ("L3", site(&["total"], &["3"], &[true])),
             ("L4", empty()),
             ("T0", site(&[], &["3"], &[true])),
         ];
-        let choice = choose(
-            &original,
-            &[observed(0, &stated)],
-            &Terms {
-                examples: &[example("total([1, 2])", "3", None)],
-                agree: 2,
-                ..terms(&touches_total)
-            },
+        let examples = [example("total([1, 2])", "3", None)];
+        let last = asked_for_total(&examples);
+        let alone = [observed(0, &stated)];
+        says(
+            &choose(&original, &alone, &last),
+            Some(0),
+            "it is vouched for alone",
         );
-        assert_eq!(choice.chosen, Some(0), "{:#?}", choice.account);
+        let terms = Terms {
+            later_round: true,
+            ..asked_for_total(&examples)
+        };
+        says(
+            &choose(&original, &alone, &terms),
+            None,
+            "it meets the terms a lone answer is held to, but it is one sample: a lone answer \
+             lands only once a later batch has been drawn",
+        );
+        says(
+            &choose(&original, &[waited(0, &stated)], &terms),
+            Some(0),
+            "and no other answer left behaves otherwise",
+        );
+        // Not where an answer of the later batch, left too, behaves otherwise.
+        let otherwise = [
+            ("L3", site(&["total"], &["3"], &[true])),
+            ("L4", site(&["total"], &["0.0"], &[true])),
+            ("T0", site(&[], &["3"], &[true])),
+        ];
+        let both = [waited(0, &stated), observed(3, &otherwise)];
+        says(
+            &choose(&original, &both, &terms),
+            None,
+            "another answer left behaves otherwise",
+        );
         // Unless an assert of the test fails on it: the example covers only the plain case.
         let edge_missed = [
             ("L3", site(&["total"], &["3"], &[true])),
             ("L4", site(&["total"], &["1"], &[false])),
             ("T0", site(&[], &["3"], &[true])),
         ];
-        let choice = choose(
-            &original,
-            &[observed(0, &edge_missed)],
-            &Terms {
-                examples: &[example("total([1, 2])", "3", None)],
-                agree: 2,
-                ..terms(&touches_total)
-            },
+        says(
+            &choose(&original, &[waited(0, &edge_missed)], &terms),
+            None,
+            "an assert of the test written for the task fails on it",
         );
-        assert_eq!(choice.chosen, None, "{:#?}", choice.account);
+    }
+
+    /// Asserts `choice` chose `chosen`, and its last line says `words`.
+    fn says(choice: &Choice, chosen: Option<usize>, words: &str) {
+        assert_eq!(choice.chosen, chosen, "{:#?}", choice.account);
+        let last = choice.account.last().unwrap();
+        assert!(
+            last.contains(words),
+            "{words:?} not in {:#?}",
+            choice.account
+        );
     }
 
     #[test]

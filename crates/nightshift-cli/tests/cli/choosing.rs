@@ -638,6 +638,101 @@ fn answers_alike_on_a_test_too_narrow_to_tell_them_apart_are_told_apart_on_varie
     );
 }
 
+/// A task for [`COUNT_WORD`]'s answers, with an example of its own.
+const COUNT_WORD_TASK: &str = "Add a function `count_word(text, word)` to `wordcount.py`: how many \
+     of the words of `text` (split on spaces) are `word`, ignoring case; e.g. \
+     `count_word(\"a b a\", \"a\") == 2`.";
+
+/// Answers to [`COUNT_WORD_TASK`]: substrings counted in the text's own case (wrong), words
+/// counted two ways (right), and a count of nothing, which the task's example refuses.
+const COUNT_WORD: [&str; 4] = [
+    "```python wordcount.py\ndef count_word(text, word):\n    return text.count(word)\n```",
+    "```python wordcount.py\ndef count_word(text, word):\n    return [w.lower() for w in text.split()].count(word.lower())\n```",
+    "```python wordcount.py\ndef count_word(text, word):\n    return sum(1 for w in text.lower().split() if w == word.lower())\n```",
+    "```python wordcount.py\ndef count_word(text, word):\n    return 0\n```",
+];
+
+/// A test of [`COUNT_WORD_TASK`] whose every word is one lower-case letter: substrings and
+/// words are counted alike there.
+const COUNT_WORD_TEST: &str = "```python test_wordcount.py\nfrom wordcount import count_word\n\n\ndef test_count_word():\n    assert count_word(\"a b a\", \"a\") == 2\n    assert count_word(\"b c\", \"a\") == 0\n```";
+
+/// [`COUNT_WORD`]'s answers `rounds[r][i]` for candidate `i` of round `r + 1`, worked off with
+/// [`COUNT_WORD_TEST`]: the task's final state, and its log.
+fn count_words_in_rounds(
+    repo: &mut TestRepo,
+    rounds: [[usize; 2]; 2],
+) -> (serde_json::Value, String) {
+    let answer =
+        move |round: u32, index: usize| COUNT_WORD[rounds[round as usize - 1][index]].to_owned();
+    let task = work_off(
+        repo,
+        answer,
+        2,
+        1,
+        |_| COUNT_WORD_TEST.to_owned(),
+        COUNT_WORD_TASK,
+    );
+    (task, repo.ok(&["logs", "--task", "1", "--full"]))
+}
+
+#[test]
+fn a_lone_answer_waits_for_a_later_batch_which_may_tell_it_wrong() {
+    let mut repo = TestRepo::new();
+    // Round 1: the example refuses one answer; the other, counting substrings, meets the
+    // example and every assert of a test too narrow to tell it wrong, alone. Round 2: two
+    // answers that count words, told apart from it on inputs nightshift varies, land.
+    let (task, logs) = count_words_in_rounds(&mut repo, [[0, 3], [1, 2]]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        logs.contains(
+            "candidate 0 not chosen: it meets the terms a lone answer is held to, but it is one \
+             sample: a lone answer lands only once a later batch has been drawn"
+        ),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("candidate 0 chosen: 2 of 3 candidates left behave alike"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("answers alike vouch for it: 2 of the 3 that passed the gates"),
+        "{logs}"
+    );
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:wordcount.py"]),
+        "def count_word(text, word):\n    return [w.lower() for w in text.split()].count(word.lower())\n"
+    );
+}
+
+#[test]
+fn a_lone_answer_lands_once_a_later_batch_brings_none_that_behaves_otherwise() {
+    let mut repo = TestRepo::new();
+    // A right answer alone in round 1 waits; round 2's answers the example refuses.
+    let (task, logs) = count_words_in_rounds(&mut repo, [[1, 3], [3, 3]]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert!(
+        logs.contains("candidate 0 of round 1 chosen: 1 of 1 candidates left behave alike"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("and no other answer left behaves otherwise"),
+        "{logs}"
+    );
+    // Where the later batch brings one that behaves otherwise, one sample stands against
+    // another, and nothing lands.
+    let mut repo = TestRepo::new();
+    let (task, logs) = count_words_in_rounds(&mut repo, [[1, 3], [0, 3]]);
+    assert_eq!(task["status"], "failed", "{logs}");
+    assert!(
+        logs.contains(
+            "candidate 0 of round 1 not chosen: it meets the terms a lone answer is held to, but \
+             another answer left behaves otherwise"
+        ),
+        "{logs}"
+    );
+    assert!(repo.commits_of(1).is_empty());
+}
+
 /// A test for the task that does not parse and cannot be mended: a line in the way is no
 /// assert.
 const UNPARSED_TEST: &str = "```python test_calc.py\nfrom calc import add\n\n\ndef test_add():\n    cases = (1,\n    assert add(2, 3) == 5\n```";
