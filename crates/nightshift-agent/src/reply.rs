@@ -123,6 +123,10 @@ pub fn parse(reply: &str, hints: &[String]) -> Result<Vec<Edit>, ReplyError> {
             })
             .or_else(|| path_in_line(&block.before));
         match path {
+            // A block cut off by the end of the reply (its token limit, or a loop ended) that
+            // restates a file written whole earlier in the reply is a copy cut short: the
+            // complete one stands.
+            Some(path) if !block.closed && files.iter().any(|(_, edit)| edit.path == path) => {}
             Some(path) => upsert(&mut files, block.line, path, content),
             None => unnamed.push((block.line, content)),
         }
@@ -239,6 +243,8 @@ struct Block {
     info: String,
     body: String,
     before: String,
+    /// Whether its closing fence was written (only the reply's last block can lack one).
+    closed: bool,
 }
 
 fn fenced_blocks(reply: &str) -> Vec<Block> {
@@ -265,12 +271,12 @@ fn fenced_blocks(reply: &str) -> Vec<Block> {
         }
         // An unclosed final block is kept: replies cut at the token limit end that way, and the
         // syntax check will judge the content.
-        let _ = closed;
         blocks.push(Block {
             line: number,
             info: info.trim().to_owned(),
             body,
             before: std::mem::take(&mut last_text_line),
+            closed,
         });
     }
     blocks
@@ -435,6 +441,31 @@ mod tests {
                 edit("src/util.py", "X = 1\n"),
                 edit("tests/test_util.py", "from src.util import X\n")
             ]
+        );
+    }
+
+    #[test]
+    fn a_restatement_cut_short_leaves_the_complete_copy_and_a_whole_one_replaces_it() {
+        let first = "def area(w, h):\n    return w * h\n";
+        let cut = format!("```python shapes.py\n{first}```\n\n```python shapes.py\ndef area(w");
+        assert_eq!(
+            parse(&cut, &[]).unwrap(),
+            vec![edit("shapes.py", first)],
+            "the reply ended inside its second copy: the first stands"
+        );
+        let restated = "def area(w, h):\n    return abs(w * h)\n";
+        let whole =
+            format!("```python shapes.py\n{first}```\n```python shapes.py\n{restated}```\n");
+        assert_eq!(
+            parse(&whole, &[]).unwrap(),
+            vec![edit("shapes.py", restated)],
+            "a complete later copy is the model's correction"
+        );
+        let only = "```python shapes.py\ndef area(w, h):\n    return w";
+        assert_eq!(
+            parse(only, &[]).unwrap(),
+            vec![edit("shapes.py", "def area(w, h):\n    return w\n")],
+            "a file written once, cut short, is kept for the checks to judge"
         );
     }
 

@@ -39,14 +39,14 @@ const BATCH_TOKENS: usize = 2048;
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// Jobs buffered before `LocalModel::stream` waits for the loop to take them.
 const QUEUE_CAPACITY: usize = 64;
-/// A reply whose last `LOOP_SPAN` tokens repeat one stretch of at most `LOOP_PERIOD` tokens
-/// ends there. A small model decoding greedily can fall into writing the same line until its
-/// token limit (seen with Qwen2.5-Coder-0.5B: one `assert` line for 1,200 tokens); nothing after
-/// the first copies is worth the wait, and the cut reply fails its checks in seconds instead.
-/// Four copies of a 64-token stretch, or thirteen of a 20-token line, are never code anyone
-/// meant to write.
+/// A reply that has come to repeat itself ends there: its last `max(LOOP_SPAN, 2 × p)` tokens
+/// are one stretch of `p` tokens over and over. A small model decoding greedily can fall into
+/// writing the same line until its token limit (seen with Qwen2.5-Coder-0.5B: one `assert` line
+/// for 1,200 tokens), or its whole answer again and again (seen with the 1.5B: two file blocks,
+/// three times over, cut mid-file by the limit after six minutes). Nothing after the first
+/// copies is worth the wait, and the limit would cut a copy half-way. Thirteen copies of a
+/// 20-token line, or two of a 200-token answer, are never code anyone meant to write.
 const LOOP_SPAN: usize = 256;
-const LOOP_PERIOD: usize = 64;
 
 /// Where a sequence's events go: deltas, then `Done` or one error. Unbounded: a request's events
 /// are bounded by its token budget, and a slow reader must never stall the other sequences.
@@ -706,14 +706,22 @@ fn credit_others_share<'c>(
     }
 }
 
-/// Whether the last [`LOOP_SPAN`] items of `output` are one stretch of at most [`LOOP_PERIOD`]
-/// items over and over.
+/// Whether `output` ends in one stretch over and over: for some period `p`, its last
+/// `max(LOOP_SPAN, 2 × p)` items repeat the `p` before them (see [`LOOP_SPAN`]).
 fn stuck_in_loop<T: PartialEq>(output: &[T]) -> bool {
-    let Some(start) = output.len().checked_sub(LOOP_SPAN) else {
+    let n = output.len();
+    if n < LOOP_SPAN {
         return false;
-    };
-    let tail = &output[start..];
-    (1..=LOOP_PERIOD).any(|period| tail[period..].iter().zip(tail).all(|(a, b)| a == b))
+    }
+    (1..=n / 2).any(|period| {
+        let span = LOOP_SPAN.max(2 * period);
+        span <= n
+            && output[n - span + period..]
+                .iter()
+                .rev()
+                .zip(output[n - span..n - period].iter().rev())
+                .all(|(a, b)| a == b)
+    })
 }
 
 #[cfg(test)]
@@ -766,10 +774,29 @@ mod tests {
             .collect();
         assert!(reply.len() > LOOP_SPAN);
         assert!(!stuck_in_loop(&reply));
-        let long_period: Vec<u32> = (0..4).flat_map(|_| 0..65).collect();
-        assert!(
-            !stuck_in_loop(&long_period),
-            "a period above LOOP_PERIOD is left alone"
-        );
+        // The same test function twice over, 100 tokens each: short of the span.
+        let twice: Vec<u32> = (0..2).flat_map(|_| 0..100).collect();
+        assert!(!stuck_in_loop(&twice));
+    }
+
+    #[test]
+    fn a_reply_writing_its_whole_answer_again_is_stuck_once_it_has_two_copies() {
+        let answer: Vec<u32> = (0..300).collect();
+        let mut reply: Vec<u32> = (1000..1040).collect();
+        reply.extend(&answer);
+        assert!(!stuck_in_loop(&reply));
+        for (written, token) in answer.iter().enumerate() {
+            reply.push(*token);
+            assert_eq!(
+                stuck_in_loop(&reply),
+                written + 1 == answer.len(),
+                "{} of the second copy's tokens written",
+                written + 1
+            );
+        }
+        // A second copy that departs from the first anywhere is no loop.
+        let mut revised: Vec<u32> = (1000..1040).chain(answer.iter().copied()).collect();
+        revised.extend(answer.iter().map(|t| if *t == 150 { 9999 } else { *t }));
+        assert!(!stuck_in_loop(&revised));
     }
 }
