@@ -10,8 +10,8 @@
 # a site does to its arguments is behaviour too: an argument that reads otherwise after the call
 # than before is recorded beside the value ("changes"), and told in it.
 #
-# Where a site checks one call of a function with literal arguments (`count_word("a b a", "a")`), the
-# function is called again on inputs nightshift varies itself, one argument at a time — a string
+# Where a site checks one call of a function with literal arguments (`count_word("a b a", "a")`,
+# or through its module: `words.count_word(…)`), the function is called again on inputs nightshift varies itself, one argument at a time — a string
 # in upper case, repeated, its words longer; a number a little larger; a list reversed, or with
 # an item more — and what each gave is recorded ("varied"): no check, but behaviour, so that
 # answers alike on a test whose inputs are too narrow to tell them apart (one-letter words, where
@@ -283,12 +283,14 @@ def assert_method(call):
 
 
 def names_in(node):
+    """The names an expression uses: a plain name as `(name, False)`, an attribute's as
+    `(name, True)` — `tally.tally(…)` uses the module `tally` and its function `tally`."""
     found = []
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name):
-            found.append(sub.id)
+            found.append((sub.id, False))
         elif isinstance(sub, ast.Attribute):
-            found.append(sub.attr)
+            found.append((sub.attr, True))
     return found
 
 
@@ -606,9 +608,9 @@ def observe_test(path):
     for site, names in NAMES.items():
         kept = [
             n
-            for n in names
-            if not isinstance(namespace.get(n), types.ModuleType)
-            and not (n not in namespace and hasattr(builtins, n))
+            for n, attribute in names
+            if attribute
+            or not (isinstance(namespace.get(n), types.ModuleType) or (n not in namespace and hasattr(builtins, n)))
         ]
         SITES.setdefault(site, {"values": [], "held": [], "expected": True, "changes": []})["names"] = kept
 
@@ -683,6 +685,23 @@ def varied(value):
     return [v for v in found if not (type(v) is type(value) and equal(v, value))]
 
 
+def callee(func, namespace):
+    """The function a call names, where calling it again changes nothing but what it gives: a
+    name the test binds (`f(x)`), or one a module holds (`mod.f(x)`, after `import mod`); not a
+    method of an object, whose state a call may change, nor a class."""
+    if isinstance(func, ast.Name):
+        found = namespace.get(func.id)
+    elif (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and isinstance(namespace.get(func.value.id), types.ModuleType)
+    ):
+        found = getattr(namespace[func.value.id], func.attr, None)
+    else:
+        return None
+    return found if callable(found) and not isinstance(found, type) else None
+
+
 def observe_varied():
     """Calls again each function a site calls with literal arguments (`CALLS`), on `varied`
     inputs, one argument at a time, and records in `VARIED` what each call gave, by the call."""
@@ -693,17 +712,18 @@ def observe_varied():
             args = [ast.literal_eval(arg) for arg in call.args]
         except (SyntaxError, ValueError, TypeError, AttributeError, RecursionError):
             continue
-        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.keywords:
+        if not isinstance(call, ast.Call) or call.keywords:
             continue
-        function = SPACES[site].get(call.func.id)
-        if not callable(function) or isinstance(function, type):
+        function = callee(call.func, SPACES[site])
+        if function is None:
             continue
+        name = ast.unparse(call.func)
         for i, arg in enumerate(args):
             for other in varied(arg):
                 if len(VARIED) >= MAX_VARIED or spent >= VARIED_BUDGET:
                     return
                 given = args[:i] + [other] + args[i + 1 :]
-                written = call.func.id + "(" + ", ".join(repr(a) for a in given) + ")"
+                written = name + "(" + ", ".join(repr(a) for a in given) + ")"
                 if written in VARIED:
                     continue
                 start = time.monotonic()

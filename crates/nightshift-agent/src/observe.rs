@@ -447,6 +447,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_call_through_its_module_is_named_and_varied_and_a_method_of_an_object_is_not_varied()
+    {
+        let dir = tree(&[
+            (
+                "tally.py",
+                "def tally(words):\n    return {w: words.count(w) for w in words}\n\n\nclass Counter:\n    def __init__(self):\n        self.n = 0\n\n    def add(self, k):\n        self.n += k\n        return self.n\n",
+            ),
+            (
+                "test_tally.py",
+                "import tally\n\nCOUNTER = tally.Counter()\n\n\ndef check():\n    assert tally.tally([\"a\", \"b\"]) == {\"a\": 1, \"b\": 1}\n    assert COUNTER.add(2) == 2\n\n\ncheck()\n",
+            ),
+        ]);
+        let probe = Probe {
+            test: Some(("test_tally.py".to_owned(), String::new())),
+            modules: vec!["tally".to_owned()],
+            ..Probe::default()
+        };
+        let seen = observed(dir.path(), &probe).await;
+        // The site names the function its module holds, though the module has its name.
+        assert_eq!(site(&seen, "L7").names, ["tally"]);
+        assert_eq!(site(&seen, "L8").names, ["add", "COUNTER"]);
+        assert_eq!(
+            varied(&seen),
+            [
+                ("tally.tally(['a', 'b', 'a'])", "{'a': 2, 'b': 1}"),
+                ("tally.tally(['b', 'a'])", "{'a': 1, 'b': 1}"),
+            ],
+            "{seen:#?}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_unittest_tests_assert_methods_are_observed_as_asserts_are() {
         let dir = tree(&[
             (
