@@ -11,9 +11,9 @@
 # than before is recorded beside the value ("changes"), and told in it.
 #
 # Where a site checks one call of a function with literal arguments (`count_word("a b a", "a")`,
-# or through its module: `words.count_word(…)`), the function is called again on inputs nightshift varies itself, one argument at a time — a string
-# in upper case, repeated, its words longer; a number a little larger; a list reversed, or with
-# an item more — and what each gave is recorded ("varied"): no check, but behaviour, so that
+# or through its module: `words.count_word(…)`), the function is called again on inputs
+# nightshift varies itself, one argument at a time — a string in upper case, repeated, its words
+# longer; a number a little larger; a list reversed, or with an item more — and what each gave is recorded ("varied"): no check, but behaviour, so that
 # answers alike on a test whose inputs are too narrow to tell them apart (one-letter words, where
 # counting substrings and counting words agree) are not taken as alike.
 #
