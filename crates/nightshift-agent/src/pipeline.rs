@@ -47,6 +47,9 @@ pub enum Pass {
     Syntax,
     /// Refuses an answer that does not define what the task asks for by name, where it asks.
     AskedDefinitions,
+    /// Refuses a new definition whose body is that of one the file already has, unchanged: the
+    /// task asks for what the code does not do yet.
+    NoCopiedDefinitions,
     /// Refuses code that compares with an argument of an example the task states: an answer
     /// bent to the example, not the rule.
     NoSpecialCases,
@@ -60,7 +63,7 @@ pub enum Pass {
 }
 
 /// The gates, in order.
-pub const PIPELINE: [Pass; 13] = [
+pub const PIPELINE: [Pass; 14] = [
     Pass::Edits,
     Pass::TestImports,
     Pass::ProtectedFiles,
@@ -70,6 +73,7 @@ pub const PIPELINE: [Pass; 13] = [
     Pass::CallersUpdated,
     Pass::Syntax,
     Pass::AskedDefinitions,
+    Pass::NoCopiedDefinitions,
     Pass::NoSpecialCases,
     Pass::CopiesImported,
     Pass::ProjectTests,
@@ -89,6 +93,7 @@ impl Pass {
             Self::CallersUpdated => "callers-updated",
             Self::Syntax => "syntax",
             Self::AskedDefinitions => "asked-definitions",
+            Self::NoCopiedDefinitions => "no-copied-definitions",
             Self::NoSpecialCases => "no-special-cases",
             Self::CopiesImported => "copies-imported",
             Self::ProjectTests => "project-tests",
@@ -256,6 +261,10 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                 ),
                 Some(reason) => Verdict::refused(AttemptError::Unmet(reason)),
             },
+            Pass::NoCopiedDefinitions => match self.copied_definitions(work) {
+                None => Verdict::Idle,
+                Some(reason) => Verdict::refused(AttemptError::Unmet(reason)),
+            },
             Pass::NoSpecialCases => match self.special_cases(work) {
                 None => Verdict::Idle,
                 Some(reason) => Verdict::refused(AttemptError::Unmet(reason)),
@@ -311,6 +320,33 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             .enumerate()
             .map(|(i, change)| (change, if i == 0 { note.clone() } else { String::new() }))
             .collect())
+    }
+
+    /// Where a definition the answer adds has the body of one its file already had and still
+    /// has ([`nightshift_lang::copied_definitions`]): what the model is told.
+    fn copied_definitions(&self, work: &Work) -> Option<String> {
+        let copies: Vec<String> = work
+            .written
+            .iter()
+            .filter(|path| !is_test_file(path))
+            .filter_map(|path| Some((path, Language::of(path)?)))
+            .flat_map(|(path, language)| {
+                let after =
+                    nightshift_workspace::read_text(&self.worktree, path).unwrap_or_default();
+                let before = work.code.original(path).unwrap_or_default();
+                nightshift_lang::copied_definitions(language, before, &after)
+                    .into_iter()
+                    .map(move |(new, copied)| {
+                        format!(
+                            "{path}: `{new}` is a copy of `{copied}`, which the file already \
+                             has: the same body does what `{copied}` does, not what the task \
+                             asks of `{new}`. Write `{new}` for what the task asks (where it is \
+                             to do what `{copied}` does, call `{copied}`)."
+                        )
+                    })
+            })
+            .collect();
+        (!copies.is_empty()).then(|| copies.join("\n"))
     }
 
     /// Where the code the answer wrote compares something with an argument of an example the

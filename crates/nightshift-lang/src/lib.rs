@@ -9,7 +9,8 @@
 //! import ([`import_missing`]); which lines of a test break its syntax alone, to take out
 //! ([`without_broken_lines`]); and which definitions a task asks for by name, in which file
 //! ([`asked_definitions`]); and what each definition's body refers to ([`uses`]), to follow a
-//! function to the helpers it relies on; and which rules a task states in prose that a run can
+//! function to the helpers it relies on, and which new definitions copy the body of one the code
+//! already has ([`copied_definitions`]); and which rules a task states in prose that a run can
 //! check ([`keeps_arguments`]); and a JavaScript test's asserts as sites to observe
 //! ([`instrument_javascript_test`]).
 //!
@@ -39,7 +40,7 @@ pub use sites::{Instrumented, instrument_javascript_test, javascript_expression}
 pub use stated::{Stated, reports_a_fault, stated_examples};
 pub use symbols::{Symbol, symbols};
 pub use syntax::{SyntaxError, syntax_errors};
-pub use uses::{definitions, uses};
+pub use uses::{copied_definitions, definitions, uses};
 
 /// A language nightshift parses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -43,6 +43,106 @@ pub fn definitions(language: Language, source: &str) -> BTreeMap<String, String>
     found
 }
 
+/// Statements a body must hold (a docstring and comments aside) for a copy of it to count in
+/// [`copied_definitions`]: a one-line body (`return self.items`, `pass`, a call passed on) is
+/// often rightly the same in two definitions.
+const COPIED_STATEMENTS: usize = 2;
+
+/// The definitions `after` adds whose body is, whitespace aside, the body of a definition
+/// `before` had and `after` still has unchanged: `(new, copied)` pairs, in `after`'s order.
+/// Asked for a definition the code lacks, a small model at times writes one it has under the new
+/// name. A body counts from [`COPIED_STATEMENTS`] statements; a definition whose body `after`
+/// changed is not copied from (keeping the old behaviour under a new name while changing it
+/// under the old is not a copy).
+pub fn copied_definitions(language: Language, before: &str, after: &str) -> Vec<(String, String)> {
+    let old = bodies(language, before);
+    let new = bodies(language, after);
+    let had = |name: &str, body: &str| old.iter().any(|(n, b, _)| n == name && b == body);
+    let mut found = Vec::new();
+    for (name, body, statements) in &new {
+        if statements < &COPIED_STATEMENTS || old.iter().any(|(n, _, _)| n == name) {
+            continue;
+        }
+        if let Some((copied, _, _)) = new
+            .iter()
+            .find(|(other, same, _)| other != name && same == body && had(other, body))
+        {
+            found.push((name.clone(), copied.clone()));
+        }
+    }
+    found
+}
+
+/// Every definition of `source` with its body's tokens (comments and a leading docstring left
+/// out), and the number of statements in it.
+fn bodies(language: Language, source: &str) -> Vec<(String, String, usize)> {
+    let mut found = Vec::new();
+    let Some(tree) = language.parse(source) else {
+        return found;
+    };
+    let bytes = source.as_bytes();
+    each_definition(tree.root_node(), &mut |name, body, _| {
+        let name = name.utf8_text(bytes).unwrap_or_default();
+        let statements = statements(body);
+        let mut text = String::new();
+        for statement in &statements {
+            tokens(*statement, bytes, &mut text);
+            text.push('\n');
+        }
+        if !name.is_empty() {
+            found.push((name.to_owned(), text, statements.len()));
+        }
+    });
+    found
+}
+
+/// The statements of a definition's body, comments and a Python docstring left out: the named
+/// children of a block; an expression body (`(a) => a + 1`) is one.
+fn statements(body: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
+    if matches!(
+        body.kind(),
+        "arrow_function" | "function_expression" | "function"
+    ) && let Some(inner) = body.child_by_field_name("body")
+    {
+        return statements(inner);
+    }
+    let kind = body.kind();
+    if !(kind.ends_with("block") || kind.ends_with("body") || kind == "declaration_list") {
+        return vec![body];
+    }
+    let mut cursor = body.walk();
+    body.named_children(&mut cursor)
+        .filter(|child| !child.kind().contains("comment"))
+        .enumerate()
+        .filter(|(i, child)| !(*i == 0 && is_docstring(*child)))
+        .map(|(_, child)| child)
+        .collect()
+}
+
+/// The tokens under `node`, comments left out, one after another with no space between.
+fn tokens(node: tree_sitter::Node<'_>, source: &[u8], text: &mut String) {
+    if node.kind().contains("comment") {
+        return;
+    }
+    if node.child_count() == 0 {
+        text.push_str(node.utf8_text(source).unwrap_or_default());
+        return;
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        tokens(child, source, text);
+    }
+}
+
+/// A Python statement that is a string alone.
+fn is_docstring(node: tree_sitter::Node<'_>) -> bool {
+    node.kind() == "expression_statement"
+        && node.named_child_count() == 1
+        && node
+            .named_child(0)
+            .is_some_and(|child| child.kind() == "string")
+}
+
 /// Calls `each` with the name, the body and the whole node of every definition under `node`,
 /// outer ones first.
 fn each_definition<'t>(
@@ -142,6 +242,48 @@ mod tests {
     fn a_file_that_does_not_parse_as_a_whole_still_yields_what_does() {
         let source = "def ok(a):\n    return helper(a)\n\ndef broken(:\n    pass\n";
         assert!(used(Language::Python, source, "ok").contains(&"helper".to_owned()));
+    }
+
+    #[test]
+    fn a_new_definition_with_the_body_of_one_kept_as_it_was_is_a_copy() {
+        let before = "def key(w):\n    return w.lower()\n\n\ndef longest(words):\n    \"\"\"The longest.\"\"\"\n    best = None\n    for w in words:\n        if best is None or len(w) > len(best):\n            best = w\n    return best\n";
+        let copy = "\n\ndef by_key(words):\n    \"\"\"Grouped.\"\"\"\n    best = None\n    for w in words:\n        # the same\n        if best is None or len(w)>len(best):\n            best = w\n    return best\n";
+        let after = format!("{before}{copy}");
+        assert_eq!(
+            copied_definitions(Language::Python, before, &after),
+            [("by_key".to_owned(), "longest".to_owned())]
+        );
+        // A body written anew is no copy; nor is a one-line body the same as another's.
+        let written = format!(
+            "{before}\n\ndef by_key(words):\n    groups = {{}}\n    for w in words:\n        groups.setdefault(key(w), []).append(w)\n    return list(groups.values())\n\n\ndef lower(w):\n    return w.lower()\n"
+        );
+        assert_eq!(copied_definitions(Language::Python, before, &written), []);
+        // Keeping the old body under a new name while changing the old one is no copy either.
+        let kept = after.replace("len(w) > len(best)", "len(w) >= len(best)");
+        assert_eq!(copied_definitions(Language::Python, before, &kept), []);
+        // Nor is a definition renamed: the old name is gone.
+        let renamed = before.replace("def longest", "def longest_word");
+        assert_eq!(copied_definitions(Language::Python, before, &renamed), []);
+    }
+
+    #[test]
+    fn a_copied_body_is_found_in_rust_and_javascript() {
+        let rust = "fn total(xs: &[u32]) -> u32 {\n    let mut t = 0;\n    for x in xs { t += x; }\n    t\n}\n";
+        let after = format!(
+            "{rust}\nfn mean(xs: &[u32]) -> u32 {{\n    let mut t = 0;\n    for x in xs {{ t += x; }}\n    t\n}}\n"
+        );
+        assert_eq!(
+            copied_definitions(Language::Rust, rust, &after),
+            [("mean".to_owned(), "total".to_owned())]
+        );
+        let js = "function shout(s) {\n  const t = s.trim();\n  return t.toUpperCase();\n}\n";
+        let after = format!(
+            "{js}const whisper = (s) => {{\n  const t = s.trim();\n  return t.toUpperCase();\n}};\n"
+        );
+        assert_eq!(
+            copied_definitions(Language::JavaScript, js, &after),
+            [("whisper".to_owned(), "shout".to_owned())]
+        );
     }
 
     #[test]

@@ -186,6 +186,44 @@ fn an_answer_that_changes_what_a_function_the_task_does_not_touch_gives_is_refus
 }
 
 #[test]
+fn a_new_function_that_copies_the_body_of_one_the_file_has_does_not_land() {
+    let crates = "def heaviest(crates):\n    \"\"\"The heaviest (weight, label) pair.\"\"\"\n    best = None\n    for weight, label in crates:\n        if best is None or weight > best[0]:\n            best = (weight, label)\n    return best\n";
+    let task = "Add `lightest(crates)` to `hold.py`: the (weight, label) pair of least weight, \
+                the first one when several weigh the same, or None for no crates.";
+    // Two answers alike write `heaviest` again under the new name, and the model's test, with
+    // one crate, cannot tell them from a right answer.
+    let copy = format!(
+        "```python hold.py\n{crates}\n\ndef lightest(crates):\n    best = None\n    for weight, label in crates:\n        if best is None or weight > best[0]:\n            best = (weight, label)\n    return best\n```"
+    );
+    let right = format!(
+        "```python hold.py\n{crates}\n\ndef lightest(crates):\n    best = None\n    for weight, label in crates:\n        if best is None or weight < best[0]:\n            best = (weight, label)\n    return best\n```"
+    );
+    let test = "```python test_hold.py\nfrom hold import lightest\n\n\ndef test_lightest():\n    assert lightest([(3, \"tea\")]) == (3, \"tea\")\n    assert lightest([]) is None\n```";
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("hold.py", crates)], "hold");
+    let copied = choose_among(&mut repo, &[&copy, &copy], test, task);
+    refused(
+        &repo,
+        &copied,
+        &["hold.py: `lightest` is a copy of `heaviest`, which the file already has"],
+    );
+    // Beside two written for the task, the copy is refused and they land.
+    let mut again = TestRepo::new();
+    again.user_commit(&[("hold.py", crates)], "hold");
+    let chosen = choose_among(&mut again, &[&copy, &right, &right], test, task);
+    let logs = again.ok(&["logs", "--task", "1", "--full"]);
+    assert_eq!(chosen["status"], "succeeded", "{logs}");
+    assert!(
+        git_out(again.path(), &["show", "main:hold.py"]).contains("weight < best[0]"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("no-copied-definitions: refused: the change does not do what the task asks:\nhold.py: `lightest` is a copy"),
+        "{logs}"
+    );
+}
+
+#[test]
 fn without_a_check_that_holds_on_it_and_not_before_nothing_lands() {
     let mut repo = TestRepo::new();
     let wrong = "```python calc.py\ndef add(a, b):\n    return a - b\n```";
