@@ -606,43 +606,49 @@ fn print_table(outcomes: &[Outcome]) {
     for &seed in &seeds {
         let run: Vec<&Outcome> = outcomes.iter().filter(|o| o.seed == seed).collect();
         let rate = Rates::of(&run);
-        println!(
-            "seed {seed}: passed {}/{} ({:.1}%), landed {} of which {} pass (precision {:.1}%); the \
-             first answer alone {}/{} ({:.1}%); median {:.0} s, {:.0} prompt + {:.0} completion \
-             tokens per task",
-            rate.passed,
-            run.len(),
-            rate.pass_rate(),
-            rate.landed,
-            rate.landed_passed,
-            rate.precision(),
-            rate.first,
-            run.len(),
-            rate.first_rate(),
-            rate.median_seconds,
-            rate.prompt_tokens,
-            rate.completion_tokens,
-        );
+        println!("seed {seed}: {}", rate.line());
         rates.push(rate);
     }
-    let spread = |f: fn(&Rates) -> f64| {
-        let values: Vec<f64> = rates.iter().map(f).collect();
-        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        format!("{mean:.1} ({min:.1}–{max:.1})")
+    println!("{}", summary(&rates));
+}
+
+/// Mean (range) of `values` over the seeds that have one; `—` if none does.
+fn spread(values: &[Option<f64>]) -> String {
+    let values: Vec<f64> = values.iter().flatten().copied().collect();
+    if values.is_empty() {
+        return "—".to_owned();
+    }
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{mean:.1} ({min:.1}–{max:.1})")
+}
+
+/// The line over every seed: each figure's mean and range; precision over the seeds that landed
+/// something, and pooled over every landing.
+fn summary(rates: &[Rates]) -> String {
+    let over = |f: fn(&Rates) -> f64| spread(&rates.iter().map(|r| Some(f(r))).collect::<Vec<_>>());
+    let landed: usize = rates.iter().map(|r| r.landed).sum();
+    let right: usize = rates.iter().map(|r| r.landed_passed).sum();
+    let precision = if landed == 0 {
+        "undefined (nothing landed)".to_owned()
+    } else {
+        format!(
+            "{} % (pooled {right} of {landed}, {:.1} %)",
+            spread(&rates.iter().map(Rates::precision).collect::<Vec<_>>()),
+            100.0 * right as f64 / landed as f64
+        )
     };
-    println!(
-        "over {} seed(s), mean (range): pass rate {} %, precision {} %, first answer {} %, \
+    format!(
+        "over {} seed(s), mean (range): pass rate {} %, precision {precision}, first answer {} %, \
          prompt tokens per task {}, completion tokens per task {}, median seconds {}",
         rates.len(),
-        spread(Rates::pass_rate),
-        spread(Rates::precision),
-        spread(Rates::first_rate),
-        spread(|r| r.prompt_tokens),
-        spread(|r| r.completion_tokens),
-        spread(|r| r.median_seconds),
-    );
+        over(Rates::pass_rate),
+        over(Rates::first_rate),
+        over(|r| r.prompt_tokens),
+        over(|r| r.completion_tokens),
+        over(|r| r.median_seconds),
+    )
 }
 
 /// The figures of one run of a suite.
@@ -686,12 +692,34 @@ impl Rates {
         100.0 * self.first as f64 / self.tasks.max(1) as f64
     }
 
-    /// Landed commits that pass the hidden check, of landed commits (100 when none landed).
-    fn precision(&self) -> f64 {
-        if self.landed == 0 {
-            return 100.0;
-        }
-        100.0 * self.landed_passed as f64 / self.landed as f64
+    /// Landed commits that pass the hidden check, of landed commits; none when nothing landed
+    /// (a run that lands nothing is not precise, it shows nothing of precision).
+    fn precision(&self) -> Option<f64> {
+        (self.landed > 0).then(|| 100.0 * self.landed_passed as f64 / self.landed as f64)
+    }
+
+    /// The run's figures on one line.
+    fn line(&self) -> String {
+        let precision = self
+            .precision()
+            .map_or("precision undefined".to_owned(), |p| {
+                format!("precision {p:.1}%")
+            });
+        format!(
+            "passed {}/{} ({:.1}%), landed {} of which {} pass ({precision}); the first answer \
+             alone {}/{} ({:.1}%); median {:.0} s, {:.0} prompt + {:.0} completion tokens per task",
+            self.passed,
+            self.tasks,
+            self.pass_rate(),
+            self.landed,
+            self.landed_passed,
+            self.first,
+            self.tasks,
+            self.first_rate(),
+            self.median_seconds,
+            self.prompt_tokens,
+            self.completion_tokens,
+        )
     }
 }
 
@@ -752,6 +780,42 @@ async fn git(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rates(tasks: usize, passed: usize, landed: usize, landed_passed: usize) -> Rates {
+        Rates {
+            tasks,
+            passed,
+            first: 0,
+            landed,
+            landed_passed,
+            median_seconds: 60.0,
+            prompt_tokens: 1_000.0,
+            completion_tokens: 500.0,
+        }
+    }
+
+    #[test]
+    fn a_seed_that_lands_nothing_has_no_precision_and_seeds_pool_their_landings() {
+        let none = rates(10, 0, 0, 0);
+        assert_eq!(none.precision(), None);
+        assert!(
+            none.line()
+                .contains("landed 0 of which 0 pass (precision undefined)")
+        );
+        let some = [rates(10, 2, 3, 2), none, rates(10, 1, 1, 1)];
+        let line = summary(&some);
+        // 66.7 and 100 over the two seeds that landed; 3 of 4 landings right.
+        assert!(
+            line.contains("precision 83.3 (66.7–100.0) % (pooled 3 of 4, 75.0 %)"),
+            "{line}"
+        );
+        assert!(line.contains("pass rate 10.0 (0.0–20.0) %"), "{line}");
+        let nothing = summary(&[rates(10, 0, 0, 0)]);
+        assert!(
+            nothing.contains("precision undefined (nothing landed)"),
+            "{nothing}"
+        );
+    }
 
     #[test]
     fn a_long_detail_keeps_its_first_line_and_its_end() {
