@@ -48,7 +48,8 @@ pub fn definitions(language: Language, source: &str) -> BTreeMap<String, String>
 /// often rightly the same in two definitions.
 const COPIED_STATEMENTS: usize = 2;
 
-/// The definitions `after` adds whose body is, whitespace aside, the body of a definition
+/// The definitions `after` adds whose body is, token for token (comments and a leading
+/// docstring aside), the body of a definition
 /// `before` had and `after` still has unchanged: `(new, copied)` pairs, in `after`'s order.
 /// Asked for a definition the code lacks, a small model at times writes one it has under the new
 /// name. A body counts from [`COPIED_STATEMENTS`] statements; a definition whose body `after`
@@ -119,13 +120,14 @@ fn statements(body: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
         .collect()
 }
 
-/// The tokens under `node`, comments left out, one after another with no space between.
+/// The tokens under `node`, comments left out, each followed by one space.
 fn tokens(node: tree_sitter::Node<'_>, source: &[u8], text: &mut String) {
     if node.kind().contains("comment") {
         return;
     }
     if node.child_count() == 0 {
         text.push_str(node.utf8_text(source).unwrap_or_default());
+        text.push(' ');
         return;
     }
     let mut cursor = node.walk();
@@ -264,6 +266,44 @@ mod tests {
         // Nor is a definition renamed: the old name is gone.
         let renamed = before.replace("def longest", "def longest_word");
         assert_eq!(copied_definitions(Language::Python, before, &renamed), []);
+    }
+
+    #[test]
+    fn bodies_that_differ_only_in_a_string_are_no_copies() {
+        for (language, before, added) in [
+            (
+                Language::Python,
+                "def hi(n):\n    t = \"hello\"\n    return t * n\n",
+                "\n\ndef bye(n):\n    t = \"goodbye\"\n    return t * n\n",
+            ),
+            (
+                Language::Rust,
+                "fn hi(n: usize) -> String {\n    let t = \"hello\";\n    t.repeat(n)\n}\n",
+                "\nfn bye(n: usize) -> String {\n    let t = \"goodbye\";\n    t.repeat(n)\n}\n",
+            ),
+            (
+                Language::JavaScript,
+                "function hi(n) {\n  const t = 'hello';\n  return t.repeat(n);\n}\n",
+                "function bye(n) {\n  const t = `good${'bye'}`;\n  return t.repeat(n);\n}\n",
+            ),
+        ] {
+            let after = format!("{before}{added}");
+            assert_eq!(
+                copied_definitions(language, before, &after),
+                [],
+                "{}",
+                language.name()
+            );
+            let copied = added
+                .replace("goodbye", "hello")
+                .replace("`good${'bye'}`", "'hello'");
+            assert_eq!(
+                copied_definitions(language, before, &format!("{before}{copied}")),
+                [("bye".to_owned(), "hi".to_owned())],
+                "{}",
+                language.name()
+            );
+        }
     }
 
     #[test]
