@@ -322,18 +322,33 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             .collect())
     }
 
+    /// The source files the answer wrote (tests aside) in a language nightshift parses: each
+    /// path, its language, what it held before the answer ("" if new) and what it holds now.
+    fn written_code<'w>(
+        &self,
+        work: &'w Work,
+    ) -> impl Iterator<Item = (&'w String, Language, &'w str, String)> {
+        work.written
+            .iter()
+            .filter(|path| !is_test_file(path))
+            .filter_map(move |path| {
+                let language = Language::of(path)?;
+                let after = nightshift_workspace::read_text(&self.worktree, path)?;
+                Some((
+                    path,
+                    language,
+                    work.code.original(path).unwrap_or_default(),
+                    after,
+                ))
+            })
+    }
+
     /// Where a definition the answer adds has the body of one its file already had and still
     /// has ([`nightshift_lang::copied_definitions`]): what the model is told.
     fn copied_definitions(&self, work: &Work) -> Option<String> {
-        let copies: Vec<String> = work
-            .written
-            .iter()
-            .filter(|path| !is_test_file(path))
-            .filter_map(|path| Some((path, Language::of(path)?)))
-            .flat_map(|(path, language)| {
-                let after =
-                    nightshift_workspace::read_text(&self.worktree, path).unwrap_or_default();
-                let before = work.code.original(path).unwrap_or_default();
+        let copies: Vec<String> = self
+            .written_code(work)
+            .flat_map(|(path, language, before, after)| {
                 nightshift_lang::copied_definitions(language, before, &after)
                     .into_iter()
                     .map(move |(new, copied)| {
@@ -356,12 +371,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         if examples.is_empty() {
             return None;
         }
-        work.written
-            .iter()
-            .filter(|path| !is_test_file(path) && Language::of(path).is_some())
-            .find_map(|path| {
-                let after = nightshift_workspace::read_text(&self.worktree, path)?;
-                let before = work.code.original(path).unwrap_or_default();
+        self.written_code(work)
+            .find_map(|(path, _, before, after)| {
                 let (line, argument) =
                     special_cased(&self.task.description, &examples, before, &after)?;
                 Some(format!(
