@@ -416,7 +416,8 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
 
     /// Among answers that are tests (each passed on the code): the one whose tests kill most of
     /// the simple mutants of the Python code the task names ([`mutants`]), ties to the earliest;
-    /// none if the best kills fewer than three in four, or none of a function the task names.
+    /// none if the best kills fewer than three in four, none of a function the task names, or
+    /// lets through a mutant that moves a value the task states ([`mutants::Score::enough`]).
     /// Where there is no such code, or the tests are not Python, the first. None where the task does not ask for tests (a bug report answered
     /// by a test alone fixes nothing).
     async fn choose_tests(
@@ -540,9 +541,19 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                             unchecked.join(", ")
                         )
                     };
+                    let unpinned = score.unpinned();
+                    let stated = if unpinned.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ", and they pass with a value the task states moved ({}): check \
+                             the code at exactly the values the task gives, and on either side",
+                            unpinned.join("; ")
+                        )
+                    };
                     format!(
-                        "the best of the tests kills {} of {} simple mutants of {}{none_of}: they \
-                         pass on code that is wrong. Add asserts that fail on such changes{}",
+                        "the best of the tests kills {} of {} simple mutants of {}{none_of}{stated}: \
+                         they pass on code that is wrong. Add asserts that fail on such changes{}",
                         score.killed(),
                         score.mutants.len(),
                         code.join(", "),

@@ -4,13 +4,16 @@
 # code (a comparison or arithmetic operator flipped, a constant moved by one, a condition negated,
 # a branch or a `raise` dropped, a returned value replaced by None), is written over the copy's
 # file, and the tests run with pytest; a mutant is killed when they fail (or hang). Only the
-# functions the task names are mutated, when it names any.
+# functions the task names are mutated, when it names any. A mutant is "stated" when it moves a
+# number the task's text states (`90` → `91`) or flips a comparison against one (`>= 90` →
+# `> 90`): a value the task spells out is one the tests must pin. Stated mutants are all kept when
+# the rest are thinned to the maximum.
 #
 # argv: <marker> <spec as JSON: {"code": [paths], "tests": [paths], "task": text,
 #        "max": number of mutants at most, "seconds": limit of one run}>
 # Prints, last, one line: the marker, then {"mutants": [{"at": "path:line", "change": text,
-# "function": name, "named": whether the task names it, "killed": bool}], "error": text or
-# null}.
+# "function": name, "named": whether the task names it, "stated": whether it moves a value the
+# task states, "killed": bool}], "error": text or null}.
 import ast
 import copy
 import json
@@ -53,6 +56,28 @@ def named_functions(tree, task):
     ]
     named = [f for f in functions if re.search(r"(?<![\w])" + re.escape(f.name) + r"(?![\w])", task)]
     return (named, True) if named else (functions, False)
+
+
+def stated_numbers(task):
+    """The integers the task's text states as numbers (`90`, `-1`), not digits inside a name,
+    a version or a decimal."""
+    return {int(n) for n in re.findall(r"(?<![\w.])-?\d+(?![\w]|\.\d)", task)}
+
+
+def is_stated(node, how, stated):
+    """Whether the change `how` at `node` moves a stated number or flips a comparison against
+    one."""
+    def number(n):
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            value = number(n.operand)
+            return None if value is None else -value
+        return n.value if isinstance(n, ast.Constant) and type(n.value) is int else None
+
+    if how[0] == "plus":
+        return node.value in stated
+    if how[0] == "op" and isinstance(node, ast.Compare):
+        return any(number(n) in stated for n in [node.left, *node.comparators])
+    return False
 
 
 def points(function):
@@ -154,6 +179,7 @@ def main():
     if not passed:
         report([], "the tests fail on the code as it is:\n" + output)
         return
+    stated = stated_numbers(SPEC["task"])
     plan = []
     for path in SPEC["code"]:
         with open(os.path.join(root, path), encoding="utf-8") as f:
@@ -162,14 +188,18 @@ def main():
         functions, named = named_functions(tree, SPEC["task"])
         chosen = [(f.name, p) for f in functions for p in points(f)]
         plan.extend(
-            (path, source, tree, i, node.lineno, what, name, named)
-            for i, (name, (node, what, _)) in enumerate(chosen)
+            (path, source, tree, i, node.lineno, what, name, named, is_stated(node, how, stated))
+            for i, (name, (node, what, how)) in enumerate(chosen)
         )
     if len(plan) > SPEC["max"]:
-        step = len(plan) / SPEC["max"]
-        plan = [plan[int(i * step)] for i in range(SPEC["max"])]
+        stated_at = [i for i, p in enumerate(plan) if p[-1]][: SPEC["max"]]
+        rest = [i for i, p in enumerate(plan) if not p[-1]]
+        room = SPEC["max"] - len(stated_at)
+        step = len(rest) / room if room else 0
+        kept = sorted(stated_at + [rest[int(i * step)] for i in range(room)])
+        plan = [plan[i] for i in kept]
     mutants = []
-    for path, source, tree, index, line, what, function, named in plan:
+    for path, source, tree, index, line, what, function, named, is_stated_one in plan:
         target = os.path.join(root, path)
         try:
             text = mutated(tree, index)
@@ -182,7 +212,7 @@ def main():
             f.write(source)
         mutants.append({
             "at": f"{path}:{line}", "change": what, "function": function, "named": named,
-            "killed": not survived,
+            "stated": is_stated_one, "killed": not survived,
         })
     report(mutants, None)
 

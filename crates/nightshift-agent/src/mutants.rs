@@ -3,7 +3,8 @@
 //! branch or a `raise` dropped, a returned value replaced) and runs the tests on each, in the
 //! sandbox, on a private copy of the repository. Tests that pass on the code and on most of its
 //! mutants check little: their count of killed mutants is evidence the model cannot write
-//! itself, which its own asserts are not.
+//! itself, which its own asserts are not. A value the task states (`90 is an "A"`) is one the
+//! tests must pin: a mutant that moves it, or flips a comparison against it, must be killed.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -34,6 +35,9 @@ pub struct Mutant {
     /// Whether the task names that function (where it names none, every function is mutated).
     #[serde(default)]
     pub named: bool,
+    /// Whether it moves a number the task's text states, or flips a comparison against one.
+    #[serde(default)]
+    pub stated: bool,
     /// Whether the tests failed on it.
     pub killed: bool,
 }
@@ -54,13 +58,26 @@ impl Score {
     }
 
     /// Whether the tests kill three in four of the mutants at least (the rest may be
-    /// equivalent to the code), one at least, and one at least of every function the task names
-    /// ([`Self::unchecked`]).
+    /// equivalent to the code), one at least, one at least of every function the task names
+    /// ([`Self::unchecked`]), and every one that moves a value the task states
+    /// ([`Self::unpinned`]).
     pub fn enough(&self) -> bool {
         self.error.is_none()
             && self.killed() > 0
             && self.killed() * 4 >= self.mutants.len() * 3
             && self.unchecked().is_empty()
+            && self.unpinned().is_empty()
+    }
+
+    /// The mutants that moved a value the task states (or flipped a comparison against one) and
+    /// survived, `path:line: change` each: the task spells those values out, and tests that pass
+    /// with one moved do not check what it says. A moved constant is seldom equivalent to it.
+    pub fn unpinned(&self) -> Vec<String> {
+        self.mutants
+            .iter()
+            .filter(|m| m.stated && !m.killed)
+            .map(|m| format!("{}: {}", m.at, m.change))
+            .collect()
     }
 
     /// The functions the task names of which the tests let every mutant through: tests asked
@@ -76,11 +93,13 @@ impl Score {
         all.difference(&checked).copied().collect()
     }
 
-    /// The mutants that survived, `path:line: change` each, the first `at_most`.
+    /// The mutants that survived, `path:line: change` each, the first `at_most`: those that
+    /// moved a value the task states first.
     pub fn survivors(&self, at_most: usize) -> Vec<String> {
-        self.mutants
-            .iter()
-            .filter(|m| !m.killed)
+        let survived = || self.mutants.iter().filter(|m| !m.killed);
+        survived()
+            .filter(|m| m.stated)
+            .chain(survived().filter(|m| !m.stated))
             .take(at_most)
             .map(|m| format!("{}: {}", m.at, m.change))
             .collect()
@@ -120,6 +139,7 @@ mod tests {
             change: "returns None".to_owned(),
             function: function.to_owned(),
             named,
+            stated: false,
             killed,
         }
     }
@@ -151,6 +171,100 @@ mod tests {
         };
         assert!(unnamed.unchecked().is_empty());
         assert!(unnamed.enough());
+    }
+
+    #[test]
+    fn a_surviving_mutant_of_a_stated_value_makes_tests_not_enough_and_is_told_first() {
+        let moved = |killed| Mutant {
+            at: "fees.py:4".to_owned(),
+            change: "`20` → `21`".to_owned(),
+            stated: true,
+            ..mutant("fee", true, killed)
+        };
+        let mut score = Score {
+            mutants: [true; 9]
+                .iter()
+                .map(|&killed| mutant("fee", true, killed))
+                .chain([mutant("fee", true, false), moved(false)])
+                .collect(),
+            error: None,
+        };
+        // Nine in eleven killed, every function checked: enough but for the stated value.
+        assert!(score.unchecked().is_empty());
+        assert_eq!(score.unpinned(), ["fees.py:4: `20` → `21`"]);
+        assert!(!score.enough());
+        assert_eq!(score.survivors(1), ["fees.py:4: `20` → `21`"]);
+        score.mutants.pop();
+        score.mutants.push(moved(true));
+        assert!(score.unpinned().is_empty());
+        assert!(score.enough());
+    }
+
+    #[tokio::test]
+    async fn tests_that_skip_a_boundary_the_task_states_leave_its_mutants_alive() {
+        let code = "def shipping_fee(weight):\n    if weight <= 0:\n        raise ValueError('no weight')\n    if weight > 20:\n        return 15\n    return 5\n";
+        let cases = "from shipping import shipping_fee\nimport pytest\n\n\ndef test_fees():\n    assert shipping_fee(30) == 15\n    assert shipping_fee(3) == 5\n    assert shipping_fee(1) == 5\n    with pytest.raises(ValueError):\n        shipping_fee(0)\n    with pytest.raises(ValueError):\n        shipping_fee(-5)\n";
+        let dir = tree(&[
+            ("shipping.py", code),
+            ("test_inside.py", cases),
+            (
+                "test_edges.py",
+                &format!(
+                    "{cases}\n\ndef test_edge():\n    assert shipping_fee(20) == 5\n    assert shipping_fee(21) == 15\n"
+                ),
+            ),
+        ]);
+        let sandbox = sandbox().await;
+        let task = "Write pytest tests for `shipping_fee(weight)` in shipping.py: a parcel over 20 kg \
+                    costs 15, any other 5, and a weight of 0 or less raises ValueError (Python 3.11).";
+        let run = |test: &'static str| {
+            let sandbox = &sandbox;
+            let root = dir.path().to_owned();
+            async move {
+                score(
+                    sandbox,
+                    "python3",
+                    &root,
+                    &["shipping.py".to_owned()],
+                    &[test.to_owned()],
+                    task,
+                    Duration::from_secs(300),
+                )
+                .await
+                .unwrap()
+                .expect("the runner reports")
+            }
+        };
+        let inside = run("test_inside.py").await;
+        // Three in four killed and more: only the stated boundary at 20 is left unchecked.
+        assert!(
+            inside.killed() * 4 >= inside.mutants.len() * 3,
+            "{inside:#?}"
+        );
+        let mut unpinned = inside.unpinned();
+        unpinned.sort();
+        assert_eq!(
+            unpinned,
+            [
+                "shipping.py:4: `20` → `19`",
+                "shipping.py:4: `20` → `21`",
+                "shipping.py:4: `>` → `>=`",
+            ],
+            "{inside:#?}"
+        );
+        assert!(!inside.enough());
+        // `3.11` is a version, not a value the task states: nothing moving 3 or 11 is stated.
+        assert!(
+            inside.mutants.iter().filter(|m| m.stated).all(|m| [
+                "`0`", "`20`", "`15`", "`5`", "`<=`", "`>`"
+            ]
+            .iter()
+            .any(|v| m.change.starts_with(v))),
+            "{inside:#?}"
+        );
+        let edges = run("test_edges.py").await;
+        assert!(edges.unpinned().is_empty(), "{edges:#?}");
+        assert!(edges.enough(), "{edges:#?}");
     }
 
     #[tokio::test]

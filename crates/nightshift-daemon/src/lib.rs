@@ -25,3 +25,6 @@ pub use daemon::{Daemon, DaemonSettings, Stopped};
 pub use identity::Identity;
 pub use report::Report;
 pub use worker::{Outcome, Worker};
+
+/// How the error of an attempt ended by `TASK_TIMEOUT` begins ("timed out after 300 s").
+pub const TIMED_OUT: &str = "timed out after";

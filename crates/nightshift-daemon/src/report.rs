@@ -28,7 +28,7 @@ struct Pattern {
 const PATTERNS: &[Pattern] = &[
     Pattern {
         name: "time limit",
-        needles: &["timed out after"],
+        needles: &[crate::TIMED_OUT],
         suggestion: "Attempts ran out of time (`TASK_TIMEOUT`). Raise it, split large tasks, or run fewer workers on a small machine so that they do not share one model too thinly.",
     },
     Pattern {

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 
+use crate::TIMED_OUT;
 use crate::daemon::Shared;
 
 /// Longest an idle worker sleeps without a wake-up (a safety net under the change feed).
@@ -266,10 +267,7 @@ impl<S: Store> Worker<S> {
             Ending::TimedOut => self.failure(
                 &lease,
                 task.max_retries,
-                format!(
-                    "timed out after {} s",
-                    shared.settings.task_timeout.as_secs()
-                ),
+                format!("{TIMED_OUT} {} s", shared.settings.task_timeout.as_secs()),
                 true,
             ),
             Ending::Failed(AttemptError::Model(err))

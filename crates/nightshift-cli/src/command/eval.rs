@@ -21,7 +21,7 @@ use clap::Args;
 use futures::StreamExt as _;
 use nightshift_agent::{apply, attempt, choice, reply};
 use nightshift_config::Config;
-use nightshift_daemon::Daemon;
+use nightshift_daemon::{Daemon, TIMED_OUT};
 use nightshift_git::Repo;
 use nightshift_model::ChatModel;
 use nightshift_sandbox::{Finished, Sandbox};
@@ -641,13 +641,15 @@ fn summary(rates: &[Rates]) -> String {
     };
     format!(
         "over {} seed(s), mean (range): pass rate {} %, precision {precision}, first answer {} %, \
-         prompt tokens per task {}, completion tokens per task {}, median seconds {}",
+         prompt tokens per task {}, completion tokens per task {}, median seconds {}, \
+         tasks at TASK_TIMEOUT {}",
         rates.len(),
         over(Rates::pass_rate),
         over(Rates::first_rate),
         over(|r| r.prompt_tokens),
         over(|r| r.completion_tokens),
         over(|r| r.median_seconds),
+        over(|r| r.timed_out as f64),
     )
 }
 
@@ -660,6 +662,8 @@ struct Rates {
     landed: usize,
     /// Tasks that landed a commit that passes the hidden check.
     landed_passed: usize,
+    /// Tasks whose attempt was ended by `TASK_TIMEOUT`.
+    timed_out: usize,
     median_seconds: f64,
     /// Means per task.
     prompt_tokens: f64,
@@ -669,8 +673,7 @@ struct Rates {
 impl Rates {
     fn of(run: &[&Outcome]) -> Self {
         let landed: Vec<&&Outcome> = run.iter().filter(|o| o.status == "succeeded").collect();
-        let mut times: Vec<f64> = run.iter().map(|o| o.seconds).collect();
-        times.sort_by(f64::total_cmp);
+        let times: Vec<f64> = run.iter().map(|o| o.seconds).collect();
         let per_task = |sum: u64| sum as f64 / run.len().max(1) as f64;
         Self {
             tasks: run.len(),
@@ -678,7 +681,11 @@ impl Rates {
             first: run.iter().filter(|o| o.first_passed).count(),
             landed: landed.len(),
             landed_passed: landed.iter().filter(|o| o.passed).count(),
-            median_seconds: times.get(times.len() / 2).copied().unwrap_or_default(),
+            timed_out: run
+                .iter()
+                .filter(|o| o.detail.starts_with(TIMED_OUT))
+                .count(),
+            median_seconds: median(times),
             prompt_tokens: per_task(run.iter().map(|o| o.prompt_tokens).sum()),
             completion_tokens: per_task(run.iter().map(|o| o.completion_tokens).sum()),
         }
@@ -707,7 +714,8 @@ impl Rates {
             });
         format!(
             "passed {}/{} ({:.1}%), landed {} of which {} pass ({precision}); the first answer \
-             alone {}/{} ({:.1}%); median {:.0} s, {:.0} prompt + {:.0} completion tokens per task",
+             alone {}/{} ({:.1}%); median {:.0} s, {:.0} prompt + {:.0} completion tokens per task; \
+             {} at TASK_TIMEOUT",
             self.passed,
             self.tasks,
             self.pass_rate(),
@@ -719,7 +727,20 @@ impl Rates {
             self.median_seconds,
             self.prompt_tokens,
             self.completion_tokens,
+            self.timed_out,
         )
+    }
+}
+
+/// The middle value, or the mean of the two middle ones when there are an even number; 0 when
+/// there are none.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[mid],
+        _ => (values[mid - 1] + values[mid]) / 2.0,
     }
 }
 
@@ -788,6 +809,7 @@ mod tests {
             first: 0,
             landed,
             landed_passed,
+            timed_out: 0,
             median_seconds: 60.0,
             prompt_tokens: 1_000.0,
             completion_tokens: 500.0,
@@ -815,6 +837,51 @@ mod tests {
             nothing.contains("precision undefined (nothing landed)"),
             "{nothing}"
         );
+    }
+
+    fn outcome(seconds: f64, status: &str, passed: bool, detail: &str) -> Outcome {
+        Outcome {
+            task: "t".to_owned(),
+            language: "python".to_owned(),
+            kind: "new-function".to_owned(),
+            seed: 1,
+            first_passed: false,
+            passed,
+            status: status.to_owned(),
+            attempts: 1,
+            rounds: 1,
+            seconds,
+            prompt_tokens: 100,
+            completion_tokens: 50,
+            first_token_ms: None,
+            chosen: None,
+            detail: detail.to_owned(),
+            kept: None,
+        }
+    }
+
+    #[test]
+    fn a_run_counts_its_landings_its_timeouts_and_takes_the_middle_of_its_times() {
+        let run = [
+            outcome(40.0, "succeeded", true, ""),
+            outcome(300.0, "failed", false, "timed out after 300 s"),
+            outcome(10.0, "succeeded", false, ""),
+            outcome(20.0, "failed", false, "tests failed:\ntimed out after 3 s"),
+        ];
+        let rates = Rates::of(&run.iter().collect::<Vec<_>>());
+        assert_eq!((rates.landed, rates.landed_passed), (2, 1));
+        // Only an attempt ended by the time limit, not a check whose output says so.
+        assert_eq!(rates.timed_out, 1);
+        // An even count: the mean of the two middle times (20 and 40), not the upper one.
+        assert_eq!(rates.median_seconds, 30.0);
+        assert!(
+            rates.line().ends_with("; 1 at TASK_TIMEOUT"),
+            "{}",
+            rates.line()
+        );
+        let odd = Rates::of(&run[..3].iter().collect::<Vec<_>>());
+        assert_eq!(odd.median_seconds, 40.0);
+        assert_eq!(Rates::of(&[]).median_seconds, 0.0);
     }
 
     #[test]

@@ -542,6 +542,40 @@ fn tests_asked_for_two_functions_that_check_nothing_of_one_do_not_land() {
 }
 
 #[test]
+fn tests_asked_for_that_pass_with_a_value_the_task_states_moved_do_not_land() {
+    let shipping = "def shipping_fee(weight):\n    if weight <= 0:\n        raise ValueError(weight)\n    if weight > 20:\n        return 15\n    return 5\n";
+    let task = "Write pytest tests for `shipping_fee(weight)` in shipping.py, in a new file \
+                test_shipping.py: a parcel over 20 kg costs 15, any other 5, and a weight of 0 \
+                or less raises ValueError. Do not change shipping.py.";
+    let head = "```python test_shipping.py\nimport pytest\n\nfrom shipping import shipping_fee\n\n\ndef test_fees():\n    assert shipping_fee(30) == 15\n    assert shipping_fee(3) == 5\n    assert shipping_fee(1) == 5\n    with pytest.raises(ValueError):\n        shipping_fee(0)\n";
+    // Most mutants killed, but none of those at the 20 kg the task states.
+    let inside = format!("{head}```");
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("shipping.py", shipping)], "shipping");
+    let refused_task = choose_among(&mut repo, &[&inside, &inside], "", task);
+    refused(
+        &repo,
+        &refused_task,
+        &[
+            "they pass with a value the task states moved (",
+            "shipping.py:4: `20` → `21`",
+        ],
+    );
+    let edges = format!(
+        "{head}\n\ndef test_edge():\n    assert shipping_fee(20) == 5\n    assert shipping_fee(21) == 15\n```"
+    );
+    let mut repo = TestRepo::new();
+    repo.user_commit(&[("shipping.py", shipping)], "shipping");
+    let landed = choose_among(&mut repo, &[&inside, &edges], "", task);
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(landed["status"], "succeeded", "{logs}");
+    assert!(
+        git_out(repo.path(), &["show", "main:test_shipping.py"]).contains("def test_edge"),
+        "{logs}"
+    );
+}
+
+#[test]
 fn an_assert_of_the_models_test_that_the_task_says_is_wrong_keeps_no_answer_out() {
     let mut repo = kennel();
     let emptying = "```python kennel.py\ndef names(dogs):\n    return [d.name for d in dogs]\n\n\ndef loudest(barks, k):\n    if k < 1:\n        return []\n    return sorted(barks, reverse=True)[:k]\n```";
