@@ -133,6 +133,22 @@ mod tests {
     use super::*;
     use crate::testing::{sandbox, tree};
 
+    /// The score of `test` on the mutants of `code` (both paths under `root`).
+    async fn scored(sandbox: &Sandbox, root: &Path, code: &str, test: &str, task: &str) -> Score {
+        score(
+            sandbox,
+            "python3",
+            root,
+            &[code.to_owned()],
+            &[test.to_owned()],
+            task,
+            Duration::from_secs(300),
+        )
+        .await
+        .unwrap()
+        .expect("the runner reports")
+    }
+
     fn mutant(function: &str, named: bool, killed: bool) -> Mutant {
         Mutant {
             at: "ledger.py:1".to_owned(),
@@ -217,24 +233,7 @@ mod tests {
         let sandbox = sandbox().await;
         let task = "Write pytest tests for `shipping_fee(weight)` in shipping.py: a parcel over 20 kg \
                     costs 15, any other 5, and a weight of 0 or less raises ValueError (Python 3.11).";
-        let run = |test: &'static str| {
-            let sandbox = &sandbox;
-            let root = dir.path().to_owned();
-            async move {
-                score(
-                    sandbox,
-                    "python3",
-                    &root,
-                    &["shipping.py".to_owned()],
-                    &[test.to_owned()],
-                    task,
-                    Duration::from_secs(300),
-                )
-                .await
-                .unwrap()
-                .expect("the runner reports")
-            }
-        };
+        let run = |test| scored(&sandbox, dir.path(), "shipping.py", test, task);
         let inside = run("test_inside.py").await;
         // Three in four killed and more: only the stated boundary at 20 is left unchecked.
         assert!(
@@ -287,24 +286,7 @@ mod tests {
         ]);
         let sandbox = sandbox().await;
         let task = "Write tests for `setpoint(temp, coldest, hottest)` in thermostat.py.";
-        let run = |test: &'static str| {
-            let sandbox = &sandbox;
-            let root = dir.path().to_owned();
-            async move {
-                score(
-                    sandbox,
-                    "python3",
-                    &root,
-                    &["thermostat.py".to_owned()],
-                    &[test.to_owned()],
-                    task,
-                    Duration::from_secs(300),
-                )
-                .await
-                .unwrap()
-                .expect("the runner reports")
-            }
-        };
+        let run = |test| scored(&sandbox, dir.path(), "thermostat.py", test, task);
         let weak = run("test_weak.py").await;
         let strong = run("test_strong.py").await;
         // Only setpoint is mutated: the task names it, not `unrelated`.
