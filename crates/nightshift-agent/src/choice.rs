@@ -15,8 +15,11 @@
 //! for the task is a gate like the project's tests, and the first answer it passes on is taken,
 //! once a second answer passes it too and it fails on the code as it was.
 
+use std::collections::BTreeSet;
+
 use nightshift_lang::{
-    Language, keeps_arguments, mentions, reports_a_fault, stated_examples, stated_rules,
+    Language, keeps_arguments, mentions, reports_a_fault, speaks_of_errors, stated_examples,
+    stated_rules,
 };
 use nightshift_store::{EventLog, LogEntry, LogLevel, ModelStatsLog, TaskQueue};
 
@@ -32,6 +35,10 @@ use crate::work::Work;
 /// The event every line of the choice is logged under: why an answer was refused, and why the
 /// one chosen was.
 pub const SELECT_EVENT: &str = "select";
+
+/// How many of the repository's tests are run to record the data they give the code
+/// ([`Attempt::record`]).
+const RECORDED_TESTS: usize = 5;
 
 /// Why the answer chosen last in `log` (an attempt's lines, oldest first) was chosen, as the
 /// attempt logged it: what vouched for what landed.
@@ -190,6 +197,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
                         examples
                     },
                     modules,
+                    replay: Vec::new(),
                 }
             }
             None => Probe::default(),
@@ -204,6 +212,11 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             return self.first_passing(passed, test, work).await;
         }
 
+        let mut probe = probe;
+        if probe.language == Observer::Python {
+            // Replayed on the code as it was too, with the rest of the probe.
+            probe.replay = self.record(&passed, work).await?;
+        }
         let fault = reports_a_fault(task);
         let original = self.observe(&[], test.as_ref(), &probe, work).await?;
         let n = self.settings.candidates.max(1) as usize;
@@ -340,6 +353,7 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
             touches: &touches,
             agree: self.agreement(),
             keep_arguments: keeps_arguments(task),
+            errors_allowed: speaks_of_errors(task),
             reported: if fault {
                 work.code.named_in(task)
             } else {
@@ -717,6 +731,51 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
     /// asked for (they vouch for each other), one where a single answer was.
     fn agreement(&self) -> usize {
         self.settings.candidates.clamp(1, 2) as usize
+    }
+
+    /// The calls of the code the answers in `passed` change that the repository's tests of it
+    /// make with plain data, run on the code as the attempt found it ([`observe::record`]): a
+    /// test of it is one of the repository's Python tests that names a module an answer
+    /// changes.
+    async fn record(
+        &self,
+        passed: &[Candidate],
+        work: &mut Work,
+    ) -> Result<Vec<observe::Recorded>, AttemptError> {
+        let changed: BTreeSet<String> = passed
+            .iter()
+            .flat_map(|candidate| candidate.files.iter().map(|(path, _)| path))
+            .filter(|path| !is_test_file(path))
+            .filter_map(|path| module_of(path))
+            .filter_map(|module| module.rsplit('.').next().map(str::to_owned))
+            .collect();
+        let tests: Vec<String> = work
+            .base_files
+            .iter()
+            .filter(|path| is_python(path) && is_test_file(path) && !path.ends_with("conftest.py"))
+            .cloned()
+            .collect();
+        self.put_back(&[], work).await?;
+        let tests: Vec<String> = self
+            .contents(&tests)
+            .into_iter()
+            .filter(|(_, text)| changed.iter().any(|module| mentions(text, module)))
+            .map(|(path, _)| path)
+            .take(RECORDED_TESTS)
+            .collect();
+        if tests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let recorded = observe::record(
+            &self.settings.sandbox,
+            &self.settings.python,
+            &self.worktree,
+            &tests,
+            self.settings.test_timeout,
+        )
+        .await?;
+        self.repo.tidy(&self.worktree, &work.written).await?;
+        Ok(recorded)
     }
 
     /// What `files` (none: the code as the attempt found it), with `test` beside them, do on

@@ -17,15 +17,26 @@
 # answers alike on a test whose inputs are too narrow to tell them apart (one-letter words, where
 # counting substrings and counting words agree) are not taken as alike.
 #
-# argv: <marker> <spec as JSON: {"test": path or null, "modules": [...], "examples": [[call, expected], ...]}>
+# Data the code accepted before a change must still be accepted after it. Run alone on the code as
+# it was ("record": test files of the repository's), pytest runs those tests and every call they
+# make, directly or through the code, of a function of the code's (not a test's, nor a method of
+# an object) whose arguments are plain data is noted — module, name, arguments — to be made
+# again on every answer ("replay"): as it was, and with each key of a dict it was given left out
+# (a file written before the change lacks the key the change adds; one written by it may lack
+# a key that had a default). What each gave is recorded ("replayed").
+#
+# argv: <marker> <spec as JSON: {"test": path or null, "modules": [...], "examples": [[call,
+# expected], ...], "record": [path, ...], "replay": [[module, name, arguments], ...]}>
 # Prints, last, one line: the marker, then {"sites": {id: {"names": [...], "values": [...],
 # "held": [...], "expected": bool, "changes": [...], "call": text or null}}, "varied": {call:
-# value}, "error": text or null}. "call" is the expression a site checks, as Python writes it back (`ast.unparse`), where
+# value}, "recorded": [[module, name, arguments], ...], "replayed": {call: value}, "error": text
+# or null}. "call" is the expression a site checks, as Python writes it back (`ast.unparse`), where
 # it checks one: the left side of an `assert … == …`, the one statement of a `pytest.raises`
 # block, a task's example.
 import ast
 import builtins
 import copy
+import importlib
 import inspect
 import itertools
 import json
@@ -47,6 +58,9 @@ MAX_RUNS = 50
 VARIED_SECONDS = 1
 VARIED_BUDGET = 10
 MAX_VARIED = 60
+# Recorded calls: so many of each function, and so many in all, each with its variants.
+MAX_RECORDED_EACH = 3
+MAX_REPLAYED = 40
 
 sys.path.insert(0, os.getcwd())
 sys.dont_write_bytecode = True
@@ -732,15 +746,169 @@ def observe_varied():
                 VARIED[written] = shown(got[1]) if got[0] == "ok" else "raise:" + got[1].__name__
 
 
+# What each replayed call gave, by the call as written.
+REPLAYED = {}
+# The calls recorded, as `[module, name, arguments]`: `arguments` a list's `repr`.
+RECORDED = []
+
+
+def plain(value, depth=0):
+    """Whether `value` is data written as a literal reads back the same: numbers, strings,
+    lists, tuples and dicts of them."""
+    if depth > 4:
+        return False
+    if value is None or isinstance(value, (bool, int, str)):
+        return True
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, (list, tuple)):
+        return all(plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, (str, int)) and plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def is_test_path(path):
+    name = os.path.basename(path)
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+
+
+def target(module, name):
+    """The function `name` names in `module`, and how many of its parameters are bound when it
+    is got by name (a classmethod's class): None for a method of an object, or what is missing."""
+    owner = found = sys.modules.get(module)
+    parts = name.split(".")
+    for part in parts:
+        owner, found = found, getattr(found, part, None)
+        if found is None:
+            return None
+    if isinstance(owner, types.ModuleType) and isinstance(found, types.FunctionType):
+        return found, 0
+    if isinstance(owner, type):
+        static = inspect.getattr_static(owner, parts[-1], None)
+        if isinstance(static, staticmethod):
+            return found, 0
+        if isinstance(static, classmethod):
+            return found, 1
+    return None
+
+
+def without_each_key(arguments):
+    """`arguments` again with one key of a dict among them left out — of a list of dicts, out of
+    each that has it."""
+    for i, value in enumerate(arguments):
+        if isinstance(value, dict):
+            for key in value:
+                yield arguments[:i] + [{k: v for k, v in value.items() if k != key}] + arguments[i + 1 :]
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for key in value[0]:
+                less = [{k: v for k, v in item.items() if k != key} for item in value]
+                yield arguments[:i] + [less] + arguments[i + 1 :]
+
+
+def record_calls(tests):
+    """Runs `tests` by pytest, noting in `RECORDED` the calls they make of the code's functions
+    with plain data (`MAX_RECORDED_EACH` of each), then each again with a key left out."""
+    try:
+        import pytest
+    except ImportError:
+        return
+    root = os.getcwd() + os.sep
+    mine = {}
+    calls = []
+    each = {}
+
+    def profile(frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        known = mine.get(code)
+        if known is None:
+            path = code.co_filename
+            name = getattr(code, "co_qualname", code.co_name)
+            # The code's own files: not the interpreter's frozen modules, nor what is installed
+            # in the worktree (a virtual environment). A function with `*args`, `**kwargs` or
+            # keyword-only parameters is let be.
+            known = mine[code] = (
+                os.path.isabs(path)
+                and path.startswith(root)
+                and "site-packages" not in path
+                and not is_test_path(path)
+                and "<" not in name
+                and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+                and not code.co_kwonlyargcount
+            )
+        if not known:
+            return
+        module = frame.f_globals.get("__name__", "")
+        name = getattr(code, "co_qualname", code.co_name)
+        if each.get((module, name), 0) >= MAX_RECORDED_EACH or len(calls) >= MAX_REPLAYED:
+            return
+        found = target(module, name)
+        if found is None or getattr(getattr(found[0], "__func__", found[0]), "__code__", None) is not code:
+            return
+        given = [frame.f_locals.get(n) for n in code.co_varnames[found[1] : code.co_argcount]]
+        if not plain(given):
+            return
+        written = repr(given)
+        try:
+            if ast.literal_eval(written) != given:
+                return
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return
+        if [module, name, written] not in calls:
+            calls.append([module, name, written])
+            each[(module, name)] = each.get((module, name), 0) + 1
+
+    class Recorder:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            sys.setprofile(profile)
+            try:
+                yield
+            finally:
+                sys.setprofile(None)
+
+    pytest.main(list(tests) + ["-q", "-p", "no:cacheprovider"], plugins=[Recorder()])
+    RECORDED.extend(calls)
+    for module, name, written in calls:
+        for less in without_each_key(ast.literal_eval(written)):
+            if len(RECORDED) >= MAX_REPLAYED:
+                return
+            if [module, name, repr(less)] not in RECORDED:
+                RECORDED.append([module, name, repr(less)])
+
+
+def replay(calls):
+    """Makes each recorded call again on this code, and records in `REPLAYED` what it gave."""
+    spent = 0.0
+    for module, name, written in calls[:MAX_REPLAYED]:
+        if spent >= VARIED_BUDGET:
+            return
+        start = time.monotonic()
+        if run(lambda: importlib.import_module(module), VARIED_SECONDS)[0] == "ok":
+            found = target(module, name)
+            if found is not None:
+                given = ast.literal_eval(written)
+                got = run(lambda: found[0](*given), VARIED_SECONDS)
+                call = module + "." + name + "(" + written[1:-1] + ")"
+                REPLAYED[call] = shown(got[1]) if got[0] == "ok" else "raise:" + got[1].__name__
+        spent += time.monotonic() - start
+
+
 try:
     if SPEC.get("test"):
         observe_test(SPEC["test"])
     observe_examples(SPEC.get("modules", []), SPEC.get("examples", []))
     observe_varied()
+    if SPEC.get("record"):
+        record_calls(SPEC["record"])
+    replay(SPEC.get("replay", []))
 except BaseException as err:  # noqa: BLE001
     ERROR = (ERROR or "") + " observing failed: " + type(err).__name__
 for site, entry in SITES.items():
     entry.setdefault("names", [])
     entry["call"] = CALLS.get(site)
 sys.stdout.flush()
-print("\n" + MARKER + json.dumps({"sites": SITES, "varied": VARIED, "error": ERROR}), flush=True)
+result = {"sites": SITES, "varied": VARIED, "recorded": RECORDED, "replayed": REPLAYED, "error": ERROR}
+print("\n" + MARKER + json.dumps(result), flush=True)

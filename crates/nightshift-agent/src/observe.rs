@@ -72,6 +72,10 @@ pub struct Behaviour {
     /// here.
     #[serde(default)]
     pub varied: BTreeMap<String, String>,
+    /// What each call of [`Probe::replay`] gave, by the call as written
+    /// (`todo.storage.load_entry({'title': 'x'})`).
+    #[serde(default)]
+    pub replayed: BTreeMap<String, String>,
     /// Why the test could not be run at all (an import the code lacks), if so.
     pub error: Option<String>,
     /// The task's examples that describe the fault it reports, moved out of `sites`
@@ -107,7 +111,14 @@ pub struct Probe {
     pub modules: Vec<String>,
     /// The task's examples: a call and the value the task gives for it, as Python source.
     pub examples: Vec<(String, String)>,
+    /// Calls of the code's functions to make again, Python's only ([`record`]).
+    pub replay: Vec<Recorded>,
 }
+
+/// A call the repository's tests made of a function of the code's, with plain data: the module,
+/// the function's name in it (`Entry.from_dict` for a class's), and the arguments as a Python
+/// list literal.
+pub type Recorded = [String; 3];
 
 /// The languages whose behaviour nightshift observes call by call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -174,11 +185,35 @@ pub async fn observe(
                 "test": probe.test.as_ref().map(|(path, _)| path),
                 "modules": probe.modules,
                 "examples": probe.examples,
+                "replay": probe.replay,
             });
             run_harness(sandbox, &[python, "-B", "-c"], root, OBSERVER, &spec, limit).await
         }
         Observer::JavaScript => observe_javascript(sandbox, root, probe, limit).await,
     }
+}
+
+/// The calls `tests` (Python test files of the repository's, run by pytest on the code in
+/// `root`) make of the code's own functions with plain data for arguments — directly or through
+/// the code — each as made and with each key of a dict it was given left out: data the code
+/// accepted, to try on every answer ([`Probe::replay`]). Empty where the run told nothing (no
+/// pytest, out of time).
+pub async fn record(
+    sandbox: &Sandbox,
+    python: &str,
+    root: &Path,
+    tests: &[String],
+    limit: Duration,
+) -> std::io::Result<Vec<Recorded>> {
+    #[derive(Deserialize)]
+    struct Seen {
+        #[serde(default)]
+        recorded: Vec<Recorded>,
+    }
+    let spec = serde_json::json!({ "record": tests });
+    let seen: Option<Seen> =
+        run_harness(sandbox, &[python, "-B", "-c"], root, OBSERVER, &spec, limit).await?;
+    Ok(seen.map(|seen| seen.recorded).unwrap_or_default())
 }
 
 /// [`observe`] for JavaScript: the test rewritten so that its asserts are sites and its imports
@@ -282,7 +317,7 @@ pub(crate) async fn run_harness<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{sandbox, tree};
+    use crate::testing::{put, sandbox, tree};
 
     #[test]
     fn modules_are_named_as_python_imports_them() {
@@ -609,6 +644,7 @@ mod tests {
                 // A signature, not an example: its argument names nothing that exists.
                 ("heat(readings)".to_owned(), "0".to_owned()),
             ],
+            replay: Vec::new(),
         };
         let seen = observed(dir.path(), &probe).await;
         assert_eq!(site(&seen, "L6").values, ["2"]);
@@ -670,6 +706,7 @@ mod tests {
             test: Some(("test/till.test.js".to_owned(), test.to_owned())),
             modules: vec!["src/till.js".to_owned()],
             examples: vec![("change(5, 3.25)".to_owned(), "1.75".to_owned())],
+            replay: Vec::new(),
         };
         let mut seen = observed(dir.path(), &probe).await;
         assert!(site(&seen, "T0").holds(), "{seen:#?}");
@@ -682,5 +719,83 @@ mod tests {
         );
         assert!(!seen.sites.contains_key("L4"));
         assert!(seen.sites.contains_key("L5"));
+    }
+    #[tokio::test]
+    async fn the_data_a_repositorys_tests_give_its_code_is_made_again_on_an_answer() {
+        // The code reads rows, a class's constructor from them, and counts them on an object;
+        // its test calls the class's, which calls the function.
+        let code = "def row_item(row):\n    return (row[\"name\"], row.get(\"qty\", 1))\n\n\nclass Shelf:\n    @classmethod\n    def from_rows(cls, rows):\n        return [row_item(row) for row in rows]\n\n    def count(self, rows):\n        return len(rows)\n";
+        let dir = tree(&[
+            ("stock/__init__.py", ""),
+            ("stock/rows.py", code),
+            (
+                "tests/test_rows.py",
+                "from stock.rows import Shelf\n\n\ndef test_rows():\n    assert Shelf.from_rows([{\"name\": \"bolt\", \"qty\": 3}]) == [(\"bolt\", 3)]\n    assert Shelf().count([1]) == 1\n",
+            ),
+        ]);
+        let tests = ["tests/test_rows.py".to_owned()];
+        let recorded = record(
+            &sandbox().await,
+            "python3",
+            dir.path(),
+            &tests,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+        let call = |module: &str, name: &str, arguments: &str| {
+            [module.to_owned(), name.to_owned(), arguments.to_owned()]
+        };
+        // Each call as made, through the class or not, then with a key left out (out of each
+        // dict of a list); never a method of an object, whose state is not data.
+        assert_eq!(
+            recorded,
+            [
+                call(
+                    "stock.rows",
+                    "Shelf.from_rows",
+                    "[[{'name': 'bolt', 'qty': 3}]]"
+                ),
+                call("stock.rows", "row_item", "[{'name': 'bolt', 'qty': 3}]"),
+                call("stock.rows", "Shelf.from_rows", "[[{'qty': 3}]]"),
+                call("stock.rows", "Shelf.from_rows", "[[{'name': 'bolt'}]]"),
+                call("stock.rows", "row_item", "[{'qty': 3}]"),
+                call("stock.rows", "row_item", "[{'name': 'bolt'}]"),
+            ]
+        );
+        let probe = Probe {
+            modules: vec!["stock.rows".to_owned()],
+            replay: recorded,
+            ..Probe::default()
+        };
+        let before = observed(dir.path(), &probe).await;
+        // An answer that reads the key the code gave a default.
+        put(
+            dir.path(),
+            &[(
+                "stock/rows.py",
+                &code.replace("row.get(\"qty\", 1)", "row[\"qty\"]"),
+            )],
+        );
+        let after = observed(dir.path(), &probe).await;
+        let replayed = |seen: &Behaviour, call: &str| seen.replayed[call].clone();
+        assert_eq!(
+            replayed(&before, "stock.rows.row_item({'name': 'bolt'})"),
+            "('bolt', 1)"
+        );
+        assert_eq!(
+            replayed(&after, "stock.rows.row_item({'name': 'bolt'})"),
+            "raise:KeyError"
+        );
+        let missing_name = "stock.rows.Shelf.from_rows([{'qty': 3}])";
+        assert_eq!(replayed(&before, missing_name), "raise:KeyError");
+        assert_eq!(
+            replayed(
+                &after,
+                "stock.rows.Shelf.from_rows([{'name': 'bolt', 'qty': 3}])"
+            ),
+            "[('bolt', 3)]"
+        );
+        assert_eq!(after.replayed.len(), 6, "{after:#?}");
     }
 }

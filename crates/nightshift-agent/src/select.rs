@@ -6,8 +6,11 @@
 //! 1. an answer that gives another value than the task's own example says, or than a rule it
 //!    states in prose pins down at an edge, is out;
 //! 2. an answer that changes what a call the task does not touch gave on the code as the attempt
-//!    found it is out — a regression; and where the task says its input must be left as it is,
-//!    one whose functions change an argument they are given;
+//!    found it is out — a regression; so is one that raises on a call the repository's own tests
+//!    made of the code as it was with plain data, or on one with a key of a dict it was given
+//!    left out, where the code as it was gave a value and the task speaks of no error (data the
+//!    code accepted, a file written before the change, must still be); and where the task says
+//!    its input must be left as it is, one whose functions change an argument they are given;
 //! 3. in a report of a fault, an answer on which every call the report describes the fault by
 //!    gives just what it gave, and no check that could call the code as it was gives otherwise,
 //!    is out ([`without_described`]); so is one on which the asserts that failed on the code as
@@ -74,6 +77,9 @@ pub struct Terms<'a> {
     /// The task says the input of what it asks for must be left as it is
     /// ([`nightshift_lang::keeps_arguments`]).
     pub keep_arguments: bool,
+    /// The task speaks of errors ([`nightshift_lang::speaks_of_errors`]): an answer may raise
+    /// where the code as it was gave a value.
+    pub errors_allowed: bool,
     /// In a report of a fault, the definitions of the code it names (empty for other tasks).
     pub reported: BTreeSet<String>,
     /// A later round of the attempt can still be drawn: a lone answer of this one waits for it.
@@ -457,6 +463,22 @@ fn in_domain<'a>(answers: &[&'a Observed]) -> BTreeSet<&'a str> {
         .collect()
 }
 
+/// A replayed call ([`crate::observe::Probe::replay`]) that gave a value on the code as it was
+/// and raises on `behaviour`: the call, and what each gave.
+fn newly_raises<'a>(
+    original: &'a Behaviour,
+    behaviour: &'a Behaviour,
+) -> Option<(&'a str, &'a str, &'a str)> {
+    original.replayed.iter().find_map(|(call, before)| {
+        let after = behaviour.replayed.get(call)?;
+        (!before.starts_with("raise:") && after.starts_with("raise:")).then_some((
+            call.as_str(),
+            before.as_str(),
+            after.as_str(),
+        ))
+    })
+}
+
 /// Where a function the task touches changed an argument it was given, in the task's examples or
 /// the test's calls: the site and what it gave.
 fn changed_argument(behaviour: &Behaviour, touches: &dyn Fn(&[String]) -> bool) -> Option<String> {
@@ -708,6 +730,19 @@ fn refusal(original: &Behaviour, behaviour: &Behaviour, terms: &Terms) -> Option
             );
         }
     }
+    if !terms.errors_allowed
+        && let Some((call, before, after)) = newly_raises(original, behaviour)
+    {
+        return Some(
+            format!(
+                "`{call}` gave {before} on the code as it was and raises on it ({}): the \
+                 repository's tests give the code such data, and the task speaks of no error, so \
+                 what it accepted before must still be accepted",
+                after.trim_start_matches("raise:")
+            )
+            .into(),
+        );
+    }
     if let Some(still) = fault_still_described(original, behaviour)
         .or_else(|| still_at_fault(original, behaviour, &terms.reported))
     {
@@ -788,6 +823,7 @@ mod tests {
             touches,
             agree: 1,
             keep_arguments: false,
+            errors_allowed: false,
             reported: BTreeSet::new(),
             later_round: false,
         }
@@ -906,6 +942,54 @@ mod tests {
             &Terms {
                 keep_arguments: true,
                 ..terms(&touches_total)
+            },
+        );
+        assert_eq!(choice.chosen, Some(0), "{:?}", choice.account);
+    }
+
+    #[test]
+    fn an_answer_that_raises_on_data_the_code_as_it_was_accepted_is_out_unless_the_task_speaks_of_errors()
+     {
+        let replayed = |values: &[(&str, &str)]| -> BTreeMap<String, String> {
+            values
+                .iter()
+                .map(|(call, value)| ((*call).to_owned(), (*value).to_owned()))
+                .collect()
+        };
+        let plain = "rows.load({'title': 'a'})";
+        let bad = "rows.load({'done': True})";
+        let mut original = behaviour(&[("L3", site(&["load"], &["raise:KeyError"], &[false]))]);
+        original.replayed = replayed(&[(plain, "Task('a', False)"), (bad, "raise:KeyError")]);
+        let answer = |index, plain_gives: &str, bad_gives: &str| {
+            let mut answer = observed(
+                index,
+                &[("L3", site(&["load"], &["Task('a', 0)"], &[true]))],
+            );
+            answer.behaviour.replayed = replayed(&[(plain, plain_gives), (bad, bad_gives)]);
+            answer
+        };
+        // Two answers alike that read a key the code had a default for; one that keeps it
+        // (and gives another value there: the task may change what the code gives) …
+        let candidates = [
+            answer(0, "raise:KeyError", "raise:KeyError"),
+            answer(1, "raise:KeyError", "raise:KeyError"),
+            answer(2, "Task('a', False, 0)", "raise:KeyError"),
+        ];
+        let choice = choose(&original, &candidates, &terms(&all));
+        assert_eq!(choice.chosen, Some(2), "{:?}", choice.account);
+        assert_eq!(
+            choice.account[0],
+            "candidate 0 refused: `rows.load({'title': 'a'})` gave Task('a', False) on the code as \
+             it was and raises on it (KeyError): the repository's tests give the code such data, \
+             and the task speaks of no error, so what it accepted before must still be accepted"
+        );
+        // … but where the task speaks of errors, raising may be what it asks.
+        let choice = choose(
+            &original,
+            &candidates,
+            &Terms {
+                errors_allowed: true,
+                ..terms(&all)
             },
         );
         assert_eq!(choice.chosen, Some(0), "{:?}", choice.account);

@@ -35,7 +35,7 @@ pub use copies::{Imported, import_instead_of_copies, import_missing};
 pub use examples::{listed_items, unchecked_examples};
 pub use reroot::{Rerooted, reroot_integration_test};
 pub use restore::{Restored, restore_definitions};
-pub use rules::{keeps_arguments, special_cased, stated_rules};
+pub use rules::{keeps_arguments, speaks_of_errors, special_cased, stated_rules};
 pub use sites::{Instrumented, instrument_javascript_test, javascript_expression};
 pub use stated::{Stated, reports_a_fault, stated_examples};
 pub use symbols::{Symbol, symbols};

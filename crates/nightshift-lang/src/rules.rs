@@ -1,6 +1,6 @@
 //! Rules a task states in prose that nightshift can check itself, whatever the model believes:
-//! what an answer must leave alone ([`keeps_arguments`]), and what a call gives at an edge the
-//! task names ([`stated_rules`]).
+//! what an answer must leave alone ([`keeps_arguments`]), whether it may refuse input at all
+//! ([`speaks_of_errors`]), and what a call gives at an edge the task names ([`stated_rules`]).
 
 use crate::asked::asked_definitions;
 use crate::stated::Stated;
@@ -75,6 +75,21 @@ pub fn keeps_arguments(task: &str) -> bool {
         let returned = words.iter().any(|word| word.starts_with("return"));
         let kept = !returned && words.iter().any(|word| KEPT.contains(word));
         (negated_change || kept) && words.iter().any(|word| INPUTS.contains(word))
+    })
+}
+
+/// Whether `task` speaks of errors at all: of raising or throwing, of an error or an exception
+/// (`ValueError`), of rejecting, refusing or invalid input. A task that does not asks for no
+/// input to be refused, so an answer that raises on data the code as it was accepted breaks
+/// what worked.
+pub fn speaks_of_errors(task: &str) -> bool {
+    let lower = task.to_lowercase();
+    words(&lower).any(|word| {
+        word.contains("error")
+            || word.contains("exception")
+            || ["rais", "throw", "reject", "refus", "invalid", "fail"]
+                .iter()
+                .any(|stem| word.starts_with(stem))
     })
 }
 
@@ -468,6 +483,26 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_speaks_of_errors_where_it_names_one_or_a_refusal() {
+        for task in [
+            "Raise `ValueError` when the amount is negative.",
+            "`parse` throws on an empty string.",
+            "Loading a file without a title must fail.",
+            "Reject entries that have no id.",
+            "An invalid code gives None; a KeyError is fine too.",
+        ] {
+            assert!(speaks_of_errors(task), "{task}");
+        }
+        for task in [
+            "Add a `priority` field, default 0; files written before it have no such key and \
+             load with priority 0.",
+            "Sort the praise from highest to lowest.",
+        ] {
+            assert!(!speaks_of_errors(task), "{task}");
+        }
+    }
 
     #[test]
     fn an_input_to_be_left_as_it_is_is_told_from_other_sentences() {

@@ -1112,6 +1112,68 @@ fn where_a_task_says_its_input_is_left_as_it_is_an_answer_that_changes_it_does_n
 }
 
 #[test]
+fn answers_that_raise_on_data_the_code_accepted_before_do_not_land_however_many_agree() {
+    let mut repo = TestRepo::new();
+    let note = |fields: &str, from_row: &str, to_row: &str| {
+        format!(
+            "from dataclasses import dataclass\n\n\n@dataclass\nclass Note:\n    text: str\n    pinned: bool = False\n{fields}\n\ndef from_row(row):\n    return Note({from_row})\n\n\ndef to_row(note):\n    return {{{to_row}}}\n\n\ndef save(notes):\n    return [to_row(note) for note in notes]\n\n\ndef load(rows):\n    return [from_row(row) for row in rows]\n"
+        )
+    };
+    let old_row = "\"text\": note.text, \"pinned\": note.pinned";
+    let new_row = format!("{old_row}, \"stars\": note.stars");
+    repo.user_commit(
+        &[
+            (
+                "store.py",
+                &note("", "row[\"text\"], row.get(\"pinned\", False)", old_row),
+            ),
+            (
+                "test_store.py",
+                "from store import Note, load, save\n\n\ndef test_round_trip():\n    notes = [Note(\"a\", pinned=True)]\n    assert load(save(notes)) == notes\n",
+            ),
+        ],
+        "notes",
+    );
+    // Two answers read every key without a default, and agree; one keeps the default the code
+    // had and gives the new key one.
+    let stars = "    stars: int = 0\n";
+    let strict = note(
+        stars,
+        "row[\"text\"], row[\"pinned\"], row[\"stars\"]",
+        &new_row,
+    );
+    let kept = note(
+        stars,
+        "row[\"text\"], row.get(\"pinned\", False), row.get(\"stars\", 0)",
+        &new_row,
+    );
+    let answer = |code: &str| format!("```python store.py\n{code}```");
+    let test = "```python test_stars.py\nfrom store import Note, load\n\n\ndef test_stars():\n    assert load([{\"text\": \"b\", \"pinned\": False, \"stars\": 1}]) == [Note(\"b\", False, 1)]\n```";
+    let task = choose_among(
+        &mut repo,
+        &[&answer(&strict), &answer(&strict), &answer(&kept)],
+        test,
+        "Give the notes of store.py a star count, `stars`, saved and loaded with the rest: \
+         `load([{\"text\": \"a\", \"pinned\": True, \"stars\": 2}])` should give \
+         `[Note(\"a\", True, 2)]`. Rows saved before have no stars and load with 0.",
+    );
+    let logs = repo.ok(&["logs", "--task", "1"]);
+    assert_eq!(task["status"], "succeeded", "{logs}");
+    assert_eq!(
+        git_out(repo.path(), &["show", "main:store.py"]),
+        kept,
+        "{logs}"
+    );
+    assert!(
+        logs.contains(
+            "candidate 0 refused: `store.from_row({'text': 'a', 'pinned': True})` gave \
+             Note(text='a', pinned=True) on the code as it was and raises on it (KeyError)"
+        ),
+        "{logs}"
+    );
+}
+
+#[test]
 fn a_javascript_tests_wrong_assert_on_code_the_task_leaves_alone_is_a_vote_not_a_gate() {
     let mut repo = TestRepo::new();
     let package =
