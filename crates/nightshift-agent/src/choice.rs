@@ -216,6 +216,18 @@ impl<S: EventLog + ModelStatsLog + TaskQueue> Attempt<'_, S> {
         if probe.language == Observer::Python {
             // Replayed on the code as it was too, with the rest of the probe.
             probe.replay = self.record(&passed, work).await?;
+            if !probe.replay.is_empty() {
+                self.log(
+                    LogLevel::Info,
+                    SELECT_EVENT,
+                    format!(
+                        "{} calls of the code with data the repository's tests give it (as \
+                         made, or with a key of a dict left out) are made again on each answer",
+                        probe.replay.len()
+                    ),
+                )
+                .await;
+            }
         }
         let fault = reports_a_fault(task);
         let original = self.observe(&[], test.as_ref(), &probe, work).await?;

@@ -61,6 +61,7 @@ MAX_VARIED = 60
 # Recorded calls: so many of each function, and so many in all, each with its variants.
 MAX_RECORDED_EACH = 3
 MAX_REPLAYED = 40
+MAX_RECORDED_LENGTH = 1000
 
 sys.path.insert(0, os.getcwd())
 sys.dont_write_bytecode = True
@@ -851,6 +852,9 @@ def record_calls(tests):
         if not plain(given):
             return
         written = repr(given)
+        # The calls go back to the observer on its command line, where each argument is bounded.
+        if len(written) > MAX_RECORDED_LENGTH:
+            return
         try:
             if ast.literal_eval(written) != given:
                 return
