@@ -62,6 +62,7 @@ MAX_VARIED = 60
 MAX_RECORDED_EACH = 3
 MAX_REPLAYED = 40
 MAX_RECORDED_LENGTH = 1000
+MAX_LOOKS = 20
 
 sys.path.insert(0, os.getcwd())
 sys.dont_write_bytecode = True
@@ -816,6 +817,7 @@ def record_calls(tests):
         return
     root = os.getcwd() + os.sep
     mine = {}
+    looked = {}
     calls = []
     each = {}
 
@@ -840,6 +842,12 @@ def record_calls(tests):
                 and not code.co_kwonlyargcount
             )
         if not known:
+            return
+        # A function whose calls are seldom kept (arguments that are not data) is let be after
+        # so many: each look costs, and a test may call it in a loop.
+        looked[code] = looked.get(code, 0) + 1
+        if looked[code] > MAX_LOOKS:
+            mine[code] = False
             return
         module = frame.f_globals.get("__name__", "")
         name = getattr(code, "co_qualname", code.co_name)
