@@ -496,8 +496,8 @@ mod tests {
             assert!(speaks_of_errors(task), "{task}");
         }
         for task in [
-            "Add a `priority` field, default 0; files written before it have no such key and \
-             load with priority 0.",
+            "Give each recipe a `servings` count, default 1; recipes saved before it have no \
+             such key and load with 1 serving.",
             "Sort the praise from highest to lowest.",
         ] {
             assert!(!speaks_of_errors(task), "{task}");
